@@ -1,0 +1,271 @@
+//! The immutable picture the engine publishes each tick: everything the
+//! screen and `snapshot` show. Rendering reads a `Frame` and nothing else.
+
+use crate::labels::Labels;
+use std::time::Duration;
+
+/// Where the numbers come from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum SourceKind {
+    /// Scraped directly and evaluated locally.
+    #[default]
+    Scrape,
+    /// Queried from a Prometheus-compatible server.
+    Prometheus,
+    /// Read from a recording.
+    Replay,
+}
+
+impl SourceKind {
+    /// The name used in JSON and on screen.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SourceKind::Scrape => "scrape",
+            SourceKind::Prometheus => "prometheus",
+            SourceKind::Replay => "replay",
+        }
+    }
+}
+
+/// One complete picture of the dashboard at one evaluation instant.
+#[derive(Clone, Debug, Default)]
+pub struct Frame {
+    /// Increases by one with every published frame.
+    pub seq: u64,
+    /// The evaluation instant, milliseconds since the Unix epoch.
+    pub time_ms: i64,
+    /// Where the data comes from.
+    pub source: SourceKind,
+    /// Scrape (or refresh) interval.
+    pub interval: Duration,
+    /// Every scrape target, in a stable order.
+    pub targets: Vec<TargetStatus>,
+    /// Panels in display order.
+    pub panels: Vec<Panel>,
+    /// Every alert instance known this run (firing first).
+    pub alerts: Vec<Alert>,
+    /// One row per instance for the instance table.
+    pub instances: Vec<InstanceRow>,
+    /// Where diagnostics are logged (shown in help).
+    pub log_path: Option<String>,
+    /// Where alert transitions are logged.
+    pub alert_log_path: Option<String>,
+    /// A problem with the dashboard itself (bad reload, sink failure, ...).
+    pub notice: Option<String>,
+}
+
+/// The health of one scrape target.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct TargetStatus {
+    pub url: String,
+    pub job: String,
+    pub instance: String,
+    pub up: bool,
+    /// Duration of the last scrape, seconds.
+    pub scrape_duration_seconds: f64,
+    /// Samples on the last good page.
+    pub samples: u64,
+    /// Lines of the last page that could not be parsed.
+    pub invalid_lines: u64,
+    /// Why the target is down, or the first invalid line of the page.
+    pub error: Option<String>,
+    /// When the last scrape finished (ms since epoch); `None` before the first.
+    pub last_scrape_ms: Option<i64>,
+}
+
+/// What a panel's numbers measure; decides formatting.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum Unit {
+    /// Seconds (latency): shown as µs/ms/s.
+    Seconds,
+    /// A fraction 0..1 shown as a percentage (error ratio, CPU busy, fill).
+    Ratio,
+    /// Events per second.
+    PerSecond,
+    /// A plain count (instances).
+    Count,
+    /// Bytes: shown as KiB/MiB/GiB.
+    Bytes,
+    /// CPU cores (when no core count is known).
+    Cores,
+    /// No unit known.
+    #[default]
+    None,
+}
+
+impl Unit {
+    /// The name used in JSON and config.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Unit::Seconds => "seconds",
+            Unit::Ratio => "ratio",
+            Unit::PerSecond => "per_second",
+            Unit::Count => "count",
+            Unit::Bytes => "bytes",
+            Unit::Cores => "cores",
+            Unit::None => "none",
+        }
+    }
+}
+
+/// How a panel is drawn.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum PanelKind {
+    #[default]
+    Graph,
+    Stat,
+    Table,
+    Histogram,
+}
+
+/// The worst threshold state of a panel's current values.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Default)]
+pub enum Level {
+    /// No data or no thresholds.
+    #[default]
+    Unknown,
+    Ok,
+    Warn,
+    Crit,
+}
+
+/// One panel: its expressions, current values and chart history.
+#[derive(Clone, Debug, Default)]
+pub struct Panel {
+    /// Stable id (`latency`, `traffic`, ... or `expr1`, ...).
+    pub id: String,
+    pub title: String,
+    /// The expressions exactly as evaluated or sent (rate window expanded).
+    pub exprs: Vec<String>,
+    pub unit: Unit,
+    pub kind: PanelKind,
+    /// Some data is younger than the longest range in the expressions.
+    pub warming_up: bool,
+    pub series: Vec<Series>,
+    /// Why the panel cannot be computed (then `series` is empty).
+    pub error: Option<String>,
+    pub warn: Option<f64>,
+    pub crit: Option<f64>,
+    /// A reference line such as a `max_instances` gauge.
+    pub limit: Option<f64>,
+    /// Worst level of the current values against warn/crit.
+    pub level: Level,
+    /// The threshold is crossed when the value is *below* it (e.g. instances up).
+    pub lower_is_worse: bool,
+}
+
+/// One series of a panel.
+#[derive(Clone, Debug, Default)]
+pub struct Series {
+    /// The full label set of the series.
+    pub labels: Labels,
+    /// A short name for legends (`p99`, `127.0.0.1:9100`, ...).
+    pub legend: String,
+    /// The value at the frame's evaluation instant, if the series has one.
+    pub value: Option<f64>,
+    /// Chart history, oldest first: (ms since epoch, value).
+    pub points: Vec<(i64, f64)>,
+}
+
+/// Alert states, as Prometheus names them plus `resolved`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Default)]
+pub enum AlertState {
+    #[default]
+    Inactive,
+    Resolved,
+    Pending,
+    Firing,
+}
+
+impl AlertState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AlertState::Inactive => "inactive",
+            AlertState::Pending => "pending",
+            AlertState::Firing => "firing",
+            AlertState::Resolved => "resolved",
+        }
+    }
+}
+
+/// Alert severity.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Default)]
+pub enum Severity {
+    Info,
+    #[default]
+    Warning,
+    Critical,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Info => "info",
+            Severity::Warning => "warning",
+            Severity::Critical => "critical",
+        }
+    }
+}
+
+/// One alert instance (one rule, one label set).
+#[derive(Clone, Debug, Default)]
+pub struct Alert {
+    /// Rule name (`alertname`).
+    pub name: String,
+    pub state: AlertState,
+    /// A target whose series the rule read cannot be scraped: the state is
+    /// held, not resolved, until it is back.
+    pub stale: bool,
+    pub severity: Severity,
+    /// The instance's labels (rule labels and series labels).
+    pub labels: Labels,
+    pub value: Option<f64>,
+    pub threshold: Option<f64>,
+    /// When it became pending (ms since epoch).
+    pub active_since_ms: Option<i64>,
+    /// When it fired (ms since epoch).
+    pub fired_at_ms: Option<i64>,
+    /// When it resolved (ms since epoch).
+    pub resolved_at_ms: Option<i64>,
+    /// Time left before a pending alert fires.
+    pub pending_remaining: Option<Duration>,
+    pub summary: String,
+    /// The panel whose threshold created the rule, if any.
+    pub panel: Option<String>,
+    pub acknowledged: bool,
+    /// Muted until (ms since epoch).
+    pub muted_until_ms: Option<i64>,
+}
+
+/// One row of the instance table.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct InstanceRow {
+    pub instance: String,
+    pub job: String,
+    pub up: bool,
+    /// Busy fraction 0..1 (or cores when `cpu_is_cores`).
+    pub cpu: Option<f64>,
+    pub cpu_is_cores: bool,
+    /// p99 latency, seconds.
+    pub p99: Option<f64>,
+    /// Error ratio 0..1.
+    pub error_ratio: Option<f64>,
+    pub last_error: Option<String>,
+}
+
+/// What the UI asks of the engine.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Command {
+    /// Acknowledge an alert instance (rule name and labels).
+    Ack { name: String, labels: Labels },
+    /// Silence an alert instance for a while.
+    Mute {
+        name: String,
+        labels: Labels,
+        duration: Duration,
+    },
+    /// Re-read the configuration.
+    Reload,
+    /// Add an ad hoc panel.
+    AddExpr(String),
+}

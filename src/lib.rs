@@ -1,0 +1,20 @@
+//! vitals: a live terminal dashboard for the engineer on call.
+//!
+//! Data flows one way: `scrape` → `engine` (owns `store`, evaluates
+//! `promql`, runs `alerts`) → `Frame` → `tui`. See docs/architecture.md.
+#![deny(clippy::print_stdout, clippy::print_stderr)]
+
+pub mod alerts;
+pub mod cli;
+pub mod demo;
+pub mod detect;
+pub mod duration;
+pub mod engine;
+pub mod frame;
+pub mod labels;
+pub mod promql;
+pub mod scrape;
+pub mod snapshot;
+pub mod store;
+pub mod theme;
+pub mod tui;

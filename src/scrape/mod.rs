@@ -1,0 +1,84 @@
+//! Scraping: one tokio task per target, turning HTTP bodies into samples.
+//!
+//! The tasks never touch the store or the screen; they send owned
+//! [`ScrapeResult`]s down a bounded channel to the engine.
+
+pub mod expo;
+
+use crate::labels::Labels;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// A target to scrape.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Target {
+    /// Full URL, e.g. `http://127.0.0.1:9100/metrics`.
+    pub url: String,
+    /// `job` label (default `vitals`, or from file_sd labels).
+    pub job: String,
+    /// `instance` label: `host:port` of the URL unless given.
+    pub instance: String,
+    /// Extra target labels (from file_sd or config), attached to every series.
+    pub labels: Labels,
+}
+
+/// One scraped sample, owned.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ScrapedSample {
+    /// Labels including `__name__`, as exposed (target labels not yet added).
+    pub labels: Labels,
+    pub value: f64,
+    /// Timestamp given on the page, ms since epoch.
+    pub timestamp_ms: Option<i64>,
+}
+
+/// Metric metadata from `# TYPE`, `# HELP`, `# UNIT`.
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
+pub struct FamilyMeta {
+    pub name: String,
+    pub kind: expo::MetricType,
+    pub help: Option<String>,
+    pub unit: Option<String>,
+}
+
+/// A successfully fetched page.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Page {
+    pub samples: Vec<ScrapedSample>,
+    pub families: Vec<FamilyMeta>,
+    /// Lines that could not be parsed.
+    pub invalid_lines: u64,
+    /// The first invalid line: "line N: reason".
+    pub first_error: Option<String>,
+    /// Body size after decompression.
+    pub bytes: u64,
+}
+
+/// Why a scrape failed.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum ScrapeError {
+    #[error("connection failed: {0}")]
+    Connect(String),
+    #[error("timeout after {0:?}")]
+    Timeout(Duration),
+    #[error("HTTP {0}")]
+    Status(String),
+    #[error("body larger than {0} bytes")]
+    BodyTooLarge(u64),
+    #[error("unsupported encoding: {0}")]
+    Encoding(String),
+    #[error("no valid sample on the page{}", .0.as_ref().map(|e| format!(" ({e})")).unwrap_or_default())]
+    NoSamples(Option<String>),
+    #[error("{0}")]
+    Other(String),
+}
+
+/// The outcome of one scrape of one target.
+#[derive(Clone, Debug)]
+pub struct ScrapeResult {
+    pub target: Arc<Target>,
+    /// When the scrape started, ms since epoch (the samples' timestamp).
+    pub time_ms: i64,
+    pub duration: Duration,
+    pub outcome: Result<Page, ScrapeError>,
+}
