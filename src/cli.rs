@@ -1,6 +1,463 @@
-//! The command line.
+//! The command line (PRODUCT.md, "Command line"): parsing with clap and
+//! running each command. `main.rs` only calls [`main`].
+#![allow(clippy::print_stdout, clippy::print_stderr)]
+
+use crate::demo::{DemoOptions, Fleet, Scenario};
+use crate::detect::rate_window;
+use crate::duration::parse_duration;
+use crate::engine::{self, Engine, EngineChannels, EngineOptions};
+use crate::frame::{AlertState, Frame};
+use crate::scrape::{self, ScrapeOptions, Target};
+use anyhow::{bail, Context, Result};
+use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::{mpsc, watch};
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "vitals",
+    version,
+    about = "A live terminal dashboard for the engineer on call: scrapes Prometheus /metrics \
+             endpoints and shows latency, traffic, errors, CPU, instances and saturation, \
+             with alerts the moment a threshold is crossed.",
+    args_conflicts_with_subcommands = true
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Cmd>,
+    /// Targets: http(s)://host:port/path, or host:port for http://host:port/metrics.
+    targets: Vec<String>,
+    #[command(flatten)]
+    common: Common,
+}
+
+#[derive(Subcommand, Debug)]
+enum Cmd {
+    /// Built-in simulated fleet (real exporters on loopback) and the dashboard over it.
+    Demo(DemoArgs),
+    /// Scrape, evaluate, print once and exit.
+    Snapshot(SnapshotArgs),
+    /// Evaluate the alert rules once: exit 0 when nothing fires, 1 when something fires, 2 on error.
+    Check(CheckArgs),
+    /// Run PromQL conformance files (.test) and print 'N passed, N failed, N unsupported'.
+    Promqltest {
+        /// Files or directories of *.test files.
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+    },
+}
+
+#[derive(Args, Debug, Clone)]
+struct Common {
+    /// Prometheus file_sd JSON file of targets, re-read when it changes (repeatable).
+    #[arg(long = "file-sd", value_name = "PATH")]
+    file_sd: Vec<PathBuf>,
+    /// Ad hoc panel over a PromQL expression (repeatable; ids expr1, expr2, ...).
+    #[arg(long = "expr", value_name = "PROMQL")]
+    exprs: Vec<String>,
+    /// Scrape and evaluation interval (Prometheus duration).
+    #[arg(long, value_name = "DUR", default_value = "2s", value_parser = parse_dur)]
+    interval: Duration,
+    /// Scrape timeout [default: 80% of the interval].
+    #[arg(long, value_name = "DUR", value_parser = parse_dur)]
+    timeout: Option<Duration>,
+    /// How long samples are kept in memory.
+    #[arg(long, value_name = "DUR", default_value = "15m", value_parser = parse_dur)]
+    retention: Duration,
+    /// Alert transitions log (JSONL) [default: $XDG_STATE_HOME/vitals/alerts.jsonl].
+    #[arg(long = "alert-log", value_name = "PATH")]
+    alert_log: Option<PathBuf>,
+    /// Colour theme: dark, light, high-contrast, colorblind, mono.
+    #[arg(long, value_name = "NAME", default_value = "dark")]
+    theme: String,
+    /// No colour at all (the NO_COLOR environment variable does the same).
+    #[arg(long = "no-color")]
+    no_color: bool,
+    /// Draw without braille or box-drawing characters.
+    #[arg(long)]
+    ascii: bool,
+    /// Maximum redraws per second.
+    #[arg(long, value_name = "N", default_value_t = 30, value_parser = clap::value_parser!(u32).range(1..=120))]
+    fps: u32,
+}
+
+#[derive(Args, Debug)]
+struct DemoArgs {
+    /// Serve the simulated fleet only: print 'file_sd: PATH' and 'target: URL' lines, serve until killed.
+    #[arg(long = "no-ui")]
+    no_ui: bool,
+    /// Starting size of the fleet.
+    #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u64).range(2..=1000))]
+    instances: u64,
+    /// Time compression of the scenario (2 = twice as fast).
+    #[arg(long, default_value_t = 1.0)]
+    speed: f64,
+    /// Scenario: incident (a loop of calm, surge, runaway autoscaler, recovery) or calm.
+    #[arg(long, value_enum, default_value_t = ScenarioArg::Incident)]
+    scenario: ScenarioArg,
+    #[command(flatten)]
+    common: Common,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug)]
+enum ScenarioArg {
+    Incident,
+    Calm,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq)]
+enum Format {
+    Json,
+    Text,
+}
+
+#[derive(Args, Debug)]
+struct SnapshotArgs {
+    /// Targets: http(s)://host:port/path, or host:port.
+    targets: Vec<String>,
+    /// Output: json (the stable schema) or text (a Markdown summary).
+    #[arg(long, value_enum, default_value_t = Format::Json)]
+    format: Format,
+    /// How long to scrape before evaluating [default: the longest range in any expression plus one interval].
+    #[arg(long, value_name = "DUR", value_parser = parse_dur)]
+    duration: Option<Duration>,
+    #[command(flatten)]
+    common: Common,
+}
+
+#[derive(Args, Debug)]
+struct CheckArgs {
+    /// Targets: http(s)://host:port/path, or host:port.
+    targets: Vec<String>,
+    /// How long to scrape before deciding [default: the longest range plus one interval, plus the longest `for`].
+    #[arg(long, value_name = "DUR", value_parser = parse_dur)]
+    duration: Option<Duration>,
+    /// Replace every rule's `for` (e.g. 0s to fire as soon as a threshold is crossed).
+    #[arg(long = "for-override", value_name = "DUR", value_parser = parse_dur)]
+    for_override: Option<Duration>,
+    #[command(flatten)]
+    common: Common,
+}
+
+fn parse_dur(s: &str) -> Result<Duration, String> {
+    parse_duration(s).map_err(|e| e.to_string())
+}
+
+/// `$XDG_STATE_HOME/vitals` (default `~/.local/state/vitals`).
+pub fn state_dir() -> PathBuf {
+    let base = std::env::var_os("XDG_STATE_HOME")
+        .filter(|v| !v.is_empty())
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".local/state")))
+        .unwrap_or_else(std::env::temp_dir);
+    base.join("vitals")
+}
+
+/// Where diagnostics are logged.
+pub fn log_path() -> PathBuf {
+    state_dir().join("vitals.log")
+}
+
+fn init_logging() -> Option<String> {
+    let path = log_path();
+    std::fs::create_dir_all(path.parent()?).ok()?;
+    let file = std::fs::OpenOptions::new().create(true).append(true).open(&path).ok()?;
+    let filter = tracing_subscriber::EnvFilter::try_from_env("VITALS_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    tracing_subscriber::fmt()
+        .with_writer(std::sync::Mutex::new(file))
+        .with_ansi(false)
+        .with_env_filter(filter)
+        .try_init()
+        .ok()?;
+    Some(path.display().to_string())
+}
+
+/// The `clap` command, with the log path in its help.
+pub fn command() -> clap::Command {
+    Cli::command().after_help(format!(
+        "Diagnostics are logged to {} (VITALS_LOG=debug for more).",
+        log_path().display()
+    ))
+}
 
 /// Runs the command line; returns the process exit code.
 pub fn main() -> i32 {
-    0
+    let matches = match command().try_get_matches() {
+        Ok(m) => m,
+        Err(e) => {
+            let code = if e.use_stderr() { 2 } else { 0 };
+            let _ = e.print();
+            return code;
+        }
+    };
+    let cli = match Cli::from_arg_matches(&matches) {
+        Ok(c) => c,
+        Err(e) => {
+            let _ = e.print();
+            return 2;
+        }
+    };
+    let log = init_logging();
+    let rt = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("vitals: cannot start the runtime: {e}");
+            return 2;
+        }
+    };
+    let code = rt.block_on(async move {
+        match run(cli, log).await {
+            Ok(code) => code,
+            Err(e) => {
+                eprintln!("vitals: {e:#}");
+                2
+            }
+        }
+    });
+    // Tasks still blocked on slow targets must not keep the process alive.
+    rt.shutdown_timeout(Duration::from_millis(200));
+    code
+}
+
+async fn run(cli: Cli, log: Option<String>) -> Result<i32> {
+    match cli.command {
+        None => {
+            if cli.targets.is_empty() && cli.common.file_sd.is_empty() {
+                bail!("no targets: give TARGET arguments (host:port or URL) or --file-sd PATH, or try `vitals demo`");
+            }
+            let targets = parse_targets(&cli.targets)?;
+            dashboard(targets, &cli.common, log, "vitals".into(), None).await
+        }
+        Some(Cmd::Demo(d)) => demo(d, log).await,
+        Some(Cmd::Snapshot(s)) => snapshot(s, log).await,
+        Some(Cmd::Check(c)) => check(c, log).await,
+        Some(Cmd::Promqltest { paths }) => {
+            let mut out = std::io::stdout().lock();
+            let totals = crate::promql::promqltest::run_paths(&paths, &mut out)?;
+            Ok(if totals.failed > 0 { 1 } else { 0 })
+        }
+    }
+}
+
+fn parse_targets(args: &[String]) -> Result<Vec<Target>> {
+    args.iter()
+        .map(|a| scrape::parse_target(a).map_err(|e| anyhow::anyhow!("{e}")))
+        .collect()
+}
+
+fn scrape_options(c: &Common) -> Result<ScrapeOptions> {
+    if c.interval < Duration::from_millis(100) {
+        bail!("--interval {:?} is too short: use 100ms or more", c.interval);
+    }
+    let timeout = c.timeout.unwrap_or(c.interval * 4 / 5);
+    if timeout.is_zero() || timeout > c.interval {
+        bail!("--timeout must be more than 0 and at most the interval");
+    }
+    Ok(ScrapeOptions {
+        interval: c.interval,
+        timeout,
+        body_limit: 16 * 1024 * 1024,
+    })
+}
+
+fn engine_options(c: &Common, log: Option<String>, alert_log: bool) -> EngineOptions {
+    EngineOptions {
+        interval: c.interval,
+        retention: c.retention.max(c.interval * 10),
+        exprs: c.exprs.clone(),
+        alert_log: alert_log.then(|| c.alert_log.clone().unwrap_or_else(crate::alerts::log::default_path)),
+        log_path: log,
+        for_override: None,
+    }
+}
+
+/// Everything behind the screen: target discovery, scrapers and the engine.
+struct Pipeline {
+    frames: watch::Receiver<Arc<Frame>>,
+    commands: mpsc::Sender<crate::frame::Command>,
+    cancel: watch::Sender<bool>,
+}
+
+async fn start_pipeline(targets: Vec<Target>, c: &Common, eopts: EngineOptions) -> Result<Pipeline> {
+    let sopts = scrape_options(c)?;
+    for p in &c.file_sd {
+        scrape::read_file_sd(p).map_err(|e| anyhow::anyhow!("{e}"))?;
+    }
+    let (targets_tx, targets_rx) = watch::channel(targets.clone());
+    if !c.file_sd.is_empty() {
+        scrape::watch_file_sd(c.file_sd.clone(), targets, targets_tx);
+    }
+    let client = scrape::build_client(&sopts).context("HTTP client")?;
+    let (res_tx, res_rx) = mpsc::channel(1024);
+    let (cancel_tx, cancel_rx) = watch::channel(false);
+    tokio::spawn(scrape::run_scrapers(client, sopts, targets_rx.clone(), res_tx, cancel_rx.clone()));
+    let (frames_tx, frames_rx) = watch::channel(Arc::new(Frame::default()));
+    let (cmd_tx, cmd_rx) = mpsc::channel(64);
+    let engine = Engine::new(eopts);
+    tokio::spawn(engine::run(
+        engine,
+        EngineChannels {
+            results: res_rx,
+            commands: cmd_rx,
+            targets: targets_rx,
+            frames: frames_tx,
+            cancel: cancel_rx,
+        },
+    ));
+    Ok(Pipeline {
+        frames: frames_rx,
+        commands: cmd_tx,
+        cancel: cancel_tx,
+    })
+}
+
+async fn dashboard(targets: Vec<Target>, c: &Common, log: Option<String>, title: String, fleet: Option<Fleet>) -> Result<i32> {
+    let p = start_pipeline(targets, c, engine_options(c, log.clone(), true)).await?;
+    let ui = crate::tui::UiOptions {
+        fps: c.fps,
+        ascii: c.ascii,
+        no_color: c.no_color || std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()),
+        theme: c.theme.clone(),
+        log_path: log,
+        title,
+    };
+    let result = crate::tui::run(p.frames, p.commands, ui).await;
+    let _ = p.cancel.send(true);
+    if let Some(f) = fleet {
+        let _ = tokio::time::timeout(Duration::from_millis(500), f.shutdown()).await;
+    }
+    result.map(|()| 0)
+}
+
+fn default_duration(c: &Common) -> Duration {
+    let mut longest = rate_window(c.interval);
+    for e in &c.exprs {
+        if let Ok(expr) = crate::promql::parse(e) {
+            longest = longest.max(Duration::from_millis(crate::promql::longest_range_ms(&expr).max(0) as u64));
+        }
+    }
+    longest + c.interval
+}
+
+/// Runs the pipeline without a screen for `duration`, returning the frame
+/// evaluated at (or just after) the end.
+async fn collect(targets: Vec<String>, c: &Common, log: Option<String>, duration: Duration, for_override: Option<Duration>) -> Result<Frame> {
+    if targets.is_empty() && c.file_sd.is_empty() {
+        bail!("no targets: give TARGET arguments (host:port or URL) or --file-sd PATH");
+    }
+    for e in &c.exprs {
+        crate::promql::parse(e).map_err(|err| anyhow::anyhow!("--expr {e:?}: {err}"))?;
+    }
+    let targets = parse_targets(&targets)?;
+    let mut eopts = engine_options(c, log, c.alert_log.is_some());
+    eopts.for_override = for_override;
+    let mut p = start_pipeline(targets, c, eopts).await?;
+    let end = engine::run::now_ms() + duration.as_millis() as i64;
+    let frame = loop {
+        if p.frames.changed().await.is_err() {
+            bail!("the engine stopped unexpectedly");
+        }
+        let f = p.frames.borrow_and_update().clone();
+        if f.time_ms >= end {
+            break f;
+        }
+    };
+    let _ = p.cancel.send(true);
+    Ok((*frame).clone())
+}
+
+async fn snapshot(s: SnapshotArgs, log: Option<String>) -> Result<i32> {
+    let duration = s.duration.unwrap_or_else(|| default_duration(&s.common));
+    let frame = collect(s.targets, &s.common, log, duration, None).await?;
+    match s.format {
+        Format::Json => println!("{}", serde_json::to_string_pretty(&crate::snapshot::to_json(&frame))?),
+        Format::Text => print!("{}", crate::snapshot::to_markdown(&frame)),
+    }
+    Ok(0)
+}
+
+async fn check(c: CheckArgs, log: Option<String>) -> Result<i32> {
+    let longest_for = c.for_override.unwrap_or(Duration::from_secs(30));
+    let duration = c
+        .duration
+        .unwrap_or_else(|| default_duration(&c.common) + longest_for + c.common.interval);
+    let frame = collect(c.targets, &c.common, log, duration, c.for_override).await?;
+    let firing: Vec<_> = frame.alerts.iter().filter(|a| a.state == AlertState::Firing).collect();
+    for a in &frame.alerts {
+        if matches!(a.state, AlertState::Firing | AlertState::Pending) {
+            println!(
+                "{} {} [{}]{} {}",
+                a.state.as_str().to_uppercase(),
+                a.name,
+                a.severity.as_str(),
+                if a.stale { " (stale)" } else { "" },
+                a.summary
+            );
+        }
+    }
+    for t in frame.targets.iter().filter(|t| !t.up) {
+        eprintln!("vitals: target {} is down: {}", t.url, t.error.as_deref().unwrap_or("unknown"));
+    }
+    if firing.is_empty() {
+        println!("OK: no alert firing ({} targets)", frame.targets.len());
+        Ok(0)
+    } else {
+        Ok(1)
+    }
+}
+
+async fn demo(d: DemoArgs, log: Option<String>) -> Result<i32> {
+    if !(d.speed > 0.0 && d.speed <= 1000.0) {
+        bail!("--speed must be more than 0 and at most 1000");
+    }
+    let opts = DemoOptions {
+        instances: d.instances as usize,
+        speed: d.speed,
+        scenario: match d.scenario {
+            ScenarioArg::Incident => Scenario::Incident,
+            ScenarioArg::Calm => Scenario::Calm,
+        },
+        dir: None,
+    };
+    let fleet = Fleet::start(opts).await.context("starting the demo fleet")?;
+    if d.no_ui {
+        println!("file_sd: {}", fleet.file_sd_path().display());
+        for t in fleet.targets() {
+            println!("target: {t}");
+        }
+        use std::io::Write;
+        let _ = std::io::stdout().flush();
+        wait_for_termination().await;
+        let _ = tokio::time::timeout(Duration::from_millis(500), fleet.shutdown()).await;
+        return Ok(0);
+    }
+    let mut common = d.common;
+    common.file_sd.push(fleet.file_sd_path().to_path_buf());
+    dashboard(vec![], &common, log, "vitals demo".into(), Some(fleet)).await
+}
+
+/// Waits for Ctrl-C, SIGTERM or SIGHUP.
+async fn wait_for_termination() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        let mut term = signal(SignalKind::terminate()).ok();
+        let mut hup = signal(SignalKind::hangup()).ok();
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => {}
+            _ = async { match term.as_mut() { Some(s) => { s.recv().await; } None => std::future::pending().await } } => {}
+            _ = async { match hup.as_mut() { Some(s) => { s.recv().await; } None => std::future::pending().await } } => {}
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
 }

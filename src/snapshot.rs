@@ -1,1 +1,257 @@
-//! (module under construction)
+//! `vitals snapshot`: the stable JSON document and the Markdown summary.
+
+use crate::frame::{AlertState, Frame, Unit};
+use serde_json::{json, Value};
+
+/// RFC 3339 with milliseconds, UTC: `2026-11-22T12:00:00.123Z`.
+pub fn rfc3339_ms(ms: i64) -> String {
+    chrono::DateTime::from_timestamp_millis(ms)
+        .map(|t| t.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string())
+        .unwrap_or_else(|| ms.to_string())
+}
+
+/// RFC 3339 to the second, UTC.
+pub fn rfc3339_s(ms: i64) -> String {
+    chrono::DateTime::from_timestamp_millis(ms)
+        .map(|t| t.format("%Y-%m-%dT%H:%M:%SZ").to_string())
+        .unwrap_or_else(|| ms.to_string())
+}
+
+/// Finite values as JSON numbers; NaN and infinities as `"NaN"`, `"+Inf"`, `"-Inf"`.
+pub fn json_number(v: f64) -> Value {
+    if v.is_nan() {
+        json!("NaN")
+    } else if v == f64::INFINITY {
+        json!("+Inf")
+    } else if v == f64::NEG_INFINITY {
+        json!("-Inf")
+    } else {
+        json!(v)
+    }
+}
+
+/// The snapshot document of PRODUCT.md ("Snapshot JSON").
+pub fn to_json(frame: &Frame) -> Value {
+    let targets: Vec<Value> = frame
+        .targets
+        .iter()
+        .map(|t| {
+            json!({
+                "url": t.url,
+                "job": t.job,
+                "instance": t.instance,
+                "up": t.up,
+                "scrape_duration_seconds": json_number(t.scrape_duration_seconds),
+                "samples": t.samples,
+                "invalid_lines": t.invalid_lines,
+                "error": t.error,
+            })
+        })
+        .collect();
+    let panels: Vec<Value> = frame
+        .panels
+        .iter()
+        .map(|p| {
+            let series: Vec<Value> = p
+                .series
+                .iter()
+                .filter_map(|s| {
+                    s.value
+                        .map(|v| json!({"labels": s.labels, "value": json_number(v)}))
+                })
+                .collect();
+            json!({
+                "id": p.id,
+                "title": p.title,
+                "exprs": p.exprs,
+                "unit": p.unit.as_str(),
+                "warming_up": p.warming_up,
+                "series": series,
+                "error": p.error,
+            })
+        })
+        .collect();
+    let alerts: Vec<Value> = frame
+        .alerts
+        .iter()
+        .filter(|a| a.state != AlertState::Inactive)
+        .map(|a| {
+            json!({
+                "name": a.name,
+                "state": a.state.as_str(),
+                "stale": a.stale,
+                "severity": a.severity.as_str(),
+                "labels": a.labels,
+                "value": a.value.map(json_number),
+                "threshold": a.threshold.map(json_number),
+                "active_since": a.active_since_ms.map(rfc3339_s),
+                "summary": a.summary,
+            })
+        })
+        .collect();
+    json!({
+        "time": rfc3339_ms(frame.time_ms),
+        "source": frame.source.as_str(),
+        "targets": targets,
+        "panels": panels,
+        "alerts": alerts,
+    })
+}
+
+/// Formats a value with its unit for people: `183ms`, `12.5%`, `1.2k/s`.
+pub fn format_value(v: f64, unit: Unit) -> String {
+    if v.is_nan() {
+        return "NaN".into();
+    }
+    if v.is_infinite() {
+        return if v > 0.0 { "+Inf".into() } else { "-Inf".into() };
+    }
+    match unit {
+        Unit::Seconds => {
+            let a = v.abs();
+            if a == 0.0 {
+                "0s".into()
+            } else if a < 1e-3 {
+                format!("{:.0}µs", v * 1e6)
+            } else if a < 1.0 {
+                format!("{:.0}ms", v * 1e3)
+            } else {
+                format!("{}s", sig(v))
+            }
+        }
+        Unit::Ratio => format!("{}%", sig(v * 100.0)),
+        Unit::PerSecond => format!("{}/s", si(v)),
+        Unit::Count => si(v),
+        Unit::Cores => format!("{} cores", sig(v)),
+        Unit::Bytes => {
+            const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];
+            let (mut x, mut i) = (v, 0);
+            while x.abs() >= 1024.0 && i + 1 < UNITS.len() {
+                x /= 1024.0;
+                i += 1;
+            }
+            format!("{}{}", sig(x), UNITS[i])
+        }
+        Unit::None => si(v),
+    }
+}
+
+/// Three significant digits, no trailing zeros.
+fn sig(v: f64) -> String {
+    let a = v.abs();
+    let s = if a >= 100.0 || a == 0.0 {
+        format!("{v:.0}")
+    } else if a >= 10.0 {
+        format!("{v:.1}")
+    } else {
+        format!("{v:.2}")
+    };
+    if s.contains('.') {
+        s.trim_end_matches('0').trim_end_matches('.').to_string()
+    } else {
+        s
+    }
+}
+
+fn si(v: f64) -> String {
+    let a = v.abs();
+    if a >= 1e9 {
+        format!("{}G", sig(v / 1e9))
+    } else if a >= 1e6 {
+        format!("{}M", sig(v / 1e6))
+    } else if a >= 1e3 {
+        format!("{}k", sig(v / 1e3))
+    } else {
+        sig(v)
+    }
+}
+
+/// A Markdown summary for pasting into an incident channel.
+pub fn to_markdown(frame: &Frame) -> String {
+    let mut out = String::new();
+    let up = frame.targets.iter().filter(|t| t.up).count();
+    out.push_str(&format!(
+        "**vitals** at {} — source {}, targets up {}/{}\n\n",
+        rfc3339_s(frame.time_ms),
+        frame.source.as_str(),
+        up,
+        frame.targets.len()
+    ));
+    out.push_str("| signal | series | value |\n|---|---|---|\n");
+    for p in &frame.panels {
+        if let Some(e) = &p.error {
+            out.push_str(&format!("| {} | — | {} |\n", p.title, md_escape(e)));
+            continue;
+        }
+        let mut any = false;
+        for s in p.series.iter().filter(|s| s.value.is_some()) {
+            any = true;
+            let name = if s.legend.is_empty() { "—".to_string() } else { s.legend.clone() };
+            out.push_str(&format!(
+                "| {} | {} | {}{} |\n",
+                p.title,
+                md_escape(&name),
+                format_value(s.value.unwrap_or(f64::NAN), p.unit),
+                if p.warming_up { " (warming up)" } else { "" }
+            ));
+        }
+        if !any {
+            out.push_str(&format!("| {} | — | no data |\n", p.title));
+        }
+    }
+    let firing: Vec<_> = frame
+        .alerts
+        .iter()
+        .filter(|a| a.state == AlertState::Firing)
+        .collect();
+    out.push_str(&format!("\n**Firing alerts: {}**\n", firing.len()));
+    for a in firing {
+        out.push_str(&format!(
+            "- {} [{}]{} {} — {}\n",
+            a.name,
+            a.severity.as_str(),
+            if a.stale { " (stale)" } else { "" },
+            a.labels.get("instance").unwrap_or(""),
+            md_escape(&a.summary)
+        ));
+    }
+    let down: Vec<_> = frame.targets.iter().filter(|t| !t.up).collect();
+    if !down.is_empty() {
+        out.push_str("\n**Targets down**\n");
+        for t in down {
+            out.push_str(&format!(
+                "- {} — {}\n",
+                t.instance,
+                md_escape(t.error.as_deref().unwrap_or("not scraped yet"))
+            ));
+        }
+    }
+    out
+}
+
+fn md_escape(s: &str) -> String {
+    s.replace('|', "\\|").replace('\n', " ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_and_times() {
+        assert_eq!(json_number(f64::NAN), json!("NaN"));
+        assert_eq!(json_number(f64::NEG_INFINITY), json!("-Inf"));
+        assert_eq!(json_number(0.5), json!(0.5));
+        assert_eq!(rfc3339_ms(1_795_348_800_123), "2026-11-22T12:00:00.123Z");
+    }
+
+    #[test]
+    fn human_units() {
+        assert_eq!(format_value(0.183, Unit::Seconds), "183ms");
+        assert_eq!(format_value(2.5, Unit::Seconds), "2.5s");
+        assert_eq!(format_value(0.125, Unit::Ratio), "12.5%");
+        assert_eq!(format_value(1234.0, Unit::PerSecond), "1.23k/s");
+        assert_eq!(format_value(3.0 * 1024.0 * 1024.0, Unit::Bytes), "3MiB");
+        assert_eq!(format_value(7.0, Unit::Count), "7");
+    }
+}

@@ -1,1 +1,224 @@
-//! (module under construction)
+//! The engine: the single owner of state. It applies scrape results to the
+//! store, evaluates every panel and rule at each tick, advances the alert
+//! state machines, writes the alert log and publishes one immutable
+//! [`Frame`]. Time is always passed in; only [`run`] reads the clock.
+
+mod ingest;
+mod panels;
+mod rules;
+pub mod run;
+#[cfg(test)]
+mod tests;
+
+pub use run::{run, EngineChannels};
+
+use crate::alerts::log::AlertLog;
+use crate::detect::{Catalog, Detected, PanelDef};
+use crate::frame::{Frame, SourceKind, TargetStatus};
+use crate::scrape::Target;
+use crate::store::Store;
+use panels::PanelRuntime;
+use rules::RuleRuntime;
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Prometheus's staleness marker.
+pub(crate) const STALE_NAN: f64 = f64::from_bits(0x7ff0_0000_0000_0002);
+
+/// Names of the series the engine synthesises per target.
+pub(crate) const SYNTHETIC: [&str; 3] = ["up", "scrape_duration_seconds", "scrape_samples_scraped"];
+
+/// What the engine is told at start.
+#[derive(Clone, Debug)]
+pub struct EngineOptions {
+    pub interval: Duration,
+    pub retention: Duration,
+    /// Ad hoc panels (`--expr`), ids `expr1`, `expr2`, ...
+    pub exprs: Vec<String>,
+    /// Where alert transitions are appended (None: not logged).
+    pub alert_log: Option<PathBuf>,
+    /// Diagnostics log path, shown in help.
+    pub log_path: Option<String>,
+    /// Replace every rule's `for` (e.g. 0s for `vitals check`).
+    pub for_override: Option<Duration>,
+}
+
+impl Default for EngineOptions {
+    fn default() -> Self {
+        EngineOptions {
+            interval: Duration::from_secs(2),
+            retention: Duration::from_secs(15 * 60),
+            exprs: vec![],
+            alert_log: None,
+            log_path: None,
+            for_override: None,
+        }
+    }
+}
+
+struct TargetState {
+    target: Arc<Target>,
+    status: TargetStatus,
+    /// Ever scraped successfully.
+    seen_up: bool,
+}
+
+/// The single owner of the dashboard's state.
+pub struct Engine {
+    opts: EngineOptions,
+    store: Store,
+    targets: BTreeMap<String, TargetState>,
+    catalog: Catalog,
+    catalog_changed: bool,
+    detected: Detected,
+    panels: Vec<PanelRuntime>,
+    rules: Vec<RuleRuntime>,
+    table: panels::TableRuntime,
+    /// When the first good scrape arrived (warming-up reference).
+    started_ms: Option<i64>,
+    alert_log: Option<AlertLog>,
+    seq: u64,
+    notice: Option<String>,
+}
+
+impl Engine {
+    /// A new engine; opening the alert log is the only I/O it does itself.
+    pub fn new(opts: EngineOptions) -> Engine {
+        let mut notice = None;
+        let alert_log = opts.alert_log.as_ref().and_then(|p| match AlertLog::open(p) {
+            Ok(l) => Some(l),
+            Err(e) => {
+                notice = Some(format!("alert log {}: {e}", p.display()));
+                None
+            }
+        });
+        let mut e = Engine {
+            store: Store::new(opts.retention.as_millis() as i64),
+            opts,
+            targets: BTreeMap::new(),
+            catalog: Catalog::new(),
+            catalog_changed: true,
+            detected: Detected::default(),
+            panels: vec![],
+            rules: vec![],
+            table: Default::default(),
+            started_ms: None,
+            alert_log,
+            seq: 0,
+            notice,
+        };
+        e.redetect();
+        e
+    }
+
+    /// The store (read-only), for tests and ad hoc queries.
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    /// The current panel definitions.
+    pub fn panel_defs(&self) -> Vec<PanelDef> {
+        self.panels.iter().map(|p| p.def.clone()).collect()
+    }
+
+    /// The known metric names, types and label names.
+    pub fn catalog(&self) -> &Catalog {
+        &self.catalog
+    }
+
+    /// Replaces the target list. Targets that disappear get staleness
+    /// markers on all their series, as Prometheus writes them.
+    pub fn set_targets(&mut self, targets: &[Target], now_ms: i64) {
+        let wanted: BTreeSet<&str> = targets.iter().map(|t| t.url.as_str()).collect();
+        let gone: Vec<String> = self
+            .targets
+            .keys()
+            .filter(|k| !wanted.contains(k.as_str()))
+            .cloned()
+            .collect();
+        for url in gone {
+            if let Some(ts) = self.targets.remove(&url) {
+                self.store.mark_target_down(&url, now_ms);
+                for name in SYNTHETIC {
+                    let l = ingest::target_labels(&ts.target, name);
+                    self.store.append(&l, now_ms, STALE_NAN);
+                }
+            }
+        }
+        for t in targets {
+            self.targets.entry(t.url.clone()).or_insert_with(|| TargetState {
+                status: TargetStatus {
+                    url: t.url.clone(),
+                    job: t.job.clone(),
+                    instance: t.instance.clone(),
+                    up: false,
+                    error: Some("not scraped yet".into()),
+                    ..Default::default()
+                },
+                target: Arc::new(t.clone()),
+                seen_up: false,
+            });
+        }
+    }
+
+    /// Evaluates everything at `now_ms` and returns the frame to publish.
+    pub fn tick(&mut self, now_ms: i64) -> Frame {
+        self.store.gc(now_ms);
+        if self.catalog_changed {
+            self.catalog_changed = false;
+            self.redetect();
+        }
+        let panels = self.eval_panels(now_ms);
+        let (alerts, transitions) = self.eval_rules(now_ms);
+        if let Some(log) = &mut self.alert_log {
+            if let Err(e) = log.append(&transitions) {
+                self.notice = Some(format!("alert log {}: {e}", log.path().display()));
+            }
+        }
+        for t in &transitions {
+            tracing::info!(rule = %t.rule, labels = %t.labels, from = t.from, to = t.to, "alert");
+        }
+        let instances = self.instance_rows(now_ms);
+        self.seq += 1;
+        Frame {
+            seq: self.seq,
+            time_ms: now_ms,
+            source: SourceKind::Scrape,
+            interval: self.opts.interval,
+            targets: self.targets.values().map(|t| t.status.clone()).collect(),
+            panels,
+            alerts,
+            instances,
+            log_path: self.opts.log_path.clone(),
+            alert_log_path: self
+                .alert_log
+                .as_ref()
+                .map(|l| l.path().display().to_string()),
+            notice: self.notice.clone(),
+        }
+    }
+
+    /// Rebuilds panels and rules from the catalog, keeping chart history and
+    /// alert state of everything that did not change.
+    fn redetect(&mut self) {
+        let detected = crate::detect::detect(&self.catalog, self.opts.interval);
+        if detected == self.detected && !self.panels.is_empty() {
+            return;
+        }
+        let mut defs = detected.panels.clone();
+        for (i, e) in self.opts.exprs.iter().enumerate() {
+            defs.push(panels::adhoc_panel(i + 1, e));
+        }
+        self.panels = panels::rebuild(std::mem::take(&mut self.panels), defs);
+        self.table = panels::TableRuntime::new(&detected.table);
+        self.rules = rules::rebuild(
+            std::mem::take(&mut self.rules),
+            &self.panels,
+            &detected.rules,
+            self.opts.for_override,
+        );
+        self.detected = detected;
+    }
+}

@@ -1,0 +1,274 @@
+//! Panel evaluation and chart history.
+
+use super::Engine;
+use crate::detect::{ExprDef, PanelDef, TableDefs};
+use crate::frame::{InstanceRow, Level, Panel, PanelKind, Series, Unit};
+use crate::labels::Labels;
+use crate::promql::{self, Expr, Value};
+use crate::store::Store;
+use std::collections::{BTreeMap, HashMap, VecDeque};
+
+/// A result vector of one expression: series labels (with the panel's
+/// added labels) and values.
+pub(crate) type Vector = Vec<(Labels, f64)>;
+
+/// A panel definition with its parsed expressions, current results and
+/// chart history.
+pub(crate) struct PanelRuntime {
+    pub def: PanelDef,
+    parsed: Vec<Result<Expr, String>>,
+    longest_range_ms: i64,
+    /// The latest result of each expression.
+    pub current: Vec<Result<Vector, String>>,
+    /// (expression index, labels) -> points, oldest first.
+    history: BTreeMap<(usize, Labels), VecDeque<(i64, f64)>>,
+}
+
+impl PanelRuntime {
+    fn new(def: PanelDef) -> Self {
+        let parsed: Vec<Result<Expr, String>> = def
+            .exprs
+            .iter()
+            .map(|e| promql::parse(&e.expr).map_err(|err| err.to_string()))
+            .collect();
+        let longest_range_ms = parsed
+            .iter()
+            .flatten()
+            .map(promql::longest_range_ms)
+            .max()
+            .unwrap_or(0);
+        PanelRuntime {
+            current: parsed.iter().map(|_| Ok(vec![])).collect(),
+            def,
+            parsed,
+            longest_range_ms,
+            history: BTreeMap::new(),
+        }
+    }
+
+    /// The parsed expression `i`, if it parsed.
+    pub fn parsed(&self, i: usize) -> Option<&Expr> {
+        self.parsed.get(i).and_then(|p| p.as_ref().ok())
+    }
+}
+
+/// Keeps runtimes (history) of panels whose definition did not change.
+pub(crate) fn rebuild(old: Vec<PanelRuntime>, defs: Vec<PanelDef>) -> Vec<PanelRuntime> {
+    let mut old: HashMap<String, PanelRuntime> =
+        old.into_iter().map(|p| (p.def.id.clone(), p)).collect();
+    defs.into_iter()
+        .map(|def| match old.remove(&def.id) {
+            Some(mut p) if p.def.exprs == def.exprs => {
+                p.def = def;
+                p
+            }
+            _ => PanelRuntime::new(def),
+        })
+        .collect()
+}
+
+/// An ad hoc panel from `--expr` or `:expr`.
+pub(crate) fn adhoc_panel(n: usize, expr: &str) -> PanelDef {
+    PanelDef {
+        id: format!("expr{n}"),
+        title: expr.to_string(),
+        unit: Unit::None,
+        kind: PanelKind::Graph,
+        exprs: vec![ExprDef {
+            expr: expr.to_string(),
+            add_labels: vec![],
+            legend: String::new(),
+            thresholds: vec![],
+            is_limit: false,
+        }],
+        error: None,
+        warn: None,
+        crit: None,
+    }
+}
+
+/// Evaluates an expression at one instant into a vector.
+pub(crate) fn eval_vector(store: &Store, expr: &Expr, t_ms: i64) -> Result<Vector, String> {
+    match promql::eval_instant(store, expr, t_ms) {
+        Ok(Value::Vector(v)) => Ok(v.into_iter().map(|s| (s.labels, s.value)).collect()),
+        Ok(Value::Scalar(v)) => Ok(vec![(Labels::new(), v)]),
+        Ok(Value::Matrix(_)) => Err("expression returns a range vector; a panel needs an instant vector or scalar".into()),
+        Ok(Value::String(_)) => Err("expression returns a string; a panel needs a number".into()),
+        Err(e) => Err(e.to_string()),
+    }
+}
+
+fn legend(def: &ExprDef, labels: &Labels, many: bool) -> String {
+    let who = labels
+        .get("instance")
+        .map(str::to_string)
+        .or_else(|| (!labels.is_empty() && def.legend.is_empty()).then(|| labels.without_name().to_string()));
+    match (def.legend.is_empty(), who) {
+        (true, Some(w)) => w,
+        (true, None) => labels.name().unwrap_or("value").to_string(),
+        (false, Some(w)) if many => format!("{} {}", def.legend, w),
+        (false, _) => def.legend.clone(),
+    }
+}
+
+fn level_of(def: &ExprDef, v: f64) -> Level {
+    let mut level = Level::Ok;
+    for t in &def.thresholds {
+        let crossed = if t.below { v < t.value } else { v > t.value };
+        if crossed {
+            let l = if t.severity >= crate::frame::Severity::Critical {
+                Level::Crit
+            } else {
+                Level::Warn
+            };
+            level = level.max(l);
+        }
+    }
+    level
+}
+
+impl Engine {
+    pub(super) fn eval_panels(&mut self, now_ms: i64) -> Vec<Panel> {
+        let keep_from = now_ms - self.opts.retention.as_millis() as i64;
+        let started = self.started_ms;
+        let store = &self.store;
+        self.panels
+            .iter_mut()
+            .map(|p| {
+                let mut panel = Panel {
+                    id: p.def.id.clone(),
+                    title: p.def.title.clone(),
+                    exprs: p.def.exprs.iter().filter(|e| !e.is_limit).map(|e| e.expr.clone()).collect(),
+                    unit: p.def.unit,
+                    kind: p.def.kind,
+                    warming_up: started.is_none_or(|s| now_ms - s < p.longest_range_ms),
+                    warn: p.def.warn,
+                    crit: p.def.crit,
+                    error: p.def.error.clone(),
+                    ..Default::default()
+                };
+                if panel.error.is_some() {
+                    return panel;
+                }
+                let mut level = Level::Unknown;
+                let mut now_values: HashMap<(usize, Labels), f64> = HashMap::new();
+                for (i, def) in p.def.exprs.iter().enumerate() {
+                    let result = match &p.parsed[i] {
+                        Ok(e) => eval_vector(store, e, now_ms).map(|v| {
+                            v.into_iter()
+                                .map(|(mut l, x)| {
+                                    for (n, val) in &def.add_labels {
+                                        l.set(n, val);
+                                    }
+                                    (l, x)
+                                })
+                                .collect::<Vector>()
+                        }),
+                        Err(e) => Err(e.clone()),
+                    };
+                    match &result {
+                        Ok(v) if def.is_limit => {
+                            panel.limit = v.first().map(|(_, x)| *x);
+                        }
+                        Ok(v) => {
+                            for (l, x) in v {
+                                if !def.thresholds.is_empty() && x.is_finite() {
+                                    level = level.max(level_of(def, *x));
+                                }
+                                now_values.insert((i, l.clone()), *x);
+                                p.history.entry((i, l.clone())).or_default().push_back((now_ms, *x));
+                            }
+                        }
+                        Err(e) => {
+                            if panel.error.is_none() {
+                                panel.error = Some(e.clone());
+                            }
+                        }
+                    }
+                    p.current[i] = result;
+                }
+                // Age out history and drop series with nothing left to draw.
+                p.history.retain(|_, pts| {
+                    while pts.front().is_some_and(|(t, _)| *t < keep_from) {
+                        pts.pop_front();
+                    }
+                    !pts.is_empty()
+                });
+                if panel.error.is_some() {
+                    panel.series.clear();
+                    return panel;
+                }
+                let counts: HashMap<usize, usize> =
+                    p.history.keys().fold(HashMap::new(), |mut m, (i, _)| {
+                        *m.entry(*i).or_default() += 1;
+                        m
+                    });
+                panel.series = p
+                    .history
+                    .iter()
+                    .filter(|((i, _), _)| !p.def.exprs[*i].is_limit)
+                    .map(|((i, l), pts)| Series {
+                        labels: l.clone(),
+                        legend: legend(&p.def.exprs[*i], l, counts.get(i).copied().unwrap_or(0) > 1),
+                        value: now_values.get(&(*i, l.clone())).copied(),
+                        points: pts.iter().copied().collect(),
+                    })
+                    .collect();
+                panel.level = level;
+                panel
+            })
+            .collect()
+    }
+
+    pub(super) fn instance_rows(&mut self, now_ms: i64) -> Vec<InstanceRow> {
+        let t = &self.table;
+        let by_instance = |e: &Option<Expr>| -> HashMap<String, f64> {
+            e.as_ref()
+                .and_then(|e| eval_vector(&self.store, e, now_ms).ok())
+                .unwrap_or_default()
+                .into_iter()
+                .filter_map(|(l, v)| l.get("instance").map(|i| (i.to_string(), v)))
+                .collect()
+        };
+        let cpu = by_instance(&t.cpu);
+        let p99 = by_instance(&t.p99);
+        let err = by_instance(&t.error_ratio);
+        self.targets
+            .values()
+            .map(|ts| {
+                let i = &ts.status.instance;
+                InstanceRow {
+                    instance: i.clone(),
+                    job: ts.status.job.clone(),
+                    up: ts.status.up,
+                    cpu: cpu.get(i).copied(),
+                    cpu_is_cores: t.cpu_is_cores,
+                    p99: p99.get(i).copied(),
+                    error_ratio: err.get(i).copied(),
+                    last_error: ts.status.error.clone(),
+                }
+            })
+            .collect()
+    }
+}
+
+/// The parsed per-instance expressions of the instance table.
+#[derive(Default)]
+pub(crate) struct TableRuntime {
+    cpu: Option<Expr>,
+    p99: Option<Expr>,
+    error_ratio: Option<Expr>,
+    cpu_is_cores: bool,
+}
+
+impl TableRuntime {
+    pub fn new(d: &TableDefs) -> Self {
+        let p = |e: &Option<String>| e.as_deref().and_then(|e| promql::parse(e).ok());
+        TableRuntime {
+            cpu: p(&d.cpu),
+            p99: p(&d.p99),
+            error_ratio: p(&d.error_ratio),
+            cpu_is_cores: d.cpu_is_cores,
+        }
+    }
+}

@@ -1,0 +1,73 @@
+//! The engine's event loop: the one place that reads the clock.
+
+use super::Engine;
+use crate::frame::{Command, Frame};
+use crate::scrape::{ScrapeResult, Target};
+use std::sync::Arc;
+use tokio::sync::{mpsc, watch};
+
+/// The channels the engine loop reads and writes.
+pub struct EngineChannels {
+    pub results: mpsc::Receiver<ScrapeResult>,
+    pub commands: mpsc::Receiver<Command>,
+    pub targets: watch::Receiver<Vec<Target>>,
+    pub frames: watch::Sender<Arc<Frame>>,
+    pub cancel: watch::Receiver<bool>,
+}
+
+/// Wall-clock milliseconds since the Unix epoch.
+pub fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0)
+}
+
+/// Runs the engine until cancelled: applies scrape results as they come,
+/// evaluates and publishes a frame every interval.
+pub async fn run(mut engine: Engine, mut ch: EngineChannels) {
+    let interval = engine.opts.interval;
+    let initial = ch.targets.borrow_and_update().clone();
+    engine.set_targets(&initial, now_ms());
+    let _ = ch.frames.send(Arc::new(engine.tick(now_ms())));
+    let mut ticker = tokio::time::interval(interval);
+    ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    ticker.tick().await;
+    loop {
+        tokio::select! {
+            biased;
+            _ = ch.cancel.changed() => break,
+            _ = ticker.tick() => {
+                let frame = engine.tick(now_ms());
+                if ch.frames.send(Arc::new(frame)).is_err() {
+                    break;
+                }
+            }
+            Some(r) = ch.results.recv() => engine.apply(r),
+            Ok(()) = ch.targets.changed() => {
+                let t = ch.targets.borrow_and_update().clone();
+                engine.set_targets(&t, now_ms());
+            }
+            Some(c) = ch.commands.recv() => engine.command(c),
+        }
+    }
+}
+
+impl Engine {
+    /// Answers a command from the UI.
+    pub fn command(&mut self, c: Command) {
+        match c {
+            Command::AddExpr(e) => {
+                self.opts.exprs.push(e);
+                self.catalog_changed = true;
+                self.detected = Default::default();
+            }
+            Command::Reload => {
+                self.notice = Some("reload: no configuration file in use".into());
+            }
+            Command::Ack { .. } | Command::Mute { .. } => {
+                self.notice = Some("acknowledge and mute arrive with the alerting release".into());
+            }
+        }
+    }
+}
