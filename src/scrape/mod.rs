@@ -82,3 +82,48 @@ pub struct ScrapeResult {
     pub duration: Duration,
     pub outcome: Result<Page, ScrapeError>,
 }
+
+mod http;
+mod runner;
+mod sd;
+mod target;
+
+pub use http::{build_client, scrape_once, ACCEPT_HEADER};
+pub use runner::{run_scrapers, run_scrapers_with_stats, scrape_offset, ScrapeStats};
+pub use sd::{read_file_sd, watch_file_sd, SdError, SD_POLL_INTERVAL};
+pub use target::{parse_target, TargetError, DEFAULT_JOB};
+
+/// How targets are scraped.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ScrapeOptions {
+    /// Time between two scrapes of one target (default 2 s).
+    pub interval: Duration,
+    /// Limit for one scrape, connection to last body byte (default 80 % of
+    /// the interval).
+    pub timeout: Duration,
+    /// Largest body accepted, after decompression (default 16 MiB).
+    pub body_limit: u64,
+}
+
+/// Default scrape interval.
+pub const DEFAULT_INTERVAL: Duration = Duration::from_secs(2);
+/// Default body cap: 16 MiB.
+pub const DEFAULT_BODY_LIMIT: u64 = 16 << 20;
+
+impl ScrapeOptions {
+    /// Options for `interval`, with the timeout at 80 % of it and the
+    /// default body cap.
+    pub fn with_interval(interval: Duration) -> Self {
+        ScrapeOptions {
+            interval,
+            timeout: interval.mul_f64(0.8),
+            body_limit: DEFAULT_BODY_LIMIT,
+        }
+    }
+}
+
+impl Default for ScrapeOptions {
+    fn default() -> Self {
+        ScrapeOptions::with_interval(DEFAULT_INTERVAL)
+    }
+}

@@ -1,0 +1,175 @@
+//! One scrape over HTTP: request, bounded streaming read, parse.
+
+use super::{expo, Page, ScrapeError, ScrapeOptions, ScrapeResult, Target};
+use anyhow::Context;
+use reqwest::header::{ACCEPT, CONTENT_ENCODING, CONTENT_TYPE};
+use std::sync::Arc;
+use std::time::{SystemTime, UNIX_EPOCH};
+use tokio::time::Instant;
+
+/// The `Accept` header Prometheus 2.42 sends (OpenMetrics preferred, text
+/// format 0.0.4 accepted, anything else last).
+pub const ACCEPT_HEADER: &str = "application/openmetrics-text;version=1.0.0,application/openmetrics-text;version=0.0.1;q=0.75,text/plain;version=0.0.4;q=0.5,*/*;q=0.1";
+
+/// Redirects followed at most, all to the target's own host.
+const MAX_REDIRECTS: usize = 10;
+
+/// Bodies above this size are parsed off the async worker threads.
+const INLINE_PARSE_LIMIT: usize = 64 << 10;
+
+/// The HTTP client shared by every target: rustls, gzip, no proxy from the
+/// environment, redirects only within the target's host (and never from
+/// https down to http).
+pub fn build_client(opts: &ScrapeOptions) -> anyhow::Result<reqwest::Client> {
+    let redirects = reqwest::redirect::Policy::custom(|attempt| {
+        if attempt.previous().len() > MAX_REDIRECTS {
+            return attempt.error(format!("more than {MAX_REDIRECTS} redirects"));
+        }
+        let Some(first) = attempt.previous().first() else {
+            return attempt.follow();
+        };
+        let to = attempt.url();
+        if to.host_str() != first.host_str() {
+            let msg = format!("redirect to another host refused: {to}");
+            attempt.error(msg)
+        } else if first.scheme() == "https" && to.scheme() != "https" {
+            let msg = format!("redirect from https to http refused: {to}");
+            attempt.error(msg)
+        } else {
+            attempt.follow()
+        }
+    });
+    reqwest::Client::builder()
+        .use_rustls_tls()
+        .gzip(true)
+        .no_proxy()
+        .redirect(redirects)
+        .user_agent(concat!("vitals/", env!("CARGO_PKG_VERSION")))
+        .connect_timeout(opts.timeout)
+        .build()
+        .context("cannot build the HTTP client")
+}
+
+/// Scrapes `target` once. `time_ms` is the wall-clock start; `duration`
+/// covers the request and the whole body read (not the parse). Failures,
+/// including a timeout over the whole exchange, are in `outcome`.
+pub async fn scrape_once(
+    client: &reqwest::Client,
+    target: Arc<Target>,
+    opts: &ScrapeOptions,
+) -> ScrapeResult {
+    let time_ms = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX));
+    let start = Instant::now();
+    let fetched = match tokio::time::timeout(opts.timeout, fetch(client, &target.url, opts)).await {
+        Ok(r) => r,
+        Err(_) => Err(ScrapeError::Timeout(opts.timeout)),
+    };
+    let duration = start.elapsed();
+    let outcome = match fetched {
+        Ok((body, content_type)) => parse(body, content_type).await,
+        Err(e) => Err(e),
+    };
+    ScrapeResult {
+        target,
+        time_ms,
+        duration,
+        outcome,
+    }
+}
+
+/// The body (decompressed, at most `body_limit` bytes) and its Content-Type.
+async fn fetch(
+    client: &reqwest::Client,
+    url: &str,
+    opts: &ScrapeOptions,
+) -> Result<(Vec<u8>, Option<String>), ScrapeError> {
+    let mut resp = client
+        .get(url)
+        .header(ACCEPT, ACCEPT_HEADER)
+        .header(
+            "X-Prometheus-Scrape-Timeout-Seconds",
+            format!("{}", opts.timeout.as_secs_f64()),
+        )
+        .send()
+        .await
+        .map_err(request_error)?;
+    let status = resp.status();
+    if !status.is_success() {
+        return Err(ScrapeError::Status(status.to_string()));
+    }
+    // reqwest removes the header once it has undone gzip; what is left is
+    // an encoding it cannot decode.
+    if let Some(enc) = resp.headers().get(CONTENT_ENCODING) {
+        let enc = String::from_utf8_lossy(enc.as_bytes()).trim().to_string();
+        if !enc.eq_ignore_ascii_case("identity") {
+            return Err(ScrapeError::Encoding(enc));
+        }
+    }
+    let limit = opts.body_limit;
+    if resp.content_length().is_some_and(|n| n > limit) {
+        return Err(ScrapeError::BodyTooLarge(limit));
+    }
+    let content_type = resp
+        .headers()
+        .get(CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string);
+    let initial = resp.content_length().unwrap_or(64 << 10).min(limit);
+    let mut body = Vec::with_capacity(usize::try_from(initial).unwrap_or(0));
+    while let Some(chunk) = resp.chunk().await.map_err(body_error)? {
+        if (body.len() + chunk.len()) as u64 > limit {
+            return Err(ScrapeError::BodyTooLarge(limit));
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok((body, content_type))
+}
+
+/// Parses the page; a page without one valid sample is an error. Large
+/// bodies are parsed on the blocking pool; a parser failure is reported,
+/// not propagated.
+async fn parse(body: Vec<u8>, content_type: Option<String>) -> Result<Page, ScrapeError> {
+    let bytes = body.len() as u64;
+    let mut page = if body.len() <= INLINE_PARSE_LIMIT {
+        expo::parse_page(&body, content_type.as_deref())
+    } else {
+        tokio::task::spawn_blocking(move || expo::parse_page(&body, content_type.as_deref()))
+            .await
+            .map_err(|e| ScrapeError::Other(format!("parser failed: {e}")))?
+    };
+    page.bytes = bytes;
+    if page.samples.is_empty() {
+        return Err(ScrapeError::NoSamples(page.first_error));
+    }
+    Ok(page)
+}
+
+fn request_error(e: reqwest::Error) -> ScrapeError {
+    if e.is_connect() {
+        ScrapeError::Connect(root_cause(&e))
+    } else if e.is_timeout() {
+        ScrapeError::Connect(format!("connect timeout: {}", root_cause(&e)))
+    } else {
+        ScrapeError::Other(root_cause(&e))
+    }
+}
+
+fn body_error(e: reqwest::Error) -> ScrapeError {
+    if e.is_decode() {
+        ScrapeError::Encoding(format!("gzip: {}", root_cause(&e)))
+    } else {
+        ScrapeError::Other(format!("reading body: {}", root_cause(&e)))
+    }
+}
+
+/// The innermost error message, on one line: reqwest's own text names the
+/// URL, which the target row shows already.
+fn root_cause(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut cur = e;
+    while let Some(next) = cur.source() {
+        cur = next;
+    }
+    cur.to_string().replace(['\n', '\r'], " ")
+}

@@ -1,0 +1,351 @@
+//! Prometheus file_sd: reading target groups from JSON files and following
+//! their changes.
+
+use super::target::{from_address, DEFAULT_JOB};
+use super::Target;
+use crate::labels::Labels;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+/// How often [`watch_file_sd`] looks at its files.
+pub const SD_POLL_INTERVAL: Duration = Duration::from_secs(1);
+
+/// A file_sd file that cannot be used.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum SdError {
+    #[error("file_sd {}: {message}", path.display())]
+    Io { path: PathBuf, message: String },
+    #[error("file_sd {}:{line}:{column}: {message}", path.display())]
+    Invalid {
+        path: PathBuf,
+        line: usize,
+        column: usize,
+        message: String,
+    },
+}
+
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Group {
+    targets: Vec<String>,
+    #[serde(default)]
+    labels: Option<BTreeMap<String, String>>,
+}
+
+/// Reads one file_sd JSON file: `[{"targets": ["host:port"], "labels": {...}}]`.
+///
+/// The `job` label sets [`Target::job`], `instance` overrides the instance,
+/// `__scheme__`, `__metrics_path__` and `__param_NAME` shape the URL, other
+/// `__` labels are dropped and the rest become [`Target::labels`].
+pub fn read_file_sd(path: &Path) -> Result<Vec<Target>, SdError> {
+    let bytes = std::fs::read(path).map_err(|e| SdError::Io {
+        path: path.to_path_buf(),
+        message: e.to_string(),
+    })?;
+    parse_file_sd(path, &bytes)
+}
+
+/// Parses file_sd JSON text; `path` only names the file in errors.
+pub(crate) fn parse_file_sd(path: &Path, bytes: &[u8]) -> Result<Vec<Target>, SdError> {
+    let text = std::str::from_utf8(bytes).map_err(|e| {
+        let (line, column) = line_col(bytes, e.valid_up_to());
+        invalid(path, line, column, "not UTF-8".to_string())
+    })?;
+    let groups: Vec<Group> = serde_json::from_str(text).map_err(|e| {
+        let message = e.to_string();
+        // serde_json appends " at line L column C"; the position goes first.
+        let message = message
+            .rsplit_once(" at line ")
+            .map_or(message.as_str(), |(m, _)| m)
+            .to_string();
+        invalid(path, e.line().max(1), e.column().max(1), message)
+    })?;
+    let mut out = Vec::new();
+    for group in groups {
+        let labels = group.labels.unwrap_or_default();
+        let at = |needle: &str| {
+            let quoted = serde_json::to_string(needle).unwrap_or_default();
+            let offset = text.find(&quoted).unwrap_or(0);
+            line_col(bytes, offset)
+        };
+        let mut scheme = "http";
+        let mut metrics_path = "/metrics";
+        let mut job = DEFAULT_JOB;
+        let mut instance = None;
+        let mut params = Vec::new();
+        let mut extra = Vec::new();
+        for (name, value) in &labels {
+            if !valid_label_name(name) {
+                let (line, column) = at(name);
+                return Err(invalid(
+                    path,
+                    line,
+                    column,
+                    format!("invalid label name {name:?}"),
+                ));
+            }
+            match name.as_str() {
+                "__scheme__" => scheme = value,
+                "__metrics_path__" => metrics_path = value,
+                "job" => job = value,
+                "instance" => instance = Some(value.as_str()),
+                n if n.starts_with("__param_") => {
+                    params.push((n["__param_".len()..].to_string(), value.clone()));
+                }
+                n if n.starts_with("__") => {}
+                n => extra.push((n, value.as_str())),
+            }
+        }
+        let extra = Labels::from_pairs(extra);
+        for addr in &group.targets {
+            let target = from_address(
+                addr,
+                scheme,
+                metrics_path,
+                &params,
+                job,
+                instance,
+                extra.clone(),
+            )
+            .map_err(|e| {
+                let (line, column) = at(addr);
+                invalid(path, line, column, e.to_string())
+            })?;
+            out.push(target);
+        }
+    }
+    Ok(out)
+}
+
+fn invalid(path: &Path, line: usize, column: usize, message: String) -> SdError {
+    SdError::Invalid {
+        path: path.to_path_buf(),
+        line,
+        column,
+        message,
+    }
+}
+
+/// 1-based line and column (in characters) of byte `offset`.
+fn line_col(bytes: &[u8], offset: usize) -> (usize, usize) {
+    let before = &bytes[..offset.min(bytes.len())];
+    let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
+    let line_start = before
+        .iter()
+        .rposition(|&b| b == b'\n')
+        .map_or(0, |i| i + 1);
+    let column = String::from_utf8_lossy(&before[line_start..])
+        .chars()
+        .count()
+        + 1;
+    (line, column)
+}
+
+fn valid_label_name(name: &str) -> bool {
+    let mut chars = name.chars();
+    chars
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+}
+
+/// One watched file: what it said last and the targets it last gave.
+struct SdFile {
+    path: PathBuf,
+    content: Option<Vec<u8>>,
+    last_error: Option<String>,
+    targets: Vec<Target>,
+}
+
+impl SdFile {
+    /// Looks at the file once; true when its targets changed.
+    fn poll(&mut self) -> bool {
+        let bytes = match std::fs::read(&self.path) {
+            Ok(b) => b,
+            Err(e) => {
+                let err = SdError::Io {
+                    path: self.path.clone(),
+                    message: e.to_string(),
+                };
+                self.report(Some(err.to_string()));
+                return false;
+            }
+        };
+        if self.content.as_deref() == Some(bytes.as_slice()) {
+            return false;
+        }
+        let parsed = parse_file_sd(&self.path, &bytes);
+        self.content = Some(bytes);
+        match parsed {
+            Ok(targets) => {
+                self.report(None);
+                if targets == self.targets {
+                    return false;
+                }
+                tracing::info!(path = %self.path.display(), targets = targets.len(), "file_sd read");
+                self.targets = targets;
+                true
+            }
+            Err(e) => {
+                self.report(Some(e.to_string()));
+                false
+            }
+        }
+    }
+
+    /// Logs a new error once, and the recovery from it.
+    fn report(&mut self, error: Option<String>) {
+        if error == self.last_error {
+            return;
+        }
+        match &error {
+            Some(e) => tracing::warn!("{e}; keeping the previous targets"),
+            None => tracing::info!(path = %self.path.display(), "file_sd readable again"),
+        }
+        self.last_error = error;
+    }
+}
+
+/// Static targets plus every file's targets, sorted, without duplicates.
+fn merged(static_targets: &[Target], files: &[SdFile]) -> Vec<Target> {
+    let mut all: Vec<Target> = static_targets.to_vec();
+    for f in files {
+        all.extend(f.targets.iter().cloned());
+    }
+    all.sort();
+    all.dedup();
+    all
+}
+
+/// Follows file_sd files: looks at them every [`SD_POLL_INTERVAL`] and,
+/// when one's content changed and parses, sends the merged list of the
+/// static targets and every file's targets. A file that cannot be read or
+/// parsed (a bad rewrite, or one caught mid-write) keeps its previous
+/// targets; the error is logged. Ends when every receiver is gone.
+pub fn watch_file_sd(
+    paths: Vec<PathBuf>,
+    static_targets: Vec<Target>,
+    tx: watch::Sender<Vec<Target>>,
+) -> JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut files: Vec<SdFile> = paths
+            .into_iter()
+            .map(|path| SdFile {
+                path,
+                content: None,
+                last_error: None,
+                targets: Vec::new(),
+            })
+            .collect();
+        let mut ticker = tokio::time::interval(SD_POLL_INTERVAL);
+        ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+        let mut first = true;
+        loop {
+            tokio::select! {
+                _ = ticker.tick() => {}
+                _ = tx.closed() => return,
+            }
+            let mut changed = first;
+            for f in &mut files {
+                changed |= f.poll();
+            }
+            first = false;
+            if changed {
+                let list = merged(&static_targets, &files);
+                tx.send_if_modified(|cur| {
+                    if *cur == list {
+                        false
+                    } else {
+                        *cur = list;
+                        true
+                    }
+                });
+            }
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> Result<Vec<Target>, SdError> {
+        parse_file_sd(Path::new("sd.json"), text.as_bytes())
+    }
+
+    #[test]
+    fn groups_and_labels() {
+        let t = parse(
+            r#"[
+  {"targets": ["a:9100", "b:9100"], "labels": {"job": "node", "env": "prod", "__meta_x": "y"}},
+  {"targets": ["c:443"], "labels": {"__scheme__": "https", "__metrics_path__": "/m",
+     "__param_module": "http_2xx", "instance": "custom"}},
+  {"targets": ["d:1"]}
+]"#,
+        )
+        .unwrap();
+        assert_eq!(t.len(), 4);
+        assert_eq!(t[0].url, "http://a:9100/metrics");
+        assert_eq!(t[0].job, "node");
+        assert_eq!(t[0].instance, "a:9100");
+        assert_eq!(t[0].labels, Labels::from_pairs([("env", "prod")]));
+        assert_eq!(t[2].url, "https://c/m?module=http_2xx");
+        assert_eq!(t[2].instance, "custom");
+        assert_eq!(t[2].job, "vitals");
+        assert!(t[2].labels.is_empty());
+        assert_eq!(t[3].url, "http://d:1/metrics");
+        assert!(parse("[]").unwrap().is_empty());
+    }
+
+    #[test]
+    fn errors_name_line_and_column() {
+        let cases = [
+            (
+                "[\n  {\"targets\": [\"a:1\",]}\n]",
+                "sd.json:2:",
+                "trailing comma",
+            ),
+            ("[{\"targets\": [\"a:1\"]", "sd.json:1:", "EOF"),
+            ("", "sd.json:1:1", "EOF"),
+            ("{}", "sd.json:1:", "expected a sequence"),
+            ("[{\"target\": []}]", "sd.json:1:", "unknown field"),
+            (
+                "[\n{\"targets\": [\"ok:1\",\n  \"nope\"]}]",
+                "sd.json:3:3",
+                "missing port",
+            ),
+            (
+                "[{\"targets\": [\"a:1\"], \"labels\": {\"bad-name\": \"x\"}}]",
+                "sd.json:1:34",
+                "invalid label name",
+            ),
+            (
+                "[{\"targets\": [\"http://a:1/m\"]}]",
+                "sd.json:1:15",
+                "__scheme__",
+            ),
+            (
+                "[{\"targets\": [\"a:1\"], \"labels\": {\"__scheme__\": \"ftp\"}}]",
+                "sd.json:1:15",
+                "unsupported scheme",
+            ),
+        ];
+        for (text, at, what) in cases {
+            let e = parse(text).expect_err(text).to_string();
+            assert!(e.starts_with(&format!("file_sd {at}")), "{text:?}: {e}");
+            assert!(e.contains(what), "{text:?}: {e}");
+            assert!(!e.contains('\n'), "{e}");
+        }
+    }
+
+    #[test]
+    fn line_col_counts_characters() {
+        let s = "ab\né€x";
+        assert_eq!(line_col(s.as_bytes(), 0), (1, 1));
+        assert_eq!(line_col(s.as_bytes(), 3), (2, 1));
+        assert_eq!(line_col(s.as_bytes(), s.find('x').unwrap()), (2, 3));
+    }
+}

@@ -1,0 +1,208 @@
+//! Target addresses: the command line's `host:port` and URLs, and the
+//! addresses and labels of file_sd groups.
+
+use super::Target;
+use crate::labels::Labels;
+use reqwest::Url;
+
+/// The `job` of a target that names none.
+pub const DEFAULT_JOB: &str = "vitals";
+
+/// The metrics path used when an address or URL gives none.
+const DEFAULT_PATH: &str = "/metrics";
+
+/// A target string that cannot be scraped.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("invalid target {target:?}: {reason}")]
+pub struct TargetError {
+    /// The target as written.
+    pub target: String,
+    /// What is wrong with it and what is expected.
+    pub reason: String,
+}
+
+impl TargetError {
+    fn new(target: &str, reason: impl Into<String>) -> Self {
+        TargetError {
+            target: target.to_string(),
+            reason: reason.into(),
+        }
+    }
+}
+
+/// Parses a command-line target.
+///
+/// `http(s)://host:port/path` is taken as is (a URL without a path gets
+/// `/metrics`); `host:port` means `http://host:port/metrics` and
+/// `host:port/path` means `http://host:port/path`. The instance is
+/// `host:port` (the scheme's default port when the URL has none) and the
+/// job is [`DEFAULT_JOB`].
+pub fn parse_target(s: &str) -> Result<Target, TargetError> {
+    let t = s.trim();
+    if t.is_empty() {
+        return Err(TargetError::new(
+            s,
+            "empty; expected host:port or http(s)://host:port/path",
+        ));
+    }
+    let url = if let Some((scheme, rest)) = t.split_once("://") {
+        check_scheme(t, scheme)?;
+        let mut url = Url::parse(t).map_err(|e| TargetError::new(t, format!("bad URL: {e}")))?;
+        if url.host_str().is_none_or(str::is_empty) {
+            return Err(TargetError::new(t, "URL has no host"));
+        }
+        if !rest.contains('/') {
+            url.set_path(DEFAULT_PATH);
+        }
+        url.set_fragment(None);
+        url
+    } else {
+        let (addr, path) = match t.find('/') {
+            Some(i) => t.split_at(i),
+            None => (t, DEFAULT_PATH),
+        };
+        address_url(t, "http", addr, path)?
+    };
+    Ok(from_url(&url, DEFAULT_JOB, None, Labels::new()))
+}
+
+/// Builds a target from a file_sd address (`host:port`) and the group's
+/// scheme, path, query parameters and labels.
+pub(super) fn from_address(
+    addr: &str,
+    scheme: &str,
+    path: &str,
+    params: &[(String, String)],
+    job: &str,
+    instance: Option<&str>,
+    labels: Labels,
+) -> Result<Target, TargetError> {
+    if addr.contains("://") {
+        return Err(TargetError::new(
+            addr,
+            "file_sd targets are host:port; set the labels __scheme__ and __metrics_path__ instead",
+        ));
+    }
+    check_scheme(addr, scheme)?;
+    let path = if path.starts_with('/') {
+        path.to_string()
+    } else {
+        format!("/{path}")
+    };
+    let mut url = address_url(addr, scheme, addr, &path)?;
+    if !params.is_empty() {
+        url.query_pairs_mut().extend_pairs(params);
+    }
+    Ok(from_url(&url, job, instance, labels))
+}
+
+fn check_scheme(target: &str, scheme: &str) -> Result<(), TargetError> {
+    match scheme {
+        "http" | "https" => Ok(()),
+        other => Err(TargetError::new(
+            target,
+            format!("unsupported scheme {other:?}; use http or https"),
+        )),
+    }
+}
+
+/// `scheme://addr/path` after checking that `addr` is `host:port`.
+fn address_url(target: &str, scheme: &str, addr: &str, path: &str) -> Result<Url, TargetError> {
+    let expected = "expected host:port or http(s)://host:port/path";
+    let Some((host, port)) = addr.rsplit_once(':') else {
+        return Err(TargetError::new(
+            target,
+            format!("missing port; {expected}"),
+        ));
+    };
+    let bracketed = host.starts_with('[') && host.ends_with(']');
+    if host.is_empty() || (host.contains(':') && !bracketed) {
+        return Err(TargetError::new(target, format!("bad host; {expected}")));
+    }
+    if host
+        .chars()
+        .any(|c| c.is_whitespace() || matches!(c, '@' | '?' | '#' | '/'))
+    {
+        return Err(TargetError::new(target, format!("bad host; {expected}")));
+    }
+    if port.parse::<u16>().map_or(true, |p| p == 0) {
+        return Err(TargetError::new(
+            target,
+            format!("bad port {port:?}; {expected}"),
+        ));
+    }
+    Url::parse(&format!("{scheme}://{addr}{path}"))
+        .map_err(|e| TargetError::new(target, format!("bad address: {e}")))
+}
+
+fn from_url(url: &Url, job: &str, instance: Option<&str>, labels: Labels) -> Target {
+    let host = url.host_str().unwrap_or_default();
+    let port = url.port_or_known_default().unwrap_or(80);
+    Target {
+        url: url.to_string(),
+        job: job.to_string(),
+        instance: instance.map_or_else(|| format!("{host}:{port}"), str::to_string),
+        labels,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ok(s: &str) -> Target {
+        parse_target(s).unwrap_or_else(|e| panic!("{s}: {e}"))
+    }
+
+    #[test]
+    fn host_port_means_http_metrics() {
+        let t = ok("localhost:9100");
+        assert_eq!(t.url, "http://localhost:9100/metrics");
+        assert_eq!(t.instance, "localhost:9100");
+        assert_eq!(t.job, "vitals");
+        assert!(t.labels.is_empty());
+        assert_eq!(ok("10.0.0.1:80").url, "http://10.0.0.1/metrics");
+        assert_eq!(ok("10.0.0.1:80").instance, "10.0.0.1:80");
+        assert_eq!(ok("h:8080/custom").url, "http://h:8080/custom");
+    }
+
+    #[test]
+    fn urls_are_kept() {
+        let t = ok("https://example.org/probe?module=x");
+        assert_eq!(t.url, "https://example.org/probe?module=x");
+        assert_eq!(t.instance, "example.org:443");
+        assert_eq!(ok("http://h:9100/m").url, "http://h:9100/m");
+        assert_eq!(ok("http://h:9100").url, "http://h:9100/metrics");
+        assert_eq!(ok("http://h:9100/").url, "http://h:9100/");
+        assert_eq!(ok("http://h").instance, "h:80");
+    }
+
+    #[test]
+    fn ipv6() {
+        let t = ok("[::1]:9100");
+        assert_eq!(t.url, "http://[::1]:9100/metrics");
+        assert_eq!(t.instance, "[::1]:9100");
+        assert_eq!(ok("http://[::1]:9100/metrics").instance, "[::1]:9100");
+    }
+
+    #[test]
+    fn bad_targets_say_why() {
+        for (s, want) in [
+            ("", "empty"),
+            ("   ", "empty"),
+            ("localhost", "missing port"),
+            ("localhost:", "bad port"),
+            ("localhost:99999", "bad port"),
+            ("localhost:0", "bad port"),
+            (":9100", "bad host"),
+            ("::1:9100", "bad host"),
+            ("ftp://h:21/x", "unsupported scheme"),
+            ("http://:9100/x", "bad URL"),
+            ("user@h:9100", "bad host"),
+        ] {
+            let e = parse_target(s).expect_err(s).to_string();
+            assert!(e.contains(want), "{s:?}: {e}");
+            assert!(!e.contains('\n'));
+        }
+    }
+}
