@@ -1,0 +1,287 @@
+//! Byte-level scanning: name characters, numbers, escapes.
+//!
+//! Everything here works on `&[u8]` and never allocates, except the
+//! unescaping functions, which allocate only when the input holds an escape.
+
+use std::borrow::Cow;
+
+/// Bit flags per byte value.
+const NAME_START: u8 = 1; // [a-zA-Z_:]
+const NAME_CONT: u8 = 2; // [a-zA-Z0-9_:]
+const LABEL_START: u8 = 4; // [a-zA-Z_]
+const LABEL_CONT: u8 = 8; // [a-zA-Z0-9_]
+
+static CLASS: [u8; 256] = build_class();
+
+const fn build_class() -> [u8; 256] {
+    let mut t = [0u8; 256];
+    let mut b = 0usize;
+    while b < 256 {
+        let c = b as u8;
+        let alpha = c.is_ascii_alphabetic() || c == b'_';
+        let digit = c.is_ascii_digit();
+        let mut f = 0;
+        if alpha || c == b':' {
+            f |= NAME_START | NAME_CONT;
+        }
+        if digit {
+            f |= NAME_CONT | LABEL_CONT;
+        }
+        if alpha {
+            f |= LABEL_START | LABEL_CONT;
+        }
+        t[b] = f;
+        b += 1;
+    }
+    t
+}
+
+/// Length of the metric name (`[a-zA-Z_:][a-zA-Z0-9_:]*`) at the start of `s`.
+#[inline]
+pub fn metric_name_len(s: &[u8]) -> usize {
+    match s.first() {
+        Some(&c) if CLASS[c as usize] & NAME_START != 0 => {}
+        _ => return 0,
+    }
+    let mut i = 1;
+    while i < s.len() && CLASS[s[i] as usize] & NAME_CONT != 0 {
+        i += 1;
+    }
+    i
+}
+
+/// Length of the label name (`[a-zA-Z_][a-zA-Z0-9_]*`) at the start of `s`.
+#[inline]
+pub fn label_name_len(s: &[u8]) -> usize {
+    match s.first() {
+        Some(&c) if CLASS[c as usize] & LABEL_START != 0 => {}
+        _ => return 0,
+    }
+    let mut i = 1;
+    while i < s.len() && CLASS[s[i] as usize] & LABEL_CONT != 0 {
+        i += 1;
+    }
+    i
+}
+
+/// True for the blanks that separate tokens: space and tab.
+#[inline]
+pub fn is_blank(c: u8) -> bool {
+    c == b' ' || c == b'\t'
+}
+
+/// Index of the first non-blank byte at or after `i`.
+#[inline]
+pub fn skip_blanks(s: &[u8], mut i: usize) -> usize {
+    while i < s.len() && is_blank(s[i]) {
+        i += 1;
+    }
+    i
+}
+
+/// Index of the first blank byte at or after `i` (or `s.len()`).
+#[inline]
+pub fn token_end(s: &[u8], mut i: usize) -> usize {
+    while i < s.len() && !is_blank(s[i]) {
+        i += 1;
+    }
+    i
+}
+
+/// Bytes as text, for bytes already known to be UTF-8 (`trusted`) or
+/// checked here.
+#[inline]
+pub fn as_str(s: &[u8], trusted: bool) -> Option<&str> {
+    if trusted {
+        // SAFETY: the caller validated the whole body as UTF-8 and `s` was
+        // cut at ASCII delimiters, so it is a valid UTF-8 sub-slice.
+        Some(unsafe { std::str::from_utf8_unchecked(s) })
+    } else {
+        std::str::from_utf8(s).ok()
+    }
+}
+
+/// Powers of ten exactly representable in an f64.
+static POW10: [f64; 23] = [
+    1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16,
+    1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
+];
+
+/// Parses a sample value as Prometheus does (Go's `ParseFloat`, without
+/// hexadecimal floats or `_` separators): decimal with optional sign,
+/// fraction and exponent, or `NaN` / `Inf` / `+Inf` / `-Inf` in any case.
+#[inline]
+pub fn parse_float(s: &[u8]) -> Option<f64> {
+    if let Some(v) = fast_decimal(s) {
+        return Some(v);
+    }
+    // Only characters of a decimal float or the words nan / inf(inity).
+    if s.is_empty()
+        || !s
+            .iter()
+            .all(|&c| c.is_ascii_digit() || b"+-.eEnNaAiIfFtTyY".contains(&c))
+    {
+        return None;
+    }
+    // ASCII checked above.
+    std::str::from_utf8(s).ok()?.parse::<f64>().ok()
+}
+
+/// Exact fast path: `[-+]?digits(.digits)?` with at most 15 significant
+/// digits and at most 22 fraction digits; both operands of the division are
+/// exact, so the result is correctly rounded.
+#[inline]
+fn fast_decimal(s: &[u8]) -> Option<f64> {
+    let (neg, mut i) = match s.first()? {
+        b'-' => (true, 1),
+        b'+' => (false, 1),
+        _ => (false, 0),
+    };
+    let start = i;
+    let mut mant: u64 = 0;
+    let mut digits = 0u32;
+    while i < s.len() && s[i].is_ascii_digit() {
+        mant = mant.wrapping_mul(10).wrapping_add(u64::from(s[i] - b'0'));
+        digits += 1;
+        i += 1;
+    }
+    let int_digits = i - start;
+    let mut frac = 0usize;
+    if i < s.len() && s[i] == b'.' {
+        i += 1;
+        let fstart = i;
+        while i < s.len() && s[i].is_ascii_digit() {
+            mant = mant.wrapping_mul(10).wrapping_add(u64::from(s[i] - b'0'));
+            digits += 1;
+            i += 1;
+        }
+        frac = i - fstart;
+    }
+    if i != s.len() || int_digits + frac == 0 || digits > 15 || frac > 22 {
+        return None;
+    }
+    let v = mant as f64 / POW10[frac];
+    Some(if neg { -v } else { v })
+}
+
+/// Parses a base-10 `i64` with optional sign; `None` on overflow or junk.
+#[inline]
+pub fn parse_i64(s: &[u8]) -> Option<i64> {
+    let (neg, digits) = match s.first()? {
+        b'-' => (true, &s[1..]),
+        b'+' => (false, &s[1..]),
+        _ => (false, s),
+    };
+    if digits.is_empty() {
+        return None;
+    }
+    let mut v: i64 = 0;
+    for &c in digits {
+        if !c.is_ascii_digit() {
+            return None;
+        }
+        let d = i64::from(c - b'0');
+        v = v.checked_mul(10)?;
+        v = if neg {
+            v.checked_sub(d)?
+        } else {
+            v.checked_add(d)?
+        };
+    }
+    Some(v)
+}
+
+/// An OpenMetrics timestamp (float seconds) as integer milliseconds.
+///
+/// Plain decimals are converted exactly (`1520879607.789` is
+/// 1520879607789 ms, not one less through binary rounding); other forms go
+/// through `f64` and are rounded to the nearest millisecond.
+pub fn parse_seconds_as_ms(s: &[u8]) -> Option<i64> {
+    let (neg, body) = match s.first()? {
+        b'-' => (true, &s[1..]),
+        b'+' => (false, &s[1..]),
+        _ => (false, s),
+    };
+    let dot = body.iter().position(|&c| c == b'.');
+    let (int, frac) = match dot {
+        Some(d) => (&body[..d], &body[d + 1..]),
+        None => (body, &body[..0]),
+    };
+    let plain = !(int.is_empty() && frac.is_empty())
+        && int.iter().all(u8::is_ascii_digit)
+        && frac.iter().all(u8::is_ascii_digit);
+    if plain && int.len() <= 15 {
+        let mut whole: i64 = 0;
+        for &c in int {
+            whole = whole * 10 + i64::from(c - b'0');
+        }
+        let mut millis: i64 = 0;
+        for k in 0..3 {
+            millis = millis * 10 + frac.get(k).map_or(0, |&c| i64::from(c - b'0'));
+        }
+        // Round half up on the fourth fraction digit.
+        if frac.get(3).is_some_and(|&c| c >= b'5') {
+            millis += 1;
+        }
+        let v = whole * 1000 + millis;
+        return Some(if neg { -v } else { v });
+    }
+    let f = parse_float(s)?;
+    if !f.is_finite() {
+        return None;
+    }
+    let ms = (f * 1000.0).round();
+    if ms.abs() >= 9.2e18 {
+        return None;
+    }
+    Some(ms as i64)
+}
+
+/// Unescapes a quoted label value or name (`\\`, `\"`, `\n`); any other
+/// backslash sequence is kept as written, as Prometheus does.
+pub fn unescape_label(s: &str) -> Cow<'_, str> {
+    if !s.as_bytes().contains(&b'\\') {
+        return Cow::Borrowed(s);
+    }
+    Cow::Owned(unescape(s, true))
+}
+
+/// Unescapes HELP text: `\\` and `\n`, plus `\"` in OpenMetrics.
+pub fn unescape_help(s: &str, quote: bool) -> Cow<'_, str> {
+    if !s.as_bytes().contains(&b'\\') {
+        return Cow::Borrowed(s);
+    }
+    Cow::Owned(unescape(s, quote))
+}
+
+fn unescape(s: &str, quote: bool) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut chars = s.chars();
+    while let Some(c) = chars.next() {
+        if c != '\\' {
+            out.push(c);
+            continue;
+        }
+        match chars.next() {
+            Some('\\') => out.push('\\'),
+            Some('n') => out.push('\n'),
+            Some('"') if quote => out.push('"'),
+            Some(o) => {
+                out.push('\\');
+                out.push(o);
+            }
+            None => out.push('\\'),
+        }
+    }
+    out
+}
+
+/// Shortens `s` for an error message (at most 40 characters, printable).
+pub fn snippet(s: &[u8]) -> String {
+    let text = String::from_utf8_lossy(s);
+    let mut out: String = text.chars().take(40).collect();
+    if text.chars().count() > 40 {
+        out.push('…');
+    }
+    out.escape_debug().to_string()
+}

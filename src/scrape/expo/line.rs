@@ -1,0 +1,264 @@
+//! One sample line: `name{labels} value [timestamp] [# {exemplar} value [ts]]`.
+
+use super::lex::{
+    as_str, is_blank, label_name_len, metric_name_len, parse_float, parse_i64, parse_seconds_as_ms,
+    skip_blanks, snippet, token_end, unescape_label,
+};
+use super::{ErrorKind, Format, LabelRef};
+use std::borrow::Cow;
+
+/// What a sample line holds besides its labels (those go to the caller's
+/// scratch vector, so that it is reused from line to line).
+pub(crate) struct RawSample<'a> {
+    pub name: Cow<'a, str>,
+    pub value: f64,
+    pub timestamp_ms: Option<i64>,
+    /// Value and timestamp of the exemplar; its labels are in the caller's
+    /// exemplar scratch vector.
+    pub exemplar: Option<(f64, Option<i64>)>,
+}
+
+/// Per-line settings.
+#[derive(Clone, Copy)]
+pub(crate) struct Ctx {
+    pub format: Format,
+    /// The whole body is valid UTF-8, so slices cut at ASCII bytes need no
+    /// further check.
+    pub utf8: bool,
+}
+
+/// Parses a sample line (no leading blanks, no line terminator).
+pub(crate) fn parse_sample<'a>(
+    line: &'a [u8],
+    ctx: Ctx,
+    labels: &mut Vec<LabelRef<'a>>,
+    ex_labels: &mut Vec<LabelRef<'a>>,
+) -> Result<RawSample<'a>, ErrorKind> {
+    labels.clear();
+    ex_labels.clear();
+    let mut name: Option<Cow<'a, str>> = None;
+    let mut i = 0;
+    match line.first() {
+        Some(b'"') => {
+            let (n, end) = quoted(line, 1, ctx)?;
+            name = Some(n);
+            i = end;
+        }
+        Some(b'{') => {}
+        _ => {
+            let n = metric_name_len(line);
+            let next = line.get(n).copied();
+            if n == 0 || !matches!(next, None | Some(b' ' | b'\t' | b'{')) {
+                let end = line.iter().position(|&c| is_blank(c) || c == b'{');
+                return Err(ErrorKind::MetricName(snippet(
+                    &line[..end.unwrap_or(line.len())],
+                )));
+            }
+            // ASCII by construction.
+            name = as_str(&line[..n], true).map(Cow::Borrowed);
+            i = n;
+        }
+    }
+    let j = skip_blanks(line, i);
+    if line.get(j) == Some(&b'{') {
+        i = label_set(line, j + 1, ctx, labels, Some(&mut name))?;
+    }
+    let name = name.ok_or(ErrorKind::NoMetricName)?;
+    if name.is_empty() {
+        return Err(ErrorKind::NoMetricName);
+    }
+    check_duplicates(labels)?;
+
+    let j = skip_blanks(line, i);
+    let end = token_end(line, j);
+    if j == end {
+        return Err(ErrorKind::NoValue);
+    }
+    let value =
+        parse_float(&line[j..end]).ok_or_else(|| ErrorKind::Value(snippet(&line[j..end])))?;
+    let mut sample = RawSample {
+        name,
+        value,
+        timestamp_ms: None,
+        exemplar: None,
+    };
+    let mut k = skip_blanks(line, end);
+    if k < line.len() && line[k] != b'#' {
+        let end = token_end(line, k);
+        let tok = &line[k..end];
+        let ts = match ctx.format {
+            Format::Text => parse_i64(tok),
+            Format::OpenMetrics => parse_seconds_as_ms(tok),
+        };
+        sample.timestamp_ms = Some(ts.ok_or_else(|| ErrorKind::Timestamp(snippet(tok)))?);
+        k = skip_blanks(line, end);
+    }
+    if k < line.len() {
+        if line[k] != b'#' {
+            return Err(ErrorKind::Trailing(snippet(&line[k..])));
+        }
+        if ctx.format == Format::Text {
+            return Err(ErrorKind::ExemplarInText);
+        }
+        sample.exemplar = Some(exemplar(line, k + 1, ctx, ex_labels)?);
+    }
+    Ok(sample)
+}
+
+/// ` {labels} value [timestamp]` after the `#` of an exemplar.
+fn exemplar<'a>(
+    line: &'a [u8],
+    i: usize,
+    ctx: Ctx,
+    ex_labels: &mut Vec<LabelRef<'a>>,
+) -> Result<(f64, Option<i64>), ErrorKind> {
+    let bad = |what: &str| ErrorKind::Exemplar(what.to_string());
+    let i = skip_blanks(line, i);
+    if line.get(i) != Some(&b'{') {
+        return Err(bad("expected '{' after '#'"));
+    }
+    let i = label_set(line, i + 1, ctx, ex_labels, None)?;
+    check_duplicates(ex_labels)?;
+    let j = skip_blanks(line, i);
+    let end = token_end(line, j);
+    if j == end {
+        return Err(bad("no value"));
+    }
+    let value = parse_float(&line[j..end]).ok_or_else(|| {
+        ErrorKind::Exemplar(format!("invalid value \"{}\"", snippet(&line[j..end])))
+    })?;
+    let k = skip_blanks(line, end);
+    if k == line.len() {
+        return Ok((value, None));
+    }
+    let end = token_end(line, k);
+    let ts = parse_seconds_as_ms(&line[k..end]).ok_or_else(|| {
+        ErrorKind::Exemplar(format!("invalid timestamp \"{}\"", snippet(&line[k..end])))
+    })?;
+    if skip_blanks(line, end) != line.len() {
+        return Err(ErrorKind::Trailing(snippet(&line[end..])));
+    }
+    Ok((value, Some(ts)))
+}
+
+/// Parses labels after `{` up to and including `}`; returns the index after
+/// `}`. When `name` is given, a lone quoted string (`{"my.metric", a="b"}`)
+/// is taken as the metric name.
+fn label_set<'a>(
+    line: &'a [u8],
+    mut i: usize,
+    ctx: Ctx,
+    out: &mut Vec<LabelRef<'a>>,
+    mut name: Option<&mut Option<Cow<'a, str>>>,
+) -> Result<usize, ErrorKind> {
+    loop {
+        i = skip_blanks(line, i);
+        let Some(&c) = line.get(i) else {
+            return Err(ErrorKind::UnclosedLabels);
+        };
+        if c == b'}' {
+            return Ok(i + 1);
+        }
+        let label: Cow<'a, str>;
+        if c == b'"' {
+            let (s, end) = quoted(line, i + 1, ctx)?;
+            i = skip_blanks(line, end);
+            if matches!(line.get(i), Some(b',' | b'}')) {
+                // A quoted string without `=`: the metric name.
+                match name.as_deref_mut() {
+                    Some(slot @ None) => *slot = Some(s),
+                    Some(Some(_)) => return Err(ErrorKind::NameTwice),
+                    None => return Err(ErrorKind::LabelName(snippet(s.as_bytes()))),
+                }
+                if line[i] == b',' {
+                    i += 1;
+                }
+                continue;
+            }
+            label = s;
+        } else {
+            let n = label_name_len(&line[i..]);
+            if n == 0 {
+                let end = line[i..]
+                    .iter()
+                    .position(|&c| c == b'=' || c == b',' || c == b'}' || is_blank(c))
+                    .map_or(line.len(), |e| i + e);
+                return Err(ErrorKind::LabelName(snippet(&line[i..end])));
+            }
+            label = Cow::Borrowed(as_str(&line[i..i + n], true).unwrap_or_default());
+            i += n;
+        }
+        i = skip_blanks(line, i);
+        if line.get(i) != Some(&b'=') {
+            return Err(ErrorKind::ExpectedEquals(label.into_owned()));
+        }
+        i = skip_blanks(line, i + 1);
+        if line.get(i) != Some(&b'"') {
+            return Err(ErrorKind::UnquotedValue(label.into_owned()));
+        }
+        let (value, end) = quoted(line, i + 1, ctx)?;
+        out.push(LabelRef { name: label, value });
+        i = skip_blanks(line, end);
+        match line.get(i) {
+            Some(b',') => i += 1,
+            Some(b'}') => return Ok(i + 1),
+            None => return Err(ErrorKind::UnclosedLabels),
+            Some(_) => return Err(ErrorKind::ExpectedComma(snippet(&line[i..]))),
+        }
+    }
+}
+
+/// A double-quoted string starting after its opening quote; returns the
+/// unescaped text and the index after the closing quote.
+#[inline]
+fn quoted(line: &[u8], start: usize, ctx: Ctx) -> Result<(Cow<'_, str>, usize), ErrorKind> {
+    let mut i = start;
+    let mut escaped = false;
+    loop {
+        match memchr::memchr2(b'"', b'\\', &line[i..]) {
+            None => return Err(ErrorKind::UnterminatedQuote),
+            Some(off) if line[i + off] == b'"' => {
+                let end = i + off;
+                let raw = as_str(&line[start..end], ctx.utf8).ok_or(ErrorKind::InvalidUtf8)?;
+                let text = if escaped {
+                    unescape_label(raw)
+                } else {
+                    Cow::Borrowed(raw)
+                };
+                return Ok((text, end + 1));
+            }
+            Some(off) => {
+                escaped = true;
+                i += off + 2;
+                if i > line.len() {
+                    return Err(ErrorKind::UnterminatedQuote);
+                }
+            }
+        }
+    }
+}
+
+/// Rejects a label set that names a label twice.
+fn check_duplicates(labels: &[LabelRef<'_>]) -> Result<(), ErrorKind> {
+    let dup = |n: &str| Err(ErrorKind::DuplicateLabel(n.to_string()));
+    if labels.len() <= 32 {
+        for (k, a) in labels.iter().enumerate() {
+            if a.name == super::METRIC_NAME_LABEL {
+                return dup(&a.name);
+            }
+            if labels[k + 1..].iter().any(|b| b.name == a.name) {
+                return dup(&a.name);
+            }
+        }
+        return Ok(());
+    }
+    let mut names: Vec<&str> = labels.iter().map(|l| l.name.as_ref()).collect();
+    names.sort_unstable();
+    if let Some(n) = names.iter().find(|n| **n == super::METRIC_NAME_LABEL) {
+        return dup(n);
+    }
+    match names.windows(2).find(|w| w[0] == w[1]) {
+        Some(w) => dup(w[0]),
+        None => Ok(()),
+    }
+}

@@ -1,0 +1,284 @@
+//! The line loop: splits the body, dispatches lines, tracks families and
+//! reports each sample, metadata change and error to the visitor.
+
+use super::lex::skip_blanks;
+use super::line::{parse_sample, Ctx};
+use super::meta::{parse_comment, Comment};
+use super::{ErrorKind, ExemplarRef, FamilyRef, Format, LabelRef, MetricType, ParseError};
+use super::{SampleRef, Visitor};
+use rustc_hash::{FxHashMap, FxHashSet};
+use std::borrow::Cow;
+
+/// Totals of one [`parse`] run.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Summary {
+    /// Samples passed to [`Visitor::sample`].
+    pub samples: u64,
+    /// OpenMetrics `_created` lines passed to [`Visitor::created`].
+    pub created: u64,
+    /// Lines that could not be parsed (plus one for a missing `# EOF`).
+    pub invalid_lines: u64,
+    /// The first of them.
+    pub first_error: Option<ParseError>,
+    /// Lines on the page.
+    pub lines: u64,
+}
+
+/// Parses `body` in `format`, calling `visitor` for everything found, in
+/// page order. Never fails and never panics: invalid lines go to
+/// [`Visitor::invalid`] and are counted in the returned [`Summary`].
+///
+/// Allocation: a few vectors and maps per call (scratch labels, the family
+/// table); per sample nothing, unless a quoted string holds an escape
+/// sequence (then that one string is unescaped into a `String`).
+pub fn parse<'a, V: Visitor<'a>>(body: &'a [u8], format: Format, visitor: &mut V) -> Summary {
+    let ctx = Ctx {
+        format,
+        utf8: std::str::from_utf8(body).is_ok(),
+    };
+    let mut st = State {
+        ctx,
+        labels: Vec::with_capacity(16),
+        ex_labels: Vec::new(),
+        families: Vec::new(),
+        seen: Vec::new(),
+        by_name: FxHashMap::default(),
+        current: None,
+        untyped_seen: FxHashSet::default(),
+        last_untyped: "",
+        eof: false,
+        summary: Summary::default(),
+    };
+    let mut pos = 0;
+    let mut lineno = 0u64;
+    while pos < body.len() {
+        let end = memchr::memchr(b'\n', &body[pos..]).map_or(body.len(), |e| pos + e);
+        let mut line = &body[pos..end];
+        pos = end + 1;
+        lineno += 1;
+        if let [rest @ .., b'\r'] = line {
+            line = rest;
+        }
+        st.line(line, lineno, visitor);
+    }
+    st.summary.lines = lineno;
+    if format == Format::OpenMetrics && !st.eof {
+        st.error(lineno.max(1), ErrorKind::MissingEof, visitor);
+    }
+    st.summary
+}
+
+struct State<'a> {
+    ctx: Ctx,
+    labels: Vec<LabelRef<'a>>,
+    ex_labels: Vec<LabelRef<'a>>,
+    families: Vec<FamilyRef<'a>>,
+    /// Per family: had a TYPE line, had samples.
+    seen: Vec<Seen>,
+    by_name: FxHashMap<Cow<'a, str>, usize>,
+    /// The family of the last metadata line or resolved sample.
+    current: Option<usize>,
+    /// Names (and their base names) of samples that had no family, to
+    /// reject a TYPE that comes after them.
+    untyped_seen: FxHashSet<&'a str>,
+    last_untyped: &'a str,
+    eof: bool,
+    summary: Summary,
+}
+
+/// Suffixes that tie a sample name to its family name.
+const SUFFIXES: [&str; 8] = [
+    "_total", "_created", "_bucket", "_sum", "_count", "_gsum", "_gcount", "_info",
+];
+
+impl<'a> State<'a> {
+    fn line<V: Visitor<'a>>(&mut self, line: &'a [u8], lineno: u64, v: &mut V) {
+        let om = self.ctx.format == Format::OpenMetrics;
+        let i = skip_blanks(line, 0);
+        if self.eof {
+            if i < line.len() {
+                self.error(lineno, ErrorKind::AfterEof, v);
+            }
+            return;
+        }
+        if i == line.len() {
+            if om {
+                self.error(lineno, ErrorKind::EmptyLine, v);
+            }
+            return;
+        }
+        let line = &line[i..];
+        if line[0] == b'#' {
+            match parse_comment(line, self.ctx) {
+                Ok(c) => self.comment(c, lineno, v),
+                Err(e) => self.error(lineno, e, v),
+            }
+            return;
+        }
+        let raw = match parse_sample(line, self.ctx, &mut self.labels, &mut self.ex_labels) {
+            Ok(raw) => raw,
+            Err(e) => return self.error(lineno, e, v),
+        };
+        let (family, suffix) = self.resolve(&raw.name);
+        if let Some(f) = family {
+            self.seen[f].sampled = true;
+        }
+        let family = family.map(|f| &self.families[f]);
+        let sample = SampleRef {
+            name: &raw.name,
+            labels: &self.labels,
+            value: raw.value,
+            timestamp_ms: raw.timestamp_ms,
+            exemplar: raw.exemplar.map(|(value, timestamp_ms)| ExemplarRef {
+                labels: &self.ex_labels,
+                value,
+                timestamp_ms,
+            }),
+            family,
+            line: lineno,
+        };
+        if om && suffix == "_created" {
+            self.summary.created += 1;
+            v.created(&sample);
+        } else {
+            self.summary.samples += 1;
+            v.sample(&sample);
+        }
+        if family.is_none() {
+            if let Cow::Borrowed(name) = raw.name {
+                self.note_untyped(name);
+            }
+        }
+    }
+
+    /// The family of a sample name and the suffix that ties it to it.
+    #[inline]
+    fn resolve(&mut self, name: &str) -> (Option<usize>, &'static str) {
+        if let Some(c) = self.current {
+            if let Some(suffix) = suffix_of(name, &self.families[c]) {
+                return (Some(c), suffix);
+            }
+        }
+        if self.by_name.is_empty() {
+            return (None, "");
+        }
+        let mut found = self.by_name.get(name).copied().map(|f| (f, ""));
+        if found.is_none_or(|(f, s)| !self.families[f].kind.admits_suffix(s)) {
+            found = SUFFIXES.iter().find_map(|s| {
+                let base = name.strip_suffix(s)?;
+                let f = *self.by_name.get(base)?;
+                self.families[f].kind.admits_suffix(s).then_some((f, *s))
+            });
+        }
+        match found {
+            Some((f, s)) => {
+                self.current = Some(f);
+                (Some(f), s)
+            }
+            None => (None, ""),
+        }
+    }
+
+    fn note_untyped(&mut self, name: &'a str) {
+        if name == self.last_untyped {
+            return;
+        }
+        self.last_untyped = name;
+        self.untyped_seen.insert(name);
+        for s in SUFFIXES {
+            if let Some(base) = name.strip_suffix(s) {
+                self.untyped_seen.insert(base);
+            }
+        }
+    }
+
+    fn comment<V: Visitor<'a>>(&mut self, c: Comment<'a>, lineno: u64, v: &mut V) {
+        let (name, what) = match c {
+            Comment::Plain => return,
+            Comment::Eof => {
+                self.eof = true;
+                return;
+            }
+            Comment::Help(name, text) => (name, Meta::Help(text)),
+            Comment::Type(name, kind) => (name, Meta::Type(kind)),
+            Comment::Unit(name, unit) => (name, Meta::Unit(unit)),
+        };
+        let idx = match self.by_name.get(name.as_ref()) {
+            Some(&f) => f,
+            None => {
+                if let Meta::Type(_) = what {
+                    if self.untyped_seen.contains(name.as_ref()) {
+                        let e = ErrorKind::TypeAfterSamples(name.into_owned());
+                        return self.error(lineno, e, v);
+                    }
+                }
+                self.families.push(FamilyRef {
+                    name: name.clone(),
+                    kind: MetricType::Untyped,
+                    help: None,
+                    unit: None,
+                });
+                self.seen.push(Seen::default());
+                self.by_name.insert(name.clone(), self.families.len() - 1);
+                self.families.len() - 1
+            }
+        };
+        let fam = &mut self.families[idx];
+        let seen = &mut self.seen[idx];
+        let dup = match &what {
+            Meta::Help(_) => fam.help.is_some().then_some("HELP"),
+            Meta::Unit(_) => fam.unit.is_some().then_some("UNIT"),
+            Meta::Type(_) => seen.typed.then_some("TYPE"),
+        };
+        if let Some(kw) = dup {
+            let e = ErrorKind::DuplicateMetadata(kw, name.into_owned());
+            return self.error(lineno, e, v);
+        }
+        match what {
+            Meta::Help(text) => fam.help = Some(text),
+            Meta::Unit(unit) => fam.unit = Some(unit),
+            Meta::Type(kind) => {
+                if seen.sampled {
+                    let e = ErrorKind::TypeAfterSamples(name.into_owned());
+                    return self.error(lineno, e, v);
+                }
+                fam.kind = kind;
+                seen.typed = true;
+            }
+        }
+        self.current = Some(idx);
+        v.metadata(&self.families[idx]);
+    }
+
+    fn error<V: Visitor<'a>>(&mut self, line: u64, kind: ErrorKind, v: &mut V) {
+        let e = ParseError { line, kind };
+        v.invalid(&e);
+        self.summary.invalid_lines += 1;
+        if self.summary.first_error.is_none() {
+            self.summary.first_error = Some(e);
+        }
+    }
+}
+
+#[derive(Clone, Copy, Default)]
+struct Seen {
+    typed: bool,
+    sampled: bool,
+}
+
+enum Meta<'a> {
+    Help(Cow<'a, str>),
+    Type(MetricType),
+    Unit(Cow<'a, str>),
+}
+
+/// The suffix tying `name` to `family`, if it belongs to it.
+#[inline]
+fn suffix_of(name: &str, family: &FamilyRef<'_>) -> Option<&'static str> {
+    let rest = name.strip_prefix(family.name.as_ref())?;
+    if rest.is_empty() {
+        return family.kind.admits_suffix("").then_some("");
+    }
+    let s = SUFFIXES.iter().find(|s| **s == rest)?;
+    family.kind.admits_suffix(s).then_some(*s)
+}
