@@ -189,7 +189,7 @@ impl AlertState {
 }
 
 /// Alert severity.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Default)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Default, Hash)]
 pub enum Severity {
     Info,
     #[default]
