@@ -82,5 +82,6 @@ fn parse_line(line: &str) -> Option<crate::scrape::ScrapedSample> {
         labels: crate::labels::Labels::from_pairs(pairs),
         value,
         timestamp_ms,
+        exemplar: None,
     })
 }

@@ -30,6 +30,19 @@ pub struct ScrapedSample {
     pub value: f64,
     /// Timestamp given on the page, ms since epoch.
     pub timestamp_ms: Option<i64>,
+    /// The exemplar given with the sample (OpenMetrics), e.g. a trace id.
+    pub exemplar: Option<Exemplar>,
+}
+
+/// An OpenMetrics exemplar: an example observation behind a sample, such as
+/// the trace id of a slow request counted in a histogram bucket.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Exemplar {
+    /// The exemplar's own labels (e.g. `trace_id`), without `__name__`.
+    pub labels: Labels,
+    pub value: f64,
+    /// Timestamp given with the exemplar, ms since epoch.
+    pub timestamp_ms: Option<i64>,
 }
 
 /// Metric metadata from `# TYPE`, `# HELP`, `# UNIT`.

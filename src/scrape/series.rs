@@ -64,6 +64,7 @@ impl ScrapeResult {
                 labels,
                 value,
                 timestamp_ms: Some(self.time_ms),
+                exemplar: None,
             }
         })
         .collect()
@@ -130,6 +131,7 @@ mod tests {
                     labels: Labels::from_pairs([("__name__", "m")]),
                     value: 1.0,
                     timestamp_ms: None,
+                    exemplar: None,
                 }],
                 ..Page::default()
             }),
