@@ -214,6 +214,20 @@ async fn hung_target_times_out() {
 }
 
 #[tokio::test]
+async fn body_that_stops_coming_times_out() {
+    let server = serve(|_| {
+        Reply::RawThenHang(
+            b"HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\nup_total 1\nmore_total 2\n".to_vec(),
+        )
+    })
+    .await;
+    let started = Instant::now();
+    let r = scrape(&server.url(), &opts(300)).await;
+    assert_eq!(error(&r), &ScrapeError::Timeout(Duration::from_millis(300)));
+    assert!(started.elapsed() < Duration::from_millis(800));
+}
+
+#[tokio::test]
 async fn huge_body_is_refused_while_streaming() {
     const HUNDRED_MIB: u64 = 100 << 20;
     for content_length in [false, true] {

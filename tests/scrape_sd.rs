@@ -67,6 +67,13 @@ fn errors_name_the_file() {
     );
 }
 
+#[cfg(target_os = "linux")]
+#[test]
+fn endless_file_is_refused() {
+    let e = read_file_sd(Path::new("/dev/zero")).unwrap_err();
+    assert_eq!(e.to_string(), "file_sd /dev/zero: larger than 16 MiB");
+}
+
 #[tokio::test(start_paused = true)]
 async fn follows_changes_and_keeps_the_last_good_list() {
     let dir = tempfile::tempdir().unwrap();
