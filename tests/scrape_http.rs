@@ -344,3 +344,23 @@ async fn redirect_to_another_host_is_refused() {
     assert_eq!(page(&r).samples.len(), 3);
     assert!(path_server.requests.lock().unwrap()[1].starts_with("GET /real "));
 }
+
+#[tokio::test]
+async fn https_to_a_plain_http_server_fails_cleanly() {
+    // a plain HTTP server answers the TLS hello with an HTTP error at once
+    use tokio::io::AsyncWriteExt;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let server = tokio::spawn(async move {
+        while let Ok((mut sock, _)) = listener.accept().await {
+            let _ = sock
+                .write_all(b"HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n")
+                .await;
+        }
+    });
+    let r = scrape(&format!("https://{addr}/metrics"), &opts(1000)).await;
+    server.abort();
+    let e = error(&r);
+    assert!(matches!(e, ScrapeError::Connect(_)), "{e:?}");
+    assert!(!e.to_string().contains('\n'));
+}
