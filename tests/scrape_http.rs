@@ -214,6 +214,20 @@ async fn hung_target_times_out() {
 }
 
 #[tokio::test]
+async fn body_that_stops_coming_times_out() {
+    let server = serve(|_| {
+        Reply::RawThenHang(
+            b"HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\nup_total 1\nmore_total 2\n".to_vec(),
+        )
+    })
+    .await;
+    let started = Instant::now();
+    let r = scrape(&server.url(), &opts(300)).await;
+    assert_eq!(error(&r), &ScrapeError::Timeout(Duration::from_millis(300)));
+    assert!(started.elapsed() < Duration::from_millis(800));
+}
+
+#[tokio::test]
 async fn huge_body_is_refused_while_streaming() {
     const HUNDRED_MIB: u64 = 100 << 20;
     for content_length in [false, true] {
@@ -329,4 +343,24 @@ async fn redirect_to_another_host_is_refused() {
     let r = scrape(&path_server.url(), &opts(1000)).await;
     assert_eq!(page(&r).samples.len(), 3);
     assert!(path_server.requests.lock().unwrap()[1].starts_with("GET /real "));
+}
+
+#[tokio::test]
+async fn https_to_a_plain_http_server_fails_cleanly() {
+    // a plain HTTP server answers the TLS hello with an HTTP error at once
+    use tokio::io::AsyncWriteExt;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let server = tokio::spawn(async move {
+        while let Ok((mut sock, _)) = listener.accept().await {
+            let _ = sock
+                .write_all(b"HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n")
+                .await;
+        }
+    });
+    let r = scrape(&format!("https://{addr}/metrics"), &opts(1000)).await;
+    server.abort();
+    let e = error(&r);
+    assert!(matches!(e, ScrapeError::Connect(_)), "{e:?}");
+    assert!(!e.to_string().contains('\n'));
 }

@@ -99,6 +99,7 @@ pub struct ScrapeResult {
 mod http;
 mod runner;
 mod sd;
+mod series;
 mod target;
 
 pub use http::{build_client, scrape_once, ACCEPT_HEADER};

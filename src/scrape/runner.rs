@@ -1,7 +1,7 @@
 //! The scrape loops: one task per target, spread across the interval.
 
 use super::{scrape_once, ScrapeOptions, ScrapeResult, Target};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -87,7 +87,7 @@ pub async fn run_scrapers_with_stats(
         if *cancel.borrow_and_update() {
             break;
         }
-        let wanted = targets.borrow_and_update().clone();
+        let wanted: HashSet<Target> = targets.borrow_and_update().iter().cloned().collect();
         tasks.retain(|t, task| {
             let keep = wanted.contains(t);
             if !keep {

@@ -41,11 +41,27 @@ struct Group {
 /// `__scheme__`, `__metrics_path__` and `__param_NAME` shape the URL, other
 /// `__` labels are dropped and the rest become [`Target::labels`].
 pub fn read_file_sd(path: &Path) -> Result<Vec<Target>, SdError> {
-    let bytes = std::fs::read(path).map_err(|e| SdError::Io {
+    parse_file_sd(path, &read_capped(path)?)
+}
+
+/// Largest file_sd file read.
+const MAX_FILE_BYTES: u64 = 16 << 20;
+
+fn read_capped(path: &Path) -> Result<Vec<u8>, SdError> {
+    use std::io::Read;
+    let io = |message: String| SdError::Io {
         path: path.to_path_buf(),
-        message: e.to_string(),
-    })?;
-    parse_file_sd(path, &bytes)
+        message,
+    };
+    let file = std::fs::File::open(path).map_err(|e| io(e.to_string()))?;
+    let mut bytes = Vec::new();
+    file.take(MAX_FILE_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| io(e.to_string()))?;
+    if bytes.len() as u64 > MAX_FILE_BYTES {
+        return Err(io(format!("larger than {} MiB", MAX_FILE_BYTES >> 20)));
+    }
+    Ok(bytes)
 }
 
 /// Parses file_sd JSON text; `path` only names the file in errors.
@@ -163,14 +179,10 @@ struct SdFile {
 impl SdFile {
     /// Looks at the file once; true when its targets changed.
     fn poll(&mut self) -> bool {
-        let bytes = match std::fs::read(&self.path) {
+        let bytes = match read_capped(&self.path) {
             Ok(b) => b,
             Err(e) => {
-                let err = SdError::Io {
-                    path: self.path.clone(),
-                    message: e.to_string(),
-                };
-                self.report(Some(err.to_string()));
+                self.report(Some(e.to_string()));
                 return false;
             }
         };

@@ -25,6 +25,8 @@ pub enum Reply {
     /// A 200 response streaming `total` bytes of samples, with or without
     /// a Content-Length header.
     Stream { total: u64, content_length: bool },
+    /// Send these bytes, then never send more (the socket stays open).
+    RawThenHang(Vec<u8>),
     /// Not HTTP at all.
     Raw(Vec<u8>),
 }
@@ -184,6 +186,10 @@ async fn handle(
                 left -= n as u64;
             }
             sock.shutdown().await?;
+        }
+        Reply::RawThenHang(bytes) => {
+            sock.write_all(&bytes).await?;
+            std::future::pending::<()>().await;
         }
         Reply::Raw(bytes) => {
             sock.write_all(&bytes).await?;
