@@ -11,31 +11,8 @@ use std::sync::Arc;
 
 /// The labels of a synthetic per-target series (`up`, ...).
 pub(crate) fn target_labels(t: &Target, name: &str) -> Labels {
-    let mut l = t.labels.clone();
+    let mut l = t.target_labels();
     l.set("__name__", name);
-    l.set("job", &t.job);
-    l.set("instance", &t.instance);
-    l
-}
-
-/// Attaches the target's labels to an exposed series as Prometheus does
-/// with `honor_labels: false`: a clashing exposed label is kept as
-/// `exported_<name>`.
-fn attach(t: &Target, mut l: Labels) -> Labels {
-    let mut set = |l: &mut Labels, name: &str, value: &str| {
-        if let Some(old) = l.get(name) {
-            if old != value {
-                let old = old.to_string();
-                l.set(&format!("exported_{name}"), &old);
-            }
-        }
-        l.set(name, value);
-    };
-    for (n, v) in t.labels.iter() {
-        set(&mut l, n, v);
-    }
-    set(&mut l, "job", &t.job);
-    set(&mut l, "instance", &t.instance);
     l
 }
 
@@ -73,22 +50,21 @@ impl Engine {
         let target: Arc<Target> = entry.target.clone();
         entry.status.scrape_duration_seconds = secs;
         entry.status.last_scrape_ms = Some(t_ms + r.duration.as_millis() as i64);
-        let (up, count) = match r.outcome {
+        let synthetic = r.synthetic_samples();
+        match r.outcome {
             Ok(page) => {
                 entry.status.up = true;
                 entry.status.samples = page.samples.len() as u64;
                 entry.status.invalid_lines = page.invalid_lines;
                 entry.status.error = page.first_error.clone();
                 entry.seen_up = true;
-                let n = page.samples.len();
                 self.update_catalog(&page);
                 let samples = page
                     .samples
                     .into_iter()
-                    .map(|s| (attach(&target, s.labels), s.value));
+                    .map(|s| (target.attach_labels(&s.labels), s.value));
                 self.store.ingest_scrape(&url, t_ms, samples);
                 self.started_ms.get_or_insert(t_ms);
-                (1.0, n as f64)
             }
             Err(e) => {
                 entry.status.up = false;
@@ -96,11 +72,10 @@ impl Engine {
                 entry.status.invalid_lines = 0;
                 entry.status.error = Some(e.to_string());
                 self.store.mark_target_down(&url, t_ms);
-                (0.0, 0.0)
             }
-        };
-        for (name, v) in SYNTHETIC.iter().zip([up, secs, count]) {
-            self.store.append(&target_labels(&target, name), t_ms, v);
+        }
+        for s in synthetic {
+            self.store.append(&s.labels, t_ms, s.value);
         }
         if !self.catalog.contains_key("up") {
             for name in SYNTHETIC {
