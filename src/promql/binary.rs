@@ -29,6 +29,11 @@ pub(crate) fn apply(op: TokenId, l: f64, r: f64) -> Option<(f64, bool)> {
     })
 }
 
+/// Arithmetic operators drop the metric name (atan2 keeps it in 2.42).
+fn drops_name(op: TokenId) -> bool {
+    matches!(op, T_ADD | T_SUB | T_MUL | T_DIV | T_MOD | T_POW)
+}
+
 fn is_comparison(op: TokenId) -> bool {
     matches!(op, T_EQLC | T_NEQ | T_GTR | T_LSS | T_GTE | T_LTE)
 }
@@ -136,7 +141,7 @@ fn vector_scalar(
         }
         if keep {
             smp.value = value;
-            if !cmp || return_bool {
+            if drops_name(op) || return_bool {
                 smp.labels.remove(METRIC_NAME);
             }
             out.push(smp);
@@ -175,7 +180,7 @@ fn vector_vector(
         }
         one_side.insert(sig, s);
     }
-    let drop_name = !is_comparison(op) || return_bool;
+    let drop_name = drops_name(op) || return_bool;
     let mut matched: HashMap<Labels, HashSet<Labels>> = HashMap::new();
     let mut out = Vec::new();
     for ms in many {

@@ -281,12 +281,12 @@ pub(crate) fn parse_file(text: &str) -> Vec<Result<Command, (usize, String)>> {
         if head.is_empty() {
             continue;
         }
+        let word = head.split_whitespace().next().unwrap_or("");
         let start = i;
-        while i < lines.len() && !lines[i].is_empty() {
+        while word != "clear" && i < lines.len() && !lines[i].is_empty() {
             i += 1;
         }
         let body = &lines[start..i];
-        let word = head.split_whitespace().next().unwrap_or("");
         let cmd = match word {
             "clear" => Ok(Command::Clear),
             "load" => (|| {
@@ -296,7 +296,10 @@ pub(crate) fn parse_file(text: &str) -> Vec<Result<Command, (usize, String)>> {
                 let mut series = Vec::new();
                 for l in body {
                     let (labels, vals) = parse_series_desc(l)?;
-                    series.push((labels, parse_values(vals)?));
+                    let vals = parse_values(vals)?;
+                    // A later definition of the same series replaces it.
+                    series.retain(|(l, _): &(Labels, _)| l != &labels);
+                    series.push((labels, vals));
                 }
                 Ok(Command::Load { step_ms, series })
             })(),
