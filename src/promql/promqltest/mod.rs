@@ -142,7 +142,9 @@ fn run_case(store: &Store, case: &EvalCase) -> Outcome {
     if let Err(e) = compare(case, &got) {
         return Outcome::Fail(e);
     }
-    if case.ordered {
+    // Ordering is not defined for range queries, and `@ start()` / `@ end()`
+    // legitimately differ between the two query kinds.
+    if case.ordered || case.expr.contains("start()") || case.expr.contains("end()") {
         return Outcome::Pass;
     }
     // The same query as a range query must agree at the middle step.
