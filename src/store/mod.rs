@@ -1,1 +1,297 @@
-//! (module under construction)
+//! The in-memory series store: one bounded ring buffer per series, a label
+//! index for selectors, and Prometheus's staleness handling per target.
+//!
+//! Pure data structure: no I/O and no clock (every time is an argument).
+
+mod index;
+mod series;
+#[cfg(test)]
+mod tests;
+
+pub use index::SeriesId;
+pub use series::Series;
+
+use crate::labels::{Labels, METRIC_NAME};
+use index::{intersect, Index};
+use promql_parser::label::Matcher;
+use std::collections::HashMap;
+
+/// Prometheus's staleness marker: a NaN with a reserved bit pattern.
+pub const STALE_NAN_BITS: u64 = 0x7ff0_0000_0000_0002;
+
+/// The staleness marker value.
+pub fn stale_nan() -> f64 {
+    f64::from_bits(STALE_NAN_BITS)
+}
+
+/// True when `v` is Prometheus's staleness marker (not any other NaN).
+pub fn is_stale_nan(v: f64) -> bool {
+    v.to_bits() == STALE_NAN_BITS
+}
+
+/// Default retention: 15 minutes.
+pub const DEFAULT_RETENTION_MS: i64 = 15 * 60 * 1000;
+
+/// What one scrape did to the store.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct IngestStats {
+    /// Samples stored.
+    pub appended: usize,
+    /// Series seen for the first time.
+    pub new_series: usize,
+    /// Samples dropped because they were older than the series' newest sample.
+    pub out_of_order: usize,
+    /// Samples dropped because the series already had a sample at that time.
+    pub duplicates: usize,
+    /// Staleness markers written for series that disappeared.
+    pub stale_markers: usize,
+}
+
+/// All series, their index, and what each target exposed last.
+#[derive(Debug)]
+pub struct Store {
+    retention_ms: i64,
+    series: Vec<Option<Series>>,
+    free: Vec<SeriesId>,
+    by_labels: HashMap<Labels, SeriesId>,
+    index: Index,
+    /// Sorted ids exposed by each target's last successful scrape.
+    targets: HashMap<String, Vec<SeriesId>>,
+    live: usize,
+}
+
+impl Store {
+    /// An empty store keeping `retention_ms` of samples per series.
+    pub fn new(retention_ms: i64) -> Store {
+        Store {
+            retention_ms: retention_ms.max(0),
+            series: Vec::new(),
+            free: Vec::new(),
+            by_labels: HashMap::new(),
+            index: Index::default(),
+            targets: HashMap::new(),
+            live: 0,
+        }
+    }
+
+    /// The retention this store was built with, ms.
+    pub fn retention_ms(&self) -> i64 {
+        self.retention_ms
+    }
+
+    fn id_for(&mut self, labels: &Labels, new_series: &mut usize) -> SeriesId {
+        if let Some(&id) = self.by_labels.get(labels) {
+            return id;
+        }
+        *new_series += 1;
+        let s = Series::new(labels.clone());
+        let id = match self.free.pop() {
+            Some(id) => {
+                self.series[id as usize] = Some(s);
+                id
+            }
+            None => {
+                self.series.push(Some(s));
+                (self.series.len() - 1) as SeriesId
+            }
+        };
+        for (n, v) in labels.pairs() {
+            self.index.add(n, v, id);
+        }
+        self.by_labels.insert(labels.clone(), id);
+        self.live += 1;
+        id
+    }
+
+    /// Appends to series `id`; `Err(true)` for a duplicate timestamp,
+    /// `Err(false)` for an out-of-order sample.
+    fn push(&mut self, id: SeriesId, t_ms: i64, v: f64) -> Result<(), bool> {
+        let retention = self.retention_ms;
+        let Some(s) = self.series[id as usize].as_mut() else {
+            return Err(false);
+        };
+        match s.last_time() {
+            Some(last) if t_ms == last => return Err(true),
+            Some(last) if t_ms < last => return Err(false),
+            _ => {}
+        }
+        s.push(t_ms, v);
+        s.trim_before(t_ms.saturating_sub(retention));
+        Ok(())
+    }
+
+    /// One successful scrape of one target: appends every sample at `t_ms`
+    /// and writes a staleness marker at `t_ms` for every series the target
+    /// exposed in its previous scrape but not in this one.
+    pub fn ingest_scrape(
+        &mut self,
+        target_key: &str,
+        t_ms: i64,
+        samples: impl IntoIterator<Item = (Labels, f64)>,
+    ) -> IngestStats {
+        let mut stats = IngestStats::default();
+        let mut seen: Vec<SeriesId> = Vec::new();
+        for (labels, v) in samples {
+            let id = self.id_for(&labels, &mut stats.new_series);
+            seen.push(id);
+            match self.push(id, t_ms, v) {
+                Ok(()) => stats.appended += 1,
+                Err(true) => stats.duplicates += 1,
+                Err(false) => stats.out_of_order += 1,
+            }
+        }
+        seen.sort_unstable();
+        seen.dedup();
+        let previous = self.targets.insert(target_key.to_string(), seen.clone());
+        if let Some(prev) = previous {
+            let mut j = 0;
+            for id in prev {
+                while j < seen.len() && seen[j] < id {
+                    j += 1;
+                }
+                if j < seen.len() && seen[j] == id {
+                    continue;
+                }
+                if self.push(id, t_ms, stale_nan()).is_ok() {
+                    stats.stale_markers += 1;
+                }
+            }
+        }
+        stats
+    }
+
+    /// The scrape failed: staleness markers at `t_ms` for every series of the
+    /// target's last good scrape.
+    pub fn mark_target_down(&mut self, target_key: &str, t_ms: i64) {
+        if let Some(prev) = self.targets.remove(target_key) {
+            for id in prev {
+                let _ = self.push(id, t_ms, stale_nan());
+            }
+        }
+    }
+
+    /// Forgets a target without writing markers (it was removed from the
+    /// target list; its series then age out through `gc`).
+    pub fn forget_target(&mut self, target_key: &str) {
+        self.targets.remove(target_key);
+    }
+
+    /// Appends one sample outside of scrapes. Out-of-order and duplicate
+    /// samples are dropped; returns whether the sample was stored.
+    pub fn append(&mut self, labels: &Labels, t_ms: i64, v: f64) -> bool {
+        let mut n = 0;
+        let id = self.id_for(labels, &mut n);
+        self.push(id, t_ms, v).is_ok()
+    }
+
+    /// Drops samples older than `now_ms - retention`, and series left empty.
+    pub fn gc(&mut self, now_ms: i64) {
+        let min_t = now_ms.saturating_sub(self.retention_ms);
+        let mut removed: Vec<SeriesId> = Vec::new();
+        for (i, slot) in self.series.iter_mut().enumerate() {
+            let Some(s) = slot else { continue };
+            s.trim_before(min_t);
+            if s.is_empty() {
+                for (n, v) in s.labels().pairs() {
+                    self.index.remove(n, v, i as SeriesId);
+                }
+                self.by_labels.remove(s.labels());
+                *slot = None;
+                removed.push(i as SeriesId);
+            }
+        }
+        if removed.is_empty() {
+            return;
+        }
+        self.live -= removed.len();
+        removed.sort_unstable();
+        for ids in self.targets.values_mut() {
+            ids.retain(|id| removed.binary_search(id).is_err());
+        }
+        self.free.extend(removed);
+        // Keep the slot table from holding a long tail of free slots.
+        while matches!(self.series.last(), Some(None)) {
+            self.series.pop();
+        }
+        let len = self.series.len() as SeriesId;
+        self.free.retain(|&id| id < len);
+    }
+
+    /// Sorted distinct metric names.
+    pub fn metric_names(&self) -> Vec<String> {
+        self.index.values(METRIC_NAME)
+    }
+
+    /// Sorted distinct values of label `name`.
+    pub fn label_values(&self, name: &str) -> Vec<String> {
+        self.index.values(name)
+    }
+
+    /// Number of live series.
+    pub fn series_count(&self) -> usize {
+        self.live
+    }
+
+    /// Total samples held (for memory accounting).
+    pub fn sample_count(&self) -> usize {
+        self.series.iter().flatten().map(Series::len).sum()
+    }
+
+    /// Drops every series and target.
+    pub fn clear(&mut self) {
+        self.series.clear();
+        self.free.clear();
+        self.by_labels.clear();
+        self.index.clear();
+        self.targets.clear();
+        self.live = 0;
+    }
+
+    /// The series with id `id`, if it lives.
+    pub fn get(&self, id: SeriesId) -> Option<&Series> {
+        self.series.get(id as usize).and_then(Option::as_ref)
+    }
+
+    /// The series with exactly these labels.
+    pub fn find(&self, labels: &Labels) -> Option<&Series> {
+        self.by_labels.get(labels).and_then(|&id| self.get(id))
+    }
+
+    /// Ids of the series matching every matcher (absent labels match as
+    /// the empty value, as in Prometheus), in id order.
+    pub fn select(&self, matchers: &[&Matcher]) -> Vec<SeriesId> {
+        let mut cand: Option<Vec<SeriesId>> = None;
+        for m in matchers {
+            if let Some(ids) = self.index.candidates(m) {
+                cand = Some(match cand {
+                    None => ids,
+                    Some(c) => intersect(&c, &ids),
+                });
+                if cand.as_ref().is_some_and(Vec::is_empty) {
+                    return Vec::new();
+                }
+            }
+        }
+        let ids: Vec<SeriesId> = match cand {
+            Some(c) => c,
+            None => (0..self.series.len() as SeriesId)
+                .filter(|&i| self.series[i as usize].is_some())
+                .collect(),
+        };
+        ids.into_iter()
+            .filter(|&id| {
+                self.get(id).is_some_and(|s| {
+                    matchers
+                        .iter()
+                        .all(|m| m.is_match(s.labels().get(&m.name).unwrap_or("")))
+                })
+            })
+            .collect()
+    }
+}
+
+impl Default for Store {
+    fn default() -> Self {
+        Store::new(DEFAULT_RETENTION_MS)
+    }
+}

@@ -1,0 +1,414 @@
+//! Function calls: dispatch, instant-vector functions and label functions.
+
+use super::aggregate::{nan_low, valid_label_name};
+use super::eval::{check_unique, invalid, unparen, unsupported, Evaluator, Result};
+use super::histogram::histogram_quantile;
+use super::range_functions::{
+    extrapolated_rate, holt_winters, instant_value, linear_regression, over_time,
+};
+use super::{Sample, Value};
+use crate::labels::{Labels, METRIC_NAME};
+use chrono::{Datelike, Timelike};
+use promql_parser::label::MatchOp;
+use promql_parser::parser::{Call, Expr};
+
+/// Functions that existed after Prometheus 2.42 or work on native histograms.
+const NOT_IN_242: &[&str] = &[
+    "histogram_avg",
+    "histogram_count",
+    "histogram_fraction",
+    "histogram_quantiles",
+    "histogram_stddev",
+    "histogram_stdvar",
+    "histogram_sum",
+    "info",
+    "double_exponential_smoothing",
+    "max_of",
+    "min_of",
+    "mad_over_time",
+    "ts_of_first_over_time",
+    "ts_of_last_over_time",
+    "ts_of_max_over_time",
+    "ts_of_min_over_time",
+    "first_over_time",
+    "sort_by_label",
+    "sort_by_label_desc",
+    "start",
+    "end",
+    "step",
+    "range",
+    "start_timestamp",
+    "limitk",
+];
+
+/// Labels `absent()` gives its answer: the equality matchers of a selector.
+fn absent_labels(e: &Expr) -> Labels {
+    let vs = match unparen(e) {
+        Expr::VectorSelector(vs) => vs,
+        Expr::MatrixSelector(ms) => &ms.vs,
+        _ => return Labels::new(),
+    };
+    let mut out = Labels::new();
+    let mut drop: Vec<&str> = Vec::new();
+    for m in &vs.matchers.matchers {
+        if m.name == METRIC_NAME {
+            continue;
+        }
+        if matches!(m.op, MatchOp::Equal) && out.get(&m.name).is_none() {
+            out.set(&m.name, &m.value);
+        } else {
+            drop.push(&m.name);
+        }
+    }
+    out.drop_names(&drop)
+}
+
+fn simple(name: &str, v: f64) -> Option<f64> {
+    Some(match name {
+        "abs" => v.abs(),
+        "ceil" => v.ceil(),
+        "floor" => v.floor(),
+        "exp" => v.exp(),
+        "sqrt" => v.sqrt(),
+        "ln" => v.ln(),
+        "log2" => v.log2(),
+        "log10" => v.log10(),
+        "sin" => v.sin(),
+        "cos" => v.cos(),
+        "tan" => v.tan(),
+        "asin" => v.asin(),
+        "acos" => v.acos(),
+        "atan" => v.atan(),
+        "sinh" => v.sinh(),
+        "cosh" => v.cosh(),
+        "tanh" => v.tanh(),
+        "asinh" => v.asinh(),
+        "acosh" => v.acosh(),
+        "atanh" => v.atanh(),
+        "deg" => v.to_degrees(),
+        "rad" => v.to_radians(),
+        "sgn" => {
+            if v > 0.0 {
+                1.0
+            } else if v < 0.0 {
+                -1.0
+            } else {
+                v
+            }
+        }
+        _ => return None,
+    })
+}
+
+/// Go's math.Max / math.Min: NaN wins.
+fn go_max(a: f64, b: f64) -> f64 {
+    if a.is_nan() || b.is_nan() {
+        f64::NAN
+    } else {
+        a.max(b)
+    }
+}
+
+fn go_min(a: f64, b: f64) -> f64 {
+    if a.is_nan() || b.is_nan() {
+        f64::NAN
+    } else {
+        a.min(b)
+    }
+}
+
+fn date_part(name: &str, v: f64) -> f64 {
+    if !v.is_finite() {
+        return f64::NAN;
+    }
+    let Some(d) = chrono::DateTime::from_timestamp(v as i64, 0) else {
+        return f64::NAN;
+    };
+    match name {
+        "day_of_month" => d.day() as f64,
+        "day_of_week" => d.weekday().num_days_from_sunday() as f64,
+        "day_of_year" => d.ordinal() as f64,
+        "hour" => d.hour() as f64,
+        "minute" => d.minute() as f64,
+        "month" => d.month() as f64,
+        "year" => d.year() as f64,
+        _ => {
+            // days_in_month
+            let (y, m) = (d.year(), d.month());
+            let (ny, nm) = if m == 12 { (y + 1, 1) } else { (y, m + 1) };
+            match (
+                chrono::NaiveDate::from_ymd_opt(y, m, 1),
+                chrono::NaiveDate::from_ymd_opt(ny, nm, 1),
+            ) {
+                (Some(a), Some(b)) => (b - a).num_days() as f64,
+                _ => f64::NAN,
+            }
+        }
+    }
+}
+
+fn map_values(v: Vec<Sample>, f: impl Fn(f64) -> f64) -> Vec<Sample> {
+    v.into_iter()
+        .map(|mut s| {
+            s.value = f(s.value);
+            s.labels.remove(METRIC_NAME);
+            s
+        })
+        .collect()
+}
+
+impl Evaluator<'_> {
+    fn arg<'c>(&self, c: &'c Call, i: usize) -> Result<&'c Expr> {
+        match c.args.args.get(i) {
+            Some(a) => Ok(a),
+            None => invalid(format!("missing argument {} of {}", i + 1, c.func.name)),
+        }
+    }
+
+    pub(crate) fn call(&self, c: &Call, t: i64) -> Result<Value> {
+        let name = c.func.name;
+        if NOT_IN_242.contains(&name) {
+            return unsupported(format!(
+                "function {name} (not in Prometheus 2.42 or native histograms)"
+            ));
+        }
+        let out = match name {
+            "time" => return Ok(Value::Scalar(t as f64 / 1000.0)),
+            "pi" => return Ok(Value::Scalar(std::f64::consts::PI)),
+            "vector" => {
+                let v = self.eval_scalar(self.arg(c, 0)?, t)?;
+                vec![Sample {
+                    labels: Labels::new(),
+                    value: v,
+                }]
+            }
+            "scalar" => {
+                let v = self.eval_vector(self.arg(c, 0)?, t)?;
+                return Ok(Value::Scalar(if v.len() == 1 {
+                    v[0].value
+                } else {
+                    f64::NAN
+                }));
+            }
+            "timestamp" => {
+                let a = self.arg(c, 0)?;
+                let v = match a {
+                    Expr::VectorSelector(vs) => self.vector_selector(vs, t, true)?,
+                    _ => self
+                        .eval_vector(a, t)?
+                        .into_iter()
+                        .map(|mut s| {
+                            s.value = t as f64 / 1000.0;
+                            s
+                        })
+                        .collect(),
+                };
+                map_values(v, |x| x)
+            }
+            "absent" => {
+                let a = self.arg(c, 0)?;
+                if self.eval_vector(a, t)?.is_empty() {
+                    vec![Sample {
+                        labels: absent_labels(a),
+                        value: 1.0,
+                    }]
+                } else {
+                    Vec::new()
+                }
+            }
+            "absent_over_time" => {
+                let a = self.arg(c, 0)?;
+                let (m, _, _) = self.matrix_arg(a, t)?;
+                if m.iter().all(|s| s.points.is_empty()) {
+                    vec![Sample {
+                        labels: absent_labels(a),
+                        value: 1.0,
+                    }]
+                } else {
+                    Vec::new()
+                }
+            }
+            "rate" | "increase" | "delta" | "irate" | "idelta" | "deriv" | "predict_linear"
+            | "holt_winters" | "changes" | "resets" | "avg_over_time" | "sum_over_time"
+            | "count_over_time" | "min_over_time" | "max_over_time" | "last_over_time"
+            | "present_over_time" | "quantile_over_time" | "stddev_over_time"
+            | "stdvar_over_time" => self.range_call(c, t)?,
+            "histogram_quantile" => {
+                let q = self.eval_scalar(self.arg(c, 0)?, t)?;
+                histogram_quantile(q, self.eval_vector(self.arg(c, 1)?, t)?)?
+            }
+            "round" => {
+                let v = self.eval_vector(self.arg(c, 0)?, t)?;
+                let to = match c.args.args.get(1) {
+                    Some(a) => self.eval_scalar(a, t)?,
+                    None => 1.0,
+                };
+                let inv = 1.0 / to;
+                map_values(v, |x| (x * inv + 0.5).floor() / inv)
+            }
+            "clamp" => {
+                let v = self.eval_vector(self.arg(c, 0)?, t)?;
+                let lo = self.eval_scalar(self.arg(c, 1)?, t)?;
+                let hi = self.eval_scalar(self.arg(c, 2)?, t)?;
+                if hi < lo {
+                    Vec::new()
+                } else {
+                    map_values(v, |x| go_max(lo, go_min(hi, x)))
+                }
+            }
+            "clamp_max" => {
+                let v = self.eval_vector(self.arg(c, 0)?, t)?;
+                let hi = self.eval_scalar(self.arg(c, 1)?, t)?;
+                map_values(v, |x| go_min(x, hi))
+            }
+            "clamp_min" => {
+                let v = self.eval_vector(self.arg(c, 0)?, t)?;
+                let lo = self.eval_scalar(self.arg(c, 1)?, t)?;
+                map_values(v, |x| go_max(x, lo))
+            }
+            "sort" | "sort_desc" => {
+                let mut v = self.eval_vector(self.arg(c, 0)?, t)?;
+                if name == "sort" {
+                    v.sort_by(|a, b| nan_low(a.value, b.value));
+                } else {
+                    v.sort_by(|a, b| {
+                        if a.value.is_nan() {
+                            std::cmp::Ordering::Less
+                        } else if b.value.is_nan() {
+                            std::cmp::Ordering::Greater
+                        } else {
+                            b.value
+                                .partial_cmp(&a.value)
+                                .unwrap_or(std::cmp::Ordering::Equal)
+                        }
+                    });
+                }
+                return Ok(Value::Vector(v));
+            }
+            "label_replace" => self.label_replace(c, t)?,
+            "label_join" => self.label_join(c, t)?,
+            "day_of_month" | "day_of_week" | "day_of_year" | "days_in_month" | "hour"
+            | "minute" | "month" | "year" => {
+                let v = match c.args.args.first() {
+                    Some(a) => self.eval_vector(a, t)?,
+                    None => vec![Sample {
+                        labels: Labels::new(),
+                        value: t as f64 / 1000.0,
+                    }],
+                };
+                map_values(v, |x| date_part(name, x))
+            }
+            _ => match simple(name, 0.0) {
+                Some(_) => {
+                    let v = self.eval_vector(self.arg(c, 0)?, t)?;
+                    map_values(v, |x| simple(name, x).unwrap_or(f64::NAN))
+                }
+                None => return unsupported(format!("function {name}")),
+            },
+        };
+        check_unique(&out)?;
+        Ok(Value::Vector(out))
+    }
+
+    /// Functions whose argument is a range vector.
+    fn range_call(&self, c: &Call, t: i64) -> Result<Vec<Sample>> {
+        let name = c.func.name;
+        let mut param = f64::NAN;
+        let mut param2 = f64::NAN;
+        let matrix_index = if name == "quantile_over_time" { 1 } else { 0 };
+        match name {
+            "quantile_over_time" => param = self.eval_scalar(self.arg(c, 0)?, t)?,
+            "predict_linear" => param = self.eval_scalar(self.arg(c, 1)?, t)?,
+            "holt_winters" => {
+                param = self.eval_scalar(self.arg(c, 1)?, t)?;
+                param2 = self.eval_scalar(self.arg(c, 2)?, t)?;
+            }
+            _ => {}
+        }
+        let (m, range, rt) = self.matrix_arg(self.arg(c, matrix_index)?, t)?;
+        let mut out = Vec::with_capacity(m.len());
+        for s in m {
+            let p = &s.points;
+            let v = match name {
+                "rate" => extrapolated_rate(p, rt - range, rt, range, true, true),
+                "increase" => extrapolated_rate(p, rt - range, rt, range, true, false),
+                "delta" => extrapolated_rate(p, rt - range, rt, range, false, false),
+                "irate" => instant_value(p, true),
+                "idelta" => instant_value(p, false),
+                "deriv" if p.len() >= 2 => Some(linear_regression(p, p[0].0).0),
+                "predict_linear" if p.len() >= 2 => {
+                    let (slope, intercept) = linear_regression(p, t);
+                    Some(slope * param + intercept)
+                }
+                "holt_winters" => holt_winters(p, param, param2)?,
+                "deriv" | "predict_linear" => None,
+                _ => over_time(name, p, param),
+            };
+            if let Some(value) = v {
+                let mut labels = s.labels;
+                if name != "last_over_time" {
+                    labels.remove(METRIC_NAME);
+                }
+                out.push(Sample { labels, value });
+            }
+        }
+        Ok(out)
+    }
+
+    fn label_replace(&self, c: &Call, t: i64) -> Result<Vec<Sample>> {
+        let v = self.eval_vector(self.arg(c, 0)?, t)?;
+        let dst = self.eval_string(self.arg(c, 1)?, t)?;
+        let repl = self.eval_string(self.arg(c, 2)?, t)?;
+        let src = self.eval_string(self.arg(c, 3)?, t)?;
+        let re_text = self.eval_string(self.arg(c, 4)?, t)?;
+        let re = regex::Regex::new(&format!("^(?:{re_text})$")).map_err(|_| {
+            super::EvalError::Invalid(format!(
+                "invalid regular expression in label_replace(): {re_text}"
+            ))
+        })?;
+        if !valid_label_name(&dst) {
+            return invalid(format!(
+                "invalid destination label name in label_replace(): {dst}"
+            ));
+        }
+        let mut out = Vec::with_capacity(v.len());
+        for mut s in v {
+            let sv = s.labels.get(&src).unwrap_or("").to_string();
+            if let Some(caps) = re.captures(&sv) {
+                let mut res = String::new();
+                caps.expand(&repl, &mut res);
+                s.labels.set(&dst, &res);
+            }
+            out.push(s);
+        }
+        Ok(out)
+    }
+
+    fn label_join(&self, c: &Call, t: i64) -> Result<Vec<Sample>> {
+        let v = self.eval_vector(self.arg(c, 0)?, t)?;
+        let dst = self.eval_string(self.arg(c, 1)?, t)?;
+        let sep = self.eval_string(self.arg(c, 2)?, t)?;
+        let mut srcs = Vec::new();
+        for a in c.args.args.iter().skip(3) {
+            let s = self.eval_string(a, t)?;
+            if !valid_label_name(&s) {
+                return invalid(format!("invalid source label name in label_join(): {s}"));
+            }
+            srcs.push(s);
+        }
+        if !valid_label_name(&dst) {
+            return invalid(format!(
+                "invalid destination label name in label_join(): {dst}"
+            ));
+        }
+        Ok(v.into_iter()
+            .map(|mut s| {
+                let joined: Vec<&str> =
+                    srcs.iter().map(|n| s.labels.get(n).unwrap_or("")).collect();
+                let joined = joined.join(&sep);
+                s.labels.set(&dst, &joined);
+                s
+            })
+            .collect())
+    }
+}

@@ -1,0 +1,88 @@
+//! One series: its label set and a time-ordered ring buffer of samples.
+
+use crate::labels::Labels;
+use std::collections::VecDeque;
+
+/// A stored series. Samples are strictly increasing in time.
+#[derive(Debug, Clone)]
+pub struct Series {
+    labels: Labels,
+    samples: VecDeque<(i64, f64)>,
+}
+
+impl Series {
+    pub(crate) fn new(labels: Labels) -> Self {
+        Series {
+            labels,
+            samples: VecDeque::new(),
+        }
+    }
+
+    /// The series' label set (including `__name__`).
+    pub fn labels(&self) -> &Labels {
+        &self.labels
+    }
+
+    /// Number of samples held.
+    pub fn len(&self) -> usize {
+        self.samples.len()
+    }
+
+    /// True when no sample is held.
+    pub fn is_empty(&self) -> bool {
+        self.samples.is_empty()
+    }
+
+    /// Timestamp of the newest sample.
+    pub fn last_time(&self) -> Option<i64> {
+        self.samples.back().map(|s| s.0)
+    }
+
+    /// Appends a sample; false (and nothing stored) when `t` is not after the
+    /// newest sample.
+    pub(crate) fn push(&mut self, t: i64, v: f64) -> bool {
+        if matches!(self.samples.back(), Some(&(last, _)) if t <= last) {
+            return false;
+        }
+        self.samples.push_back((t, v));
+        true
+    }
+
+    /// Drops samples older than `min_t`.
+    pub(crate) fn trim_before(&mut self, min_t: i64) {
+        while matches!(self.samples.front(), Some(&(t, _)) if t < min_t) {
+            self.samples.pop_front();
+        }
+        if self.samples.capacity() > 64 && self.samples.len() * 4 < self.samples.capacity() {
+            self.samples.shrink_to(self.samples.len() * 2);
+        }
+    }
+
+    /// Index of the first sample with time >= t.
+    fn lower(&self, t: i64) -> usize {
+        self.samples.partition_point(|s| s.0 < t)
+    }
+
+    /// The newest sample at or before `t`.
+    pub fn at_or_before(&self, t: i64) -> Option<(i64, f64)> {
+        let i = self.samples.partition_point(|s| s.0 <= t);
+        if i == 0 {
+            None
+        } else {
+            Some(self.samples[i - 1])
+        }
+    }
+
+    /// Samples with `mint <= t <= maxt`, oldest first.
+    pub fn range(&self, mint: i64, maxt: i64) -> impl Iterator<Item = (i64, f64)> + '_ {
+        let lo = self.lower(mint);
+        let hi = self.samples.partition_point(|s| s.0 <= maxt).max(lo);
+        self.samples.range(lo..hi).copied()
+    }
+
+    /// True when a sample lies in `[mint, maxt]`.
+    pub fn has_samples_in(&self, mint: i64, maxt: i64) -> bool {
+        let lo = self.lower(mint);
+        lo < self.samples.len() && self.samples[lo].0 <= maxt
+    }
+}

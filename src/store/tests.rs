@@ -1,0 +1,97 @@
+use super::*;
+use promql_parser::label::MatchOp;
+
+fn l(pairs: &[(&str, &str)]) -> Labels {
+    Labels::from_pairs(pairs.iter().copied())
+}
+
+fn values(s: &Series) -> Vec<(i64, f64)> {
+    s.range(i64::MIN, i64::MAX).collect()
+}
+
+#[test]
+fn stale_nan_is_only_the_marker() {
+    assert!(is_stale_nan(stale_nan()));
+    assert!(!is_stale_nan(f64::NAN));
+    assert!(!is_stale_nan(1.0));
+}
+
+#[test]
+fn scrape_writes_markers_for_vanished_series() {
+    let mut st = Store::new(DEFAULT_RETENTION_MS);
+    let a = l(&[("__name__", "a"), ("job", "j")]);
+    let b = l(&[("__name__", "b"), ("job", "j")]);
+    let s = st.ingest_scrape("t1", 1000, vec![(a.clone(), 1.0), (b.clone(), 2.0)]);
+    assert_eq!(s.appended, 2);
+    assert_eq!(s.new_series, 2);
+    let s = st.ingest_scrape("t1", 2000, vec![(a.clone(), 3.0)]);
+    assert_eq!(s.stale_markers, 1);
+    let vb = values(st.find(&b).unwrap());
+    assert_eq!(vb.len(), 2);
+    assert!(is_stale_nan(vb[1].1));
+    // only once
+    let s = st.ingest_scrape("t1", 3000, vec![(a.clone(), 4.0)]);
+    assert_eq!(s.stale_markers, 0);
+    st.mark_target_down("t1", 4000);
+    let va = values(st.find(&a).unwrap());
+    assert!(is_stale_nan(va.last().unwrap().1));
+    assert_eq!(va.last().unwrap().0, 4000);
+}
+
+#[test]
+fn out_of_order_and_duplicates_are_counted() {
+    let mut st = Store::new(DEFAULT_RETENTION_MS);
+    let a = l(&[("__name__", "a")]);
+    st.ingest_scrape("t", 2000, vec![(a.clone(), 1.0)]);
+    let s = st.ingest_scrape("t", 2000, vec![(a.clone(), 1.0)]);
+    assert_eq!(s.duplicates, 1);
+    let s = st.ingest_scrape("t", 1000, vec![(a.clone(), 1.0)]);
+    assert_eq!(s.out_of_order, 1);
+    assert_eq!(values(st.find(&a).unwrap()), vec![(2000, 1.0)]);
+}
+
+#[test]
+fn gc_bounds_memory_and_drops_empty_series() {
+    let mut st = Store::new(10_000);
+    let a = l(&[("__name__", "a"), ("i", "1")]);
+    let b = l(&[("__name__", "b"), ("i", "2")]);
+    for t in 0..100 {
+        st.append(&a, t * 1000, t as f64);
+    }
+    st.append(&b, 0, 1.0);
+    // the ring buffer never holds more than the retention
+    assert_eq!(st.find(&a).unwrap().len(), 11);
+    st.gc(99_000);
+    assert_eq!(st.series_count(), 1);
+    assert_eq!(st.metric_names(), vec!["a".to_string()]);
+    assert_eq!(st.label_values("i"), vec!["1".to_string()]);
+    // a new series may reuse the slot, and selection still works
+    st.append(&b, 100_000, 1.0);
+    let m = Matcher::new(MatchOp::Equal, "__name__", "b");
+    assert_eq!(st.select(&[&m]).len(), 1);
+    st.clear();
+    assert_eq!(st.series_count(), 0);
+}
+
+#[test]
+fn select_with_every_matcher_kind() {
+    let mut st = Store::new(DEFAULT_RETENTION_MS);
+    st.append(&l(&[("__name__", "x"), ("code", "200")]), 0, 1.0);
+    st.append(&l(&[("__name__", "x"), ("code", "500")]), 0, 1.0);
+    st.append(&l(&[("__name__", "x")]), 0, 1.0);
+    st.append(&l(&[("__name__", "y"), ("code", "503")]), 0, 1.0);
+    let name = Matcher::new(MatchOp::Equal, "__name__", "x");
+    let re = |s: &str| regex::Regex::new(&format!("^(?:{s})$")).unwrap();
+    let cases: Vec<(Matcher, usize)> = vec![
+        (Matcher::new(MatchOp::Equal, "code", "200"), 1),
+        (Matcher::new(MatchOp::NotEqual, "code", "200"), 2),
+        (Matcher::new(MatchOp::Equal, "code", ""), 1),
+        (Matcher::new(MatchOp::Re(re("5..")), "code", "5.."), 1),
+        (Matcher::new(MatchOp::Re(re("5..|")), "code", "5..|"), 2),
+        (Matcher::new(MatchOp::NotRe(re("5..")), "code", "5.."), 2),
+        (Matcher::new(MatchOp::NotEqual, "code", ""), 2),
+    ];
+    for (m, n) in cases {
+        assert_eq!(st.select(&[&name, &m]).len(), n, "{m}");
+    }
+}
