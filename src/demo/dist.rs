@@ -121,24 +121,32 @@ pub(crate) fn bucket_quantile(q: f64, probabilities: &[f64; N_BUCKETS]) -> f64 {
     BUCKETS[BUCKETS.len() - 1]
 }
 
-/// A log-normal with the given median whose *bucketed* p99, as
-/// `histogram_quantile` computes it, is `p99` (as near as the buckets
-/// allow): dashboards then show the p99 the scenario means.
-pub(crate) fn calibrated(median: f64, p99: f64) -> LogNormal {
+/// A log-normal with the given median such that a fleet whose instances
+/// serve it scaled by `mix` (pairs of traffic weight and duration factor)
+/// shows `p99` as its *bucketed* p99, the way `histogram_quantile` over
+/// the summed buckets computes it (as near as the buckets allow): the
+/// dashboard then shows the p99 the scenario means.
+pub(crate) fn calibrated(median: f64, p99: f64, mix: &[(f64, f64)]) -> LogNormal {
     let shown = |x: f64| {
-        bucket_quantile(
-            0.99,
-            &LogNormal::from_median_p99(median, x).bucket_probabilities(),
-        )
+        let base = LogNormal::from_median_p99(median, x);
+        let mut probabilities = [0.0; N_BUCKETS];
+        let total: f64 = mix.iter().map(|(w, _)| w.max(0.0)).sum();
+        for (w, factor) in mix {
+            let p = base.scaled(*factor).bucket_probabilities();
+            for (acc, p) in probabilities.iter_mut().zip(p) {
+                *acc += p * w.max(0.0) / total.max(f64::MIN_POSITIVE);
+            }
+        }
+        bucket_quantile(0.99, &probabilities)
     };
     let (mut lo, mut hi) = (median * 1.001, (median * 1000.0).max(p99));
-    if !(lo.is_finite() && hi.is_finite() && lo > 0.0) || shown(lo) >= p99 {
+    if mix.is_empty() || !(lo.is_finite() && hi.is_finite() && lo > 0.0) || shown(lo) >= p99 {
         return LogNormal::from_median_p99(median, p99);
     }
     if shown(hi) < p99 {
         return LogNormal::from_median_p99(median, hi);
     }
-    for _ in 0..40 {
+    for _ in 0..24 {
         let mid = (lo * hi).sqrt();
         if shown(mid) < p99 {
             lo = mid;
@@ -241,11 +249,31 @@ pub(crate) mod tests {
             (0.4, 2.0),
             (0.05, 0.15),
         ] {
-            let got = bucket_quantile(0.99, &calibrated(m, p99).bucket_probabilities());
+            let got = bucket_quantile(
+                0.99,
+                &calibrated(m, p99, &[(1.0, 1.0)]).bucket_probabilities(),
+            );
             assert!((got - p99).abs() / p99 < 0.01, "p99 {p99}: shown {got}");
         }
-        let worst = bucket_quantile(0.99, &calibrated(1.0, 5.0).bucket_probabilities());
+        let worst = bucket_quantile(
+            0.99,
+            &calibrated(1.0, 5.0, &[(1.0, 1.0)]).bucket_probabilities(),
+        );
         assert_eq!(worst, 5.0, "the largest finite bound, as Prometheus shows");
+    }
+
+    #[test]
+    fn calibration_accounts_for_a_slower_part_of_the_fleet() {
+        let mix = [(0.75, 1.0), (0.25, 1.4)];
+        let d = calibrated(0.02, 0.06, &mix);
+        let mut p = [0.0; N_BUCKETS];
+        for (w, f) in mix {
+            for (acc, x) in p.iter_mut().zip(d.scaled(f).bucket_probabilities()) {
+                *acc += w * x;
+            }
+        }
+        assert!((bucket_quantile(0.99, &p) - 0.06).abs() < 0.001);
+        assert!(calibrated(0.02, 0.06, &[]).cdf(0.02) > 0.49);
     }
 
     #[test]

@@ -14,11 +14,28 @@ pub(crate) const QUEUE_CAPACITY: f64 = 1000.0;
 
 /// HTTP methods served, with their share of the traffic and how much
 /// slower than the typical request they are.
-pub(crate) const METHODS: [(&str, f64, f64); 2] = [("GET", 0.8, 1.0), ("POST", 0.2, 1.25)];
+pub(crate) const METHODS: [(&str, f64, f64); 2] = [("GET", 0.8, 1.0), ("POST", 0.2, 1.15)];
 /// Status codes answered; the 5xx ones share the error ratio.
 pub(crate) const CODES: [&str; 4] = ["200", "404", "500", "503"];
 /// Share of requests answered 404 (client errors, not counted as errors).
 const NOT_FOUND_RATIO: f64 = 0.01;
+
+/// How much slower than typical the fleet's weak instance is.
+const WEAK_LATENCY: f64 = 1.25;
+
+/// The fleet's traffic as (weight, duration factor) pairs, for a fleet of
+/// `n` instances that includes the weak one: what the dashboard's p99
+/// over the summed buckets mixes together.
+pub(crate) fn latency_mix(n: usize) -> [(f64, f64); 4] {
+    let weak = 1.0 / n.max(1) as f64;
+    let [(_, get_share, get_slow), (_, post_share, post_slow)] = METHODS;
+    [
+        (weak * get_share, WEAK_LATENCY * get_slow),
+        (weak * post_share, WEAK_LATENCY * post_slow),
+        ((1.0 - weak) * get_share, get_slow),
+        ((1.0 - weak) * post_share, post_slow),
+    ]
+}
 
 /// Counters of one HTTP method.
 #[derive(Clone, Debug, Default)]
@@ -69,7 +86,7 @@ impl Instance {
     pub(crate) fn new(id: u64, seed: u64, started_at: f64) -> Self {
         let mut rng = Rng::new(seed ^ id.wrapping_add(1).wrapping_mul(0xA076_1D64_78BD_642F));
         let (latency_factor, error_factor, cpu_bias, memory_bias, queue_factor) = if id == 0 {
-            (1.35, 1.5, 0.07, 0.05, 1.5)
+            (WEAK_LATENCY, 1.5, 0.07, 0.05, 1.5)
         } else {
             (
                 1.0 + 0.08 * rng.symmetric(),
@@ -103,7 +120,8 @@ impl Instance {
 
     /// Serves `dt` real seconds of the scenario's conditions, taking
     /// `share` of the fleet's traffic.
-    /// `latency` is the typical instance's request-duration distribution.
+    /// `latency` is the typical instance's request-duration distribution
+    /// (see [`latency_mix`]).
     pub(crate) fn step(&mut self, c: &Conditions, latency: &LogNormal, share: f64, dt: f64) {
         if !(dt.is_finite() && dt > 0.0) {
             return;

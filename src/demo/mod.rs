@@ -21,6 +21,8 @@ mod instance;
 mod page;
 mod registry;
 mod rng;
+#[cfg(test)]
+mod scenario_check;
 mod script;
 mod server;
 mod sim;

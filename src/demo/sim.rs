@@ -4,8 +4,9 @@
 //! matter how often the fleet is looked at.
 
 use super::dist::{calibrated, LogNormal};
-use super::instance::Instance;
+use super::instance::{latency_mix, Instance};
 use super::script::{Conditions, Phase, Script, MIN_INSTANCES};
+use std::collections::HashMap;
 
 /// Longest tick in real seconds.
 const MAX_TICK_REAL: f64 = 0.1;
@@ -22,6 +23,9 @@ pub(crate) const DRAIN_SECS: f64 = 5.0;
 /// Most ticks integrated in one catch-up; a longer gap (a suspended
 /// laptop) is skipped: counters pause instead of the process stalling.
 const MAX_CATCH_UP_TICKS: u64 = 20_000;
+
+/// Most latency calibrations remembered.
+const MAX_CALIBRATIONS: usize = 8192;
 
 /// The autoscaler's gauges.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -45,7 +49,9 @@ pub(crate) struct Sim {
     conditions: Conditions,
     /// The typical instance's latency distribution, for `latency_for`.
     latency: LogNormal,
-    latency_for: (f64, f64),
+    latency_for: (i64, i64, usize),
+    /// Calibrations already made (the loop repeats them), bounded.
+    calibrations: HashMap<(i64, i64, usize), LogNormal>,
     scale_credit: f64,
 }
 
@@ -59,6 +65,7 @@ impl Sim {
             1.0
         };
         let conditions = script.at(0.0);
+        let start = script.start_size();
         let mut sim = Sim {
             tick: MAX_TICK_REAL.min(MAX_TICK_SIM / speed),
             script,
@@ -69,8 +76,9 @@ impl Sim {
             live: Vec::new(),
             draining: Vec::new(),
             conditions,
-            latency: calibrated(conditions.p50, conditions.p99),
-            latency_for: (conditions.p50, conditions.p99),
+            latency: calibrated(conditions.p50, conditions.p99, &latency_mix(start)),
+            latency_for: latency_key(&conditions, start),
+            calibrations: HashMap::new(),
             scale_credit: 0.0,
         };
         for _ in 0..sim.script.start_size() {
@@ -111,11 +119,19 @@ impl Sim {
     fn step(&mut self) {
         let c = self.script.at(self.sim_now());
         self.conditions = c;
-        if self.latency_for != (c.p50, c.p99) {
-            self.latency = calibrated(c.p50, c.p99);
-            self.latency_for = (c.p50, c.p99);
-        }
         self.autoscale(&c);
+        let key = latency_key(&c, self.live.len());
+        if self.latency_for != key {
+            if self.calibrations.len() >= MAX_CALIBRATIONS {
+                self.calibrations.clear();
+            }
+            let n = self.live.len();
+            self.latency = *self
+                .calibrations
+                .entry(key)
+                .or_insert_with(|| calibrated(c.p50, c.p99, &latency_mix(n)));
+            self.latency_for = key;
+        }
         let dt = self.tick;
         let share = 1.0 / self.live.len().max(1) as f64;
         for inst in &mut self.live {
@@ -193,6 +209,12 @@ impl Sim {
     pub(crate) fn live(&self) -> &[Instance] {
         &self.live
     }
+}
+
+/// Latency changes smaller than 0.5 % reuse the last calibration.
+fn latency_key(c: &Conditions, n: usize) -> (i64, i64, usize) {
+    let q = |x: f64| (x.max(1e-9).ln() * 200.0).round() as i64;
+    (q(c.p50), q(c.p99), n)
 }
 
 #[cfg(test)]
@@ -315,7 +337,7 @@ mod tests {
 
     #[test]
     fn time_never_goes_backwards_and_huge_gaps_are_bounded() {
-        let mut s = incident(1.0);
+        let mut s = Sim::new(Script::new(Scenario::Calm, 2), 1.0, 7);
         s.advance_to(10.0);
         let r = s.live()[0].requests();
         s.advance_to(5.0);
