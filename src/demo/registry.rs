@@ -46,54 +46,64 @@ impl Registry {
     pub(crate) fn reconcile(&mut self, shared: &Arc<Shared>) -> std::io::Result<()> {
         let (live, draining) = shared.with_sim(|sim| (sim.live_ids(), sim.draining_ids()));
 
-        for id in &draining {
-            if let Some(e) = self.apps.remove(id) {
-                self.draining.insert(*id, e);
-            }
-        }
-        let mut started = Ok(());
-        for id in &live {
-            if let Some(e) = self.draining.remove(id) {
-                self.apps.insert(*id, e);
-            }
-            if !self.apps.contains_key(id) {
-                match Exporter::spawn(Arc::clone(shared), Role::App(*id)) {
-                    Ok(e) => {
-                        self.apps.insert(*id, e);
-                    }
-                    Err(e) => {
-                        started = Err(e);
-                        break;
-                    }
-                }
-            }
-        }
-        let gone: Vec<u64> = self
+        // Out of service: draining (still answering) or gone for good.
+        let retired: Vec<u64> = self
             .apps
             .keys()
             .filter(|id| !live.contains(id))
-            .chain(self.draining.keys().filter(|id| !draining.contains(id)))
             .copied()
             .collect();
+        let mut gone = Vec::new();
+        for id in retired {
+            if let Some(e) = self.apps.remove(&id) {
+                if draining.contains(&id) {
+                    self.draining.insert(id, e);
+                } else {
+                    gone.push(e);
+                }
+            }
+        }
+        let drained: Vec<u64> = self
+            .draining
+            .keys()
+            .filter(|id| !draining.contains(id))
+            .copied()
+            .collect();
+        gone.extend(drained.iter().filter_map(|id| self.draining.remove(id)));
+
+        let mut started = Ok(());
+        for id in &live {
+            if self.apps.contains_key(id) {
+                continue;
+            }
+            match Exporter::spawn(Arc::clone(shared), Role::App(*id)) {
+                Ok(e) => {
+                    self.apps.insert(*id, e);
+                }
+                Err(e) => {
+                    started = Err(e);
+                    break;
+                }
+            }
+        }
 
         let apps: Vec<String> = self.apps.values().map(Exporter::host_port).collect();
         let text = file_sd::render(&apps, &self.autoscaler_at);
+        let mut written = Ok(());
         if self.written.as_deref() != Some(text.as_str()) {
-            file_sd::write_atomic(&self.file_sd, &text)?;
-            self.written = Some(text);
+            written = file_sd::write_atomic(&self.file_sd, &text);
+            self.written = written.is_ok().then_some(text);
         }
         self.targets = self.apps.values().map(Exporter::url).collect();
         self.targets
             .push(format!("http://{}/metrics", self.autoscaler_at));
 
-        for id in gone {
-            if let Some(mut e) = self.apps.remove(&id).or_else(|| self.draining.remove(&id)) {
-                e.signal_stop();
-                self.stopping.push(e);
-            }
+        for mut e in gone {
+            e.signal_stop();
+            self.stopping.push(e);
         }
         self.stopping.retain(|e| !e.is_finished());
-        started
+        written.and(started)
     }
 
     /// Every exporter, for a final stop.
