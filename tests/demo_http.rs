@@ -166,10 +166,31 @@ async fn the_real_clock_drives_the_autoscaler() {
 }
 
 #[tokio::test]
+async fn big_calm_fleets_are_allowed() {
+    let opts = DemoOptions {
+        instances: 60,
+        scenario: Scenario::Calm,
+        ..DemoOptions::default()
+    };
+    let fleet = Fleet::start(opts).await.expect("fleet starts");
+    assert_eq!(check_file_sd_matches(&fleet).len(), 60);
+    fleet.shutdown().await;
+}
+
+#[tokio::test]
 async fn bad_options_are_one_line_errors() {
     for opts in [
         DemoOptions {
             instances: 1,
+            ..DemoOptions::default()
+        },
+        DemoOptions {
+            instances: 31,
+            ..DemoOptions::default()
+        },
+        DemoOptions {
+            instances: 201,
+            scenario: Scenario::Calm,
             ..DemoOptions::default()
         },
         DemoOptions {

@@ -42,8 +42,10 @@ use std::time::Duration;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
-/// Largest starting fleet accepted.
+/// Largest starting fleet accepted. The incident grows the fleet sixfold
+/// (each exporter holds sockets in this process), so it allows fewer.
 const MAX_INSTANCES: usize = 200;
+const MAX_INCIDENT_INSTANCES: usize = 30;
 /// Fastest speed accepted (the incident loop then lasts 0.33 s).
 const MAX_SPEED: f64 = 1000.0;
 /// How often the autoscaler brings exporters and file_sd up to date.
@@ -151,10 +153,15 @@ impl Fleet {
 
     /// [`Fleet::start`] with a chosen clock and seed.
     pub async fn start_with(opts: DemoOptions, setup: FleetSetup) -> anyhow::Result<Fleet> {
-        if opts.instances < script::MIN_INSTANCES || opts.instances > MAX_INSTANCES {
+        let most = match opts.scenario {
+            Scenario::Incident => MAX_INCIDENT_INSTANCES,
+            Scenario::Calm => MAX_INSTANCES,
+        };
+        if opts.instances < script::MIN_INSTANCES || opts.instances > most {
             bail!(
-                "demo fleet size must be between {} and {MAX_INSTANCES} instances (got {})",
+                "demo fleet size must be between {} and {most} instances for the {} scenario (got {})",
                 script::MIN_INSTANCES,
+                opts.scenario,
                 opts.instances
             );
         }

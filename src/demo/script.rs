@@ -135,7 +135,7 @@ impl Script {
             scenario,
             base,
             surge: 3 * base,
-            wrong_max: (10 * base).max(40),
+            wrong_max: (6 * base).max(40),
             right_max: (4 * base).max(16),
         }
     }

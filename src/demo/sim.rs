@@ -10,8 +10,9 @@ use std::collections::HashMap;
 
 /// Longest tick in real seconds.
 const MAX_TICK_REAL: f64 = 0.1;
-/// Longest tick in simulated seconds (matters at high speeds).
-const MAX_TICK_SIM: f64 = 0.5;
+/// Longest tick in simulated seconds (matters at high speeds: at speed
+/// 100 the fleet does 100 ticks per real second).
+const MAX_TICK_SIM: f64 = 1.0;
 /// Simulated seconds the autoscaler takes to bring up one instance.
 const SPAWN_SECS: f64 = 1.2;
 /// Simulated seconds the autoscaler takes to retire one instance.
