@@ -5,7 +5,7 @@ mod demo_support;
 
 use demo_support::*;
 use std::time::Duration;
-use vitals::demo::{DemoOptions, Fleet, Scenario};
+use vitals::demo::{Clock, DemoOptions, Fleet, FleetSetup, ManualClock, Scenario};
 
 #[tokio::test]
 async fn every_target_answers_with_every_metric() {
@@ -219,4 +219,19 @@ async fn bad_options_are_one_line_errors() {
         .expect_err("unknown")
         .to_string();
     assert!(err.contains("incident or calm"), "{err}");
+}
+
+#[tokio::test]
+async fn a_fleet_can_start_in_the_middle_of_the_incident() {
+    let setup = FleetSetup {
+        clock: Clock::Manual(ManualClock::new()),
+        start_at_secs: 200.0,
+        ..FleetSetup::default()
+    };
+    let fleet = Fleet::start_with(DemoOptions::default(), setup)
+        .await
+        .expect("fleet starts");
+    assert_eq!(fleet.phase(), "stall");
+    assert_eq!(check_file_sd_matches(&fleet).len(), 40);
+    fleet.shutdown().await;
 }

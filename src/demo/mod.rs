@@ -111,11 +111,15 @@ impl Default for DemoOptions {
     }
 }
 
-/// Less common settings: the clock and the random seed.
+/// Less common settings: the clock, the random seed, and where in the
+/// script to begin.
 #[derive(Clone, Debug)]
 pub struct FleetSetup {
     pub clock: Clock,
     pub seed: u64,
+    /// Simulated seconds into the scenario at which the fleet starts, sized
+    /// as the autoscaler wants it then (e.g. 110: just before the runaway).
+    pub start_at_secs: f64,
 }
 
 impl Default for FleetSetup {
@@ -123,6 +127,7 @@ impl Default for FleetSetup {
         FleetSetup {
             clock: Clock::Monotonic,
             seed: DEFAULT_SEED,
+            start_at_secs: 0.0,
         }
     }
 }
@@ -188,22 +193,22 @@ impl Fleet {
             script::Script::new(opts.scenario, opts.instances),
             opts.speed,
             setup.seed,
-        );
+        )
+        .starting_at(setup.start_at_secs);
         let shared = Arc::new(Shared::new(sim, clock::Started::new(setup.clock)));
-        let mut fleet = Fleet {
-            shared: Arc::clone(&shared),
-            registry: Arc::new(Mutex::new(Registry::new(file_sd.clone(), {
-                match Exporter::spawn(Arc::clone(&shared), Role::Autoscaler) {
-                    Ok(e) => e,
-                    Err(e) => {
-                        if let Some(t) = &temp_dir {
-                            let _ = std::fs::remove_dir_all(t);
-                        }
-                        return Err(e)
-                            .context("cannot start the demo autoscaler's exporter on 127.0.0.1");
-                    }
+        let autoscaler = match Exporter::spawn(Arc::clone(&shared), Role::Autoscaler) {
+            Ok(e) => e,
+            Err(e) => {
+                if let Some(t) = &temp_dir {
+                    let _ = std::fs::remove_dir_all(t);
                 }
-            }))),
+                return Err(e).context("cannot start the demo autoscaler's exporter on 127.0.0.1");
+            }
+        };
+        let registry = Registry::new(file_sd.clone(), autoscaler);
+        let mut fleet = Fleet {
+            shared,
+            registry: Arc::new(Mutex::new(registry)),
             driver: None,
             file_sd,
             temp_dir,

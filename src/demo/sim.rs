@@ -41,6 +41,8 @@ pub(crate) struct Autoscaler {
 pub(crate) struct Sim {
     script: Script,
     speed: f64,
+    /// Simulated seconds into the script at real time zero.
+    offset: f64,
     tick: f64,
     ticks: u64,
     seed: u64,
@@ -71,6 +73,7 @@ impl Sim {
             tick: MAX_TICK_REAL.min(MAX_TICK_SIM / speed),
             script,
             speed,
+            offset: 0.0,
             ticks: 0,
             seed,
             next_id: 0,
@@ -88,6 +91,27 @@ impl Sim {
         sim
     }
 
+    /// The same fleet started `sim_secs` simulated seconds into its script,
+    /// sized as the autoscaler wants it then (before any advance only).
+    pub(crate) fn starting_at(mut self, sim_secs: f64) -> Self {
+        if !(sim_secs.is_finite() && sim_secs > 0.0) || self.ticks != 0 {
+            return self;
+        }
+        self.offset = sim_secs;
+        let c = self.script.at(sim_secs);
+        self.conditions = c;
+        while self.live.len() < c.desired {
+            self.spawn();
+        }
+        while self.live.len() > c.desired.max(MIN_INSTANCES) {
+            self.live.pop();
+        }
+        let key = latency_key(&c, self.live.len());
+        self.latency = calibrated(c.p50, c.p99, &latency_mix(self.live.len()));
+        self.latency_for = key;
+        self
+    }
+
     /// Real seconds since the start, as far as the fleet has advanced.
     pub(crate) fn now(&self) -> f64 {
         self.ticks as f64 * self.tick
@@ -95,7 +119,7 @@ impl Sim {
 
     /// Simulated seconds since the start.
     pub(crate) fn sim_now(&self) -> f64 {
-        self.now() * self.speed
+        self.offset + self.now() * self.speed
     }
 
     /// Advances to `real_secs` seconds after the start (whole ticks only;
@@ -324,6 +348,23 @@ mod tests {
             (cpu - 0.3).abs() < 0.05,
             "cpu fraction per real second {cpu}"
         );
+    }
+
+    #[test]
+    fn can_start_part_way_through_the_script() {
+        let mut s = incident(1.0).starting_at(200.0);
+        assert_eq!(s.phase(), Phase::Stall);
+        assert_eq!(s.autoscaler().current, 40);
+        s.advance_to(50.0);
+        assert_eq!(s.phase(), Phase::Recovery);
+        let mut late = incident(1.0);
+        late.advance_to(1.0);
+        assert_eq!(
+            late.starting_at(200.0).phase(),
+            Phase::Calm,
+            "only before any advance"
+        );
+        assert_eq!(incident(1.0).starting_at(f64::NAN).autoscaler().current, 4);
     }
 
     #[test]

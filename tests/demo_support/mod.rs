@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::time::Duration;
-use vitals::demo::{Clock, DemoOptions, Fleet, FleetSetup, ManualClock, Scenario, DEFAULT_SEED};
+use vitals::demo::{Clock, DemoOptions, Fleet, FleetSetup, ManualClock, Scenario};
 
 pub const APP_METRICS: [&str; 9] = [
     "http_request_duration_seconds",
@@ -35,7 +35,7 @@ pub async fn manual_fleet(scenario: Scenario) -> (Fleet, ManualClock) {
     };
     let setup = FleetSetup {
         clock: Clock::Manual(clock.clone()),
-        seed: DEFAULT_SEED,
+        ..FleetSetup::default()
     };
     let fleet = Fleet::start_with(opts, setup).await.expect("fleet starts");
     (fleet, clock)
