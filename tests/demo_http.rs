@@ -46,6 +46,36 @@ async fn every_target_answers_with_every_metric() {
 }
 
 #[tokio::test]
+async fn pages_read_as_typed_families_by_an_independent_parser() {
+    let (fleet, clock) = manual_fleet(Scenario::Incident).await;
+    step_to(&fleet, &clock, 200.0).await;
+    let (_, _, body) = fetch(&fleet.targets()[0]).await;
+    let lines = body.lines().map(|l| Ok(l.to_string()));
+    let scrape = prometheus_parse::Scrape::parse(lines).expect("parses");
+    let kind = |name: &str| {
+        scrape
+            .samples
+            .iter()
+            .find(|s| s.metric == name)
+            .map(|s| match &s.value {
+                prometheus_parse::Value::Counter(_) => "counter",
+                prometheus_parse::Value::Gauge(_) => "gauge",
+                prometheus_parse::Value::Histogram(h) => {
+                    assert_eq!(h.len(), 14, "every bucket, +Inf included");
+                    "histogram"
+                }
+                _ => "other",
+            })
+    };
+    assert_eq!(kind("http_request_duration_seconds"), Some("histogram"));
+    assert_eq!(kind("http_requests_total"), Some("counter"));
+    assert_eq!(kind("process_cpu_seconds_total"), Some("counter"));
+    assert_eq!(kind("app_event_queue_depth"), Some("gauge"));
+    assert!(scrape.docs.contains_key("app_memory_limit_bytes"));
+    fleet.shutdown().await;
+}
+
+#[tokio::test]
 async fn file_sd_follows_scale_up_and_down() {
     let (fleet, clock) = manual_fleet(Scenario::Incident).await;
     let start = check_file_sd_matches(&fleet);
@@ -136,7 +166,9 @@ async fn a_given_directory_is_kept_with_its_file() {
         ..DemoOptions::default()
     };
     let fleet = Fleet::start(opts).await.expect("fleet starts");
+    let sub = sub.canonicalize().expect("created");
     assert_eq!(fleet.file_sd_path(), sub.join("file_sd.json"));
+    assert!(fleet.file_sd_path().is_absolute());
     assert_eq!(check_file_sd_matches(&fleet).len(), 4);
     fleet.shutdown().await;
     assert!(sub.join("file_sd.json").exists());

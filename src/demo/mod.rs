@@ -188,6 +188,9 @@ impl Fleet {
                 (dir.clone(), Some(dir))
             }
         };
+        // An absolute path, so it can be handed to Prometheus or another
+        // process as printed.
+        let dir = std::fs::canonicalize(&dir).unwrap_or(dir);
         let file_sd = dir.join(file_sd::FILE_NAME);
         let sim = Sim::new(
             script::Script::new(opts.scenario, opts.instances),
