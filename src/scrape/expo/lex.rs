@@ -50,6 +50,20 @@ pub fn metric_name_len(s: &[u8]) -> usize {
     i
 }
 
+/// Like [`metric_name_len`] for `s` whose first `known` bytes are already
+/// known to be a valid metric name (e.g. the current family's name).
+#[inline]
+pub fn metric_name_len_from(s: &[u8], known: usize) -> usize {
+    if known == 0 {
+        return metric_name_len(s);
+    }
+    let mut i = known;
+    while i < s.len() && CLASS[s[i] as usize] & NAME_CONT != 0 {
+        i += 1;
+    }
+    i
+}
+
 /// Length of the label name (`[a-zA-Z_][a-zA-Z0-9_]*`) at the start of `s`.
 #[inline]
 pub fn label_name_len(s: &[u8]) -> usize {
@@ -127,9 +141,10 @@ pub fn parse_float(s: &[u8]) -> Option<f64> {
     std::str::from_utf8(s).ok()?.parse::<f64>().ok()
 }
 
-/// Exact fast path: `[-+]?digits(.digits)?` with at most 15 significant
-/// digits and at most 22 fraction digits; both operands of the division are
-/// exact, so the result is correctly rounded.
+/// Exact fast path (Clinger's): `[-+]?digits(.digits)?([eE][-+]?digits)?`
+/// with at most 15 significant digits and a decimal exponent within ±22;
+/// both operands of the one multiplication or division are exact, so the
+/// result is correctly rounded. Anything else returns `None`.
 #[inline]
 fn fast_decimal(s: &[u8]) -> Option<f64> {
     let (neg, mut i) = match s.first()? {
@@ -157,10 +172,48 @@ fn fast_decimal(s: &[u8]) -> Option<f64> {
         }
         frac = i - fstart;
     }
-    if i != s.len() || int_digits + frac == 0 || digits > 15 || frac > 22 {
+    if int_digits + frac == 0 || digits > 15 {
         return None;
     }
-    let v = mant as f64 / POW10[frac];
+    // Optional exponent: `e` or `E`, sign, at most three digits.
+    let mut exp: i32 = 0;
+    if i < s.len() && (s[i] | 0x20) == b'e' {
+        i += 1;
+        let eneg = match s.get(i) {
+            Some(b'-') => {
+                i += 1;
+                true
+            }
+            Some(b'+') => {
+                i += 1;
+                false
+            }
+            _ => false,
+        };
+        let estart = i;
+        while i < s.len() && s[i].is_ascii_digit() && i - estart < 4 {
+            exp = exp * 10 + i32::from(s[i] - b'0');
+            i += 1;
+        }
+        if i == estart {
+            return None;
+        }
+        if eneg {
+            exp = -exp;
+        }
+    }
+    if i != s.len() {
+        return None;
+    }
+    let e = exp - frac as i32;
+    let m = mant as f64;
+    let v = if (0..=22).contains(&e) {
+        m * POW10[e as usize]
+    } else if (-22..0).contains(&e) {
+        m / POW10[(-e) as usize]
+    } else {
+        return None;
+    };
     Some(if neg { -v } else { v })
 }
 
@@ -240,7 +293,7 @@ pub fn parse_seconds_as_ms(s: &[u8]) -> Option<i64> {
 /// Unescapes a quoted label value or name (`\\`, `\"`, `\n`); any other
 /// backslash sequence is kept as written, as Prometheus does.
 pub fn unescape_label(s: &str) -> Cow<'_, str> {
-    if !s.as_bytes().contains(&b'\\') {
+    if memchr::memchr(b'\\', s.as_bytes()).is_none() {
         return Cow::Borrowed(s);
     }
     Cow::Owned(unescape(s, true))
@@ -248,7 +301,7 @@ pub fn unescape_label(s: &str) -> Cow<'_, str> {
 
 /// Unescapes HELP text: `\\` and `\n`, plus `\"` in OpenMetrics.
 pub fn unescape_help(s: &str, quote: bool) -> Cow<'_, str> {
-    if !s.as_bytes().contains(&b'\\') {
+    if memchr::memchr(b'\\', s.as_bytes()).is_none() {
         return Cow::Borrowed(s);
     }
     Cow::Owned(unescape(s, quote))

@@ -1,8 +1,8 @@
 //! One sample line: `name{labels} value [timestamp] [# {exemplar} value [ts]]`.
 
 use super::lex::{
-    as_str, is_blank, label_name_len, metric_name_len, parse_float, parse_i64, parse_seconds_as_ms,
-    skip_blanks, snippet, token_end, unescape_label,
+    as_str, is_blank, label_name_len, metric_name_len_from, parse_float, parse_i64,
+    parse_seconds_as_ms, skip_blanks, snippet, token_end, unescape_label,
 };
 use super::{ErrorKind, Format, LabelRef};
 use std::borrow::Cow;
@@ -28,8 +28,13 @@ pub(crate) struct Ctx {
 }
 
 /// Parses a sample line (no leading blanks, no line terminator).
+///
+/// `known_prefix` is the name of the current family when it is a valid
+/// unquoted metric name: if the line starts with it, those bytes need no
+/// character check.
 pub(crate) fn parse_sample<'a>(
     line: &'a [u8],
+    known_prefix: &[u8],
     ctx: Ctx,
     labels: &mut Vec<LabelRef<'a>>,
     ex_labels: &mut Vec<LabelRef<'a>>,
@@ -46,7 +51,12 @@ pub(crate) fn parse_sample<'a>(
         }
         Some(b'{') => {}
         _ => {
-            let n = metric_name_len(line);
+            let known = if line.starts_with(known_prefix) {
+                known_prefix.len()
+            } else {
+                0
+            };
+            let n = metric_name_len_from(line, known);
             let next = line.get(n).copied();
             if n == 0 || !matches!(next, None | Some(b' ' | b'\t' | b'{')) {
                 let end = line.iter().position(|&c| is_blank(c) || c == b'{');

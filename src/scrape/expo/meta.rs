@@ -87,9 +87,9 @@ fn family_name<'a>(
         return Ok((unescape_label(raw), after));
     }
     let n = metric_name_len(&line[i..]);
-    let end = token_end(line, i);
-    if n == 0 || i + n != end {
-        return Err(ErrorKind::MetricName(snippet(&line[i..end])));
+    let end = i + n;
+    if n == 0 || line.get(end).is_some_and(|&c| !super::lex::is_blank(c)) {
+        return Err(ErrorKind::MetricName(snippet(&line[i..token_end(line, i)])));
     }
     // ASCII by construction.
     Ok((

@@ -36,13 +36,15 @@ pub fn parse<'a, V: Visitor<'a>>(body: &'a [u8], format: Format, visitor: &mut V
         format,
         utf8: std::str::from_utf8(body).is_ok(),
     };
+    // Room for the families of a typical page (one per ~256 bytes), bounded.
+    let presize = (body.len() / 256).min(4096);
     let mut st = State {
         ctx,
         labels: Vec::with_capacity(16),
         ex_labels: Vec::new(),
-        families: Vec::new(),
-        seen: Vec::new(),
-        by_name: FxHashMap::default(),
+        families: Vec::with_capacity(presize),
+        seen: Vec::with_capacity(presize),
+        by_name: FxHashMap::with_capacity_and_hasher(presize, Default::default()),
         current: None,
         untyped_seen: FxHashSet::default(),
         last_untyped: "",
@@ -115,7 +117,11 @@ impl<'a> State<'a> {
             }
             return;
         }
-        let raw = match parse_sample(line, self.ctx, &mut self.labels, &mut self.ex_labels) {
+        let known: &[u8] = match self.current {
+            Some(c) if self.seen[c].plain_name => self.families[c].name.as_bytes(),
+            _ => b"",
+        };
+        let raw = match parse_sample(line, known, self.ctx, &mut self.labels, &mut self.ex_labels) {
             Ok(raw) => raw,
             Err(e) => return self.error(lineno, e, v),
         };
@@ -203,8 +209,9 @@ impl<'a> State<'a> {
             Comment::Type(name, kind) => (name, Meta::Type(kind)),
             Comment::Unit(name, unit) => (name, Meta::Unit(unit)),
         };
-        let idx = match self.by_name.get(name.as_ref()) {
-            Some(&f) => f,
+        let current = self.current.filter(|&c| self.families[c].name == name);
+        let idx = match current.or_else(|| self.by_name.get(name.as_ref()).copied()) {
+            Some(f) => f,
             None => {
                 if let Meta::Type(_) = what {
                     if self.untyped_seen.contains(name.as_ref()) {
@@ -218,7 +225,10 @@ impl<'a> State<'a> {
                     help: None,
                     unit: None,
                 });
-                self.seen.push(Seen::default());
+                self.seen.push(Seen {
+                    plain_name: super::lex::metric_name_len(name.as_bytes()) == name.len(),
+                    ..Seen::default()
+                });
                 self.by_name.insert(name.clone(), self.families.len() - 1);
                 self.families.len() - 1
             }
@@ -264,6 +274,8 @@ impl<'a> State<'a> {
 struct Seen {
     typed: bool,
     sampled: bool,
+    /// The name is an unquoted metric name (checked when declared).
+    plain_name: bool,
 }
 
 enum Meta<'a> {
