@@ -83,13 +83,20 @@ pub fn render(
         .unwrap_or(u16::MAX)
         .min(inner.height / 4)
         .min(4);
+    let header_rows = if inner.height >= 14 && inner.width >= 60 {
+        super::bignum::HEIGHT
+    } else {
+        1
+    };
     let [values, body, exprs] = Layout::vertical([
-        Constraint::Length(1),
+        Constraint::Length(header_rows),
         Constraint::Fill(1),
         Constraint::Length(expr_rows),
     ])
     .areas(inner);
-    graph::values_line(panel, &g, theme, values.width).render(values, buf);
+    if header_rows == 1 || !graph::big_header(panel, &g, theme, values, buf) {
+        graph::values_line(panel, &g, theme, values.width).render(values, buf);
+    }
     let legend_w = if inner.width >= 80 {
         (inner.width / 3).min(56)
     } else {

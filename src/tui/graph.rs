@@ -2,6 +2,7 @@
 //! current value (worst series first, coloured and marked by level), and the
 //! chart below it. A panel that cannot be computed shows why.
 
+use super::bignum;
 use super::format;
 use super::glyphs::{level_word, Glyphs};
 use super::levels::{headline, level_of, panel_level};
@@ -124,6 +125,80 @@ pub fn values_line<'a>(panel: &'a Panel, g: &Glyphs, theme: &Theme, width: u16) 
     Line::from(spans)
 }
 
+/// Panels at least this tall (inside the border) show the value big.
+const BIG_MIN_HEIGHT: u16 = 14;
+const BIG_MIN_WIDTH: u16 = 40;
+
+/// The value three rows tall, with the state, the other series and the
+/// thresholds beside it. Returns false when it does not fit.
+pub fn big_header(panel: &Panel, g: &Glyphs, theme: &Theme, area: Rect, buf: &mut Buffer) -> bool {
+    let Some((hi, head, v)) = headline(panel) else {
+        return false;
+    };
+    let level = level_of(v, panel);
+    let style = theme.level(level).add_modifier(Modifier::BOLD);
+    let text = format::value(v, panel.unit);
+    let (digits, unit) = bignum::split(&text);
+    let big_w = bignum::width(digits);
+    if digits.is_empty() || area.height < bignum::HEIGHT || big_w + 30 > area.width {
+        return false;
+    }
+    let x = area.x + 1;
+    bignum::render(digits, style, Rect { x, ..area }, buf);
+    let unit_x = x + big_w + 1;
+    buf.set_string(unit_x, area.y + 2, unit, style);
+    let info_x = unit_x + unit.chars().count() as u16 + 2;
+    let info = Rect::new(info_x, area.y, area.right().saturating_sub(info_x), 1);
+    let mut first = vec![Span::styled(
+        format!("{} {}", g.level(level), level_word(level)),
+        theme.level(level),
+    )];
+    if panel.series.len() > 1 {
+        first.push(Span::styled(format!("  {}", head.legend), theme.text()));
+    }
+    Line::from(first).render(info, buf);
+    let mut others: Vec<Span> = Vec::new();
+    if panel.series.len() <= LISTED_SERIES {
+        for (i, s) in panel.series.iter().enumerate().filter(|(i, _)| *i != hi) {
+            others.push(Span::styled(
+                s.legend.clone(),
+                Style::new().fg(theme.series(i)),
+            ));
+            others.push(Span::styled(
+                format!(" {}  ", format::opt_value(s.value, panel.unit)),
+                theme.text(),
+            ));
+        }
+    } else {
+        others.push(Span::styled(
+            format!("worst of {} series", panel.series.len()),
+            theme.muted(),
+        ));
+    }
+    Line::from(others).render(
+        Rect {
+            y: area.y + 1,
+            ..info
+        },
+        buf,
+    );
+    let mut th = Vec::new();
+    if let Some(w) = panel.warn {
+        th.push(format!("warn {}", format::value(w, panel.unit)));
+    }
+    if let Some(c) = panel.crit {
+        th.push(format!("crit {}", format::value(c, panel.unit)));
+    }
+    Span::styled(th.join("  "), theme.muted()).render(
+        Rect {
+            y: area.y + 2,
+            ..info
+        },
+        buf,
+    );
+    true
+}
+
 /// Lines `legend  value` for stat and table panels.
 fn series_rows<'a>(panel: &'a Panel, theme: &Theme) -> Vec<Line<'a>> {
     panel
@@ -176,10 +251,29 @@ pub fn render(
         render_error(panel, theme, inner, buf);
         return;
     }
-    values_line(panel, &g, theme, inner.width).render(Rect { height: 1, ..inner }, buf);
+    let graph = matches!(panel.kind, PanelKind::Graph | PanelKind::Histogram);
+    let big = graph
+        && inner.height >= BIG_MIN_HEIGHT
+        && inner.width >= BIG_MIN_WIDTH
+        && big_header(
+            panel,
+            &g,
+            theme,
+            Rect {
+                height: bignum::HEIGHT,
+                ..inner
+            },
+            buf,
+        );
+    let header_rows = if big {
+        bignum::HEIGHT
+    } else {
+        values_line(panel, &g, theme, inner.width).render(Rect { height: 1, ..inner }, buf);
+        1
+    };
     let rest = Rect {
-        y: inner.y + 1,
-        height: inner.height - 1,
+        y: inner.y + header_rows,
+        height: inner.height - header_rows,
         ..inner
     };
     match panel.kind {

@@ -41,6 +41,7 @@
 //! rendering does no I/O, reads no clock and takes no lock.
 
 mod alerts_bar;
+mod bignum;
 mod event_loop;
 mod expanded;
 pub mod format;
