@@ -6,7 +6,7 @@
 use crossterm::cursor::{Hide, Show};
 use crossterm::execute;
 use crossterm::terminal::{
-    disable_raw_mode, enable_raw_mode, EnterAlternateScreen, LeaveAlternateScreen,
+    disable_raw_mode, enable_raw_mode, Clear, ClearType, EnterAlternateScreen, LeaveAlternateScreen,
 };
 use ratatui::backend::CrosstermBackend;
 use ratatui::Terminal;
@@ -37,12 +37,17 @@ impl Tui {
         })?;
         ACTIVE.store(true, Ordering::SeqCst);
         let setup = (|| -> io::Result<Terminal<Backend>> {
-            execute!(io::stdout(), EnterAlternateScreen, Hide)?;
+            // Cleared here rather than with `Terminal::clear`, which asks the
+            // terminal for the cursor position: some terminals never answer.
+            execute!(
+                io::stdout(),
+                EnterAlternateScreen,
+                Hide,
+                Clear(ClearType::All)
+            )?;
             let backend =
                 CrosstermBackend::new(BufWriter::with_capacity(OUTPUT_BUFFER, io::stdout()));
-            let mut terminal = Terminal::new(backend)?;
-            terminal.clear()?;
-            Ok(terminal)
+            Terminal::new(backend)
         })();
         match setup {
             Ok(terminal) => Ok(Tui { terminal }),
