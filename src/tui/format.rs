@@ -33,6 +33,8 @@ fn sig3(v: f64) -> String {
     let a = v.abs();
     if a == 0.0 {
         "0".to_string()
+    } else if a >= 99_999.5 {
+        format!("{v:.2e}")
     } else if a >= 99.95 {
         format!("{v:.0}")
     } else if a >= 9.995 {
@@ -199,6 +201,8 @@ mod tests {
         assert_eq!(value(-f64::INFINITY, Unit::None), "-Inf");
         assert_eq!(value(-0.5, Unit::Ratio), "-50.0%");
         assert_eq!(value(999.96, Unit::None), "1.00k");
+        assert_eq!(value(1e300, Unit::None), "1.00e288T");
+        assert!(value(f64::MAX, Unit::Seconds).len() < 16);
     }
 
     #[test]

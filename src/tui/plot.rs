@@ -101,12 +101,12 @@ pub fn render(
         .unwrap_or(t1.saturating_sub(60_000))
         .min(t1.saturating_sub(1000));
     let (lo, hi) = y_bounds(panel);
-    let axes = area.height >= 5 && area.width >= 24;
     let hi_label = format::value(hi, panel.unit);
     let lo_label = format::value(lo, panel.unit);
+    let label_w = hi_label.chars().count().max(lo_label.chars().count()) as u16;
+    let axes = area.height >= 5 && area.width >= 24 && label_w + 16 <= area.width;
     let mut plot = area;
     if axes {
-        let label_w = hi_label.chars().count().max(lo_label.chars().count()) as u16;
         let muted = theme.muted();
         buf.set_string(area.x, area.y, &hi_label, muted);
         buf.set_string(area.x, area.bottom() - 2, &lo_label, muted);
