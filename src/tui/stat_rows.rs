@@ -125,7 +125,7 @@ pub fn render_row(
         left.push(Span::raw(" ".repeat(free - n + 1)));
         left.push(Span::styled(
             g.sparkline(&spark_values, n),
-            theme.level(level),
+            theme.level(level).remove_modifier(Modifier::REVERSED),
         ));
         left.push(Span::raw(" "));
     } else {
