@@ -1,1 +1,144 @@
-//! (module under construction)
+//! The terminal UI: draws each published `Frame` and turns keys into view
+//! changes and engine `Command`s.
+//!
+//! Screen layout, wide (150 columns and more: three columns of charts;
+//! 70 and more: two):
+//!
+//! ```text
+//!  vitals demo │ scrape │ targets 5/6 up │ every 2s │ updated 12:00:03Z      ? help  q quit
+//!  ✗ CRITICAL LatencyP99High 231ms for 2m10s │ ErrorRatioHigh 6.20% for 40s            (reverse)
+//! ╭ Latency ───────────── ✗ CRIT ╮╭ Traffic ─────────────────────╮╭ Errors ───────── ▲ WARN ╮
+//! │✗ 231ms p99  p50 40ms  p95 180ms││✓ 1.20k/s                   ││▲ 3.10%   warn 1% crit 5%│
+//! │300ms ⣀⡠⠤⠒⠉ ···· crit 200ms ····││ ⣀⣀⡠⠤⠤⠒⠒⠉⠉                  ││ ⢀⣀⡠⠤⠒⠉                 │
+//! │0s  -5m                      now││                            ││                        │
+//! ╰──────────────────────────────╯╰────────────────────────────╯╰────────────────────────╯
+//! ╭ CPU ─────────────────────────╮╭ Instances ───────────────────╮╭ Saturation ────────────╮
+//! │  ... same shape ...          ││                              ││                        │
+//! ╰──────────────────────────────╯╰──────────────────────────────╯╰────────────────────────╯
+//! ╭ Instances 5/6 up ──────────────────────────────────────────────────────────────────────╮
+//! │INSTANCE         JOB     UP      CPU     P99      ERRORS  LAST SCRAPE ERROR              │
+//! │127.0.0.1:9101   demo    ✓ up    82.1% ✗ 231ms ✗  3.10% ▲                                │
+//! │127.0.0.1:9105   demo    ✗ DOWN  -       -        -       connection refused             │
+//! ╰────────────────────────────────────────────────────────────────────────────────────────╯
+//! ```
+//!
+//! Small screens (80x24) when charts would not fit: one row per panel.
+//!
+//! ```text
+//!  vitals demo │ scrape │ targets 5/6 up │ every 2s │ updated 12:00:03Z
+//!  ✓ no alerts firing │ ▲ pending: CpuHigh fires in 20s
+//! ╭ Signals ─────────────────────────────────────────────────────────────────╮
+//! │›✗ Latency     231ms p99 p50 40ms p95 180ms        ▁▂▃▅▇█            CRIT │
+//! │ ✓ Traffic     1.20k/s                              ▃▃▄▄▅▅              OK │
+//! ╰──────────────────────────────────────────────────────────────────────────╯
+//! ╭ Instances 5/6 up ────────────────────────────────────────────────────────╮
+//! ╰──────────────────────────────────────────────────────────────────────────╯
+//! ```
+//!
+//! `Enter` expands the focused panel over the body (chart, legend with
+//! now/min/max per series, expressions); `?` draws the help overlay on top.
+//! Every region is drawn by its own file from `(&Frame, &View, &Theme)`;
+//! rendering does no I/O, reads no clock and takes no lock.
+
+mod alerts_bar;
+mod bignum;
+mod event_loop;
+mod expanded;
+pub mod format;
+mod glyphs;
+mod graph;
+mod help;
+mod instances;
+mod layout;
+mod levels;
+mod plot;
+mod stat_rows;
+mod status;
+mod terminal;
+mod view;
+
+pub use event_loop::run;
+pub use layout::{plan, Mode, Plan};
+pub use view::{Focus, KeyOutcome, View};
+
+use crate::frame::Frame;
+use crate::theme::Theme;
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+
+/// What the command line decides about the UI.
+#[derive(Clone, Debug, PartialEq)]
+pub struct UiOptions {
+    /// Most redraws per second (`--fps`).
+    pub fps: u32,
+    /// Plain ASCII only, no braille or box drawing (`--ascii`).
+    pub ascii: bool,
+    /// No colour (`--no-color` or `NO_COLOR`).
+    pub no_color: bool,
+    /// Theme name or theme file path (`--theme`).
+    pub theme: String,
+    /// The diagnostics log, shown in help when the frame does not name one.
+    pub log_path: Option<String>,
+    /// First words of the status line, e.g. `vitals demo`.
+    pub title: String,
+}
+
+impl Default for UiOptions {
+    fn default() -> UiOptions {
+        UiOptions {
+            fps: 30,
+            ascii: false,
+            no_color: false,
+            theme: "dark".to_string(),
+            log_path: None,
+            title: "vitals".to_string(),
+        }
+    }
+}
+
+/// Pure rendering of the whole screen: no I/O, no clock, no lock.
+pub fn render(frame: &Frame, view: &View, theme: &Theme, area: Rect, buf: &mut Buffer) {
+    let area = area.intersection(buf.area);
+    if area.is_empty() {
+        return;
+    }
+    let mut view_c;
+    let view = if matches!(view.focus, Focus::Panel(i) if i >= frame.panels.len())
+        || (view.focus == Focus::Instances && frame.instances.is_empty())
+    {
+        view_c = view.clone();
+        view_c.clamp(frame);
+        &view_c
+    } else {
+        view
+    };
+    let plan = layout::plan(area, frame, view);
+    status::render(frame, view, theme, plan.status, buf);
+    alerts_bar::render(frame, view.ascii, theme, plan.alerts, buf);
+    if let Some(b) = plan.stats_box {
+        stat_rows::render_box(view.ascii, theme, b, buf);
+    }
+    for (i, (panel, rect)) in frame.panels.iter().zip(&plan.panels).enumerate() {
+        if rect.is_empty() {
+            continue;
+        }
+        let focused = view.focus == Focus::Panel(i);
+        match plan.mode {
+            Mode::Expanded => expanded::render(panel, frame, view.ascii, theme, *rect, buf),
+            Mode::Grid { .. } => {
+                graph::render(panel, frame, focused, view.ascii, theme, *rect, buf)
+            }
+            Mode::Stats => stat_rows::render_row(panel, focused, view.ascii, theme, *rect, buf),
+        }
+    }
+    if let Some(t) = plan.table {
+        let focused = view.focus == Focus::Instances;
+        instances::render(frame, focused, view.table_scroll, view.ascii, theme, t, buf);
+    }
+    if view.help {
+        help::render(frame, view, theme, area, buf);
+    }
+    if view.ascii {
+        glyphs::asciify(buf, area);
+    }
+}

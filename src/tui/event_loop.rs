@@ -1,0 +1,216 @@
+//! The event loop: frames from the engine, keys and resizes from the
+//! terminal, signals from the system. It draws only when something changed
+//! (a new frame, a key that changed the view, a resize, data turning stale)
+//! and at most `fps` times a second; ratatui sends only the changed cells.
+
+use super::status::stale_age_ms;
+use super::terminal::Tui;
+use super::view::{KeyOutcome, View};
+use super::UiOptions;
+use crate::frame::{Command, Frame};
+use crate::theme::Theme;
+use crossterm::event::{Event, EventStream, KeyEventKind};
+use futures_util::{Stream, StreamExt};
+use ratatui::backend::Backend;
+use ratatui::layout::Rect;
+use ratatui::Terminal;
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::{mpsc, watch};
+use tokio::time::Instant;
+
+/// Why the loop ended without an error.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum End {
+    /// `q` or Ctrl-C.
+    Quit,
+    /// SIGTERM, SIGHUP or SIGINT.
+    Signal,
+}
+
+/// How a loop ended, and how many times it drew.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Outcome {
+    pub end: End,
+    pub draws: u64,
+}
+
+/// Sets up the terminal, runs the loop until quit, and restores the
+/// terminal on every exit path (see [`super::terminal`]).
+pub async fn run(
+    frames: watch::Receiver<Arc<Frame>>,
+    commands: mpsc::Sender<Command>,
+    opts: UiOptions,
+) -> anyhow::Result<()> {
+    let theme = Theme::load(&opts.theme, opts.no_color)?;
+    let view = View {
+        ascii: opts.ascii,
+        title: opts.title.clone(),
+        log_path: opts.log_path.clone(),
+        ..View::default()
+    };
+    let mut tui = Tui::enter()?;
+    let shutdown = std::pin::pin!(shutdown_signal());
+    let events = EventStream::new();
+    let clock = || chrono::Utc::now().timestamp_millis();
+    let result = drive(
+        &mut tui.terminal,
+        events,
+        frames,
+        commands,
+        &theme,
+        view,
+        opts.fps,
+        shutdown,
+        clock,
+    )
+    .await;
+    drop(tui);
+    match result {
+        Ok(outcome) => {
+            tracing::info!(?outcome, "dashboard closed");
+            Ok(())
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// Resolves on SIGTERM, SIGHUP (the SSH session dropped) or SIGINT.
+async fn shutdown_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        let mut streams = Vec::new();
+        for kind in [
+            SignalKind::terminate(),
+            SignalKind::hangup(),
+            SignalKind::interrupt(),
+        ] {
+            match signal(kind) {
+                Ok(s) => streams.push(s),
+                Err(e) => tracing::warn!("cannot listen for signal {kind:?}: {e}"),
+            }
+        }
+        if streams.is_empty() {
+            std::future::pending::<()>().await;
+        }
+        let waits = streams.iter_mut().map(|s| Box::pin(s.recv()));
+        let _ = futures_util::future::select_all(waits).await;
+    }
+    #[cfg(not(unix))]
+    {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    }
+}
+
+/// The loop itself, over any backend and event source (tests drive it with
+/// `TestBackend` and a channel). `clock` gives the wall clock in ms; it is
+/// read only to tell how old the data is.
+#[allow(clippy::too_many_arguments)]
+pub(crate) async fn drive<B, E, S, C>(
+    terminal: &mut Terminal<B>,
+    mut events: E,
+    mut frames: watch::Receiver<Arc<Frame>>,
+    commands: mpsc::Sender<Command>,
+    theme: &Theme,
+    mut view: View,
+    fps: u32,
+    mut shutdown: std::pin::Pin<&mut S>,
+    clock: C,
+) -> anyhow::Result<Outcome>
+where
+    B: Backend,
+    B::Error: Send + Sync + 'static,
+    E: Stream<Item = std::io::Result<Event>> + Unpin,
+    S: Future<Output = ()>,
+    C: Fn() -> i64,
+{
+    let gap = Duration::from_secs(1) / fps.clamp(1, 1000);
+    let mut frame = frames.borrow_and_update().clone();
+    let mut dirty = true;
+    let mut draws = 0u64;
+    let mut last_draw: Option<Instant> = None;
+    let mut area = terminal
+        .size()
+        .map(|s| Rect::new(0, 0, s.width, s.height))
+        .unwrap_or_default();
+    let mut showing_stale = false;
+    let mut tick = tokio::time::interval(Duration::from_secs(1));
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+    loop {
+        let now = Instant::now();
+        if dirty && last_draw.is_none_or(|t| now >= t + gap) {
+            view.now_ms = Some(clock());
+            showing_stale = stale_age_ms(&frame, &view).is_some();
+            let completed = terminal
+                .draw(|f| super::render(&frame, &view, theme, f.area(), f.buffer_mut()))
+                .map_err(|e| anyhow::anyhow!("cannot draw to the terminal: {e}"))?;
+            area = completed.area;
+            draws += 1;
+            dirty = false;
+            last_draw = Some(now);
+        }
+        let wake = if dirty {
+            last_draw.map(|t| t + gap)
+        } else {
+            None
+        };
+        tokio::select! {
+            biased;
+            () = &mut shutdown => return Ok(Outcome { end: End::Signal, draws }),
+            ev = events.next() => match ev {
+                Some(Ok(Event::Key(key))) if key.kind != KeyEventKind::Release => {
+                    match view.on_key(key, &frame, area) {
+                        KeyOutcome::Quit => return Ok(Outcome { end: End::Quit, draws }),
+                        KeyOutcome::Redraw => dirty = true,
+                        KeyOutcome::Ignored => {}
+                        KeyOutcome::Send(cmd) => {
+                            if let Err(e) = commands.try_send(cmd) {
+                                tracing::warn!("command not sent to the engine: {e}");
+                            }
+                        }
+                    }
+                }
+                Some(Ok(Event::Resize(w, h))) => {
+                    area = Rect::new(0, 0, w, h);
+                    dirty = true;
+                }
+                Some(Ok(_)) => {}
+                Some(Err(e)) => anyhow::bail!("cannot read the terminal: {e}"),
+                None => anyhow::bail!("the terminal closed its input"),
+            },
+            changed = frames.changed() => match changed {
+                Ok(()) => {
+                    frame = frames.borrow_and_update().clone();
+                    view.clamp(&frame);
+                    dirty = true;
+                }
+                Err(_) => anyhow::bail!("the engine stopped publishing frames"),
+            },
+            () = sleep_until_opt(wake) => {}
+            _ = tick.tick() => {
+                let mut probe = view.clone();
+                probe.now_ms = Some(clock());
+                let stale = stale_age_ms(&frame, &probe).is_some();
+                // While stale the age on screen changes every second.
+                if stale || stale != showing_stale {
+                    dirty = true;
+                }
+            }
+        }
+    }
+}
+
+async fn sleep_until_opt(at: Option<Instant>) {
+    match at {
+        Some(t) => tokio::time::sleep_until(t).await,
+        None => std::future::pending().await,
+    }
+}
+
+#[cfg(test)]
+#[path = "event_loop_tests.rs"]
+mod tests;

@@ -1,0 +1,172 @@
+use super::*;
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui::backend::TestBackend;
+
+type Events = mpsc::UnboundedSender<std::io::Result<Event>>;
+
+struct Harness {
+    events: Events,
+    frames: watch::Sender<Arc<Frame>>,
+    commands: mpsc::Receiver<Command>,
+    shutdown: tokio::sync::oneshot::Sender<()>,
+    task: tokio::task::JoinHandle<anyhow::Result<Outcome>>,
+}
+
+fn frame(seq: u64) -> Arc<Frame> {
+    Arc::new(Frame {
+        seq,
+        time_ms: 1_000_000 + seq as i64 * 2000,
+        interval: Duration::from_secs(2),
+        ..Frame::default()
+    })
+}
+
+fn start(fps: u32, clock_ms: i64) -> Harness {
+    let (events_tx, mut events_rx) = mpsc::unbounded_channel();
+    let (frames_tx, frames_rx) = watch::channel(frame(0));
+    let (cmd_tx, cmd_rx) = mpsc::channel(4);
+    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
+    let task = tokio::spawn(async move {
+        let mut terminal = Terminal::new(TestBackend::new(80, 24)).unwrap();
+        let events = futures_util::stream::poll_fn(move |cx| events_rx.poll_recv(cx));
+        let shutdown = std::pin::pin!(async move {
+            let _ = stop_rx.await;
+        });
+        drive(
+            &mut terminal,
+            events,
+            frames_rx,
+            cmd_tx,
+            &Theme::no_color(),
+            View::default(),
+            fps,
+            shutdown,
+            move || clock_ms,
+        )
+        .await
+    });
+    Harness {
+        events: events_tx,
+        frames: frames_tx,
+        commands: cmd_rx,
+        shutdown: stop_tx,
+        task,
+    }
+}
+
+fn key(c: char) -> std::io::Result<Event> {
+    Ok(Event::Key(KeyEvent::new(
+        KeyCode::Char(c),
+        KeyModifiers::NONE,
+    )))
+}
+
+/// Lets the loop run for `ms` of paused time.
+async fn advance(ms: u64) {
+    for _ in 0..ms / 10 {
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn quits_on_q_after_drawing_once() {
+    let h = start(30, 1_000_000);
+    advance(5000).await;
+    h.events.send(key('q')).unwrap();
+    let out = h.task.await.unwrap().unwrap();
+    assert_eq!(
+        out,
+        Outcome {
+            end: End::Quit,
+            draws: 1
+        }
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn ctrl_c_quits() {
+    let h = start(30, 1_000_000);
+    let ctrl_c = KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL);
+    h.events.send(Ok(Event::Key(ctrl_c))).unwrap();
+    assert_eq!(h.task.await.unwrap().unwrap().end, End::Quit);
+}
+
+#[tokio::test(start_paused = true)]
+async fn redraws_on_new_frames_and_view_changes_only() {
+    let h = start(30, 1_000_000);
+    advance(100).await;
+    h.frames.send(frame(1)).unwrap();
+    advance(100).await;
+    h.events.send(key('?')).unwrap(); // opens help: redraw
+    advance(100).await;
+    h.events.send(key('x')).unwrap(); // ignored: no redraw
+    advance(100).await;
+    h.events.send(Ok(Event::Resize(100, 30))).unwrap();
+    advance(100).await;
+    h.events.send(key('q')).unwrap();
+    assert_eq!(h.task.await.unwrap().unwrap().draws, 4);
+}
+
+#[tokio::test(start_paused = true)]
+async fn caps_the_redraw_rate() {
+    let h = start(10, 1_000_000);
+    for i in 1..=200u64 {
+        h.frames.send(frame(i)).unwrap();
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    // 200 frames in one second at 10 fps: about 10 draws, and the last
+    // frame is drawn.
+    advance(500).await;
+    h.events.send(key('q')).unwrap();
+    let draws = h.task.await.unwrap().unwrap().draws;
+    assert!((9..=13).contains(&draws), "{draws} draws");
+}
+
+#[tokio::test(start_paused = true)]
+async fn stale_data_redraws_every_second() {
+    // The clock is 60 s past the frame: stale.
+    let h = start(30, 1_000_000 + 60_000);
+    advance(3050).await;
+    h.events.send(key('q')).unwrap();
+    let draws = h.task.await.unwrap().unwrap().draws;
+    assert!((3..=5).contains(&draws), "{draws} draws");
+}
+
+#[tokio::test(start_paused = true)]
+async fn ends_on_signal() {
+    let h = start(30, 1_000_000);
+    h.shutdown.send(()).unwrap();
+    assert_eq!(h.task.await.unwrap().unwrap().end, End::Signal);
+}
+
+#[tokio::test(start_paused = true)]
+async fn input_errors_end_the_loop_instead_of_spinning() {
+    let h = start(30, 1_000_000);
+    h.events
+        .send(Err(std::io::Error::from_raw_os_error(5)))
+        .unwrap();
+    let err = h.task.await.unwrap().unwrap_err().to_string();
+    assert!(err.starts_with("cannot read the terminal"), "{err}");
+
+    let h = start(30, 1_000_000);
+    drop(h.events);
+    let err = h.task.await.unwrap().unwrap_err().to_string();
+    assert_eq!(err, "the terminal closed its input");
+}
+
+#[tokio::test(start_paused = true)]
+async fn engine_gone_ends_the_loop() {
+    let h = start(30, 1_000_000);
+    drop(h.frames);
+    let err = h.task.await.unwrap().unwrap_err().to_string();
+    assert_eq!(err, "the engine stopped publishing frames");
+}
+
+#[tokio::test(start_paused = true)]
+async fn r_asks_the_engine_to_reload() {
+    let mut h = start(30, 1_000_000);
+    h.events.send(key('r')).unwrap();
+    assert_eq!(h.commands.recv().await, Some(Command::Reload));
+    h.events.send(key('q')).unwrap();
+    h.task.await.unwrap().unwrap();
+}

@@ -1,0 +1,117 @@
+//! The `?` overlay: keys, where the data comes from, each panel's
+//! expressions, and where diagnostics and alerts are logged.
+
+use super::format;
+use super::view::View;
+use crate::frame::Frame;
+use crate::theme::Theme;
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Clear, Paragraph, Widget, Wrap};
+
+/// Every key the dashboard answers to, with what it does.
+pub const KEYS: [(&str, &str); 9] = [
+    ("q  Ctrl-C", "quit"),
+    ("?", "this help (Esc closes)"),
+    ("Tab  Shift-Tab", "next / previous panel"),
+    ("h j k l  arrows", "move focus left / down / up / right"),
+    ("Enter  e", "expand the focused panel or table"),
+    ("Esc", "back to the dashboard"),
+    ("PgUp  PgDn  Home", "scroll the instance table"),
+    ("r", "reload the configuration"),
+    ("j k (in help)", "scroll this help"),
+];
+
+fn lines<'a>(frame: &'a Frame, view: &'a View, theme: &Theme) -> Vec<Line<'a>> {
+    let head = |s: &'a str| Line::from(Span::styled(s, theme.accent()));
+    let mut out = vec![head("Keys")];
+    for (k, what) in KEYS {
+        out.push(Line::from(vec![
+            Span::styled(format!("  {k:<18}"), theme.text()),
+            Span::styled(what, theme.muted()),
+        ]));
+    }
+    out.push(Line::default());
+    out.push(head("Data"));
+    let interval = if frame.interval.is_zero() {
+        String::new()
+    } else {
+        format!(", every {}", format::duration(frame.interval))
+    };
+    out.push(Line::from(Span::styled(
+        format!(
+            "  source: {}{interval}, {} targets",
+            frame.source.as_str(),
+            frame.targets.len()
+        ),
+        theme.text(),
+    )));
+    let log = frame
+        .log_path
+        .as_deref()
+        .or(view.log_path.as_deref())
+        .unwrap_or("(not logging)");
+    out.push(Line::from(Span::styled(
+        format!("  log: {log}"),
+        theme.text(),
+    )));
+    if let Some(a) = &frame.alert_log_path {
+        out.push(Line::from(Span::styled(
+            format!("  alert log: {a}"),
+            theme.text(),
+        )));
+    }
+    out.push(Line::default());
+    out.push(head("Panels and their expressions"));
+    for p in &frame.panels {
+        let mut title = format!("  {} [{}]", p.title, p.id);
+        if let (Some(w), Some(c)) = (p.warn, p.crit) {
+            title.push_str(&format!(
+                "  warn {} crit {}",
+                format::value(w, p.unit),
+                format::value(c, p.unit)
+            ));
+        }
+        out.push(Line::from(Span::styled(title, theme.text())));
+        for e in &p.exprs {
+            out.push(Line::from(Span::styled(format!("    {e}"), theme.muted())));
+        }
+        if let Some(err) = &p.error {
+            out.push(Line::from(Span::styled(
+                format!("    error: {err}"),
+                theme.level(crate::frame::Level::Warn),
+            )));
+        }
+    }
+    out
+}
+
+/// Draws the overlay centred over `area`.
+pub fn render(frame: &Frame, view: &View, theme: &Theme, area: Rect, buf: &mut Buffer) {
+    let w = area.width.saturating_sub(4).min(100);
+    let h = area.height.saturating_sub(2);
+    if w < 10 || h < 3 {
+        return;
+    }
+    let popup = Rect::new(
+        area.x + (area.width - w) / 2,
+        area.y + (area.height - h) / 2,
+        w,
+        h,
+    );
+    Clear.render(popup, buf);
+    let g = super::glyphs::Glyphs::new(view.ascii);
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_set(g.focus_border())
+        .border_style(theme.border(true))
+        .title(Span::styled(" Help: ? or Esc closes ", theme.accent()));
+    let text = lines(frame, view, theme);
+    let max_scroll = u16::try_from(text.len()).unwrap_or(u16::MAX);
+    Paragraph::new(text)
+        .block(block)
+        .wrap(Wrap { trim: false })
+        .scroll((view.help_scroll.min(max_scroll), 0))
+        .render(popup, buf);
+}

@@ -1,0 +1,226 @@
+//! A panel's line chart: series over time, warn/crit threshold lines named
+//! at their right end (so colour is not needed), a limit line, and axes with
+//! formatted values. Braille dots, or plain dots with `--ascii`.
+
+use super::format;
+use super::levels::finite_points;
+use crate::frame::{Level, Panel};
+use crate::theme::Theme;
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::style::Color;
+use ratatui::symbols::Marker;
+use ratatui::widgets::canvas::{Canvas, Line as CanvasLine, Points};
+use ratatui::widgets::Widget;
+use std::time::Duration;
+
+/// The value range of the chart: data, plus thresholds that are near it.
+fn y_bounds(panel: &Panel) -> (f64, f64) {
+    let mut lo = 0.0f64;
+    let mut hi = f64::NEG_INFINITY;
+    for s in &panel.series {
+        for (_, v) in finite_points(s) {
+            lo = lo.min(v);
+            hi = hi.max(v);
+        }
+        if let Some(v) = s.value.filter(|v| v.is_finite()) {
+            lo = lo.min(v);
+            hi = hi.max(v);
+        }
+    }
+    let refs = [panel.warn, panel.crit, panel.limit];
+    if hi == f64::NEG_INFINITY {
+        hi = refs.iter().flatten().copied().fold(lo, f64::max);
+    } else {
+        let near = hi.abs().max(f64::MIN_POSITIVE) * 3.0;
+        for r in refs.iter().flatten() {
+            if r.is_finite() && *r <= near {
+                hi = hi.max(*r);
+            }
+        }
+    }
+    if hi <= lo {
+        hi = lo + 1.0;
+    }
+    (lo, hi + (hi - lo) * 0.05)
+}
+
+/// Keeps the lowest and highest point of each of `buckets` time slices, so
+/// spikes survive when there are more points than dots.
+fn decimate(points: &[(f64, f64)], buckets: usize) -> Vec<(f64, f64)> {
+    if buckets == 0 || points.len() <= buckets * 2 {
+        return points.to_vec();
+    }
+    let mut out = Vec::with_capacity(buckets * 2);
+    let n = points.len();
+    for b in 0..buckets {
+        let slice = &points[b * n / buckets..((b + 1) * n / buckets).max(b * n / buckets + 1)];
+        let (mut lo, mut hi) = (0usize, 0usize);
+        for (i, p) in slice.iter().enumerate() {
+            if p.1 < slice[lo].1 {
+                lo = i;
+            }
+            if p.1 > slice[hi].1 {
+                hi = i;
+            }
+        }
+        out.push(slice[lo.min(hi)]);
+        if lo != hi {
+            out.push(slice[lo.max(hi)]);
+        }
+    }
+    out
+}
+
+/// Draws the chart of `panel` ending at `end_ms` into `area`.
+pub fn render(
+    panel: &Panel,
+    end_ms: i64,
+    interval: Duration,
+    ascii: bool,
+    theme: &Theme,
+    area: Rect,
+    buf: &mut Buffer,
+) {
+    if area.height < 2 || area.width < 8 {
+        return;
+    }
+    let first = panel
+        .series
+        .iter()
+        .filter_map(|s| finite_points(s).next().map(|p| p.0))
+        .min();
+    let last = panel
+        .series
+        .iter()
+        .filter_map(|s| s.points.last().map(|p| p.0))
+        .max()
+        .unwrap_or(end_ms);
+    let t1 = end_ms.max(last);
+    let t0 = first
+        .unwrap_or(t1.saturating_sub(60_000))
+        .min(t1.saturating_sub(1000));
+    let (lo, hi) = y_bounds(panel);
+    let hi_label = format::value(hi, panel.unit);
+    let lo_label = format::value(lo, panel.unit);
+    let label_w = hi_label.chars().count().max(lo_label.chars().count()) as u16;
+    let axes = area.height >= 5 && area.width >= 24 && label_w + 16 <= area.width;
+    let mut plot = area;
+    if axes {
+        let muted = theme.muted();
+        buf.set_string(area.x, area.y, &hi_label, muted);
+        buf.set_string(area.x, area.bottom() - 2, &lo_label, muted);
+        let left = format!("-{}", format::duration_ms(t1.saturating_sub(t0)));
+        let x0 = area.x + label_w + 1;
+        buf.set_string(x0, area.bottom() - 1, &left, muted);
+        buf.set_string(
+            area.right().saturating_sub(3),
+            area.bottom() - 1,
+            "now",
+            muted,
+        );
+        plot = Rect::new(
+            x0,
+            area.y,
+            area.width.saturating_sub(label_w + 1),
+            area.height - 1,
+        );
+    }
+    if plot.is_empty() {
+        return;
+    }
+    let x_of = |t: i64| t.saturating_sub(t1) as f64 / 1000.0;
+    let x_min = x_of(t0);
+    let gap = (interval.as_secs_f64() * 3.0).max(1.0);
+    let buckets = usize::from(plot.width) * 2;
+    let thresholds: Vec<(f64, Color, &str)> = [
+        (panel.limit, theme.limit(), "limit"),
+        (panel.warn, theme.threshold(Level::Warn), "warn"),
+        (panel.crit, theme.threshold(Level::Crit), "crit"),
+    ]
+    .into_iter()
+    .filter_map(|(v, c, n)| v.filter(|v| *v >= lo && *v <= hi).map(|v| (v, c, n)))
+    .collect();
+    let lines: Vec<(Color, Vec<(f64, f64)>)> = panel
+        .series
+        .iter()
+        .enumerate()
+        .map(|(i, s)| {
+            let pts: Vec<(f64, f64)> = finite_points(s).map(|(t, v)| (x_of(t), v)).collect();
+            (theme.series(i), decimate(&pts, buckets))
+        })
+        .collect();
+    Canvas::default()
+        .marker(if ascii { Marker::Dot } else { Marker::Braille })
+        .x_bounds([x_min, 0.0])
+        .y_bounds([lo, hi])
+        .paint(|ctx| {
+            for (v, color, _) in &thresholds {
+                ctx.draw(&CanvasLine::new(x_min, *v, 0.0, *v, *color));
+            }
+            ctx.layer();
+            for (color, pts) in &lines {
+                if pts.len() == 1 {
+                    ctx.draw(&Points {
+                        coords: pts,
+                        color: *color,
+                    });
+                }
+                for w in pts.windows(2) {
+                    let ((xa, ya), (xb, yb)) = (w[0], w[1]);
+                    if xb - xa <= gap {
+                        ctx.draw(&CanvasLine::new(xa, ya, xb, yb, *color));
+                    }
+                }
+            }
+        })
+        .render(plot, buf);
+    if plot.height >= 3 {
+        for (v, color, name) in &thresholds {
+            let frac = (hi - v) / (hi - lo);
+            let row = plot.y + (frac * f64::from(plot.height - 1)).round() as u16;
+            let text = format!(" {name} {} ", format::value(*v, panel.unit));
+            let w = text.chars().count() as u16;
+            if w + 2 < plot.width {
+                let style = ratatui::style::Style::new().fg(*color);
+                buf.set_string(plot.right() - w, row.min(plot.bottom() - 1), &text, style);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn decimate_keeps_spikes() {
+        let mut pts: Vec<(f64, f64)> = (0..1000).map(|i| (f64::from(i), 1.0)).collect();
+        pts[500].1 = 50.0;
+        let d = decimate(&pts, 10);
+        assert!(d.len() <= 20);
+        assert!(d.iter().any(|p| p.1 == 50.0));
+        assert!(d.windows(2).all(|w| w[0].0 <= w[1].0));
+    }
+
+    #[test]
+    fn y_bounds_include_near_thresholds_only() {
+        let mut p = Panel {
+            warn: Some(0.15),
+            crit: Some(0.2),
+            series: vec![crate::frame::Series {
+                value: Some(0.1),
+                ..Default::default()
+            }],
+            ..Panel::default()
+        };
+        let (lo, hi) = y_bounds(&p);
+        assert_eq!(lo, 0.0);
+        assert!(hi > 0.2);
+        p.series[0].value = Some(0.001);
+        let (_, hi) = y_bounds(&p);
+        assert!(hi < 0.01);
+        let (lo, hi) = y_bounds(&Panel::default());
+        assert!(hi > lo);
+    }
+}

@@ -1,0 +1,93 @@
+//! The status line: title, source, targets up/total, interval, the time of
+//! the data and how old it is when it stops arriving.
+
+use super::format;
+use super::glyphs::Glyphs;
+use super::view::View;
+use crate::frame::{Frame, Level};
+use crate::theme::Theme;
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Widget;
+
+/// Data older than this many intervals (and at least 5 s) is stale.
+const STALE_INTERVALS: u32 = 3;
+
+/// How old the data is, if it is stale at `view.now_ms`.
+pub fn stale_age_ms(frame: &Frame, view: &View) -> Option<i64> {
+    let now = view.now_ms?;
+    if frame.time_ms == 0 {
+        return None;
+    }
+    let limit = i64::try_from((frame.interval * STALE_INTERVALS).as_millis())
+        .unwrap_or(i64::MAX)
+        .max(5000);
+    let age = now.saturating_sub(frame.time_ms);
+    (age > limit).then_some(age)
+}
+
+pub fn render(frame: &Frame, view: &View, theme: &Theme, area: Rect, buf: &mut Buffer) {
+    let g = Glyphs::new(view.ascii);
+    let sep = || Span::styled(format!(" {} ", g.sep), theme.muted());
+    let mut spans = vec![Span::styled(format!(" {}", view.title), theme.accent())];
+    // Most important first: narrow screens cut the end of the line.
+    let total = frame.targets.len();
+    if total > 0 {
+        let up = frame.targets.iter().filter(|t| t.up).count();
+        spans.push(sep());
+        if up < total {
+            spans.push(Span::styled(
+                format!("{} targets {up}/{total} up", g.crit),
+                theme.level(Level::Crit),
+            ));
+        } else {
+            spans.push(Span::styled(
+                format!("targets {up}/{total} up"),
+                theme.text(),
+            ));
+        }
+    }
+    spans.push(sep());
+    if frame.time_ms == 0 {
+        spans.push(Span::styled("waiting for data", theme.muted()));
+    } else if let Some(age) = stale_age_ms(frame, view) {
+        spans.push(Span::styled(
+            format!(
+                " {} STALE: no data for {} ",
+                g.crit,
+                format::duration_ms(age)
+            ),
+            theme.banner(Level::Crit),
+        ));
+    } else {
+        spans.push(Span::styled(
+            format!("updated {}", format::clock_utc(frame.time_ms)),
+            theme.text(),
+        ));
+    }
+    if !frame.interval.is_zero() {
+        spans.push(sep());
+        spans.push(Span::styled(
+            format!("every {}", format::duration(frame.interval)),
+            theme.text(),
+        ));
+    }
+    spans.push(sep());
+    spans.push(Span::styled(frame.source.as_str(), theme.text()));
+    if let Some(notice) = &frame.notice {
+        spans.push(sep());
+        spans.push(Span::styled(
+            format!("{} {notice}", g.warn),
+            theme.level(Level::Warn),
+        ));
+    }
+    let line = Line::from(spans);
+    let used = u16::try_from(line.width()).unwrap_or(u16::MAX);
+    line.render(area, buf);
+    let hint = " ? help  q quit ";
+    let hint_w = hint.len() as u16;
+    if used.saturating_add(hint_w) <= area.width {
+        buf.set_string(area.right() - hint_w, area.y, hint, theme.muted());
+    }
+}

@@ -1,0 +1,227 @@
+//! The dashboard in a real pseudo-terminal (through util-linux `script`):
+//! it draws, and it gives the terminal back (leaves the alternate screen,
+//! shows the cursor) and ends on `q`, SIGTERM and SIGHUP; when the terminal
+//! itself goes away the process ends instead of spinning.
+//!
+//! The test binary runs itself as the child: `pty_child_process` runs the
+//! dashboard when `VITALS_TUI_PTY_CHILD` is set and does nothing otherwise.
+#![cfg(unix)]
+
+mod tui_fixture;
+
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+const CHILD_ENV: &str = "VITALS_TUI_PTY_CHILD";
+const PID_ENV: &str = "VITALS_TUI_PTY_PIDFILE";
+const LEAVE_ALT_SCREEN: &str = "\x1b[?1049l";
+const SHOW_CURSOR: &str = "\x1b[?25h";
+
+/// The child side: runs the real dashboard over a fixed frame.
+#[test]
+fn pty_child_process() {
+    if std::env::var_os(CHILD_ENV).is_none() {
+        return;
+    }
+    let pidfile = std::env::var(PID_ENV).expect("pid file");
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .unwrap();
+    let result = rt.block_on(async move {
+        let (frames_tx, frames_rx) = tokio::sync::watch::channel(Arc::new(tui_fixture::incident()));
+        let (cmd_tx, _cmd_rx) = tokio::sync::mpsc::channel(8);
+        std::fs::write(&pidfile, std::process::id().to_string()).unwrap();
+        let opts = vitals::tui::UiOptions {
+            title: "vitals pty".into(),
+            ..Default::default()
+        };
+        let r = vitals::tui::run(frames_rx, cmd_tx, opts).await;
+        drop(frames_tx);
+        r
+    });
+    println!("\r\nDASHBOARD ENDED: {result:?}\r");
+}
+
+struct Session {
+    script: Child,
+    output: Arc<Mutex<Vec<u8>>>,
+    pidfile: PathBuf,
+    _dir: tempfile::TempDir,
+}
+
+fn script_available() -> bool {
+    Command::new("script")
+        .arg("--version")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success())
+}
+
+fn start() -> Option<Session> {
+    if !script_available() {
+        if std::env::var("CI").as_deref() == Ok("true") {
+            panic!("util-linux `script` is needed for the pty tests");
+        }
+        eprintln!("note: util-linux `script` not found; pty tests skipped");
+        return None;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let pidfile = dir.path().join("pid");
+    let exe = std::env::current_exe().unwrap();
+    let inner = format!(
+        "stty cols 100 rows 30; exec '{}' pty_child_process --exact --nocapture --test-threads=1",
+        exe.display()
+    );
+    let mut script = Command::new("script")
+        .args(["-qfec", &inner, "/dev/null"])
+        .env(CHILD_ENV, "1")
+        .env(PID_ENV, &pidfile)
+        .env("TERM", "xterm-256color")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let output = Arc::new(Mutex::new(Vec::new()));
+    let mut stdout = script.stdout.take().unwrap();
+    let sink = Arc::clone(&output);
+    std::thread::spawn(move || {
+        let mut chunk = [0u8; 4096];
+        while let Ok(n) = stdout.read(&mut chunk) {
+            if n == 0 {
+                break;
+            }
+            sink.lock().unwrap().extend_from_slice(&chunk[..n]);
+        }
+    });
+    Some(Session {
+        script,
+        output,
+        pidfile,
+        _dir: dir,
+    })
+}
+
+/// Polls `cond` every 20 ms for at most `limit`.
+fn wait_for(limit: Duration, mut cond: impl FnMut() -> bool) -> bool {
+    let start = Instant::now();
+    while start.elapsed() < limit {
+        if cond() {
+            return true;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    cond()
+}
+
+impl Session {
+    fn text(&self) -> String {
+        String::from_utf8_lossy(&self.output.lock().unwrap()).into_owned()
+    }
+
+    fn wait_drawn(&self) {
+        let drawn = wait_for(Duration::from_secs(30), || {
+            let t = self.text();
+            t.contains("vitals pty") && t.contains("Latency") && self.pidfile.exists()
+        });
+        assert!(drawn, "dashboard never drawn:\n{}", self.text());
+    }
+
+    fn child_pid(&self) -> String {
+        std::fs::read_to_string(&self.pidfile).unwrap()
+    }
+
+    fn signal(&self, sig: &str) {
+        let status = Command::new("kill")
+            .args([&format!("-{sig}"), &self.child_pid()])
+            .status()
+            .unwrap();
+        assert!(status.success());
+    }
+
+    fn wait_exit(&mut self) {
+        let exited = wait_for(Duration::from_secs(10), || {
+            matches!(self.script.try_wait(), Ok(Some(_)))
+        });
+        if !exited {
+            let _ = self.script.kill();
+        }
+        assert!(exited, "dashboard did not end:\n{}", self.text());
+    }
+
+    fn assert_restored(&self) {
+        let t = self.text();
+        let drawn_at = t.find("vitals pty").unwrap();
+        let left = t.rfind(LEAVE_ALT_SCREEN).expect("alternate screen left");
+        assert!(left > drawn_at, "restore came before drawing");
+        assert!(t[left..].contains(SHOW_CURSOR) || t.rfind(SHOW_CURSOR) > Some(drawn_at));
+        assert!(t.contains("DASHBOARD ENDED: Ok(())"), "{t}");
+    }
+}
+
+impl Drop for Session {
+    fn drop(&mut self) {
+        let _ = self.script.kill();
+        let _ = self.script.wait();
+    }
+}
+
+/// The process has ended (a zombie waiting to be reaped counts as ended).
+fn process_gone(pid: &str) -> bool {
+    let stat = Path::new("/proc").join(pid.trim()).join("stat");
+    match std::fs::read_to_string(stat) {
+        Err(_) => true,
+        Ok(s) => s
+            .rsplit_once(')')
+            .is_some_and(|(_, rest)| rest.trim_start().starts_with(['Z', 'X'])),
+    }
+}
+
+#[test]
+fn q_quits_and_restores_the_terminal() {
+    let Some(mut s) = start() else { return };
+    s.wait_drawn();
+    s.script.stdin.as_mut().unwrap().write_all(b"q").unwrap();
+    s.script.stdin.as_mut().unwrap().flush().unwrap();
+    s.wait_exit();
+    s.assert_restored();
+}
+
+#[test]
+fn sigterm_restores_the_terminal() {
+    let Some(mut s) = start() else { return };
+    s.wait_drawn();
+    s.signal("TERM");
+    s.wait_exit();
+    s.assert_restored();
+}
+
+#[test]
+fn sighup_restores_the_terminal() {
+    let Some(mut s) = start() else { return };
+    s.wait_drawn();
+    s.signal("HUP");
+    s.wait_exit();
+    s.assert_restored();
+}
+
+/// The terminal disappears (the pty's other end closes, as when an SSH
+/// connection drops): the dashboard ends on its own.
+#[test]
+fn terminal_going_away_ends_the_process() {
+    let Some(mut s) = start() else { return };
+    s.wait_drawn();
+    let pid = s.child_pid();
+    let _ = s.script.kill();
+    let _ = s.script.wait();
+    assert!(
+        wait_for(Duration::from_secs(5), || process_gone(&pid)),
+        "dashboard process {pid} still running after its terminal went away"
+    );
+}
