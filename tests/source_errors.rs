@@ -150,6 +150,7 @@ async fn a_closed_port_is_unreachable() {
         )),
         "{msg}"
     );
+    assert!(msg.to_lowercase().contains("refused"), "{msg}");
 }
 
 #[tokio::test]
@@ -197,4 +198,22 @@ async fn identical_requests_in_flight_share_one_answer() {
     // once answered, the same query is asked again
     c.query("1+1", 5_000).await.unwrap();
     assert_eq!(server.request_count(), 3);
+}
+
+#[tokio::test]
+async fn an_answer_over_the_body_limit_is_refused() {
+    let server = serve(|_| Reply::Stream {
+        total: 3 << 20,
+        content_length: false,
+    })
+    .await;
+    let opts = PromOptions {
+        timeout: Duration::from_secs(5),
+        body_limit: 1 << 20,
+        ..PromOptions::default()
+    };
+    let c = PromClient::new(&format!("http://{}", server.addr), opts).unwrap();
+    let e = c.metric_names().await.unwrap_err();
+    assert!(matches!(e, SourceError::Malformed { .. }), "{e:?}");
+    assert!(one_line(&e).ends_with("answer larger than 1 MiB"), "{e}");
 }

@@ -50,6 +50,16 @@ pub enum SourceError {
     Malformed { url: String, reason: String },
 }
 
+/// How long a caller waits before asking again after `failures` failed
+/// attempts in a row: the refresh `interval` doubled per failure, at most
+/// one minute (and never less than the interval). Zero failures: the
+/// interval itself.
+pub fn backoff(failures: u32, interval: Duration) -> Duration {
+    const MAX: Duration = Duration::from_secs(60);
+    let doubled = interval.saturating_mul(1u32 << failures.min(16));
+    doubled.min(MAX.max(interval))
+}
+
 impl SourceError {
     /// True for errors that may go away on their own (worth retrying with
     /// backoff): unreachable, timeout, 5xx and 429. A refused query or a
@@ -63,5 +73,35 @@ impl SourceError {
             }
             SourceError::Config(_) | SourceError::Malformed { .. } => false,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_doubles_up_to_a_minute() {
+        let s = Duration::from_secs;
+        assert_eq!(backoff(0, s(1)), s(1));
+        assert_eq!(backoff(1, s(1)), s(2));
+        assert_eq!(backoff(3, s(1)), s(8));
+        assert_eq!(backoff(10, s(1)), s(60));
+        assert_eq!(backoff(u32::MAX, s(1)), s(60));
+        assert_eq!(backoff(2, s(120)), s(120), "never below the interval");
+        assert_eq!(backoff(40, Duration::MAX), Duration::MAX);
+    }
+
+    #[test]
+    fn transient_errors() {
+        let url = String::from("http://h/api/v1/query");
+        let http = |status| SourceError::Http {
+            url: url.clone(),
+            status,
+            body_excerpt: String::new(),
+        };
+        assert!(http(503).is_transient() && http(429).is_transient());
+        assert!(!http(404).is_transient());
+        assert!(!SourceError::Config("x".into()).is_transient());
     }
 }

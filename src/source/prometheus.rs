@@ -129,8 +129,8 @@ impl PromClient {
     }
 
     /// The active targets and their health (`GET /api/v1/targets`).
-    /// Thanos Query and Mimir have no such endpoint: expect an error and
-    /// fall back to the `up` series.
+    /// Mimir and Cortex have no such endpoint: expect an error (HTTP 404)
+    /// and fall back to the `up` series.
     pub async fn targets(&self) -> Result<Vec<TargetHealth>, SourceError> {
         let api = "/api/v1/targets";
         let params = vec![("state", "active".to_string())];
