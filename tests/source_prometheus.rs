@@ -38,7 +38,7 @@ demo_latency_seconds_count 7
 struct Prometheus {
     child: Child,
     url: String,
-    _dir: tempfile::TempDir,
+    dir: tempfile::TempDir,
 }
 
 impl Drop for Prometheus {
@@ -95,12 +95,12 @@ fn start_prometheus(exporter: &Server) -> Option<Prometheus> {
     Some(Prometheus {
         child,
         url: format!("http://127.0.0.1:{port}"),
-        _dir: dir,
+        dir,
     })
 }
 
 /// Waits (at most 60 s) until the counter has five samples.
-async fn wait_for_data(c: &PromClient) {
+async fn wait_for_data(c: &PromClient, prom: &mut Prometheus) {
     let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
     loop {
         let ready = match c
@@ -115,6 +115,10 @@ async fn wait_for_data(c: &PromClient) {
         };
         if ready {
             return;
+        }
+        if let Ok(Some(status)) = prom.child.try_wait() {
+            let log = std::fs::read_to_string(prom.dir.path().join("prometheus.log"));
+            panic!("Prometheus exited ({status}): {}", log.unwrap_or_default());
         }
         assert!(
             tokio::time::Instant::now() < deadline,
@@ -175,7 +179,7 @@ fn pairs(l: &Labels) -> Vec<(String, String)> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn against_real_prometheus() {
     let exporter = serve(|_| Reply::ok(PAGE)).await;
-    let Some(prom) = start_prometheus(&exporter) else {
+    let Some(mut prom) = start_prometheus(&exporter) else {
         return;
     };
     let opts = PromOptions {
@@ -183,7 +187,7 @@ async fn against_real_prometheus() {
         ..PromOptions::default()
     };
     let c = PromClient::new(&prom.url, opts).unwrap();
-    wait_for_data(&c).await;
+    wait_for_data(&c, &mut prom).await;
 
     // version for the status line
     let version = c.buildinfo().await.unwrap();
