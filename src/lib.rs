@@ -15,6 +15,7 @@ pub mod labels;
 pub mod promql;
 pub mod scrape;
 pub mod snapshot;
+pub mod source;
 pub mod store;
 pub mod theme;
 pub mod tui;
