@@ -11,7 +11,8 @@ use vitals::scrape::{expo, ScrapeResult, Target};
 const TARGETS: usize = 100;
 const ROUTES: usize = 10;
 const BUCKETS: [&str; 14] = [
-    "0.005", "0.01", "0.025", "0.05", "0.1", "0.15", "0.2", "0.25", "0.3", "0.5", "1", "2.5", "5", "+Inf",
+    "0.005", "0.01", "0.025", "0.05", "0.1", "0.15", "0.2", "0.25", "0.3", "0.5", "1", "2.5", "5",
+    "+Inf",
 ];
 
 /// A 1 000-series page of a web service at scrape number `n`.
@@ -23,15 +24,31 @@ fn page(target: usize, n: u64) -> String {
         let total = t * (10.0 + r as f64 + target as f64 % 7.0);
         for (i, le) in BUCKETS.iter().enumerate() {
             let frac = ((i + 1) as f64 / BUCKETS.len() as f64).min(1.0);
-            let _ = writeln!(s, "http_request_duration_seconds_bucket{{route=\"/r{r}\",le=\"{le}\"}} {}", (total * frac).floor());
+            let _ = writeln!(
+                s,
+                "http_request_duration_seconds_bucket{{route=\"/r{r}\",le=\"{le}\"}} {}",
+                (total * frac).floor()
+            );
         }
-        let _ = writeln!(s, "http_request_duration_seconds_sum{{route=\"/r{r}\"}} {}", total * 0.05);
-        let _ = writeln!(s, "http_request_duration_seconds_count{{route=\"/r{r}\"}} {}", total);
+        let _ = writeln!(
+            s,
+            "http_request_duration_seconds_sum{{route=\"/r{r}\"}} {}",
+            total * 0.05
+        );
+        let _ = writeln!(
+            s,
+            "http_request_duration_seconds_count{{route=\"/r{r}\"}} {}",
+            total
+        );
     }
     s.push_str("# TYPE http_requests_total counter\n");
     for r in 0..ROUTES {
         for code in ["200", "404", "500"] {
-            let _ = writeln!(s, "http_requests_total{{route=\"/r{r}\",code=\"{code}\"}} {}", t * 3.0);
+            let _ = writeln!(
+                s,
+                "http_requests_total{{route=\"/r{r}\",code=\"{code}\"}} {}",
+                t * 3.0
+            );
         }
     }
     s.push_str("# TYPE process_cpu_seconds_total counter\nprocess_cpu_seconds_total ");

@@ -163,7 +163,11 @@ pub fn log_path() -> PathBuf {
 fn init_logging() -> Option<String> {
     let path = log_path();
     std::fs::create_dir_all(path.parent()?).ok()?;
-    let file = std::fs::OpenOptions::new().create(true).append(true).open(&path).ok()?;
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(&path)
+        .ok()?;
     let filter = tracing_subscriber::EnvFilter::try_from_env("VITALS_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
     tracing_subscriber::fmt()
@@ -254,7 +258,10 @@ fn parse_targets(args: &[String]) -> Result<Vec<Target>> {
 
 fn scrape_options(c: &Common) -> Result<ScrapeOptions> {
     if c.interval < Duration::from_millis(100) {
-        bail!("--interval {:?} is too short: use 100ms or more", c.interval);
+        bail!(
+            "--interval {:?} is too short: use 100ms or more",
+            c.interval
+        );
     }
     let timeout = c.timeout.unwrap_or(c.interval * 4 / 5);
     if timeout.is_zero() || timeout > c.interval {
@@ -272,7 +279,11 @@ fn engine_options(c: &Common, log: Option<String>, alert_log: bool) -> EngineOpt
         interval: c.interval,
         retention: c.retention.max(c.interval * 10),
         exprs: c.exprs.clone(),
-        alert_log: alert_log.then(|| c.alert_log.clone().unwrap_or_else(crate::alerts::log::default_path)),
+        alert_log: alert_log.then(|| {
+            c.alert_log
+                .clone()
+                .unwrap_or_else(crate::alerts::log::default_path)
+        }),
         log_path: log,
         for_override: None,
     }
@@ -285,7 +296,11 @@ struct Pipeline {
     cancel: watch::Sender<bool>,
 }
 
-async fn start_pipeline(targets: Vec<Target>, c: &Common, eopts: EngineOptions) -> Result<Pipeline> {
+async fn start_pipeline(
+    targets: Vec<Target>,
+    c: &Common,
+    eopts: EngineOptions,
+) -> Result<Pipeline> {
     let sopts = scrape_options(c)?;
     for p in &c.file_sd {
         scrape::read_file_sd(p).map_err(|e| anyhow::anyhow!("{e}"))?;
@@ -297,7 +312,13 @@ async fn start_pipeline(targets: Vec<Target>, c: &Common, eopts: EngineOptions) 
     let client = scrape::build_client(&sopts).context("HTTP client")?;
     let (res_tx, res_rx) = mpsc::channel(1024);
     let (cancel_tx, cancel_rx) = watch::channel(false);
-    tokio::spawn(scrape::run_scrapers(client, sopts, targets_rx.clone(), res_tx, cancel_rx.clone()));
+    tokio::spawn(scrape::run_scrapers(
+        client,
+        sopts,
+        targets_rx.clone(),
+        res_tx,
+        cancel_rx.clone(),
+    ));
     let (frames_tx, frames_rx) = watch::channel(Arc::new(Frame::default()));
     let (cmd_tx, cmd_rx) = mpsc::channel(64);
     let engine = Engine::new(eopts);
@@ -318,7 +339,13 @@ async fn start_pipeline(targets: Vec<Target>, c: &Common, eopts: EngineOptions) 
     })
 }
 
-async fn dashboard(targets: Vec<Target>, c: &Common, log: Option<String>, title: String, fleet: Option<Fleet>) -> Result<i32> {
+async fn dashboard(
+    targets: Vec<Target>,
+    c: &Common,
+    log: Option<String>,
+    title: String,
+    fleet: Option<Fleet>,
+) -> Result<i32> {
     let p = start_pipeline(targets, c, engine_options(c, log.clone(), true)).await?;
     let ui = crate::tui::UiOptions {
         fps: c.fps,
@@ -340,7 +367,9 @@ fn default_duration(c: &Common) -> Duration {
     let mut longest = rate_window(c.interval);
     for e in &c.exprs {
         if let Ok(expr) = crate::promql::parse(e) {
-            longest = longest.max(Duration::from_millis(crate::promql::longest_range_ms(&expr).max(0) as u64));
+            longest = longest.max(Duration::from_millis(
+                crate::promql::longest_range_ms(&expr).max(0) as u64,
+            ));
         }
     }
     longest + c.interval
@@ -348,7 +377,13 @@ fn default_duration(c: &Common) -> Duration {
 
 /// Runs the pipeline without a screen for `duration`, returning the frame
 /// evaluated at (or just after) the end.
-async fn collect(targets: Vec<String>, c: &Common, log: Option<String>, duration: Duration, for_override: Option<Duration>) -> Result<Frame> {
+async fn collect(
+    targets: Vec<String>,
+    c: &Common,
+    log: Option<String>,
+    duration: Duration,
+    for_override: Option<Duration>,
+) -> Result<Frame> {
     if targets.is_empty() && c.file_sd.is_empty() {
         bail!("no targets: give TARGET arguments (host:port or URL) or --file-sd PATH");
     }
@@ -377,7 +412,10 @@ async fn snapshot(s: SnapshotArgs, log: Option<String>) -> Result<i32> {
     let duration = s.duration.unwrap_or_else(|| default_duration(&s.common));
     let frame = collect(s.targets, &s.common, log, duration, None).await?;
     match s.format {
-        Format::Json => println!("{}", serde_json::to_string_pretty(&crate::snapshot::to_json(&frame))?),
+        Format::Json => println!(
+            "{}",
+            serde_json::to_string_pretty(&crate::snapshot::to_json(&frame))?
+        ),
         Format::Text => print!("{}", crate::snapshot::to_markdown(&frame)),
     }
     Ok(0)
@@ -389,7 +427,11 @@ async fn check(c: CheckArgs, log: Option<String>) -> Result<i32> {
         .duration
         .unwrap_or_else(|| default_duration(&c.common) + longest_for + c.common.interval);
     let frame = collect(c.targets, &c.common, log, duration, c.for_override).await?;
-    let firing: Vec<_> = frame.alerts.iter().filter(|a| a.state == AlertState::Firing).collect();
+    let firing: Vec<_> = frame
+        .alerts
+        .iter()
+        .filter(|a| a.state == AlertState::Firing)
+        .collect();
     for a in &frame.alerts {
         if matches!(a.state, AlertState::Firing | AlertState::Pending) {
             println!(
@@ -403,7 +445,11 @@ async fn check(c: CheckArgs, log: Option<String>) -> Result<i32> {
         }
     }
     for t in frame.targets.iter().filter(|t| !t.up) {
-        eprintln!("vitals: target {} is down: {}", t.url, t.error.as_deref().unwrap_or("unknown"));
+        eprintln!(
+            "vitals: target {} is down: {}",
+            t.url,
+            t.error.as_deref().unwrap_or("unknown")
+        );
     }
     if firing.is_empty() {
         println!("OK: no alert firing ({} targets)", frame.targets.len());
@@ -426,7 +472,9 @@ async fn demo(d: DemoArgs, log: Option<String>) -> Result<i32> {
         },
         dir: None,
     };
-    let fleet = Fleet::start(opts).await.context("starting the demo fleet")?;
+    let fleet = Fleet::start(opts)
+        .await
+        .context("starting the demo fleet")?;
     if d.no_ui {
         println!("file_sd: {}", fleet.file_sd_path().display());
         for t in fleet.targets() {

@@ -182,17 +182,21 @@ fn latency(c: &Catalog, w: &str, table: &mut TableDefs) -> PanelDef {
             "histogram_quantile(0.99, sum by (le, instance) (rate({bucket}[{w}])))"
         ));
     } else {
-        let summary = ["_request_duration_seconds", "_duration_seconds", "_latency_seconds"]
-            .iter()
-            .find_map(|suf| {
-                c.iter()
-                    .find(|(n, i)| {
-                        n.ends_with(suf)
-                            && i.kind == MetricType::Summary
-                            && i.labels.contains("quantile")
-                    })
-                    .map(|(n, _)| n.clone())
-            });
+        let summary = [
+            "_request_duration_seconds",
+            "_duration_seconds",
+            "_latency_seconds",
+        ]
+        .iter()
+        .find_map(|suf| {
+            c.iter()
+                .find(|(n, i)| {
+                    n.ends_with(suf)
+                        && i.kind == MetricType::Summary
+                        && i.labels.contains("quantile")
+                })
+                .map(|(n, _)| n.clone())
+        });
         let Some(s) = summary else {
             return empty_panel(
                 "latency",
@@ -288,9 +292,7 @@ fn errors(c: &Catalog, w: &str, table: &mut TableDefs) -> PanelDef {
             "no request counter with a code, status or status_code label found".into(),
         );
     };
-    let expr = format!(
-        "(sum(rate({y}{{{l}=~\"5..\"}}[{w}])) or vector(0)) / sum(rate({y}[{w}]))"
-    );
+    let expr = format!("(sum(rate({y}{{{l}=~\"5..\"}}[{w}])) or vector(0)) / sum(rate({y}[{w}]))");
     table.error_ratio = Some(format!(
         "(sum by (instance) (rate({y}{{{l}=~\"5..\"}}[{w}])) or (sum by (instance) (rate({y}[{w}])) * 0)) / sum by (instance) (rate({y}[{w}]))"
     ));
@@ -341,9 +343,8 @@ fn cpu(c: &Catalog, w: &str, table: &mut TableDefs) -> PanelDef {
         crit,
     };
     if has(c, "node_cpu_seconds_total") {
-        let e = format!(
-            "1 - avg by (instance) (rate(node_cpu_seconds_total{{mode=\"idle\"}}[{w}]))"
-        );
+        let e =
+            format!("1 - avg by (instance) (rate(node_cpu_seconds_total{{mode=\"idle\"}}[{w}]))");
         table.cpu = Some(e.clone());
         return panel(Unit::Ratio, pct(e), Some(0.7), Some(0.8));
     }
@@ -581,7 +582,10 @@ mod tests {
     #[test]
     fn rate_window_is_grafana_rate_interval() {
         assert_eq!(rate_window(Duration::from_secs(2)), Duration::from_secs(10));
-        assert_eq!(rate_window(Duration::from_secs(15)), Duration::from_secs(60));
+        assert_eq!(
+            rate_window(Duration::from_secs(15)),
+            Duration::from_secs(60)
+        );
     }
 
     #[test]
@@ -603,9 +607,20 @@ mod tests {
         let ids: Vec<_> = d.panels.iter().map(|p| p.id.as_str()).collect();
         assert_eq!(
             ids,
-            ["latency", "traffic", "errors", "cpu", "instances", "saturation"]
+            [
+                "latency",
+                "traffic",
+                "errors",
+                "cpu",
+                "instances",
+                "saturation"
+            ]
         );
-        assert!(d.panels.iter().all(|p| p.error.is_none()), "{:#?}", d.panels);
+        assert!(
+            d.panels.iter().all(|p| p.error.is_none()),
+            "{:#?}",
+            d.panels
+        );
         assert_eq!(
             d.panels[0].exprs[2].expr,
             "histogram_quantile(0.99, sum by (le) (rate(http_request_duration_seconds_bucket[10s])))"
@@ -628,7 +643,9 @@ mod tests {
             ("process_cpu_seconds_total", Counter, &[]),
         ]);
         let d = detect(&c, Duration::from_secs(2));
-        assert!(d.panels[3].exprs[0].expr.starts_with("1 - avg by (instance)"));
+        assert!(d.panels[3].exprs[0]
+            .expr
+            .starts_with("1 - avg by (instance)"));
         assert!(d.panels[4].error.is_none());
         assert!(d.panels[0].error.as_deref().unwrap().contains("histogram"));
     }

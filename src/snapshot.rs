@@ -104,7 +104,11 @@ pub fn format_value(v: f64, unit: Unit) -> String {
         return "NaN".into();
     }
     if v.is_infinite() {
-        return if v > 0.0 { "+Inf".into() } else { "-Inf".into() };
+        return if v > 0.0 {
+            "+Inf".into()
+        } else {
+            "-Inf".into()
+        };
     }
     match unit {
         Unit::Seconds => {
@@ -186,7 +190,11 @@ pub fn to_markdown(frame: &Frame) -> String {
         let mut any = false;
         for s in p.series.iter().filter(|s| s.value.is_some()) {
             any = true;
-            let name = if s.legend.is_empty() { "—".to_string() } else { s.legend.clone() };
+            let name = if s.legend.is_empty() {
+                "—".to_string()
+            } else {
+                s.legend.clone()
+            };
             out.push_str(&format!(
                 "| {} | {} | {}{} |\n",
                 p.title,

@@ -35,13 +35,19 @@ fn demo_fleet(extra: &[&str]) -> (Proc, String, Vec<String>, tempfile::TempDir) 
     let proc = Proc(child);
     let mut lines = BufReader::new(stdout).lines();
     let first = lines.next().unwrap().unwrap();
-    let file_sd = first.strip_prefix("file_sd: ").expect("file_sd line first").to_string();
+    let file_sd = first
+        .strip_prefix("file_sd: ")
+        .expect("file_sd line first")
+        .to_string();
     assert!(file_sd.ends_with(".json"), "{first}");
     let mut targets = Vec::new();
     // Target lines follow; the fleet prints them all at once.
     for line in lines.by_ref() {
         let line = line.unwrap();
-        let t = line.strip_prefix("target: ").expect("target lines").to_string();
+        let t = line
+            .strip_prefix("target: ")
+            .expect("target lines")
+            .to_string();
         targets.push(t);
         if targets.len() >= 3 {
             break;
@@ -74,7 +80,10 @@ fn panel<'a>(doc: &'a Value, id: &str) -> &'a Value {
 #[test]
 fn snapshot_of_the_demo_fleet_has_every_panel() {
     let (_fleet, file_sd, targets, state) = demo_fleet(&["--scenario", "calm"]);
-    assert!(targets.iter().all(|t| t.starts_with("http://127.0.0.1:")), "{targets:?}");
+    assert!(
+        targets.iter().all(|t| t.starts_with("http://127.0.0.1:")),
+        "{targets:?}"
+    );
     let (code, doc, err) = snapshot(&["--format", "json", "--file-sd", &file_sd], state.path());
     assert_eq!(code, 0, "{err}");
     assert_eq!(doc["source"], "scrape");
@@ -87,7 +96,14 @@ fn snapshot_of_the_demo_fleet_has_every_panel() {
         assert!(t["samples"].as_u64().unwrap() > 10);
         assert_eq!(t["invalid_lines"], 0);
     }
-    for id in ["latency", "traffic", "errors", "cpu", "instances", "saturation"] {
+    for id in [
+        "latency",
+        "traffic",
+        "errors",
+        "cpu",
+        "instances",
+        "saturation",
+    ] {
         let p = panel(&doc, id);
         assert_eq!(p["error"], Value::Null, "{id}: {p:#}");
         assert!(!p["series"].as_array().unwrap().is_empty(), "{id}: {p:#}");
@@ -106,14 +122,20 @@ fn snapshot_of_the_demo_fleet_has_every_panel() {
     assert_eq!(qs, ["0.5", "0.95", "0.99"]);
     let p99 = lat["series"][2]["value"].as_f64().unwrap();
     assert!(p99 > 0.01 && p99 < 0.15, "calm p99 {p99}");
-    let traffic = panel(&doc, "traffic")["series"][0]["value"].as_f64().unwrap();
+    let traffic = panel(&doc, "traffic")["series"][0]["value"]
+        .as_f64()
+        .unwrap();
     assert!(traffic > 0.0);
-    let errors = panel(&doc, "errors")["series"][0]["value"].as_f64().unwrap();
+    let errors = panel(&doc, "errors")["series"][0]["value"]
+        .as_f64()
+        .unwrap();
     assert!((0.0..0.01).contains(&errors), "calm error ratio {errors}");
     assert!(panel(&doc, "latency")["exprs"][2]
         .as_str()
         .unwrap()
-        .starts_with("histogram_quantile(0.99, sum by (le) (rate(http_request_duration_seconds_bucket[10s])))"));
+        .starts_with(
+        "histogram_quantile(0.99, sum by (le) (rate(http_request_duration_seconds_bucket[10s])))"
+    ));
 
     let out = Command::new(BIN)
         .args(["snapshot", "--format", "text", "--file-sd", &file_sd])
@@ -130,15 +152,15 @@ fn snapshot_of_the_demo_fleet_has_every_panel() {
 fn down_target_is_reported_not_fatal() {
     let (_fleet, _sd, targets, state) = demo_fleet(&["--scenario", "calm"]);
     let dead = format!("127.0.0.1:{}", common::free_port());
-    let (code, doc, err) = snapshot(
-        &["--duration", "3s", &targets[0], &dead],
-        state.path(),
-    );
+    let (code, doc, err) = snapshot(&["--duration", "3s", &targets[0], &dead], state.path());
     assert_eq!(code, 0, "{err}");
     let ts = doc["targets"].as_array().unwrap();
     let down = ts.iter().find(|t| t["instance"] == dead.as_str()).unwrap();
     assert_eq!(down["up"], false);
-    assert!(down["error"].as_str().unwrap().contains("connection"), "{down}");
+    assert!(
+        down["error"].as_str().unwrap().contains("connection"),
+        "{down}"
+    );
     let up = ts.iter().find(|t| t["url"] == targets[0].as_str()).unwrap();
     assert_eq!(up["up"], true);
 }
@@ -162,7 +184,9 @@ fn bad_flags_and_targets_are_one_line_errors() {
 /// The real Debian node_exporter: CPU and Instances panels work with no configuration.
 #[test]
 fn node_exporter_cpu_and_instances() {
-    let Some(bin) = require_program("prometheus-node-exporter") else { return };
+    let Some(bin) = require_program("prometheus-node-exporter") else {
+        return;
+    };
     let port = common::free_port();
     let addr = format!("127.0.0.1:{port}");
     let _ne = Proc(
@@ -182,7 +206,10 @@ fn node_exporter_cpu_and_instances() {
     assert_eq!(doc["targets"][0]["up"], true, "{doc:#}");
     let cpu = panel(&doc, "cpu");
     assert_eq!(cpu["error"], Value::Null, "{cpu:#}");
-    assert!(cpu["exprs"][0].as_str().unwrap().contains("node_cpu_seconds_total"));
+    assert!(cpu["exprs"][0]
+        .as_str()
+        .unwrap()
+        .contains("node_cpu_seconds_total"));
     let v = cpu["series"][0]["value"].as_f64().unwrap();
     assert!((0.0..=1.0).contains(&v), "cpu busy fraction {v}");
     let inst = panel(&doc, "instances");

@@ -18,15 +18,29 @@ impl Tmux {
     fn start(width: u16, height: u16) -> Option<Tmux> {
         require_program("tmux")?;
         let dir = tempfile::tempdir().unwrap();
-        let socket = format!("vitals-test-{}-{}", std::process::id(), dir.path().file_name().unwrap().to_string_lossy());
+        let socket = format!(
+            "vitals-test-{}-{}",
+            std::process::id(),
+            dir.path().file_name().unwrap().to_string_lossy()
+        );
         let t = Tmux { socket, dir };
         let status = Command::new("tmux")
             .args(["-L", &t.socket, "-f", "/dev/null", "new-session", "-d"])
             .args(["-x", &width.to_string(), "-y", &height.to_string()])
-            .args(["env", "-i", &format!("PATH={}", std::env::var("PATH").unwrap_or_default())])
+            .args([
+                "env",
+                "-i",
+                &format!("PATH={}", std::env::var("PATH").unwrap_or_default()),
+            ])
             .arg(format!("HOME={}", t.dir.path().display()))
             .arg(format!("XDG_STATE_HOME={}", t.dir.path().display()))
-            .args(["TERM=xterm-256color", "PS1=READY$ ", "bash", "--norc", "--noprofile"])
+            .args([
+                "TERM=xterm-256color",
+                "PS1=READY$ ",
+                "bash",
+                "--norc",
+                "--noprofile",
+            ])
             .status()
             .unwrap();
         assert!(status.success());
@@ -60,12 +74,17 @@ impl Tmux {
         }));
         match r {
             Ok(s) => s,
-            Err(_) => panic!("timed out waiting for {what}; screen was:\n{}", self.screen()),
+            Err(_) => panic!(
+                "timed out waiting for {what}; screen was:\n{}",
+                self.screen()
+            ),
         }
     }
 
     fn kill_server(&self) {
-        let _ = Command::new("tmux").args(["-L", &self.socket, "kill-server"]).status();
+        let _ = Command::new("tmux")
+            .args(["-L", &self.socket, "kill-server"])
+            .status();
     }
 }
 
@@ -76,14 +95,24 @@ impl Drop for Tmux {
 }
 
 fn pids_matching(pattern: &str) -> Vec<u32> {
-    let out = Command::new("pgrep").args(["-f", pattern]).output().unwrap();
+    let out = Command::new("pgrep")
+        .args(["-f", pattern])
+        .output()
+        .unwrap();
     String::from_utf8_lossy(&out.stdout)
         .lines()
         .filter_map(|l| l.trim().parse().ok())
         .collect()
 }
 
-const TITLES: [&str; 6] = ["Latency", "Traffic", "Errors", "CPU", "Instances", "Saturation"];
+const TITLES: [&str; 6] = [
+    "Latency",
+    "Traffic",
+    "Errors",
+    "CPU",
+    "Instances",
+    "Saturation",
+];
 
 fn demo_command(t: &Tmux) -> String {
     format!(
@@ -95,31 +124,47 @@ fn demo_command(t: &Tmux) -> String {
 #[test]
 fn demo_shows_every_panel_and_q_restores_the_shell() {
     let Some(t) = Tmux::start(80, 24) else { return };
-    t.wait_screen("the shell prompt", Duration::from_secs(10), |s| s.contains("READY$"));
-    t.send(&[&demo_command(&t), "Enter"]);
-    let screen = t.wait_screen("every panel title with values", Duration::from_secs(30), |s| {
-        TITLES.iter().all(|title| s.contains(title)) && !s.contains("READY$")
+    t.wait_screen("the shell prompt", Duration::from_secs(10), |s| {
+        s.contains("READY$")
     });
+    t.send(&[&demo_command(&t), "Enter"]);
+    let screen = t.wait_screen(
+        "every panel title with values",
+        Duration::from_secs(30),
+        |s| TITLES.iter().all(|title| s.contains(title)) && !s.contains("READY$"),
+    );
     println!("{screen}");
     t.send(&["q"]);
-    let screen = t.wait_screen("the shell prompt back after q", Duration::from_secs(5), |s| {
-        s.contains("READY$") && !s.contains("Saturation")
-    });
+    let screen = t.wait_screen(
+        "the shell prompt back after q",
+        Duration::from_secs(5),
+        |s| s.contains("READY$") && !s.contains("Saturation"),
+    );
     assert!(screen.lines().any(|l| l.starts_with("READY$")));
     let marker = format!("{}/alerts.jsonl", t.dir.path().display());
-    wait_for("vitals to exit", Duration::from_secs(2), || pids_matching(&marker).is_empty().then_some(()));
+    wait_for("vitals to exit", Duration::from_secs(2), || {
+        pids_matching(&marker).is_empty().then_some(())
+    });
 }
 
 #[test]
 fn hangup_leaves_no_process_behind() {
-    let Some(t) = Tmux::start(100, 30) else { return };
-    t.wait_screen("the shell prompt", Duration::from_secs(10), |s| s.contains("READY$"));
+    let Some(t) = Tmux::start(100, 30) else {
+        return;
+    };
+    t.wait_screen("the shell prompt", Duration::from_secs(10), |s| {
+        s.contains("READY$")
+    });
     t.send(&[&demo_command(&t), "Enter"]);
-    t.wait_screen("the dashboard", Duration::from_secs(30), |s| s.contains("Latency"));
+    t.wait_screen("the dashboard", Duration::from_secs(30), |s| {
+        s.contains("Latency")
+    });
     let marker = format!("{}/alerts.jsonl", t.dir.path().display());
     assert!(!pids_matching(&marker).is_empty(), "vitals is running");
     t.kill_server();
-    wait_for("vitals to exit after hangup", Duration::from_secs(2), || {
-        pids_matching(&marker).is_empty().then_some(())
-    });
+    wait_for(
+        "vitals to exit after hangup",
+        Duration::from_secs(2),
+        || pids_matching(&marker).is_empty().then_some(()),
+    );
 }

@@ -160,9 +160,23 @@ impl RuleState {
             }
             if inst.state != from {
                 let from = if was_stale { "stale" } else { from.as_str() };
-                out.push(transition(&self.spec, now_ms, &labels, inst, from, inst.state.as_str()));
+                out.push(transition(
+                    &self.spec,
+                    now_ms,
+                    &labels,
+                    inst,
+                    from,
+                    inst.state.as_str(),
+                ));
             } else if was_stale {
-                out.push(transition(&self.spec, now_ms, &labels, inst, "stale", inst.state.as_str()));
+                out.push(transition(
+                    &self.spec,
+                    now_ms,
+                    &labels,
+                    inst,
+                    "stale",
+                    inst.state.as_str(),
+                ));
             }
         }
         // Instances the expression no longer returns.
@@ -174,7 +188,14 @@ impl RuleState {
             if active && is_stale(labels) {
                 if !inst.stale {
                     inst.stale = true;
-                    out.push(transition(&self.spec, now_ms, labels, inst, inst.state.as_str(), "stale"));
+                    out.push(transition(
+                        &self.spec,
+                        now_ms,
+                        labels,
+                        inst,
+                        inst.state.as_str(),
+                        "stale",
+                    ));
                 }
                 continue;
             }
@@ -184,19 +205,25 @@ impl RuleState {
                     inst.state = AlertState::Inactive;
                     inst.active_since_ms = None;
                     let from = if was_stale { "stale" } else { "pending" };
-                    out.push(transition(&self.spec, now_ms, labels, inst, from, "inactive"));
+                    out.push(transition(
+                        &self.spec, now_ms, labels, inst, from, "inactive",
+                    ));
                 }
                 AlertState::Firing => {
                     if keep_ms > 0 && now_ms - inst.last_seen_ms < keep_ms {
                         if was_stale {
-                            out.push(transition(&self.spec, now_ms, labels, inst, "stale", "firing"));
+                            out.push(transition(
+                                &self.spec, now_ms, labels, inst, "stale", "firing",
+                            ));
                         }
                         continue;
                     }
                     inst.state = AlertState::Resolved;
                     inst.resolved_at_ms = Some(now_ms);
                     let from = if was_stale { "stale" } else { "firing" };
-                    out.push(transition(&self.spec, now_ms, labels, inst, from, "resolved"));
+                    out.push(transition(
+                        &self.spec, now_ms, labels, inst, from, "resolved",
+                    ));
                 }
                 AlertState::Inactive | AlertState::Resolved => {}
             }
@@ -204,7 +231,9 @@ impl RuleState {
         // Forget what has long been over.
         self.instances.retain(|_, i| match i.state {
             AlertState::Inactive => false,
-            AlertState::Resolved => now_ms - i.resolved_at_ms.unwrap_or(now_ms) < RESOLVED_RETENTION_MS,
+            AlertState::Resolved => {
+                now_ms - i.resolved_at_ms.unwrap_or(now_ms) < RESOLVED_RETENTION_MS
+            }
             _ => true,
         });
         out

@@ -16,7 +16,11 @@ pub fn render(tpl: &str, value: f64, labels: &Labels) -> String {
             out.push_str(&rest[start..]);
             return out;
         };
-        let action = after[..end].trim().trim_start_matches('-').trim_end_matches('-').trim();
+        let action = after[..end]
+            .trim()
+            .trim_start_matches('-')
+            .trim_end_matches('-')
+            .trim();
         match eval_action(action, value, labels) {
             Some(s) => out.push_str(&s),
             None => out.push_str(&rest[start..start + 2 + end + 2]),
@@ -69,7 +73,11 @@ pub fn format_value(v: f64) -> String {
     if v.is_nan() {
         "NaN".into()
     } else if v.is_infinite() {
-        if v > 0.0 { "+Inf".into() } else { "-Inf".into() }
+        if v > 0.0 {
+            "+Inf".into()
+        } else {
+            "-Inf".into()
+        }
     } else {
         format!("{v}")
     }
@@ -87,7 +95,16 @@ fn humanize(v: f64) -> String {
     }
     let a = v.abs();
     if a >= 1.0 {
-        for (div, p) in [(1e24, "Y"), (1e21, "Z"), (1e18, "E"), (1e15, "P"), (1e12, "T"), (1e9, "G"), (1e6, "M"), (1e3, "k")] {
+        for (div, p) in [
+            (1e24, "Y"),
+            (1e21, "Z"),
+            (1e18, "E"),
+            (1e15, "P"),
+            (1e12, "T"),
+            (1e9, "G"),
+            (1e6, "M"),
+            (1e3, "k"),
+        ] {
             if a >= div {
                 return format!("{}{}", trim_float(v / div), p);
             }
@@ -131,11 +148,23 @@ mod tests {
     #[test]
     fn renders_value_labels_and_pipes() {
         let l = Labels::from_pairs([("instance", "a:1")]);
-        assert_eq!(render("p99 {{ $value }}s on {{ $labels.instance }}", 0.25, &l), "p99 0.25s on a:1");
-        assert_eq!(render("{{ $value | humanizePercentage }}", 0.3125, &l), "31.25%");
+        assert_eq!(
+            render("p99 {{ $value }}s on {{ $labels.instance }}", 0.25, &l),
+            "p99 0.25s on a:1"
+        );
+        assert_eq!(
+            render("{{ $value | humanizePercentage }}", 0.3125, &l),
+            "31.25%"
+        );
         assert_eq!(render("{{ $value | humanize }}", 1234567.0, &l), "1.2346M");
-        assert_eq!(render("{{ $value | humanizeDuration }}", 3725.0, &l), "1h 2m 5s");
+        assert_eq!(
+            render("{{ $value | humanizeDuration }}", 3725.0, &l),
+            "1h 2m 5s"
+        );
         assert_eq!(render("{{ $labels.missing }}x", 1.0, &l), "x");
-        assert_eq!(render("{{ .Bad }} {{ unclosed", 1.0, &l), "{{ .Bad }} {{ unclosed");
+        assert_eq!(
+            render("{{ .Bad }} {{ unclosed", 1.0, &l),
+            "{{ .Bad }} {{ unclosed"
+        );
     }
 }

@@ -15,7 +15,10 @@ fn spec(for_s: u64, keep_s: u64) -> RuleSpec {
 }
 
 fn series(instance: &str, v: f64) -> (Labels, f64) {
-    (Labels::from_pairs([("__name__", "x"), ("instance", instance)]), v)
+    (
+        Labels::from_pairs([("__name__", "x"), ("instance", instance)]),
+        v,
+    )
 }
 
 fn tos(t: &[Transition]) -> Vec<(&str, &str)> {
@@ -26,18 +29,30 @@ fn tos(t: &[Transition]) -> Vec<(&str, &str)> {
 fn pending_then_firing_then_resolved() {
     let mut r = RuleState::new(spec(30, 0));
     let hot = [series("a", 2.0)];
-    assert_eq!(tos(&r.step(0, Evaluation::Ok(&hot), |_| false)), [("inactive", "pending")]);
+    assert_eq!(
+        tos(&r.step(0, Evaluation::Ok(&hot), |_| false)),
+        [("inactive", "pending")]
+    );
     let a = r.alerts(10_000);
     assert_eq!(a[0].pending_remaining, Some(Duration::from_secs(20)));
     assert_eq!(a[0].labels.get("alertname"), Some("High"));
     assert_eq!(a[0].summary, "value 2 on a");
     assert!(r.step(20_000, Evaluation::Ok(&hot), |_| false).is_empty());
-    assert_eq!(tos(&r.step(30_000, Evaluation::Ok(&hot), |_| false)), [("pending", "firing")]);
-    assert_eq!(tos(&r.step(32_000, Evaluation::Ok(&[]), |_| false)), [("firing", "resolved")]);
+    assert_eq!(
+        tos(&r.step(30_000, Evaluation::Ok(&hot), |_| false)),
+        [("pending", "firing")]
+    );
+    assert_eq!(
+        tos(&r.step(32_000, Evaluation::Ok(&[]), |_| false)),
+        [("firing", "resolved")]
+    );
     let a = r.alerts(32_000);
     assert_eq!(a[0].state, AlertState::Resolved);
     // comes back: pending again, a fresh countdown
-    assert_eq!(tos(&r.step(34_000, Evaluation::Ok(&hot), |_| false)), [("resolved", "pending")]);
+    assert_eq!(
+        tos(&r.step(34_000, Evaluation::Ok(&hot), |_| false)),
+        [("resolved", "pending")]
+    );
     assert_eq!(r.alerts(34_000)[0].active_since_ms, Some(34_000));
 }
 
@@ -45,20 +60,30 @@ fn pending_then_firing_then_resolved() {
 fn pending_that_clears_goes_inactive_and_is_forgotten() {
     let mut r = RuleState::new(spec(30, 0));
     r.step(0, Evaluation::Ok(&[series("a", 2.0)]), |_| false);
-    assert_eq!(tos(&r.step(2_000, Evaluation::Ok(&[]), |_| false)), [("pending", "inactive")]);
+    assert_eq!(
+        tos(&r.step(2_000, Evaluation::Ok(&[]), |_| false)),
+        [("pending", "inactive")]
+    );
     assert!(r.alerts(2_000).is_empty());
 }
 
 #[test]
 fn zero_for_fires_at_once() {
     let mut r = RuleState::new(spec(0, 0));
-    assert_eq!(tos(&r.step(0, Evaluation::Ok(&[series("a", 2.0)]), |_| false)), [("inactive", "firing")]);
+    assert_eq!(
+        tos(&r.step(0, Evaluation::Ok(&[series("a", 2.0)]), |_| false)),
+        [("inactive", "firing")]
+    );
 }
 
 #[test]
 fn each_series_is_its_own_instance() {
     let mut r = RuleState::new(spec(0, 0));
-    let t = r.step(0, Evaluation::Ok(&[series("a", 2.0), series("b", 3.0)]), |_| false);
+    let t = r.step(
+        0,
+        Evaluation::Ok(&[series("a", 2.0), series("b", 3.0)]),
+        |_| false,
+    );
     assert_eq!(t.len(), 2);
     let t = r.step(2_000, Evaluation::Ok(&[series("b", 3.0)]), |_| false);
     assert_eq!(tos(&t), [("firing", "resolved")]);
@@ -74,7 +99,10 @@ fn keep_firing_for_holds_through_a_short_dip() {
     assert!(r.step(8_000, Evaluation::Ok(&[]), |_| false).is_empty());
     assert!(r.step(9_000, Evaluation::Ok(&hot), |_| false).is_empty());
     assert!(r.step(18_000, Evaluation::Ok(&[]), |_| false).is_empty());
-    assert_eq!(tos(&r.step(19_000, Evaluation::Ok(&[]), |_| false)), [("firing", "resolved")]);
+    assert_eq!(
+        tos(&r.step(19_000, Evaluation::Ok(&[]), |_| false)),
+        [("firing", "resolved")]
+    );
 }
 
 #[test]
@@ -85,25 +113,38 @@ fn stale_holds_state_and_never_resolves() {
     // target a cannot be scraped: its series vanish, its alert is held as stale
     let down_a = |l: &Labels| l.get("instance") == Some("a");
     let only_b = [series("b", 2.0)];
-    assert_eq!(tos(&r.step(2_000, Evaluation::Ok(&only_b), down_a)), [("firing", "stale")]);
+    assert_eq!(
+        tos(&r.step(2_000, Evaluation::Ok(&only_b), down_a)),
+        [("firing", "stale")]
+    );
     assert!(r.step(4_000, Evaluation::Ok(&only_b), down_a).is_empty());
     let a = r.alerts(4_000);
     assert_eq!(a[0].state, AlertState::Firing);
     assert!(a[0].stale);
     assert!(!a[1].stale);
     // target back, still hot: firing again, not stale
-    assert_eq!(tos(&r.step(6_000, Evaluation::Ok(&hot), |_| false)), [("stale", "firing")]);
+    assert_eq!(
+        tos(&r.step(6_000, Evaluation::Ok(&hot), |_| false)),
+        [("stale", "firing")]
+    );
     assert!(!r.alerts(6_000)[0].stale);
     // stale again, then back and cool: resolved from stale
     r.step(8_000, Evaluation::Ok(&only_b), down_a);
-    assert_eq!(tos(&r.step(10_000, Evaluation::Ok(&only_b), |_| false)), [("stale", "resolved")]);
+    assert_eq!(
+        tos(&r.step(10_000, Evaluation::Ok(&only_b), |_| false)),
+        [("stale", "resolved")]
+    );
 }
 
 #[test]
 fn flapping_input_with_for_never_fires() {
     let mut r = RuleState::new(spec(30, 0));
     for i in 0..40 {
-        let v = if i % 2 == 0 { vec![series("a", 2.0)] } else { vec![] };
+        let v = if i % 2 == 0 {
+            vec![series("a", 2.0)]
+        } else {
+            vec![]
+        };
         let t = r.step(i * 2_000, Evaluation::Ok(&v), |_| false);
         assert!(t.iter().all(|t| t.to != "firing"));
     }
@@ -123,6 +164,8 @@ fn resolved_alerts_are_forgotten_after_retention() {
     let mut r = RuleState::new(spec(0, 0));
     r.step(0, Evaluation::Ok(&[series("a", 2.0)]), |_| false);
     r.step(1_000, Evaluation::Ok(&[]), |_| false);
-    r.step(1_000 + RESOLVED_RETENTION_MS, Evaluation::Ok(&[]), |_| false);
+    r.step(1_000 + RESOLVED_RETENTION_MS, Evaluation::Ok(&[]), |_| {
+        false
+    });
     assert!(r.alerts(1_000 + RESOLVED_RETENTION_MS).is_empty());
 }

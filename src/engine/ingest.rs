@@ -21,7 +21,9 @@ fn kind_of(types: &HashMap<&str, MetricType>, name: &str) -> MetricType {
     if let Some(k) = types.get(name) {
         return *k;
     }
-    for suffix in ["_bucket", "_sum", "_count", "_total", "_created", "_info", "_gcount", "_gsum"] {
+    for suffix in [
+        "_bucket", "_sum", "_count", "_total", "_created", "_info", "_gcount", "_gsum",
+    ] {
         if let Some(base) = name.strip_suffix(suffix) {
             if let Some(k) = types.get(base) {
                 return *k;
@@ -37,16 +39,19 @@ impl Engine {
         let url = r.target.url.clone();
         let t_ms = r.time_ms;
         let secs = r.duration.as_secs_f64();
-        let entry = self.targets.entry(url.clone()).or_insert_with(|| TargetState {
-            target: r.target.clone(),
-            status: TargetStatus {
-                url: url.clone(),
-                job: r.target.job.clone(),
-                instance: r.target.instance.clone(),
-                ..Default::default()
-            },
-            seen_up: false,
-        });
+        let entry = self
+            .targets
+            .entry(url.clone())
+            .or_insert_with(|| TargetState {
+                target: r.target.clone(),
+                status: TargetStatus {
+                    url: url.clone(),
+                    job: r.target.job.clone(),
+                    instance: r.target.instance.clone(),
+                    ..Default::default()
+                },
+                seen_up: false,
+            });
         let target: Arc<Target> = entry.target.clone();
         entry.status.scrape_duration_seconds = secs;
         entry.status.last_scrape_ms = Some(t_ms + r.duration.as_millis() as i64);
@@ -100,7 +105,9 @@ impl Engine {
             .map(|f| (f.name.as_str(), f.kind))
             .collect();
         for s in &page.samples {
-            let Some(name) = s.labels.name() else { continue };
+            let Some(name) = s.labels.name() else {
+                continue;
+            };
             let info = match self.catalog.get_mut(name) {
                 Some(i) => i,
                 None => {

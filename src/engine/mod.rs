@@ -87,13 +87,16 @@ impl Engine {
     /// A new engine; opening the alert log is the only I/O it does itself.
     pub fn new(opts: EngineOptions) -> Engine {
         let mut notice = None;
-        let alert_log = opts.alert_log.as_ref().and_then(|p| match AlertLog::open(p) {
-            Ok(l) => Some(l),
-            Err(e) => {
-                notice = Some(format!("alert log {}: {e}", p.display()));
-                None
-            }
-        });
+        let alert_log = opts
+            .alert_log
+            .as_ref()
+            .and_then(|p| match AlertLog::open(p) {
+                Ok(l) => Some(l),
+                Err(e) => {
+                    notice = Some(format!("alert log {}: {e}", p.display()));
+                    None
+                }
+            });
         let mut e = Engine {
             store: Store::new(opts.retention.as_millis() as i64),
             opts,
@@ -148,18 +151,20 @@ impl Engine {
             }
         }
         for t in targets {
-            self.targets.entry(t.url.clone()).or_insert_with(|| TargetState {
-                status: TargetStatus {
-                    url: t.url.clone(),
-                    job: t.job.clone(),
-                    instance: t.instance.clone(),
-                    up: false,
-                    error: Some("not scraped yet".into()),
-                    ..Default::default()
-                },
-                target: Arc::new(t.clone()),
-                seen_up: false,
-            });
+            self.targets
+                .entry(t.url.clone())
+                .or_insert_with(|| TargetState {
+                    status: TargetStatus {
+                        url: t.url.clone(),
+                        job: t.job.clone(),
+                        instance: t.instance.clone(),
+                        up: false,
+                        error: Some("not scraped yet".into()),
+                        ..Default::default()
+                    },
+                    target: Arc::new(t.clone()),
+                    seen_up: false,
+                });
         }
     }
 

@@ -92,17 +92,18 @@ pub(crate) fn eval_vector(store: &Store, expr: &Expr, t_ms: i64) -> Result<Vecto
     match promql::eval_instant(store, expr, t_ms) {
         Ok(Value::Vector(v)) => Ok(v.into_iter().map(|s| (s.labels, s.value)).collect()),
         Ok(Value::Scalar(v)) => Ok(vec![(Labels::new(), v)]),
-        Ok(Value::Matrix(_)) => Err("expression returns a range vector; a panel needs an instant vector or scalar".into()),
+        Ok(Value::Matrix(_)) => Err(
+            "expression returns a range vector; a panel needs an instant vector or scalar".into(),
+        ),
         Ok(Value::String(_)) => Err("expression returns a string; a panel needs a number".into()),
         Err(e) => Err(e.to_string()),
     }
 }
 
 fn legend(def: &ExprDef, labels: &Labels, many: bool) -> String {
-    let who = labels
-        .get("instance")
-        .map(str::to_string)
-        .or_else(|| (!labels.is_empty() && def.legend.is_empty()).then(|| labels.without_name().to_string()));
+    let who = labels.get("instance").map(str::to_string).or_else(|| {
+        (!labels.is_empty() && def.legend.is_empty()).then(|| labels.without_name().to_string())
+    });
     match (def.legend.is_empty(), who) {
         (true, Some(w)) => w,
         (true, None) => labels.name().unwrap_or("value").to_string(),
@@ -138,7 +139,13 @@ impl Engine {
                 let mut panel = Panel {
                     id: p.def.id.clone(),
                     title: p.def.title.clone(),
-                    exprs: p.def.exprs.iter().filter(|e| !e.is_limit).map(|e| e.expr.clone()).collect(),
+                    exprs: p
+                        .def
+                        .exprs
+                        .iter()
+                        .filter(|e| !e.is_limit)
+                        .map(|e| e.expr.clone())
+                        .collect(),
                     unit: p.def.unit,
                     kind: p.def.kind,
                     warming_up: started.is_none_or(|s| now_ms - s < p.longest_range_ms),
@@ -176,7 +183,10 @@ impl Engine {
                                     level = level.max(level_of(def, *x));
                                 }
                                 now_values.insert((i, l.clone()), *x);
-                                p.history.entry((i, l.clone())).or_default().push_back((now_ms, *x));
+                                p.history
+                                    .entry((i, l.clone()))
+                                    .or_default()
+                                    .push_back((now_ms, *x));
                             }
                         }
                         Err(e) => {
@@ -209,7 +219,11 @@ impl Engine {
                     .filter(|((i, _), _)| !p.def.exprs[*i].is_limit)
                     .map(|((i, l), pts)| Series {
                         labels: l.clone(),
-                        legend: legend(&p.def.exprs[*i], l, counts.get(i).copied().unwrap_or(0) > 1),
+                        legend: legend(
+                            &p.def.exprs[*i],
+                            l,
+                            counts.get(i).copied().unwrap_or(0) > 1,
+                        ),
                         value: now_values.get(&(*i, l.clone())).copied(),
                         points: pts.iter().copied().collect(),
                     })

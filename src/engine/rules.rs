@@ -1,6 +1,6 @@
 //! Rule evaluation: panel thresholds and expression rules, staleness.
 
-use super::panels::{eval_vector, PanelRuntime};
+use super::panels::{eval_vector, PanelRuntime, Vector};
 use super::{Engine, SYNTHETIC};
 use crate::alerts::{self, Evaluation, RuleSpec, RuleState, Transition};
 use crate::detect::RuleDef;
@@ -44,7 +44,8 @@ pub(crate) fn rebuild(
     defs: &[RuleDef],
     for_override: Option<Duration>,
 ) -> Vec<RuleRuntime> {
-    let mut old: HashMap<_, RuleRuntime> = old.into_iter().map(|r| (key(&r.state.spec), r)).collect();
+    let mut old: HashMap<_, RuleRuntime> =
+        old.into_iter().map(|r| (key(&r.state.spec), r)).collect();
     let mut out = Vec::new();
     let mut push = |spec: RuleSpec, source: RuleSource| {
         let r = match old.remove(&key(&spec)) {
@@ -116,25 +117,24 @@ impl Engine {
         let mut transitions = Vec::new();
         let mut alerts = Vec::new();
         for rule in &mut self.rules {
-            let (result, expr): (Result<Vec<(Labels, f64)>, String>, Option<&Expr>) =
-                match &rule.source {
-                    RuleSource::Threshold {
-                        panel,
-                        expr,
-                        value,
-                        below,
-                    } => {
-                        let p = &self.panels[*panel];
-                        let r = p.current[*expr].clone().map(|v| {
-                            v.into_iter()
-                                .filter(|(_, x)| if *below { x < value } else { x > value })
-                                .collect()
-                        });
-                        (r, p.parsed(*expr))
-                    }
-                    RuleSource::Expr(Ok(e)) => (eval_vector(&self.store, e, now_ms), Some(e)),
-                    RuleSource::Expr(Err(e)) => (Err(e.clone()), None),
-                };
+            let (result, expr): (Result<Vector, String>, Option<&Expr>) = match &rule.source {
+                RuleSource::Threshold {
+                    panel,
+                    expr,
+                    value,
+                    below,
+                } => {
+                    let p = &self.panels[*panel];
+                    let r = p.current[*expr].clone().map(|v| {
+                        v.into_iter()
+                            .filter(|(_, x)| if *below { x < value } else { x > value })
+                            .collect()
+                    });
+                    (r, p.parsed(*expr))
+                }
+                RuleSource::Expr(Ok(e)) => (eval_vector(&self.store, e, now_ms), Some(e)),
+                RuleSource::Expr(Err(e)) => (Err(e.clone()), None),
+            };
             let read_now = expr
                 .map(|e| read_targets(&self.store, e, now_ms))
                 .unwrap_or_default();

@@ -60,7 +60,11 @@ const T0: i64 = 1_795_348_800_000;
 fn value(f: &Frame, panel: &str, pick: impl Fn(&crate::frame::Series) -> bool) -> f64 {
     let p = f.panels.iter().find(|p| p.id == panel).unwrap();
     assert!(p.error.is_none(), "{panel}: {:?}", p.error);
-    p.series.iter().find(|s| pick(s)).and_then(|s| s.value).unwrap()
+    p.series
+        .iter()
+        .find(|s| pick(s))
+        .and_then(|s| s.value)
+        .unwrap()
 }
 
 #[test]
@@ -85,14 +89,27 @@ fn default_panels_compute_prometheus_numbers() {
     let p99 = value(&f, "latency", |s| s.labels.get("quantile") == Some("0.99"));
     assert!((p99 - 0.0495).abs() < 1e-9, "{p99}");
     // 0.5 cpu-seconds per second of a 2-core limit.
-    assert!((value(&f, "cpu", |s| s.labels.get("instance") == Some("127.0.0.1:9001")) - 0.25).abs() < 1e-9);
-    assert_eq!(value(&f, "instances", |s| s.labels.get("series") == Some("up")), 2.0);
+    assert!(
+        (value(&f, "cpu", |s| s.labels.get("instance")
+            == Some("127.0.0.1:9001"))
+            - 0.25)
+            .abs()
+            < 1e-9
+    );
+    assert_eq!(
+        value(&f, "instances", |s| s.labels.get("series") == Some("up")),
+        2.0
+    );
     let lat = f.panels.iter().find(|p| p.id == "latency").unwrap();
     assert!(!lat.warming_up);
     assert_eq!(lat.level, Level::Ok);
     assert!(lat.series.iter().all(|s| s.points.len() >= 10));
     // error ratio 2.5 % crosses the 1 % warning: pending, not firing yet (for 30 s)
-    let err = f.alerts.iter().find(|a| a.name == "ErrorRatioHigh").unwrap();
+    let err = f
+        .alerts
+        .iter()
+        .find(|a| a.name == "ErrorRatioHigh")
+        .unwrap();
     assert_eq!(err.state, AlertState::Pending);
     assert_eq!(f.instances.len(), 2);
     let row = &f.instances[0];
@@ -125,7 +142,9 @@ fn alerts_fire_go_stale_on_scrape_failure_and_resolve_when_back() {
         .filter(|x| x.name == "LatencyP99High" && x.state == AlertState::Firing)
         .collect();
     assert_eq!(lat.len(), 2, "{:#?}", f.alerts);
-    assert!(lat.iter().any(|x| x.severity == crate::frame::Severity::Critical));
+    assert!(lat
+        .iter()
+        .any(|x| x.severity == crate::frame::Severity::Critical));
     // Target a cannot be scraped: the latency alert holds as stale, never resolved.
     for i in 41..=60 {
         let t = T0 + i * 2000;
@@ -134,13 +153,25 @@ fn alerts_fire_go_stale_on_scrape_failure_and_resolve_when_back() {
         e.apply(ok(&b, t, &page(total, 10.0, 0.0, false)));
         f = e.tick(t + 1000);
     }
-    let held: Vec<_> = f.alerts.iter().filter(|x| x.name == "LatencyP99High").collect();
-    assert!(held.iter().all(|x| x.state == AlertState::Firing && x.stale), "{held:#?}");
+    let held: Vec<_> = f
+        .alerts
+        .iter()
+        .filter(|x| x.name == "LatencyP99High")
+        .collect();
+    assert!(
+        held.iter()
+            .all(|x| x.state == AlertState::Firing && x.stale),
+        "{held:#?}"
+    );
     let td = f.alerts.iter().find(|x| x.name == "TargetDown").unwrap();
     assert_eq!(td.state, AlertState::Firing);
     assert_eq!(td.labels.get("instance"), Some("127.0.0.1:9001"));
     assert!(!f.targets[0].up);
-    assert!(f.targets[0].error.as_deref().unwrap().contains("connection refused"));
+    assert!(f.targets[0]
+        .error
+        .as_deref()
+        .unwrap()
+        .contains("connection refused"));
     // Back and healthy: resolved.
     for i in 61..=70 {
         let t = T0 + i * 2000;
@@ -155,7 +186,10 @@ fn alerts_fire_go_stale_on_scrape_failure_and_resolve_when_back() {
         .filter(|x| x.name == "LatencyP99High")
         .all(|x| x.state == AlertState::Resolved && !x.stale));
     let text = std::fs::read_to_string(log.path()).unwrap();
-    let lines: Vec<serde_json::Value> = text.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let lines: Vec<serde_json::Value> = text
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
     let tos: Vec<&str> = lines
         .iter()
         .filter(|l| l["rule"] == "LatencyP99High" && l["severity"] == "critical")
@@ -199,7 +233,9 @@ fn exposed_job_and_instance_labels_are_kept_as_exported() {
     e.apply(ok(&a, T0, "m{job=\"other\"} 1\n"));
     let v = crate::promql::parse("m").unwrap();
     let r = crate::promql::eval_instant(e.store(), &v, T0 + 1000).unwrap();
-    let crate::promql::Value::Vector(v) = r else { panic!() };
+    let crate::promql::Value::Vector(v) = r else {
+        panic!()
+    };
     assert_eq!(v[0].labels.get("job"), Some("app"));
     assert_eq!(v[0].labels.get("exported_job"), Some("other"));
 }
@@ -211,8 +247,12 @@ fn removed_targets_go_stale_at_once() {
     e.set_targets(&[a.clone(), b.clone()], T0);
     e.apply(ok(&a, T0, "m 1\n"));
     e.apply(ok(&b, T0, "m 1\n"));
-    e.set_targets(&[a.clone()], T0 + 1000);
+    e.set_targets(std::slice::from_ref(&a), T0 + 1000);
     let f = e.tick(T0 + 2000);
     assert_eq!(f.targets.len(), 1);
-    assert_eq!(value(&f, "instances", |s| s.labels.get("series") == Some("targets")), 1.0);
+    assert_eq!(
+        value(&f, "instances", |s| s.labels.get("series")
+            == Some("targets")),
+        1.0
+    );
 }
