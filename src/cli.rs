@@ -476,12 +476,15 @@ async fn demo(d: DemoArgs, log: Option<String>) -> Result<i32> {
         .await
         .context("starting the demo fleet")?;
     if d.no_ui {
-        println!("file_sd: {}", fleet.file_sd_path().display());
-        for t in fleet.targets() {
-            println!("target: {t}");
-        }
         use std::io::Write;
-        let _ = std::io::stdout().flush();
+        let mut out = std::io::stdout().lock();
+        // A reader that goes away must not stop the fleet.
+        let _ = writeln!(out, "file_sd: {}", fleet.file_sd_path().display());
+        for t in fleet.targets() {
+            let _ = writeln!(out, "target: {t}");
+        }
+        let _ = out.flush();
+        drop(out);
         wait_for_termination().await;
         let _ = tokio::time::timeout(Duration::from_millis(500), fleet.shutdown()).await;
         return Ok(0);

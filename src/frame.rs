@@ -251,6 +251,8 @@ pub struct InstanceRow {
     /// Error ratio 0..1.
     pub error_ratio: Option<f64>,
     pub last_error: Option<String>,
+    /// No scrape of this target has finished yet.
+    pub awaiting_first_scrape: bool,
 }
 
 /// What the UI asks of the engine.

@@ -1,6 +1,6 @@
 //! `vitals snapshot`: the stable JSON document and the Markdown summary.
 
-use crate::frame::{AlertState, Frame, Unit};
+use crate::frame::{AlertState, Frame};
 use serde_json::{json, Value};
 
 /// RFC 3339 with milliseconds, UTC: `2026-11-22T12:00:00.123Z`.
@@ -98,77 +98,7 @@ pub fn to_json(frame: &Frame) -> Value {
     })
 }
 
-/// Formats a value with its unit for people: `183ms`, `12.5%`, `1.2k/s`.
-pub fn format_value(v: f64, unit: Unit) -> String {
-    if v.is_nan() {
-        return "NaN".into();
-    }
-    if v.is_infinite() {
-        return if v > 0.0 {
-            "+Inf".into()
-        } else {
-            "-Inf".into()
-        };
-    }
-    match unit {
-        Unit::Seconds => {
-            let a = v.abs();
-            if a == 0.0 {
-                "0s".into()
-            } else if a < 1e-3 {
-                format!("{:.0}µs", v * 1e6)
-            } else if a < 1.0 {
-                format!("{:.0}ms", v * 1e3)
-            } else {
-                format!("{}s", sig(v))
-            }
-        }
-        Unit::Ratio => format!("{}%", sig(v * 100.0)),
-        Unit::PerSecond => format!("{}/s", si(v)),
-        Unit::Count => si(v),
-        Unit::Cores => format!("{} cores", sig(v)),
-        Unit::Bytes => {
-            const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];
-            let (mut x, mut i) = (v, 0);
-            while x.abs() >= 1024.0 && i + 1 < UNITS.len() {
-                x /= 1024.0;
-                i += 1;
-            }
-            format!("{}{}", sig(x), UNITS[i])
-        }
-        Unit::None => si(v),
-    }
-}
-
-/// Three significant digits, no trailing zeros.
-fn sig(v: f64) -> String {
-    let a = v.abs();
-    let s = if a >= 100.0 || a == 0.0 {
-        format!("{v:.0}")
-    } else if a >= 10.0 {
-        format!("{v:.1}")
-    } else {
-        format!("{v:.2}")
-    };
-    if s.contains('.') {
-        s.trim_end_matches('0').trim_end_matches('.').to_string()
-    } else {
-        s
-    }
-}
-
-fn si(v: f64) -> String {
-    let a = v.abs();
-    if a >= 1e9 {
-        format!("{}G", sig(v / 1e9))
-    } else if a >= 1e6 {
-        format!("{}M", sig(v / 1e6))
-    } else if a >= 1e3 {
-        format!("{}k", sig(v / 1e3))
-    } else {
-        sig(v)
-    }
-}
+use crate::tui::format::value as format_value;
 
 /// A Markdown summary for pasting into an incident channel.
 pub fn to_markdown(frame: &Frame) -> String {
@@ -251,15 +181,5 @@ mod tests {
         assert_eq!(json_number(f64::NEG_INFINITY), json!("-Inf"));
         assert_eq!(json_number(0.5), json!(0.5));
         assert_eq!(rfc3339_ms(1_795_348_800_123), "2026-11-22T12:00:00.123Z");
-    }
-
-    #[test]
-    fn human_units() {
-        assert_eq!(format_value(0.183, Unit::Seconds), "183ms");
-        assert_eq!(format_value(2.5, Unit::Seconds), "2.5s");
-        assert_eq!(format_value(0.125, Unit::Ratio), "12.5%");
-        assert_eq!(format_value(1234.0, Unit::PerSecond), "1.23k/s");
-        assert_eq!(format_value(3.0 * 1024.0 * 1024.0, Unit::Bytes), "3MiB");
-        assert_eq!(format_value(7.0, Unit::Count), "7");
     }
 }

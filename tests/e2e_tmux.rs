@@ -130,8 +130,15 @@ fn demo_shows_every_panel_and_q_restores_the_shell() {
     t.send(&[&demo_command(&t), "Enter"]);
     let screen = t.wait_screen(
         "every panel title with values",
-        Duration::from_secs(30),
-        |s| TITLES.iter().all(|title| s.contains(title)) && !s.contains("READY$"),
+        Duration::from_secs(40),
+        |s| {
+            TITLES.iter().all(|title| s.contains(title))
+                && !s.contains("READY$")
+                && !s.contains("no data")
+                && !s.contains("error")
+                && !s.contains("warming")
+                && s.contains("ms p99")
+        },
     );
     println!("{screen}");
     t.send(&["q"]);

@@ -151,7 +151,8 @@ impl Engine {
                     warming_up: started.is_none_or(|s| now_ms - s < p.longest_range_ms),
                     warn: p.def.warn,
                     crit: p.def.crit,
-                    error: p.def.error.clone(),
+                    // Before the first good scrape nothing is missing yet.
+                    error: p.def.error.clone().filter(|_| started.is_some()),
                     ..Default::default()
                 };
                 if panel.error.is_some() {
@@ -260,6 +261,7 @@ impl Engine {
                     p99: p99.get(i).copied(),
                     error_ratio: err.get(i).copied(),
                     last_error: ts.status.error.clone(),
+                    awaiting_first_scrape: ts.status.last_scrape_ms.is_none(),
                 }
             })
             .collect()

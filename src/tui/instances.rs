@@ -43,6 +43,8 @@ fn cell<'a>(
 fn row<'a>(r: &'a InstanceRow, frame: &Frame, g: &Glyphs, theme: &Theme, job: bool) -> Row<'a> {
     let (up_text, up_style) = if r.up {
         (format!("{} up", g.ok), theme.level(Level::Ok))
+    } else if r.awaiting_first_scrape {
+        ("… wait".to_string(), theme.muted())
     } else {
         (format!("{} DOWN", g.crit), theme.level(Level::Crit))
     };

@@ -35,8 +35,13 @@ pub fn render(frame: &Frame, view: &View, theme: &Theme, area: Rect, buf: &mut B
     let total = frame.targets.len();
     if total > 0 {
         let up = frame.targets.iter().filter(|t| t.up).count();
+        let down = frame
+            .targets
+            .iter()
+            .filter(|t| !t.up && t.last_scrape_ms.is_some())
+            .count();
         spans.push(sep());
-        if up < total {
+        if down > 0 {
             spans.push(Span::styled(
                 format!("{} targets {up}/{total} up", g.crit),
                 theme.level(Level::Crit),

@@ -186,6 +186,7 @@ pub fn instance_rows() -> Vec<InstanceRow> {
                 last_error: (!up).then(|| {
                     "Get \"http://127.0.0.1:41006/metrics\": connection refused".to_string()
                 }),
+                awaiting_first_scrape: false,
             }
         })
         .collect()
