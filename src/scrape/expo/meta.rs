@@ -7,13 +7,17 @@ use super::line::Ctx;
 use super::{ErrorKind, Format, MetricType};
 use std::borrow::Cow;
 
+/// A family name and whether it was written unquoted (so it is known to
+/// be a valid metric name).
+pub(crate) type Name<'a> = (Cow<'a, str>, bool);
+
 /// What a line starting with `#` says.
 pub(crate) enum Comment<'a> {
     /// A comment to ignore.
     Plain,
-    Help(Cow<'a, str>, Cow<'a, str>),
-    Type(Cow<'a, str>, MetricType),
-    Unit(Cow<'a, str>, Cow<'a, str>),
+    Help(Name<'a>, Cow<'a, str>),
+    Type(Name<'a>, MetricType),
+    Unit(Name<'a>, Cow<'a, str>),
     Eof,
 }
 
@@ -73,7 +77,7 @@ fn family_name<'a>(
     i: usize,
     ctx: Ctx,
     keyword: &'static str,
-) -> Result<(Cow<'a, str>, usize), ErrorKind> {
+) -> Result<(Name<'a>, usize), ErrorKind> {
     if i >= line.len() {
         return Err(ErrorKind::MetadataName(keyword));
     }
@@ -84,7 +88,7 @@ fn family_name<'a>(
         if after < line.len() && !super::lex::is_blank(line[after]) {
             return Err(ErrorKind::Trailing(snippet(&line[after..])));
         }
-        return Ok((unescape_label(raw), after));
+        return Ok(((unescape_label(raw), false), after));
     }
     let n = metric_name_len(&line[i..]);
     let end = i + n;
@@ -92,10 +96,8 @@ fn family_name<'a>(
         return Err(ErrorKind::MetricName(snippet(&line[i..token_end(line, i)])));
     }
     // ASCII by construction.
-    Ok((
-        Cow::Borrowed(as_str(&line[i..end], true).unwrap_or_default()),
-        end,
-    ))
+    let name = Cow::Borrowed(as_str(&line[i..end], true).unwrap_or_default());
+    Ok(((name, true), end))
 }
 
 /// Index of the closing quote of a string starting at `i` (after `"`).

@@ -120,20 +120,29 @@ impl<'a> Visitor<'a> for Builder<'_> {
     }
 
     fn metadata(&mut self, f: &FamilyRef<'a>) {
-        let meta = FamilyMeta {
+        if let Some(&i) = self.family_index.get(f.name.as_ref()) {
+            // Update in place: a family gets one call per TYPE/HELP/UNIT line.
+            let meta = &mut self.families[i];
+            meta.kind = f.kind;
+            update(&mut meta.help, f.help.as_deref());
+            update(&mut meta.unit, f.unit.as_deref());
+            return;
+        }
+        self.family_index
+            .insert(f.name.to_string(), self.families.len());
+        self.families.push(FamilyMeta {
             name: f.name.to_string(),
             kind: f.kind,
             help: f.help.as_ref().map(|h| h.to_string()),
             unit: f.unit.as_ref().map(|u| u.to_string()),
-        };
-        match self.family_index.get(meta.name.as_str()) {
-            Some(&i) => self.families[i] = meta,
-            None => {
-                self.family_index
-                    .insert(meta.name.clone(), self.families.len());
-                self.families.push(meta);
-            }
-        }
+        });
+    }
+}
+
+/// Sets `slot` to `new` without allocating when it already holds it.
+fn update(slot: &mut Option<String>, new: Option<&str>) {
+    if slot.as_deref() != new {
+        *slot = new.map(str::to_string);
     }
 }
 
