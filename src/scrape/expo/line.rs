@@ -77,7 +77,9 @@ pub(crate) fn parse_sample<'a>(
     if line.get(j) == Some(&b'{') {
         i = label_set(line, j + 1, ctx, labels, Some(&mut name))?;
     }
-    let name = name.ok_or(ErrorKind::NoMetricName)?;
+    let Some(name) = name else {
+        return Err(ErrorKind::NoMetricName);
+    };
     if name.is_empty() {
         return Err(ErrorKind::NoMetricName);
     }
@@ -234,7 +236,9 @@ fn quoted(line: &[u8], start: usize, ctx: Ctx) -> Result<(Cow<'_, str>, usize), 
             None => return Err(ErrorKind::UnterminatedQuote),
             Some(off) if line[i + off] == b'"' => {
                 let end = i + off;
-                let raw = as_str(&line[start..end], ctx.utf8).ok_or(ErrorKind::InvalidUtf8)?;
+                let Some(raw) = as_str(&line[start..end], ctx.utf8) else {
+                    return Err(ErrorKind::InvalidUtf8);
+                };
                 let text = if escaped {
                     unescape_label(raw)
                 } else {

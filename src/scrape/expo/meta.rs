@@ -40,7 +40,9 @@ pub(crate) fn parse_comment(line: &[u8], ctx: Ctx) -> Result<Comment<'_>, ErrorK
         b"HELP" => {
             let (name, end) = family_name(line, rest, ctx, "HELP")?;
             let text_start = skip_blanks(line, end);
-            let raw = as_str(&line[text_start..], ctx.utf8).ok_or(ErrorKind::InvalidUtf8)?;
+            let Some(raw) = as_str(&line[text_start..], ctx.utf8) else {
+                return Err(ErrorKind::InvalidUtf8);
+            };
             Ok(Comment::Help(name, unescape_help(raw, om)))
         }
         b"TYPE" => {
@@ -61,7 +63,9 @@ pub(crate) fn parse_comment(line: &[u8], ctx: Ctx) -> Result<Comment<'_>, ErrorK
             if skip_blanks(line, u_end) != line.len() {
                 return Err(ErrorKind::Trailing(snippet(&line[u_end..])));
             }
-            let unit = as_str(&line[u..u_end], ctx.utf8).ok_or(ErrorKind::InvalidUtf8)?;
+            let Some(unit) = as_str(&line[u..u_end], ctx.utf8) else {
+                return Err(ErrorKind::InvalidUtf8);
+            };
             Ok(Comment::Unit(name, Cow::Borrowed(unit)))
         }
         b"EOF" if om && rest == line.len() => Ok(Comment::Eof),
@@ -82,8 +86,12 @@ fn family_name<'a>(
         return Err(ErrorKind::MetadataName(keyword));
     }
     if line[i] == b'"' {
-        let close = memchr_quote_end(line, i + 1).ok_or(ErrorKind::UnterminatedQuote)?;
-        let raw = as_str(&line[i + 1..close], ctx.utf8).ok_or(ErrorKind::InvalidUtf8)?;
+        let Some(close) = memchr_quote_end(line, i + 1) else {
+            return Err(ErrorKind::UnterminatedQuote);
+        };
+        let Some(raw) = as_str(&line[i + 1..close], ctx.utf8) else {
+            return Err(ErrorKind::InvalidUtf8);
+        };
         let after = close + 1;
         if after < line.len() && !super::lex::is_blank(line[after]) {
             return Err(ErrorKind::Trailing(snippet(&line[after..])));
