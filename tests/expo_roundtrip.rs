@@ -174,3 +174,59 @@ proptest! {
         check(&series, true)?;
     }
 }
+
+/// A page with every construct, for mutation.
+const SEED: &str = concat!(
+    "# HELP req Requests \\\\ \\n.\n# TYPE req counter\n# UNIT req requests\n",
+    "req_total{code=\"200\",\"a.b\"=\"x,y}\"} 5 1700000000 # {trace_id=\"t\"} 1 17.5\n",
+    "req_created 1.5e9\n{\"my.metric\",le=\"+Inf\"} NaN\n",
+    "# TYPE h histogram\nh_bucket{le=\"0.1\"} 1\nh_sum -Inf\nh_count 2\n# EOF\n",
+);
+
+fn check_counts(body: &[u8]) -> Result<(), TestCaseError> {
+    for ct in [None, Some("application/openmetrics-text")] {
+        let page = parse_page(body, ct);
+        let lines = body.split(|&b| b == b'\n').count() as u64;
+        prop_assert!(page.samples.len() as u64 + page.invalid_lines <= lines + 1);
+        prop_assert_eq!(page.first_error.is_some(), page.invalid_lines > 0);
+        prop_assert_eq!(page.bytes, body.len() as u64);
+    }
+    Ok(())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(512))]
+
+    /// Arbitrary bytes: no panic, and the counts add up.
+    #[test]
+    fn arbitrary_bytes_never_panic(body in proptest::collection::vec(any::<u8>(), 0..400)) {
+        check_counts(&body)?;
+    }
+
+    /// A valid page with bytes overwritten, inserted or removed.
+    #[test]
+    fn mutated_pages_never_panic(
+        edits in proptest::collection::vec((any::<usize>(), any::<u8>(), 0u8..3), 1..8)
+    ) {
+        let mut body = SEED.as_bytes().to_vec();
+        for (pos, byte, op) in edits {
+            let i = pos % (body.len() + 1);
+            match op {
+                0 if i < body.len() => body[i] = byte,
+                1 => body.insert(i, byte),
+                _ if i < body.len() => {
+                    body.remove(i);
+                }
+                _ => body.push(byte),
+            }
+        }
+        check_counts(&body)?;
+    }
+}
+
+#[test]
+fn the_mutation_seed_is_a_valid_openmetrics_page() {
+    let page = parse_page(SEED.as_bytes(), Some("application/openmetrics-text"));
+    assert_eq!(page.invalid_lines, 0, "{:?}", page.first_error);
+    assert_eq!(page.samples.len(), 5);
+}

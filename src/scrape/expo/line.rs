@@ -11,6 +11,8 @@ use std::borrow::Cow;
 /// scratch vector, so that it is reused from line to line).
 pub(crate) struct RawSample<'a> {
     pub name: Cow<'a, str>,
+    /// The name started with the known prefix passed in.
+    pub prefix_matched: bool,
     pub value: f64,
     pub timestamp_ms: Option<i64>,
     /// Value and timestamp of the exemplar; its labels are in the caller's
@@ -42,6 +44,7 @@ pub(crate) fn parse_sample<'a>(
     labels.clear();
     ex_labels.clear();
     let mut name: Option<Cow<'a, str>> = None;
+    let mut prefix_matched = false;
     let mut i = 0;
     match line.first() {
         Some(b'"') => {
@@ -51,7 +54,8 @@ pub(crate) fn parse_sample<'a>(
         }
         Some(b'{') => {}
         _ => {
-            let known = if line.starts_with(known_prefix) {
+            prefix_matched = !known_prefix.is_empty() && line.starts_with(known_prefix);
+            let known = if prefix_matched {
                 known_prefix.len()
             } else {
                 0
@@ -73,7 +77,9 @@ pub(crate) fn parse_sample<'a>(
     if line.get(j) == Some(&b'{') {
         i = label_set(line, j + 1, ctx, labels, Some(&mut name))?;
     }
-    let name = name.ok_or(ErrorKind::NoMetricName)?;
+    let Some(name) = name else {
+        return Err(ErrorKind::NoMetricName);
+    };
     if name.is_empty() {
         return Err(ErrorKind::NoMetricName);
     }
@@ -88,6 +94,7 @@ pub(crate) fn parse_sample<'a>(
         parse_float(&line[j..end]).ok_or_else(|| ErrorKind::Value(snippet(&line[j..end])))?;
     let mut sample = RawSample {
         name,
+        prefix_matched,
         value,
         timestamp_ms: None,
         exemplar: None,
@@ -220,16 +227,18 @@ fn label_set<'a>(
 
 /// A double-quoted string starting after its opening quote; returns the
 /// unescaped text and the index after the closing quote.
-#[inline]
+#[inline(always)]
 fn quoted(line: &[u8], start: usize, ctx: Ctx) -> Result<(Cow<'_, str>, usize), ErrorKind> {
     let mut i = start;
     let mut escaped = false;
     loop {
-        match memchr::memchr2(b'"', b'\\', &line[i..]) {
+        match find_quote_or_backslash(&line[i..]) {
             None => return Err(ErrorKind::UnterminatedQuote),
             Some(off) if line[i + off] == b'"' => {
                 let end = i + off;
-                let raw = as_str(&line[start..end], ctx.utf8).ok_or(ErrorKind::InvalidUtf8)?;
+                let Some(raw) = as_str(&line[start..end], ctx.utf8) else {
+                    return Err(ErrorKind::InvalidUtf8);
+                };
                 let text = if escaped {
                     unescape_label(raw)
                 } else {
@@ -246,6 +255,19 @@ fn quoted(line: &[u8], start: usize, ctx: Ctx) -> Result<(Cow<'_, str>, usize), 
             }
         }
     }
+}
+
+/// Index of the first `"` or `\\`: a plain loop for the short values that
+/// make up most pages, SIMD search beyond.
+#[inline(always)]
+fn find_quote_or_backslash(s: &[u8]) -> Option<usize> {
+    let head = s.len().min(24);
+    for (k, &c) in s[..head].iter().enumerate() {
+        if c == b'"' || c == b'\\' {
+            return Some(k);
+        }
+    }
+    memchr::memchr2(b'"', b'\\', &s[head..]).map(|k| k + head)
 }
 
 /// Rejects a label set that names a label twice.

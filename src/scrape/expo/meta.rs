@@ -7,13 +7,17 @@ use super::line::Ctx;
 use super::{ErrorKind, Format, MetricType};
 use std::borrow::Cow;
 
+/// A family name and whether it was written unquoted (so it is known to
+/// be a valid metric name).
+pub(crate) type Name<'a> = (Cow<'a, str>, bool);
+
 /// What a line starting with `#` says.
 pub(crate) enum Comment<'a> {
     /// A comment to ignore.
     Plain,
-    Help(Cow<'a, str>, Cow<'a, str>),
-    Type(Cow<'a, str>, MetricType),
-    Unit(Cow<'a, str>, Cow<'a, str>),
+    Help(Name<'a>, Cow<'a, str>),
+    Type(Name<'a>, MetricType),
+    Unit(Name<'a>, Cow<'a, str>),
     Eof,
 }
 
@@ -36,7 +40,9 @@ pub(crate) fn parse_comment(line: &[u8], ctx: Ctx) -> Result<Comment<'_>, ErrorK
         b"HELP" => {
             let (name, end) = family_name(line, rest, ctx, "HELP")?;
             let text_start = skip_blanks(line, end);
-            let raw = as_str(&line[text_start..], ctx.utf8).ok_or(ErrorKind::InvalidUtf8)?;
+            let Some(raw) = as_str(&line[text_start..], ctx.utf8) else {
+                return Err(ErrorKind::InvalidUtf8);
+            };
             Ok(Comment::Help(name, unescape_help(raw, om)))
         }
         b"TYPE" => {
@@ -57,7 +63,9 @@ pub(crate) fn parse_comment(line: &[u8], ctx: Ctx) -> Result<Comment<'_>, ErrorK
             if skip_blanks(line, u_end) != line.len() {
                 return Err(ErrorKind::Trailing(snippet(&line[u_end..])));
             }
-            let unit = as_str(&line[u..u_end], ctx.utf8).ok_or(ErrorKind::InvalidUtf8)?;
+            let Some(unit) = as_str(&line[u..u_end], ctx.utf8) else {
+                return Err(ErrorKind::InvalidUtf8);
+            };
             Ok(Comment::Unit(name, Cow::Borrowed(unit)))
         }
         b"EOF" if om && rest == line.len() => Ok(Comment::Eof),
@@ -73,18 +81,22 @@ fn family_name<'a>(
     i: usize,
     ctx: Ctx,
     keyword: &'static str,
-) -> Result<(Cow<'a, str>, usize), ErrorKind> {
+) -> Result<(Name<'a>, usize), ErrorKind> {
     if i >= line.len() {
         return Err(ErrorKind::MetadataName(keyword));
     }
     if line[i] == b'"' {
-        let close = memchr_quote_end(line, i + 1).ok_or(ErrorKind::UnterminatedQuote)?;
-        let raw = as_str(&line[i + 1..close], ctx.utf8).ok_or(ErrorKind::InvalidUtf8)?;
+        let Some(close) = memchr_quote_end(line, i + 1) else {
+            return Err(ErrorKind::UnterminatedQuote);
+        };
+        let Some(raw) = as_str(&line[i + 1..close], ctx.utf8) else {
+            return Err(ErrorKind::InvalidUtf8);
+        };
         let after = close + 1;
         if after < line.len() && !super::lex::is_blank(line[after]) {
             return Err(ErrorKind::Trailing(snippet(&line[after..])));
         }
-        return Ok((unescape_label(raw), after));
+        return Ok(((unescape_label(raw), false), after));
     }
     let n = metric_name_len(&line[i..]);
     let end = i + n;
@@ -92,10 +104,8 @@ fn family_name<'a>(
         return Err(ErrorKind::MetricName(snippet(&line[i..token_end(line, i)])));
     }
     // ASCII by construction.
-    Ok((
-        Cow::Borrowed(as_str(&line[i..end], true).unwrap_or_default()),
-        end,
-    ))
+    let name = Cow::Borrowed(as_str(&line[i..end], true).unwrap_or_default());
+    Ok(((name, true), end))
 }
 
 /// Index of the closing quote of a string starting at `i` (after `"`).

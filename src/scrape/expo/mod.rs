@@ -70,15 +70,7 @@ impl MetricType {
     /// True when a sample named `family` + `suffix` belongs to a family of
     /// this type (`suffix` is empty for the family name itself).
     pub fn admits_suffix(self, suffix: &str) -> bool {
-        use MetricType::*;
-        match self {
-            Counter => matches!(suffix, "" | "_total" | "_created"),
-            Histogram => matches!(suffix, "_bucket" | "_sum" | "_count" | "_created"),
-            GaugeHistogram => matches!(suffix, "_bucket" | "_gsum" | "_gcount"),
-            Summary => matches!(suffix, "" | "_sum" | "_count" | "_created"),
-            Info => matches!(suffix, "" | "_info"),
-            Gauge | StateSet | Untyped => suffix.is_empty(),
-        }
+        stream::fits(suffix, self).is_some()
     }
 }
 

@@ -125,7 +125,7 @@ impl<'a> State<'a> {
             Ok(raw) => raw,
             Err(e) => return self.error(lineno, e, v),
         };
-        let (family, suffix) = self.resolve(&raw.name);
+        let (family, suffix) = self.resolve(&raw.name, raw.prefix_matched);
         if let Some(f) = family {
             self.seen[f].sampled = true;
         }
@@ -158,10 +158,17 @@ impl<'a> State<'a> {
     }
 
     /// The family of a sample name and the suffix that ties it to it.
+    /// `prefix_matched`: the name starts with the current family's name.
     #[inline]
-    fn resolve(&mut self, name: &str) -> (Option<usize>, &'static str) {
+    fn resolve(&mut self, name: &str, prefix_matched: bool) -> (Option<usize>, &'static str) {
         if let Some(c) = self.current {
-            if let Some(suffix) = suffix_of(name, &self.families[c]) {
+            let fam = &self.families[c];
+            let rest = if prefix_matched {
+                name.get(fam.name.len()..)
+            } else {
+                name.strip_prefix(fam.name.as_ref())
+            };
+            if let Some(suffix) = rest.and_then(|r| fits(r, fam.kind)) {
                 return (Some(c), suffix);
             }
         }
@@ -169,11 +176,11 @@ impl<'a> State<'a> {
             return (None, "");
         }
         let mut found = self.by_name.get(name).copied().map(|f| (f, ""));
-        if found.is_none_or(|(f, s)| !self.families[f].kind.admits_suffix(s)) {
+        if found.is_none_or(|(f, s)| fits(s, self.families[f].kind).is_none()) {
             found = SUFFIXES.iter().find_map(|s| {
                 let base = name.strip_suffix(s)?;
                 let f = *self.by_name.get(base)?;
-                self.families[f].kind.admits_suffix(s).then_some((f, *s))
+                fits(s, self.families[f].kind).map(|s| (f, s))
             });
         }
         match found {
@@ -199,7 +206,7 @@ impl<'a> State<'a> {
     }
 
     fn comment<V: Visitor<'a>>(&mut self, c: Comment<'a>, lineno: u64, v: &mut V) {
-        let (name, what) = match c {
+        let ((name, plain_name), what) = match c {
             Comment::Plain => return,
             Comment::Eof => {
                 self.eof = true;
@@ -210,27 +217,29 @@ impl<'a> State<'a> {
             Comment::Unit(name, unit) => (name, Meta::Unit(unit)),
         };
         let current = self.current.filter(|&c| self.families[c].name == name);
-        let idx = match current.or_else(|| self.by_name.get(name.as_ref()).copied()) {
+        let idx = match current {
             Some(f) => f,
             None => {
-                if let Meta::Type(_) = what {
-                    if self.untyped_seen.contains(name.as_ref()) {
+                let next = self.families.len();
+                let idx = *self.by_name.entry(name.clone()).or_insert(next);
+                if idx == next {
+                    if matches!(what, Meta::Type(_)) && self.untyped_seen.contains(name.as_ref()) {
+                        self.by_name.remove(name.as_ref());
                         let e = ErrorKind::TypeAfterSamples(name.into_owned());
                         return self.error(lineno, e, v);
                     }
+                    self.families.push(FamilyRef {
+                        name: name.clone(),
+                        kind: MetricType::Untyped,
+                        help: None,
+                        unit: None,
+                    });
+                    self.seen.push(Seen {
+                        plain_name,
+                        ..Seen::default()
+                    });
                 }
-                self.families.push(FamilyRef {
-                    name: name.clone(),
-                    kind: MetricType::Untyped,
-                    help: None,
-                    unit: None,
-                });
-                self.seen.push(Seen {
-                    plain_name: super::lex::metric_name_len(name.as_bytes()) == name.len(),
-                    ..Seen::default()
-                });
-                self.by_name.insert(name.clone(), self.families.len() - 1);
-                self.families.len() - 1
+                idx
             }
         };
         let fam = &mut self.families[idx];
@@ -284,13 +293,25 @@ enum Meta<'a> {
     Unit(Cow<'a, str>),
 }
 
-/// The suffix tying `name` to `family`, if it belongs to it.
+/// `rest` (what follows the family name in a sample name) as a static
+/// suffix, if a family of type `kind` has samples with it.
 #[inline]
-fn suffix_of(name: &str, family: &FamilyRef<'_>) -> Option<&'static str> {
-    let rest = name.strip_prefix(family.name.as_ref())?;
-    if rest.is_empty() {
-        return family.kind.admits_suffix("").then_some("");
-    }
-    let s = SUFFIXES.iter().find(|s| **s == rest)?;
-    family.kind.admits_suffix(s).then_some(*s)
+pub(crate) fn fits(rest: &str, kind: MetricType) -> Option<&'static str> {
+    use MetricType::*;
+    let (suffix, ok) = match rest.as_bytes() {
+        b"" => (
+            "",
+            matches!(kind, Counter | Summary | Info | Gauge | StateSet | Untyped),
+        ),
+        b"_total" => ("_total", kind == Counter),
+        b"_created" => ("_created", matches!(kind, Counter | Histogram | Summary)),
+        b"_bucket" => ("_bucket", matches!(kind, Histogram | GaugeHistogram)),
+        b"_sum" => ("_sum", matches!(kind, Histogram | Summary)),
+        b"_count" => ("_count", matches!(kind, Histogram | Summary)),
+        b"_gsum" => ("_gsum", kind == GaugeHistogram),
+        b"_gcount" => ("_gcount", kind == GaugeHistogram),
+        b"_info" => ("_info", kind == Info),
+        _ => return None,
+    };
+    ok.then_some(suffix)
 }
