@@ -222,3 +222,34 @@ fn node_exporter_cpu_and_instances() {
         .unwrap();
     assert_eq!(up["value"], 1.0);
 }
+
+#[test]
+fn check_exits_by_what_fires() {
+    let (_fleet, file_sd, _targets, state) = demo_fleet(&["--scenario", "calm"]);
+    let run = |extra: &[&str]| {
+        Command::new(BIN)
+            .args([
+                "check",
+                "--for-override",
+                "0s",
+                "--duration",
+                "4s",
+                "--file-sd",
+                &file_sd,
+            ])
+            .args(extra)
+            .env("XDG_STATE_HOME", state.path())
+            .output()
+            .unwrap()
+    };
+    let calm = run(&[]);
+    let out = String::from_utf8_lossy(&calm.stdout);
+    assert_eq!(calm.status.code(), Some(0), "{out}");
+    assert!(out.starts_with("OK: no alert firing"), "{out}");
+    let dead = format!("127.0.0.1:{}", common::free_port());
+    let firing = run(&[&dead]);
+    let out = String::from_utf8_lossy(&firing.stdout);
+    assert_eq!(firing.status.code(), Some(1), "{out}");
+    assert!(out.contains("FIRING TargetDown [critical]"), "{out}");
+    assert!(out.contains(&dead), "{out}");
+}
