@@ -7,6 +7,17 @@ use std::time::Duration;
 #[error("invalid duration {0:?}: expected a Prometheus duration such as 500ms, 30s, 5m or 1h30m")]
 pub struct DurationError(pub String);
 
+/// Prometheus's duration units, largest first, in milliseconds.
+const UNITS: [(&str, u64); 7] = [
+    ("y", 365 * 24 * 3600 * 1000),
+    ("w", 7 * 24 * 3600 * 1000),
+    ("d", 24 * 3600 * 1000),
+    ("h", 3600 * 1000),
+    ("m", 60 * 1000),
+    ("s", 1000),
+    ("ms", 1),
+];
+
 /// Parses a Prometheus duration. Units must appear from largest to
 /// smallest, each at most once (`1h30m`, not `30m1h`).
 pub fn parse_duration(s: &str) -> Result<Duration, DurationError> {
@@ -17,16 +28,6 @@ pub fn parse_duration(s: &str) -> Result<Duration, DurationError> {
     if s == "0" {
         return Ok(Duration::ZERO);
     }
-    const UNITS: [(&str, u64); 8] = [
-        ("y", 365 * 24 * 3600 * 1000),
-        ("w", 7 * 24 * 3600 * 1000),
-        ("d", 24 * 3600 * 1000),
-        ("h", 3600 * 1000),
-        ("m", 60 * 1000),
-        ("s", 1000),
-        ("ms", 1),
-        ("", 0),
-    ];
     let bytes = s.as_bytes();
     let mut i = 0;
     let mut total: u64 = 0;
@@ -46,7 +47,7 @@ pub fn parse_duration(s: &str) -> Result<Duration, DurationError> {
             i += 1;
         }
         let unit = &s[ustart..i];
-        let idx = UNITS[..7]
+        let idx = UNITS
             .iter()
             .position(|(u, _)| *u == unit)
             .ok_or_else(err)?;
@@ -70,15 +71,7 @@ pub fn format_duration(d: Duration) -> String {
         return "0s".to_string();
     }
     let mut out = String::new();
-    for (unit, size) in [
-        ("y", 365 * 24 * 3600 * 1000u64),
-        ("w", 7 * 24 * 3600 * 1000),
-        ("d", 24 * 3600 * 1000),
-        ("h", 3600 * 1000),
-        ("m", 60 * 1000),
-        ("s", 1000),
-        ("ms", 1),
-    ] {
+    for (unit, size) in UNITS {
         if ms >= size {
             out.push_str(&format!("{}{}", ms / size, unit));
             ms %= size;
