@@ -47,10 +47,7 @@ pub fn parse_duration(s: &str) -> Result<Duration, DurationError> {
             i += 1;
         }
         let unit = &s[ustart..i];
-        let idx = UNITS
-            .iter()
-            .position(|(u, _)| *u == unit)
-            .ok_or_else(err)?;
+        let idx = UNITS.iter().position(|(u, _)| *u == unit).ok_or_else(err)?;
         if !first && idx <= last_unit {
             return Err(err());
         }

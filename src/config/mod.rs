@@ -1,0 +1,248 @@
+//! The configuration file (TOML): schema with strict keys, validation with
+//! `file:line:column` for every problem, and the merge with defaults.
+//!
+//! Loading never stops at the first problem: [`load`] returns every error
+//! it can find, each one line naming where it is and what is expected.
+
+mod schema;
+#[cfg(test)]
+mod tests;
+
+pub use schema::*;
+
+use crate::duration::parse_duration;
+use std::fmt;
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+/// One problem in a configuration file.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ConfigError {
+    pub file: PathBuf,
+    pub line: usize,
+    pub column: usize,
+    pub message: String,
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{}:{}:{}: {}",
+            self.file.display(),
+            self.line,
+            self.column,
+            self.message
+        )
+    }
+}
+
+/// All the problems of one file.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ConfigErrors(pub Vec<ConfigError>);
+
+impl fmt::Display for ConfigErrors {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, e) in self.0.iter().enumerate() {
+            if i > 0 {
+                f.write_str("\n")?;
+            }
+            write!(f, "{e}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for ConfigErrors {}
+
+/// `$XDG_CONFIG_HOME/vitals/config.toml` (default `~/.config/vitals/config.toml`).
+pub fn default_path() -> Option<PathBuf> {
+    let base = std::env::var_os("XDG_CONFIG_HOME")
+        .filter(|v| !v.is_empty())
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".config")))?;
+    Some(base.join("vitals").join("config.toml"))
+}
+
+/// Reads and validates a configuration file.
+pub fn load(path: &Path) -> Result<Config, ConfigErrors> {
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        ConfigErrors(vec![ConfigError {
+            file: path.to_path_buf(),
+            line: 1,
+            column: 1,
+            message: format!("cannot read the file: {e}"),
+        }])
+    })?;
+    parse(path, &text)
+}
+
+/// Parses and validates configuration text (`path` names it in errors).
+pub fn parse(path: &Path, text: &str) -> Result<Config, ConfigErrors> {
+    let at = |span: Option<Range<usize>>, message: String| {
+        let (line, column) = line_col(text, span.map_or(0, |s| s.start));
+        ConfigError {
+            file: path.to_path_buf(),
+            line,
+            column,
+            message,
+        }
+    };
+    let config: Config = toml::from_str(text).map_err(|e| {
+        ConfigErrors(vec![at(
+            e.span(),
+            e.message().replace('\n', " ").trim().to_string(),
+        )])
+    })?;
+    let mut errors = Vec::new();
+    validate(&config, &mut |span, msg| errors.push(at(Some(span), msg)));
+    if errors.is_empty() {
+        Ok(config)
+    } else {
+        errors.sort_by_key(|e| (e.line, e.column));
+        Err(ConfigErrors(errors))
+    }
+}
+
+/// 1-based line and column (in characters) of a byte offset.
+fn line_col(text: &str, offset: usize) -> (usize, usize) {
+    let offset = offset.min(text.len());
+    let before = &text[..text.floor_char_boundary(offset)];
+    let line = before.matches('\n').count() + 1;
+    let col = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+    (line, col)
+}
+
+type Report<'a> = dyn FnMut(Range<usize>, String) + 'a;
+
+fn duration(v: &Option<Spanned<String>>, what: &str, report: &mut Report<'_>) -> Option<Duration> {
+    let v = v.as_ref()?;
+    match parse_duration(v.get_ref()) {
+        Ok(d) => Some(d),
+        Err(_) => {
+            report(
+                v.span(),
+                format!(
+                    "{what}: {:?} is not a duration; expected a Prometheus duration such as 500ms, 30s, 5m or 1h30m",
+                    v.get_ref()
+                ),
+            );
+            None
+        }
+    }
+}
+
+fn promql(expr: &str, at: Range<usize>, what: &str, report: &mut Report<'_>) {
+    if let Err(e) = crate::promql::parse(expr) {
+        report(at, format!("{what}: {}", e.message));
+    }
+}
+
+fn validate(c: &Config, report: &mut Report<'_>) {
+    let interval = duration(&c.interval, "interval", report);
+    let timeout = duration(&c.timeout, "timeout", report);
+    if let (Some(i), Some(t)) = (interval, timeout) {
+        if t > i {
+            if let Some(s) = &c.timeout {
+                report(s.span(), "timeout: must be at most the interval".into());
+            }
+        }
+    }
+    duration(&c.retention, "retention", report);
+    for (i, t) in c.target.iter().enumerate() {
+        let what = format!("target[{i}]");
+        if let Err(e) = crate::scrape::parse_target(t.url.get_ref()) {
+            report(t.url.span(), format!("{what}.url: {e}"));
+        }
+        duration(&t.interval, &format!("{what}.interval"), report);
+        duration(&t.timeout, &format!("{what}.timeout"), report);
+        t.auth.validate(&what, t.url.span(), report);
+    }
+    for (i, p) in c.panel.iter().enumerate() {
+        let what = format!("panel[{i}]");
+        if p.exprs().is_empty() {
+            report(
+                p.title.span(),
+                format!("{what}: needs expr (a PromQL expression or a list of them)"),
+            );
+        }
+        if let Some(at) = p.expr.as_ref().map(|e| e.span()) {
+            for e in p.exprs() {
+                promql(e, at.clone(), &format!("{what}.expr"), report);
+            }
+        }
+        if let (Some(w), Some(cr)) = (&p.warn, &p.crit) {
+            let (w, cr) = (*w.get_ref(), *cr.get_ref());
+            let below = p.below.unwrap_or(false);
+            if (!below && w > cr) || (below && w < cr) {
+                report(
+                    p.title.span(),
+                    format!("{what}: warn {w} is past crit {cr}; warn must be crossed first"),
+                );
+            }
+        }
+    }
+    for (i, r) in c.rule.iter().enumerate() {
+        let what = format!("rule[{i}] {:?}", r.name.get_ref());
+        if r.name.get_ref().is_empty() {
+            report(r.name.span(), format!("rule[{i}].name: must not be empty"));
+        }
+        promql(
+            r.expr.get_ref(),
+            r.expr.span(),
+            &format!("{what}.expr"),
+            report,
+        );
+        duration(&r.r#for, &format!("{what}.for"), report);
+        duration(
+            &r.keep_firing_for,
+            &format!("{what}.keep_firing_for"),
+            report,
+        );
+    }
+    for (name, s) in [
+        ("prometheus", &c.prometheus),
+        ("alertmanager", &c.alertmanager),
+        ("webhook", &c.webhook),
+    ] {
+        if let Some(s) = s {
+            let url = s.url.get_ref();
+            if !(url.starts_with("http://") || url.starts_with("https://")) {
+                report(
+                    s.url.span(),
+                    format!("{name}.url: {url:?} must start with http:// or https://"),
+                );
+            }
+            duration(&s.timeout, &format!("{name}.timeout"), report);
+            s.auth.validate(name, s.url.span(), report);
+        }
+    }
+}
+
+impl Auth {
+    fn validate(&self, what: &str, at: Range<usize>, report: &mut Report<'_>) {
+        if self.bearer_token.is_some() && self.bearer_token_file.is_some() {
+            report(
+                at.clone(),
+                format!("{what}: give bearer_token or bearer_token_file, not both"),
+            );
+        }
+        if let Some(b) = &self.basic_auth {
+            if b.password.is_some() && b.password_file.is_some() {
+                report(
+                    at.clone(),
+                    format!("{what}.basic_auth: give password or password_file, not both"),
+                );
+            }
+        }
+        if self.cert_file.is_some() != self.key_file.is_some() {
+            report(
+                at,
+                format!(
+                    "{what}: cert_file and key_file go together (client certificate and its key)"
+                ),
+            );
+        }
+    }
+}

@@ -1,0 +1,264 @@
+//! The configuration schema: strict keys (`deny_unknown_fields`), values
+//! that need a position for their errors kept `Spanned`.
+
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+pub use toml::Spanned;
+
+/// The whole file. Every key is optional: the file overrides defaults,
+/// flags override the file.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// Scrape and evaluation interval (Prometheus duration).
+    pub interval: Option<Spanned<String>>,
+    /// Scrape timeout (default 80 % of the interval).
+    pub timeout: Option<Spanned<String>>,
+    /// How long samples are kept in memory.
+    pub retention: Option<Spanned<String>>,
+    /// Theme name or theme file path.
+    pub theme: Option<String>,
+    /// Which panels: the detected defaults, the configured ones, or both.
+    pub panels: Option<PanelsMode>,
+    /// Alert transitions log.
+    pub alert_log: Option<PathBuf>,
+    /// Ring the terminal bell on new critical alerts.
+    pub bell: Option<bool>,
+    /// Prometheus file_sd JSON files, followed as they change.
+    #[serde(default)]
+    pub file_sd: Vec<PathBuf>,
+    /// Static targets.
+    #[serde(default)]
+    pub target: Vec<TargetConfig>,
+    /// Panels.
+    #[serde(default)]
+    pub panel: Vec<PanelConfig>,
+    /// Alerting rules.
+    #[serde(default)]
+    pub rule: Vec<RuleConfig>,
+    /// Read from a Prometheus-compatible server instead of scraping.
+    pub prometheus: Option<ServerConfig>,
+    /// Push alerts to (and list alerts of) an Alertmanager.
+    pub alertmanager: Option<ServerConfig>,
+    /// Post Alertmanager webhook v4 JSON on transitions.
+    pub webhook: Option<ServerConfig>,
+}
+
+/// `panels = "defaults" | "custom" | "defaults+custom"`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
+pub enum PanelsMode {
+    #[serde(rename = "defaults")]
+    Defaults,
+    #[serde(rename = "custom")]
+    Custom,
+    #[default]
+    #[serde(rename = "defaults+custom")]
+    DefaultsAndCustom,
+}
+
+/// Credentials and TLS for one HTTP endpoint. Secrets are read once and
+/// never shown.
+#[derive(Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Auth {
+    pub bearer_token: Option<String>,
+    pub bearer_token_file: Option<PathBuf>,
+    pub basic_auth: Option<BasicAuth>,
+    #[serde(default)]
+    pub headers: BTreeMap<String, String>,
+    pub ca_file: Option<PathBuf>,
+    pub cert_file: Option<PathBuf>,
+    pub key_file: Option<PathBuf>,
+    pub server_name: Option<String>,
+    #[serde(default)]
+    pub insecure_skip_verify: bool,
+}
+
+/// Debug never prints a secret.
+impl std::fmt::Debug for Auth {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Auth")
+            .field(
+                "bearer_token",
+                &self.bearer_token.as_ref().map(|_| "<secret>"),
+            )
+            .field("bearer_token_file", &self.bearer_token_file)
+            .field("basic_auth", &self.basic_auth)
+            .field("headers", &self.headers.keys().collect::<Vec<_>>())
+            .field("ca_file", &self.ca_file)
+            .field("cert_file", &self.cert_file)
+            .field("key_file", &self.key_file)
+            .field("server_name", &self.server_name)
+            .field("insecure_skip_verify", &self.insecure_skip_verify)
+            .finish()
+    }
+}
+
+/// HTTP basic authentication.
+#[derive(Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BasicAuth {
+    pub username: String,
+    pub password: Option<String>,
+    pub password_file: Option<PathBuf>,
+}
+
+impl std::fmt::Debug for BasicAuth {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("BasicAuth")
+            .field("username", &self.username)
+            .field("password", &self.password.as_ref().map(|_| "<secret>"))
+            .field("password_file", &self.password_file)
+            .finish()
+    }
+}
+
+/// One static target (`[[target]]`).
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TargetConfig {
+    /// `http(s)://host:port/path` or `host:port`.
+    pub url: Spanned<String>,
+    pub job: Option<String>,
+    #[serde(default)]
+    pub labels: BTreeMap<String, String>,
+    pub interval: Option<Spanned<String>>,
+    pub timeout: Option<Spanned<String>>,
+    #[serde(flatten)]
+    pub auth: Auth,
+}
+
+/// One panel (`[[panel]]`).
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PanelConfig {
+    pub title: Spanned<String>,
+    /// One expression or a list of them.
+    pub expr: Option<Spanned<OneOrMany>>,
+    pub unit: Option<UnitName>,
+    pub kind: Option<KindName>,
+    pub warn: Option<Spanned<f64>>,
+    pub crit: Option<Spanned<f64>>,
+    /// Thresholds are crossed downwards (e.g. instances up).
+    pub below: Option<bool>,
+    /// Legend template per series (`{{ instance }}`).
+    pub legend: Option<String>,
+}
+
+impl PanelConfig {
+    /// The panel's expressions.
+    pub fn exprs(&self) -> Vec<&str> {
+        match self.expr.as_ref().map(|e| e.get_ref()) {
+            None => vec![],
+            Some(OneOrMany::One(e)) => vec![e.as_str()],
+            Some(OneOrMany::Many(v)) => v.iter().map(String::as_str).collect(),
+        }
+    }
+}
+
+/// A string or a list of strings.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(untagged)]
+pub enum OneOrMany {
+    One(String),
+    Many(Vec<String>),
+}
+
+/// Panel units.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum UnitName {
+    Seconds,
+    Ratio,
+    PerSecond,
+    Count,
+    Bytes,
+    Cores,
+    None,
+}
+
+impl From<UnitName> for crate::frame::Unit {
+    fn from(u: UnitName) -> Self {
+        use crate::frame::Unit;
+        match u {
+            UnitName::Seconds => Unit::Seconds,
+            UnitName::Ratio => Unit::Ratio,
+            UnitName::PerSecond => Unit::PerSecond,
+            UnitName::Count => Unit::Count,
+            UnitName::Bytes => Unit::Bytes,
+            UnitName::Cores => Unit::Cores,
+            UnitName::None => Unit::None,
+        }
+    }
+}
+
+/// Panel kinds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum KindName {
+    Graph,
+    Stat,
+    Table,
+    Histogram,
+}
+
+impl From<KindName> for crate::frame::PanelKind {
+    fn from(k: KindName) -> Self {
+        use crate::frame::PanelKind;
+        match k {
+            KindName::Graph => PanelKind::Graph,
+            KindName::Stat => PanelKind::Stat,
+            KindName::Table => PanelKind::Table,
+            KindName::Histogram => PanelKind::Histogram,
+        }
+    }
+}
+
+/// Alert severities.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SeverityName {
+    Info,
+    Warning,
+    Critical,
+}
+
+impl From<SeverityName> for crate::frame::Severity {
+    fn from(s: SeverityName) -> Self {
+        use crate::frame::Severity;
+        match s {
+            SeverityName::Info => Severity::Info,
+            SeverityName::Warning => Severity::Warning,
+            SeverityName::Critical => Severity::Critical,
+        }
+    }
+}
+
+/// One alerting rule (`[[rule]]`).
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RuleConfig {
+    pub name: Spanned<String>,
+    pub expr: Spanned<String>,
+    pub r#for: Option<Spanned<String>>,
+    pub keep_firing_for: Option<Spanned<String>>,
+    pub severity: Option<SeverityName>,
+    #[serde(default)]
+    pub labels: BTreeMap<String, String>,
+    pub summary: Option<String>,
+    pub runbook: Option<String>,
+    /// Hysteresis: once firing, resolve only when the value falls below this.
+    pub clear_below: Option<f64>,
+}
+
+/// An HTTP endpoint: `[prometheus]`, `[alertmanager]`, `[webhook]`.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServerConfig {
+    pub url: Spanned<String>,
+    pub timeout: Option<Spanned<String>>,
+    #[serde(flatten)]
+    pub auth: Auth,
+}
