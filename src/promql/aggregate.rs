@@ -1,12 +1,11 @@
 //! Aggregation operators with `by` / `without` and their parameters.
 
-use super::eval::{invalid, unsupported, Evaluator, Result};
+use super::eval::{invalid, unsupported, Evaluator, FastMap, Result};
 use super::{Sample, Value};
 use crate::labels::{Labels, METRIC_NAME};
 use promql_parser::parser::token::*;
 use promql_parser::parser::{AggregateExpr, LabelModifier};
 use std::cmp::Ordering;
-use std::collections::HashMap;
 
 /// Prometheus's label name syntax.
 pub(crate) fn valid_label_name(s: &str) -> bool {
@@ -130,7 +129,7 @@ impl Evaluator<'_> {
             0
         };
         let mut groups: Vec<Group> = Vec::new();
-        let mut index: HashMap<Labels, usize> = HashMap::new();
+        let mut index: FastMap<Labels, usize> = FastMap::default();
         for s in input {
             let key = group_key(&s.labels, without, &names);
             let gi = match index.get(&key) {

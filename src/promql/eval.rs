@@ -8,6 +8,10 @@ use promql_parser::label::{MatchOp, Matcher};
 use promql_parser::parser::{AtModifier, Expr, Offset, VectorSelector};
 use std::cell::RefCell;
 use std::collections::{HashMap, HashSet};
+
+/// Hash maps keyed by label sets, with a fast non-cryptographic hasher.
+pub(crate) type FastMap<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
+pub(crate) type FastSet<K> = HashSet<K, foldhash::fast::RandomState>;
 use std::rc::Rc;
 use std::time::{Duration, SystemTime};
 
@@ -74,7 +78,7 @@ pub(crate) fn check_unique(v: &[Sample]) -> Result<()> {
     if v.len() < 2 {
         return Ok(());
     }
-    let mut seen: HashSet<&Labels> = HashSet::with_capacity(v.len());
+    let mut seen: FastSet<&Labels> = FastSet::with_capacity_and_hasher(v.len(), Default::default());
     for s in v {
         if !seen.insert(&s.labels) {
             return invalid("vector cannot contain metrics with the same labelset");
@@ -277,7 +281,7 @@ impl<'a> Evaluator<'a> {
 /// Collects per-step results into series.
 #[derive(Default)]
 pub(crate) struct RangeAcc {
-    index: HashMap<Labels, usize>,
+    index: FastMap<Labels, usize>,
     series: Vec<RangeSeries>,
 }
 

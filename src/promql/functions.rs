@@ -63,6 +63,21 @@ fn absent_labels(e: &Expr) -> Labels {
     out.drop_names(&drop)
 }
 
+/// True when the call's first series argument is a selector with a fixed
+/// metric name: its series then differ in other labels, so dropping the
+/// name cannot make two results collide.
+fn name_pinned(c: &Call) -> bool {
+    for a in &c.args.args {
+        match unparen(a) {
+            Expr::VectorSelector(vs) => return vs.name.is_some(),
+            Expr::MatrixSelector(ms) => return ms.vs.name.is_some(),
+            Expr::NumberLiteral(_) | Expr::StringLiteral(_) => continue,
+            _ => return false,
+        }
+    }
+    false
+}
+
 fn simple(name: &str, v: f64) -> Option<f64> {
     Some(match name {
         "abs" => v.abs(),
@@ -306,7 +321,9 @@ impl Evaluator<'_> {
                 None => return unsupported(format!("function {name}")),
             },
         };
-        check_unique(&out)?;
+        if !name_pinned(c) || name.starts_with("label_") {
+            check_unique(&out)?;
+        }
         Ok(Value::Vector(out))
     }
 
@@ -325,11 +342,8 @@ impl Evaluator<'_> {
             }
             _ => {}
         }
-        let (m, range, rt) = self.matrix_arg(self.arg(c, matrix_index)?, t)?;
-        let mut out = Vec::with_capacity(m.len());
-        for s in m {
-            let p = &s.points;
-            let v = match name {
+        let compute = |p: &[(i64, f64)], range: i64, rt: i64| -> Result<Option<f64>> {
+            Ok(match name {
                 "rate" => extrapolated_rate(p, rt - range, rt, range, true, true),
                 "increase" => extrapolated_rate(p, rt - range, rt, range, true, false),
                 "delta" => extrapolated_rate(p, rt - range, rt, range, false, false),
@@ -343,10 +357,46 @@ impl Evaluator<'_> {
                 "holt_winters" => holt_winters(p, param, param2)?,
                 "deriv" | "predict_linear" => None,
                 _ => over_time(name, p, param),
-            };
-            if let Some(value) = v {
+            })
+        };
+        let keep_name = name == "last_over_time";
+        let arg = self.arg(c, matrix_index)?;
+        let mut out = Vec::new();
+        if let Expr::MatrixSelector(ms) = unparen(arg) {
+            // Straight from the store, reusing one buffer for the samples.
+            let range = super::eval::duration_ms(&ms.range);
+            let rt = self.ref_time(t, &ms.vs.at, &ms.vs.offset);
+            let ids = self.select(&ms.vs)?;
+            out.reserve(ids.len());
+            let mut buf: Vec<(i64, f64)> = Vec::new();
+            for &id in ids.iter() {
+                let Some(s) = self.store.get(id) else {
+                    continue;
+                };
+                buf.clear();
+                buf.extend(
+                    s.range(rt.saturating_sub(range), rt)
+                        .filter(|p| !crate::store::is_stale_nan(p.1)),
+                );
+                if buf.is_empty() {
+                    continue;
+                }
+                if let Some(value) = compute(&buf, range, rt)? {
+                    let labels = if keep_name {
+                        s.labels().clone()
+                    } else {
+                        s.labels().without_name()
+                    };
+                    out.push(Sample { labels, value });
+                }
+            }
+            return Ok(out);
+        }
+        let (m, range, rt) = self.matrix_arg(arg, t)?;
+        for s in m {
+            if let Some(value) = compute(&s.points, range, rt)? {
                 let mut labels = s.labels;
-                if name != "last_over_time" {
+                if !keep_name {
                     labels.remove(METRIC_NAME);
                 }
                 out.push(Sample { labels, value });
