@@ -106,6 +106,14 @@ fn bench(c: &mut Criterion) {
         .map(|e| parse(e).expect("panel expression"))
         .collect();
     for (e, text) in exprs.iter().zip(PANEL_EXPRS) {
+        let reps: u32 = std::env::var("PROMQL_BENCH_DETAIL")
+            .ok()
+            .and_then(|r| r.parse().ok())
+            .unwrap_or(1)
+            .max(1);
+        for _ in 1..reps {
+            black_box(eval_instant(&store, e, now).expect("evaluates"));
+        }
         let t0 = std::time::Instant::now();
         let v = eval_instant(&store, e, now).expect("evaluates");
         if std::env::var_os("PROMQL_BENCH_DETAIL").is_some() {
