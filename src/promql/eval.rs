@@ -94,6 +94,8 @@ pub(crate) struct Evaluator<'a> {
     end: i64,
     subquery_step: i64,
     selections: RefCell<HashMap<usize, Rc<Vec<SeriesId>>>>,
+    /// Per aggregation node: each series' group (see `fused`).
+    pub(crate) groupings: RefCell<HashMap<usize, Rc<super::fused::Grouping>>>,
 }
 
 impl<'a> Evaluator<'a> {
@@ -104,6 +106,7 @@ impl<'a> Evaluator<'a> {
             end,
             subquery_step,
             selections: RefCell::new(HashMap::new()),
+            groupings: RefCell::new(HashMap::new()),
         }
     }
 

@@ -63,6 +63,34 @@ fn absent_labels(e: &Expr) -> Labels {
     out.drop_names(&drop)
 }
 
+/// The value of range function `name` over one series' samples `p` in
+/// `[rt - range, rt]`, evaluated at `t`.
+pub(crate) fn range_value(
+    name: &str,
+    p: &[(i64, f64)],
+    range: i64,
+    rt: i64,
+    t: i64,
+    param: f64,
+    param2: f64,
+) -> Result<Option<f64>> {
+    Ok(match name {
+        "rate" => extrapolated_rate(p, rt - range, rt, range, true, true),
+        "increase" => extrapolated_rate(p, rt - range, rt, range, true, false),
+        "delta" => extrapolated_rate(p, rt - range, rt, range, false, false),
+        "irate" => instant_value(p, true),
+        "idelta" => instant_value(p, false),
+        "deriv" if p.len() >= 2 => Some(linear_regression(p, p[0].0).0),
+        "predict_linear" if p.len() >= 2 => {
+            let (slope, intercept) = linear_regression(p, t);
+            Some(slope * param + intercept)
+        }
+        "holt_winters" => holt_winters(p, param, param2)?,
+        "deriv" | "predict_linear" => None,
+        _ => over_time(name, p, param),
+    })
+}
+
 /// True when the call's first series argument is a selector with a fixed
 /// metric name: its series then differ in other labels, so dropping the
 /// name cannot make two results collide.
@@ -342,22 +370,8 @@ impl Evaluator<'_> {
             }
             _ => {}
         }
-        let compute = |p: &[(i64, f64)], range: i64, rt: i64| -> Result<Option<f64>> {
-            Ok(match name {
-                "rate" => extrapolated_rate(p, rt - range, rt, range, true, true),
-                "increase" => extrapolated_rate(p, rt - range, rt, range, true, false),
-                "delta" => extrapolated_rate(p, rt - range, rt, range, false, false),
-                "irate" => instant_value(p, true),
-                "idelta" => instant_value(p, false),
-                "deriv" if p.len() >= 2 => Some(linear_regression(p, p[0].0).0),
-                "predict_linear" if p.len() >= 2 => {
-                    let (slope, intercept) = linear_regression(p, t);
-                    Some(slope * param + intercept)
-                }
-                "holt_winters" => holt_winters(p, param, param2)?,
-                "deriv" | "predict_linear" => None,
-                _ => over_time(name, p, param),
-            })
+        let compute = |p: &[(i64, f64)], range: i64, rt: i64| {
+            range_value(name, p, range, rt, t, param, param2)
         };
         let keep_name = name == "last_over_time";
         let arg = self.arg(c, matrix_index)?;

@@ -9,6 +9,7 @@ mod aggregate;
 mod binary;
 mod eval;
 mod functions;
+mod fused;
 mod histogram;
 pub mod promqltest;
 mod range_functions;
