@@ -63,8 +63,14 @@ impl Series {
     /// this touches only the tail of the buffer instead of missing the
     /// cache all along a binary search.
     fn lower(&self, t: i64) -> usize {
+        self.lower_below(t, self.samples.len())
+    }
+
+    /// Like `lower`, for an answer known to be at most `hi`: gallops
+    /// backwards from `hi`.
+    fn lower_below(&self, t: i64, hi: usize) -> usize {
         let s = &self.samples;
-        let mut hi = s.len(); // every index >= hi has time >= t
+        let mut hi = hi; // every index >= hi has time >= t
         let mut step = 1;
         let mut lo = loop {
             if hi == 0 {
@@ -101,7 +107,11 @@ impl Series {
     /// Samples with `mint <= t <= maxt`, oldest first.
     pub fn range(&self, mint: i64, maxt: i64) -> impl Iterator<Item = (i64, f64)> + '_ {
         let hi = self.lower(maxt.saturating_add(1));
-        let lo = self.lower(mint).min(hi);
+        let lo = if mint > maxt {
+            hi
+        } else {
+            self.lower_below(mint, hi)
+        };
         self.samples.range(lo..hi).copied()
     }
 
