@@ -115,3 +115,19 @@ fn matched_series_and_longest_range() {
     assert_eq!(longest_range_ms(&e), 15 * 60_000);
     assert_eq!(longest_range_ms(&parse("rate(a[30s])").unwrap()), 30_000);
 }
+
+#[test]
+fn parse_errors_say_where() {
+    let cases = [
+        ("sum(rate(x[5m])", "column 16"),
+        ("1 +", "column 3"),
+        ("x[5m] + 1", "column 7"),
+        ("foo @ bar", "column 5"),
+        ("sum(x)\n  + * 2", "line 2, column 3"),
+    ];
+    for (q, at) in cases {
+        let e = parse(q).unwrap_err().to_string();
+        assert!(e.contains(at), "{q}: {e}");
+        assert!(!e.contains('\n'));
+    }
+}
