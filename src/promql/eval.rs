@@ -153,7 +153,7 @@ impl<'a> Evaluator<'a> {
             let Some((ts, v)) = s.at_or_before(rt) else {
                 continue;
             };
-            if ts < rt - LOOKBACK_MS || is_stale_nan(v) {
+            if ts < rt.saturating_sub(LOOKBACK_MS) || is_stale_nan(v) {
                 continue;
             }
             out.push(Sample {
@@ -219,14 +219,17 @@ impl<'a> Evaluator<'a> {
         if first < from {
             first += step;
         }
-        if (rt - first) / step > MAX_POINTS * 10 {
+        if rt.saturating_sub(first) / step > MAX_POINTS * 10 {
             return invalid("subquery has too many steps");
         }
         let mut acc = RangeAcc::default();
         let mut ts = first;
         while ts <= rt {
             acc.add(self.eval(inner, ts)?, ts)?;
-            ts += step;
+            let Some(next) = ts.checked_add(step) else {
+                break;
+            };
+            ts = next;
         }
         Ok(acc.finish())
     }
@@ -346,7 +349,7 @@ pub(crate) fn eval_range(
     if end < start {
         return invalid("end time before start time");
     }
-    if (end - start) / step >= MAX_POINTS {
+    if end.saturating_sub(start) / step >= MAX_POINTS {
         return invalid("exceeded maximum resolution of 11,000 points per timeseries");
     }
     let ev = Evaluator::new(store, start, end, DEFAULT_SUBQUERY_STEP_MS);
@@ -354,7 +357,10 @@ pub(crate) fn eval_range(
     let mut ts = start;
     while ts <= end {
         acc.add(ev.eval(expr, ts)?, ts)?;
-        ts += step;
+        let Some(next) = ts.checked_add(step) else {
+            break;
+        };
+        ts = next;
     }
     Ok(acc.finish())
 }

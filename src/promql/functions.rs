@@ -75,9 +75,9 @@ pub(crate) fn range_value(
     param2: f64,
 ) -> Result<Option<f64>> {
     Ok(match name {
-        "rate" => extrapolated_rate(p, rt - range, rt, range, true, true),
-        "increase" => extrapolated_rate(p, rt - range, rt, range, true, false),
-        "delta" => extrapolated_rate(p, rt - range, rt, range, false, false),
+        "rate" => extrapolated_rate(p, rt.saturating_sub(range), rt, range, true, true),
+        "increase" => extrapolated_rate(p, rt.saturating_sub(range), rt, range, true, false),
+        "delta" => extrapolated_rate(p, rt.saturating_sub(range), rt, range, false, false),
         "irate" => instant_value(p, true),
         "idelta" => instant_value(p, false),
         "deriv" if p.len() >= 2 => Some(linear_regression(p, p[0].0).0),

@@ -127,7 +127,12 @@ impl Evaluator<'_> {
             };
             let v = match &input {
                 Input::Instant(_) => match s.at_or_before(rt) {
-                    Some((ts, v)) if ts >= rt - super::eval::LOOKBACK_MS && !is_stale_nan(v) => v,
+                    Some((ts, v))
+                        if ts >= rt.saturating_sub(super::eval::LOOKBACK_MS)
+                            && !is_stale_nan(v) =>
+                    {
+                        v
+                    }
                     _ => continue,
                 },
                 Input::Range(name, _, range) => {

@@ -131,3 +131,28 @@ fn parse_errors_say_where() {
         assert!(!e.contains('\n'));
     }
 }
+
+#[test]
+fn extreme_times_and_offsets_do_not_panic() {
+    let mut st = Store::new(i64::MAX);
+    st.append(&l(&[("__name__", "x")]), 0, 1.0);
+    for q in [
+        "x offset 100000000000y",
+        "x offset -100000000000y",
+        "rate(x[100000000000y])",
+        "max_over_time(x[100000000000y:1h])",
+        "x @ 9223372036854775",
+        "x @ -9223372036854775",
+        "sum_over_time(x[5m:1ms])",
+    ] {
+        if let Ok(e) = parse(q) {
+            for t in [i64::MIN, -1, 0, i64::MAX] {
+                let _ = eval_instant(&st, &e, t);
+                let _ = matched_series(&st, &e, t);
+            }
+            let _ = eval_range(&st, &e, i64::MAX - 10, i64::MAX, 3);
+            let _ = eval_range(&st, &e, i64::MIN, i64::MAX, 1);
+            let _ = longest_range_ms(&e);
+        }
+    }
+}
