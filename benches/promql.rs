@@ -1,6 +1,8 @@
 //! One engine tick of the default panel expressions over 100 targets x
 //! 1 000 series holding 15 minutes of 2-second samples: as instant queries
 //! and as 120-point range queries (what the charts draw).
+//!
+//! `cargo bench --bench promql`
 
 use criterion::{criterion_group, criterion_main, Criterion};
 use std::hint::black_box;
@@ -105,6 +107,8 @@ fn bench(c: &mut Criterion) {
         .iter()
         .map(|e| parse(e).expect("panel expression"))
         .collect();
+    // PROMQL_BENCH_DETAIL=N: evaluate each expression N times and print the
+    // last (warm) duration and result size per expression on stderr.
     for (e, text) in exprs.iter().zip(PANEL_EXPRS) {
         let reps: u32 = std::env::var("PROMQL_BENCH_DETAIL")
             .ok()
