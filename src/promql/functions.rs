@@ -1,14 +1,14 @@
 //! Function calls: dispatch, instant-vector functions and label functions.
 
-use super::aggregate::{nan_low, valid_label_name};
+use super::aggregate::nan_low;
 use super::eval::{check_unique, invalid, unparen, unsupported, Evaluator, Result};
 use super::histogram::histogram_quantile;
+use super::math::{date_part, go_max, go_min, simple};
 use super::range_functions::{
     extrapolated_rate, holt_winters, instant_value, linear_regression, over_time,
 };
 use super::{Sample, Value};
 use crate::labels::{Labels, METRIC_NAME};
-use chrono::{Datelike, Timelike};
 use promql_parser::label::MatchOp;
 use promql_parser::parser::{Call, Expr};
 
@@ -106,90 +106,6 @@ fn name_pinned(c: &Call) -> bool {
     false
 }
 
-fn simple(name: &str, v: f64) -> Option<f64> {
-    Some(match name {
-        "abs" => v.abs(),
-        "ceil" => v.ceil(),
-        "floor" => v.floor(),
-        "exp" => v.exp(),
-        "sqrt" => v.sqrt(),
-        "ln" => v.ln(),
-        "log2" => v.log2(),
-        "log10" => v.log10(),
-        "sin" => v.sin(),
-        "cos" => v.cos(),
-        "tan" => v.tan(),
-        "asin" => v.asin(),
-        "acos" => v.acos(),
-        "atan" => v.atan(),
-        "sinh" => v.sinh(),
-        "cosh" => v.cosh(),
-        "tanh" => v.tanh(),
-        "asinh" => v.asinh(),
-        "acosh" => v.acosh(),
-        "atanh" => v.atanh(),
-        "deg" => v.to_degrees(),
-        "rad" => v.to_radians(),
-        "sgn" => {
-            if v > 0.0 {
-                1.0
-            } else if v < 0.0 {
-                -1.0
-            } else {
-                v
-            }
-        }
-        _ => return None,
-    })
-}
-
-/// Go's math.Max / math.Min: NaN wins.
-fn go_max(a: f64, b: f64) -> f64 {
-    if a.is_nan() || b.is_nan() {
-        f64::NAN
-    } else {
-        a.max(b)
-    }
-}
-
-fn go_min(a: f64, b: f64) -> f64 {
-    if a.is_nan() || b.is_nan() {
-        f64::NAN
-    } else {
-        a.min(b)
-    }
-}
-
-fn date_part(name: &str, v: f64) -> f64 {
-    if !v.is_finite() {
-        return f64::NAN;
-    }
-    let Some(d) = chrono::DateTime::from_timestamp(v as i64, 0) else {
-        return f64::NAN;
-    };
-    match name {
-        "day_of_month" => d.day() as f64,
-        "day_of_week" => d.weekday().num_days_from_sunday() as f64,
-        "day_of_year" => d.ordinal() as f64,
-        "hour" => d.hour() as f64,
-        "minute" => d.minute() as f64,
-        "month" => d.month() as f64,
-        "year" => d.year() as f64,
-        _ => {
-            // days_in_month
-            let (y, m) = (d.year(), d.month());
-            let (ny, nm) = if m == 12 { (y + 1, 1) } else { (y, m + 1) };
-            match (
-                chrono::NaiveDate::from_ymd_opt(y, m, 1),
-                chrono::NaiveDate::from_ymd_opt(ny, nm, 1),
-            ) {
-                (Some(a), Some(b)) => (b - a).num_days() as f64,
-                _ => f64::NAN,
-            }
-        }
-    }
-}
-
 fn map_values(v: Vec<Sample>, f: impl Fn(f64) -> f64) -> Vec<Sample> {
     v.into_iter()
         .map(|mut s| {
@@ -201,7 +117,7 @@ fn map_values(v: Vec<Sample>, f: impl Fn(f64) -> f64) -> Vec<Sample> {
 }
 
 impl Evaluator<'_> {
-    fn arg<'c>(&self, c: &'c Call, i: usize) -> Result<&'c Expr> {
+    pub(crate) fn arg<'c>(&self, c: &'c Call, i: usize) -> Result<&'c Expr> {
         match c.args.args.get(i) {
             Some(a) => Ok(a),
             None => invalid(format!("missing argument {} of {}", i + 1, c.func.name)),
@@ -417,62 +333,5 @@ impl Evaluator<'_> {
             }
         }
         Ok(out)
-    }
-
-    fn label_replace(&self, c: &Call, t: i64) -> Result<Vec<Sample>> {
-        let v = self.eval_vector(self.arg(c, 0)?, t)?;
-        let dst = self.eval_string(self.arg(c, 1)?, t)?;
-        let repl = self.eval_string(self.arg(c, 2)?, t)?;
-        let src = self.eval_string(self.arg(c, 3)?, t)?;
-        let re_text = self.eval_string(self.arg(c, 4)?, t)?;
-        let re = regex::Regex::new(&format!("^(?:{re_text})$")).map_err(|_| {
-            super::EvalError::Invalid(format!(
-                "invalid regular expression in label_replace(): {re_text}"
-            ))
-        })?;
-        if !valid_label_name(&dst) {
-            return invalid(format!(
-                "invalid destination label name in label_replace(): {dst}"
-            ));
-        }
-        let mut out = Vec::with_capacity(v.len());
-        for mut s in v {
-            let sv = s.labels.get(&src).unwrap_or("").to_string();
-            if let Some(caps) = re.captures(&sv) {
-                let mut res = String::new();
-                caps.expand(&repl, &mut res);
-                s.labels.set(&dst, &res);
-            }
-            out.push(s);
-        }
-        Ok(out)
-    }
-
-    fn label_join(&self, c: &Call, t: i64) -> Result<Vec<Sample>> {
-        let v = self.eval_vector(self.arg(c, 0)?, t)?;
-        let dst = self.eval_string(self.arg(c, 1)?, t)?;
-        let sep = self.eval_string(self.arg(c, 2)?, t)?;
-        let mut srcs = Vec::new();
-        for a in c.args.args.iter().skip(3) {
-            let s = self.eval_string(a, t)?;
-            if !valid_label_name(&s) {
-                return invalid(format!("invalid source label name in label_join(): {s}"));
-            }
-            srcs.push(s);
-        }
-        if !valid_label_name(&dst) {
-            return invalid(format!(
-                "invalid destination label name in label_join(): {dst}"
-            ));
-        }
-        Ok(v.into_iter()
-            .map(|mut s| {
-                let joined: Vec<&str> =
-                    srcs.iter().map(|n| s.labels.get(n).unwrap_or("")).collect();
-                let joined = joined.join(&sep);
-                s.labels.set(&dst, &joined);
-                s
-            })
-            .collect())
     }
 }

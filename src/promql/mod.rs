@@ -11,6 +11,8 @@ mod eval;
 mod functions;
 mod fused;
 mod histogram;
+mod label_functions;
+mod math;
 pub mod promqltest;
 mod range_functions;
 mod selectors;
