@@ -1,12 +1,11 @@
 //! Aggregation operators with `by` / `without` and their parameters.
 
-use super::eval::{invalid, unsupported, Evaluator, Result};
+use super::eval::{invalid, unsupported, Evaluator, FastMap, Result};
 use super::{Sample, Value};
 use crate::labels::{Labels, METRIC_NAME};
 use promql_parser::parser::token::*;
 use promql_parser::parser::{AggregateExpr, LabelModifier};
 use std::cmp::Ordering;
-use std::collections::HashMap;
 
 /// Prometheus's label name syntax.
 pub(crate) fn valid_label_name(s: &str) -> bool {
@@ -69,15 +68,71 @@ pub(crate) fn quantile(q: f64, values: &mut [f64]) -> f64 {
     values[lower as usize] * (1.0 - weight) + values[upper as usize] * weight
 }
 
-struct Group {
-    labels: Labels,
-    value: f64,
-    mean: f64,
-    count: usize,
+pub(crate) struct Group {
+    pub(crate) labels: Labels,
+    pub(crate) value: f64,
+    pub(crate) mean: f64,
+    pub(crate) count: usize,
     samples: Vec<Sample>,
 }
 
-fn group_key(l: &Labels, without: bool, names: &[String]) -> Labels {
+/// Folds one more value into a group of `sum`, `avg`, `min`, `max`,
+/// `count`, `group`, `stddev` or `stdvar`.
+pub(crate) fn accumulate(g: &mut Group, op: TokenId, v: f64) {
+    g.count += 1;
+    match op {
+        T_SUM => g.value += v,
+        T_AVG => {
+            let n = g.count as f64;
+            if g.mean.is_infinite() {
+                if v.is_infinite() && (g.mean > 0.0) == (v > 0.0) {
+                    return;
+                }
+                if !v.is_infinite() && !v.is_nan() {
+                    return;
+                }
+            }
+            g.mean += v / n - g.mean / n;
+        }
+        T_MAX if g.value < v || g.value.is_nan() => g.value = v,
+        T_MIN if g.value > v || g.value.is_nan() => g.value = v,
+        T_STDDEV | T_STDVAR => {
+            let n = g.count as f64;
+            let delta = v - g.mean;
+            g.mean += delta / n;
+            g.value += delta * (v - g.mean);
+        }
+        _ => {}
+    }
+}
+
+/// A new group holding its first value.
+pub(crate) fn new_group(labels: Labels, op: TokenId, v: f64) -> Group {
+    Group {
+        labels,
+        value: match op {
+            T_STDDEV | T_STDVAR => 0.0,
+            T_GROUP => 1.0,
+            _ => v,
+        },
+        mean: v,
+        count: 1,
+        samples: Vec::new(),
+    }
+}
+
+/// The final value of a simple group.
+pub(crate) fn finish(g: &Group, op: TokenId) -> f64 {
+    match op {
+        T_AVG => g.mean,
+        T_COUNT | T_COUNT_VALUES => g.count as f64,
+        T_STDVAR => g.value / g.count as f64,
+        T_STDDEV => (g.value / g.count as f64).sqrt(),
+        _ => g.value,
+    }
+}
+
+pub(crate) fn group_key(l: &Labels, without: bool, names: &[String]) -> Labels {
     if without {
         let mut k = l.drop_names(names);
         k.remove(METRIC_NAME);
@@ -113,6 +168,9 @@ impl Evaluator<'_> {
                 scalar_param = self.eval_scalar(p, t)?;
             }
         }
+        if let Some(v) = self.fused_aggregate(a, op, without, &names, t)? {
+            return Ok(Value::Vector(v));
+        }
         let mut input = self.eval_vector(&a.expr, t)?;
         if op == T_COUNT_VALUES {
             for s in &mut input {
@@ -130,75 +188,35 @@ impl Evaluator<'_> {
             0
         };
         let mut groups: Vec<Group> = Vec::new();
-        let mut index: HashMap<Labels, usize> = HashMap::new();
+        let mut index: FastMap<Labels, usize> = FastMap::default();
         for s in input {
             let key = group_key(&s.labels, without, &names);
             let gi = match index.get(&key) {
                 Some(&i) => i,
                 None => {
                     index.insert(key.clone(), groups.len());
-                    groups.push(Group {
-                        labels: key,
-                        value: s.value,
-                        mean: s.value,
-                        count: 1,
-                        samples: Vec::new(),
-                    });
-                    let g = groups.last_mut().expect("just pushed");
-                    match op {
-                        T_STDDEV | T_STDVAR => g.value = 0.0,
-                        T_GROUP => g.value = 1.0,
-                        T_TOPK | T_BOTTOMK | T_QUANTILE => g.samples.push(s),
-                        _ => {}
+                    let mut g = new_group(key, op, s.value);
+                    if matches!(op, T_TOPK | T_BOTTOMK | T_QUANTILE) {
+                        g.samples.push(s);
                     }
+                    groups.push(g);
                     continue;
                 }
             };
             let g = &mut groups[gi];
-            g.count += 1;
-            let v = s.value;
             match op {
-                T_SUM => g.value += v,
-                T_AVG => {
-                    let n = g.count as f64;
-                    if g.mean.is_infinite() {
-                        if v.is_infinite() && (g.mean > 0.0) == (v > 0.0) {
-                            continue;
-                        }
-                        if !v.is_infinite() && !v.is_nan() {
-                            continue;
-                        }
-                    }
-                    g.mean += v / n - g.mean / n;
+                T_TOPK | T_BOTTOMK | T_QUANTILE => {
+                    g.count += 1;
+                    g.samples.push(s);
                 }
-                T_MAX => {
-                    if g.value < v || g.value.is_nan() {
-                        g.value = v;
-                    }
-                }
-                T_MIN => {
-                    if g.value > v || g.value.is_nan() {
-                        g.value = v;
-                    }
-                }
-                T_STDDEV | T_STDVAR => {
-                    let n = g.count as f64;
-                    let delta = v - g.mean;
-                    g.mean += delta / n;
-                    g.value += delta * (v - g.mean);
-                }
-                T_TOPK | T_BOTTOMK | T_QUANTILE => g.samples.push(s),
-                T_COUNT | T_COUNT_VALUES | T_GROUP => {}
+                T_SUM | T_AVG | T_MAX | T_MIN | T_STDDEV | T_STDVAR | T_COUNT | T_COUNT_VALUES
+                | T_GROUP => accumulate(g, op, s.value),
                 _ => return unsupported(format!("aggregation {}", a.op)),
             }
         }
         let mut out = Vec::with_capacity(groups.len());
         for mut g in groups {
             let value = match op {
-                T_AVG => g.mean,
-                T_COUNT | T_COUNT_VALUES => g.count as f64,
-                T_STDVAR => g.value / g.count as f64,
-                T_STDDEV => (g.value / g.count as f64).sqrt(),
                 T_QUANTILE => {
                     let mut vals: Vec<f64> = g.samples.iter().map(|s| s.value).collect();
                     quantile(scalar_param, &mut vals)
@@ -213,7 +231,7 @@ impl Evaluator<'_> {
                     out.extend(g.samples);
                     continue;
                 }
-                _ => g.value,
+                _ => finish(&g, op),
             };
             out.push(Sample {
                 labels: g.labels,

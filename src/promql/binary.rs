@@ -1,12 +1,11 @@
 //! Binary operators: arithmetic, comparison and set operators between
 //! scalars and instant vectors, with Prometheus's vector matching.
 
-use super::eval::{check_unique, invalid, unsupported, Evaluator, Result};
+use super::eval::{check_unique, invalid, unsupported, Evaluator, FastMap, FastSet, Result};
 use super::{Sample, Value};
 use crate::labels::{Labels, METRIC_NAME};
 use promql_parser::parser::token::*;
 use promql_parser::parser::{BinModifier, BinaryExpr, LabelModifier, VectorMatchCardinality};
-use std::collections::{HashMap, HashSet};
 
 /// Applies an arithmetic or comparison operator. For comparisons the value
 /// is the left operand and the flag says whether the comparison held.
@@ -168,7 +167,8 @@ fn vector_vector(
     };
     let one_to_one = matches!(m.card, VectorMatchCardinality::OneToOne);
     let (many, one) = if one_to_many { (rhs, lhs) } else { (lhs, rhs) };
-    let mut one_side: HashMap<Labels, Sample> = HashMap::with_capacity(one.len());
+    let mut one_side: FastMap<Labels, Sample> =
+        FastMap::with_capacity_and_hasher(one.len(), Default::default());
     for s in one {
         let sig = signature(&s.labels, m.on, m.names);
         if let Some(prev) = one_side.get(&sig) {
@@ -181,7 +181,7 @@ fn vector_vector(
         one_side.insert(sig, s);
     }
     let drop_name = drops_name(op) || return_bool;
-    let mut matched: HashMap<Labels, HashSet<Labels>> = HashMap::new();
+    let mut matched: FastMap<Labels, FastSet<Labels>> = FastMap::default();
     let mut out = Vec::new();
     for ms in many {
         let sig = signature(&ms.labels, m.on, m.names);
@@ -234,7 +234,7 @@ fn vector_vector(
     Ok(out)
 }
 
-fn sigs(v: &[Sample], m: &Matching) -> HashSet<Labels> {
+fn sigs(v: &[Sample], m: &Matching) -> FastSet<Labels> {
     v.iter()
         .map(|s| signature(&s.labels, m.on, m.names))
         .collect()

@@ -8,6 +8,10 @@ use promql_parser::label::{MatchOp, Matcher};
 use promql_parser::parser::{AtModifier, Expr, Offset, VectorSelector};
 use std::cell::RefCell;
 use std::collections::{HashMap, HashSet};
+
+/// Hash maps keyed by label sets, with a fast non-cryptographic hasher.
+pub(crate) type FastMap<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
+pub(crate) type FastSet<K> = HashSet<K, foldhash::fast::RandomState>;
 use std::rc::Rc;
 use std::time::{Duration, SystemTime};
 
@@ -74,7 +78,7 @@ pub(crate) fn check_unique(v: &[Sample]) -> Result<()> {
     if v.len() < 2 {
         return Ok(());
     }
-    let mut seen: HashSet<&Labels> = HashSet::with_capacity(v.len());
+    let mut seen: FastSet<&Labels> = FastSet::with_capacity_and_hasher(v.len(), Default::default());
     for s in v {
         if !seen.insert(&s.labels) {
             return invalid("vector cannot contain metrics with the same labelset");
@@ -90,6 +94,8 @@ pub(crate) struct Evaluator<'a> {
     end: i64,
     subquery_step: i64,
     selections: RefCell<HashMap<usize, Rc<Vec<SeriesId>>>>,
+    /// Per aggregation node: each series' group (see `fused`).
+    pub(crate) groupings: RefCell<HashMap<usize, Rc<super::fused::Grouping>>>,
 }
 
 impl<'a> Evaluator<'a> {
@@ -100,6 +106,7 @@ impl<'a> Evaluator<'a> {
             end,
             subquery_step,
             selections: RefCell::new(HashMap::new()),
+            groupings: RefCell::new(HashMap::new()),
         }
     }
 
@@ -146,7 +153,7 @@ impl<'a> Evaluator<'a> {
             let Some((ts, v)) = s.at_or_before(rt) else {
                 continue;
             };
-            if ts < rt - LOOKBACK_MS || is_stale_nan(v) {
+            if ts < rt.saturating_sub(LOOKBACK_MS) || is_stale_nan(v) {
                 continue;
             }
             out.push(Sample {
@@ -212,14 +219,17 @@ impl<'a> Evaluator<'a> {
         if first < from {
             first += step;
         }
-        if (rt - first) / step > MAX_POINTS * 10 {
+        if rt.saturating_sub(first) / step > MAX_POINTS * 10 {
             return invalid("subquery has too many steps");
         }
         let mut acc = RangeAcc::default();
         let mut ts = first;
         while ts <= rt {
             acc.add(self.eval(inner, ts)?, ts)?;
-            ts += step;
+            let Some(next) = ts.checked_add(step) else {
+                break;
+            };
+            ts = next;
         }
         Ok(acc.finish())
     }
@@ -277,7 +287,7 @@ impl<'a> Evaluator<'a> {
 /// Collects per-step results into series.
 #[derive(Default)]
 pub(crate) struct RangeAcc {
-    index: HashMap<Labels, usize>,
+    index: FastMap<Labels, usize>,
     series: Vec<RangeSeries>,
 }
 
@@ -339,7 +349,7 @@ pub(crate) fn eval_range(
     if end < start {
         return invalid("end time before start time");
     }
-    if (end - start) / step >= MAX_POINTS {
+    if end.saturating_sub(start) / step >= MAX_POINTS {
         return invalid("exceeded maximum resolution of 11,000 points per timeseries");
     }
     let ev = Evaluator::new(store, start, end, DEFAULT_SUBQUERY_STEP_MS);
@@ -347,7 +357,10 @@ pub(crate) fn eval_range(
     let mut ts = start;
     while ts <= end {
         acc.add(ev.eval(expr, ts)?, ts)?;
-        ts += step;
+        let Some(next) = ts.checked_add(step) else {
+            break;
+        };
+        ts = next;
     }
     Ok(acc.finish())
 }

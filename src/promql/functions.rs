@@ -1,14 +1,14 @@
 //! Function calls: dispatch, instant-vector functions and label functions.
 
-use super::aggregate::{nan_low, valid_label_name};
+use super::aggregate::nan_low;
 use super::eval::{check_unique, invalid, unparen, unsupported, Evaluator, Result};
 use super::histogram::histogram_quantile;
+use super::math::{date_part, go_max, go_min, simple};
 use super::range_functions::{
     extrapolated_rate, holt_winters, instant_value, linear_regression, over_time,
 };
 use super::{Sample, Value};
 use crate::labels::{Labels, METRIC_NAME};
-use chrono::{Datelike, Timelike};
 use promql_parser::label::MatchOp;
 use promql_parser::parser::{Call, Expr};
 
@@ -63,88 +63,47 @@ fn absent_labels(e: &Expr) -> Labels {
     out.drop_names(&drop)
 }
 
-fn simple(name: &str, v: f64) -> Option<f64> {
-    Some(match name {
-        "abs" => v.abs(),
-        "ceil" => v.ceil(),
-        "floor" => v.floor(),
-        "exp" => v.exp(),
-        "sqrt" => v.sqrt(),
-        "ln" => v.ln(),
-        "log2" => v.log2(),
-        "log10" => v.log10(),
-        "sin" => v.sin(),
-        "cos" => v.cos(),
-        "tan" => v.tan(),
-        "asin" => v.asin(),
-        "acos" => v.acos(),
-        "atan" => v.atan(),
-        "sinh" => v.sinh(),
-        "cosh" => v.cosh(),
-        "tanh" => v.tanh(),
-        "asinh" => v.asinh(),
-        "acosh" => v.acosh(),
-        "atanh" => v.atanh(),
-        "deg" => v.to_degrees(),
-        "rad" => v.to_radians(),
-        "sgn" => {
-            if v > 0.0 {
-                1.0
-            } else if v < 0.0 {
-                -1.0
-            } else {
-                v
-            }
+/// The value of range function `name` over one series' samples `p` in
+/// `[rt - range, rt]`, evaluated at `t`.
+pub(crate) fn range_value(
+    name: &str,
+    p: &[(i64, f64)],
+    range: i64,
+    rt: i64,
+    t: i64,
+    param: f64,
+    param2: f64,
+) -> Result<Option<f64>> {
+    Ok(match name {
+        "rate" => extrapolated_rate(p, rt.saturating_sub(range), rt, range, true, true),
+        "increase" => extrapolated_rate(p, rt.saturating_sub(range), rt, range, true, false),
+        "delta" => extrapolated_rate(p, rt.saturating_sub(range), rt, range, false, false),
+        "irate" => instant_value(p, true),
+        "idelta" => instant_value(p, false),
+        "deriv" if p.len() >= 2 => Some(linear_regression(p, p[0].0).0),
+        "predict_linear" if p.len() >= 2 => {
+            let (slope, intercept) = linear_regression(p, t);
+            Some(slope * param + intercept)
         }
-        _ => return None,
+        "holt_winters" => holt_winters(p, param, param2)?,
+        "deriv" | "predict_linear" => None,
+        _ => over_time(name, p, param),
     })
 }
 
-/// Go's math.Max / math.Min: NaN wins.
-fn go_max(a: f64, b: f64) -> f64 {
-    if a.is_nan() || b.is_nan() {
-        f64::NAN
-    } else {
-        a.max(b)
-    }
-}
-
-fn go_min(a: f64, b: f64) -> f64 {
-    if a.is_nan() || b.is_nan() {
-        f64::NAN
-    } else {
-        a.min(b)
-    }
-}
-
-fn date_part(name: &str, v: f64) -> f64 {
-    if !v.is_finite() {
-        return f64::NAN;
-    }
-    let Some(d) = chrono::DateTime::from_timestamp(v as i64, 0) else {
-        return f64::NAN;
-    };
-    match name {
-        "day_of_month" => d.day() as f64,
-        "day_of_week" => d.weekday().num_days_from_sunday() as f64,
-        "day_of_year" => d.ordinal() as f64,
-        "hour" => d.hour() as f64,
-        "minute" => d.minute() as f64,
-        "month" => d.month() as f64,
-        "year" => d.year() as f64,
-        _ => {
-            // days_in_month
-            let (y, m) = (d.year(), d.month());
-            let (ny, nm) = if m == 12 { (y + 1, 1) } else { (y, m + 1) };
-            match (
-                chrono::NaiveDate::from_ymd_opt(y, m, 1),
-                chrono::NaiveDate::from_ymd_opt(ny, nm, 1),
-            ) {
-                (Some(a), Some(b)) => (b - a).num_days() as f64,
-                _ => f64::NAN,
-            }
+/// True when the call's first series argument is a selector with a fixed
+/// metric name: its series then differ in other labels, so dropping the
+/// name cannot make two results collide.
+fn name_pinned(c: &Call) -> bool {
+    for a in &c.args.args {
+        match unparen(a) {
+            Expr::VectorSelector(vs) => return vs.name.is_some(),
+            Expr::MatrixSelector(ms) => return ms.vs.name.is_some(),
+            Expr::NumberLiteral(_) | Expr::StringLiteral(_) => continue,
+            _ => return false,
         }
     }
+    false
 }
 
 fn map_values(v: Vec<Sample>, f: impl Fn(f64) -> f64) -> Vec<Sample> {
@@ -158,7 +117,7 @@ fn map_values(v: Vec<Sample>, f: impl Fn(f64) -> f64) -> Vec<Sample> {
 }
 
 impl Evaluator<'_> {
-    fn arg<'c>(&self, c: &'c Call, i: usize) -> Result<&'c Expr> {
+    pub(crate) fn arg<'c>(&self, c: &'c Call, i: usize) -> Result<&'c Expr> {
         match c.args.args.get(i) {
             Some(a) => Ok(a),
             None => invalid(format!("missing argument {} of {}", i + 1, c.func.name)),
@@ -306,7 +265,9 @@ impl Evaluator<'_> {
                 None => return unsupported(format!("function {name}")),
             },
         };
-        check_unique(&out)?;
+        if !name_pinned(c) || name.starts_with("label_") {
+            check_unique(&out)?;
+        }
         Ok(Value::Vector(out))
     }
 
@@ -325,90 +286,52 @@ impl Evaluator<'_> {
             }
             _ => {}
         }
-        let (m, range, rt) = self.matrix_arg(self.arg(c, matrix_index)?, t)?;
-        let mut out = Vec::with_capacity(m.len());
-        for s in m {
-            let p = &s.points;
-            let v = match name {
-                "rate" => extrapolated_rate(p, rt - range, rt, range, true, true),
-                "increase" => extrapolated_rate(p, rt - range, rt, range, true, false),
-                "delta" => extrapolated_rate(p, rt - range, rt, range, false, false),
-                "irate" => instant_value(p, true),
-                "idelta" => instant_value(p, false),
-                "deriv" if p.len() >= 2 => Some(linear_regression(p, p[0].0).0),
-                "predict_linear" if p.len() >= 2 => {
-                    let (slope, intercept) = linear_regression(p, t);
-                    Some(slope * param + intercept)
+        let compute = |p: &[(i64, f64)], range: i64, rt: i64| {
+            range_value(name, p, range, rt, t, param, param2)
+        };
+        let keep_name = name == "last_over_time";
+        let arg = self.arg(c, matrix_index)?;
+        let mut out = Vec::new();
+        if let Expr::MatrixSelector(ms) = unparen(arg) {
+            // Straight from the store, reusing one buffer for the samples.
+            let range = super::eval::duration_ms(&ms.range);
+            let rt = self.ref_time(t, &ms.vs.at, &ms.vs.offset);
+            let ids = self.select(&ms.vs)?;
+            out.reserve(ids.len());
+            let mut buf: Vec<(i64, f64)> = Vec::new();
+            for &id in ids.iter() {
+                let Some(s) = self.store.get(id) else {
+                    continue;
+                };
+                buf.clear();
+                buf.extend(
+                    s.range(rt.saturating_sub(range), rt)
+                        .filter(|p| !crate::store::is_stale_nan(p.1)),
+                );
+                if buf.is_empty() {
+                    continue;
                 }
-                "holt_winters" => holt_winters(p, param, param2)?,
-                "deriv" | "predict_linear" => None,
-                _ => over_time(name, p, param),
-            };
-            if let Some(value) = v {
+                if let Some(value) = compute(&buf, range, rt)? {
+                    let labels = if keep_name {
+                        s.labels().clone()
+                    } else {
+                        s.labels().without_name()
+                    };
+                    out.push(Sample { labels, value });
+                }
+            }
+            return Ok(out);
+        }
+        let (m, range, rt) = self.matrix_arg(arg, t)?;
+        for s in m {
+            if let Some(value) = compute(&s.points, range, rt)? {
                 let mut labels = s.labels;
-                if name != "last_over_time" {
+                if !keep_name {
                     labels.remove(METRIC_NAME);
                 }
                 out.push(Sample { labels, value });
             }
         }
         Ok(out)
-    }
-
-    fn label_replace(&self, c: &Call, t: i64) -> Result<Vec<Sample>> {
-        let v = self.eval_vector(self.arg(c, 0)?, t)?;
-        let dst = self.eval_string(self.arg(c, 1)?, t)?;
-        let repl = self.eval_string(self.arg(c, 2)?, t)?;
-        let src = self.eval_string(self.arg(c, 3)?, t)?;
-        let re_text = self.eval_string(self.arg(c, 4)?, t)?;
-        let re = regex::Regex::new(&format!("^(?:{re_text})$")).map_err(|_| {
-            super::EvalError::Invalid(format!(
-                "invalid regular expression in label_replace(): {re_text}"
-            ))
-        })?;
-        if !valid_label_name(&dst) {
-            return invalid(format!(
-                "invalid destination label name in label_replace(): {dst}"
-            ));
-        }
-        let mut out = Vec::with_capacity(v.len());
-        for mut s in v {
-            let sv = s.labels.get(&src).unwrap_or("").to_string();
-            if let Some(caps) = re.captures(&sv) {
-                let mut res = String::new();
-                caps.expand(&repl, &mut res);
-                s.labels.set(&dst, &res);
-            }
-            out.push(s);
-        }
-        Ok(out)
-    }
-
-    fn label_join(&self, c: &Call, t: i64) -> Result<Vec<Sample>> {
-        let v = self.eval_vector(self.arg(c, 0)?, t)?;
-        let dst = self.eval_string(self.arg(c, 1)?, t)?;
-        let sep = self.eval_string(self.arg(c, 2)?, t)?;
-        let mut srcs = Vec::new();
-        for a in c.args.args.iter().skip(3) {
-            let s = self.eval_string(a, t)?;
-            if !valid_label_name(&s) {
-                return invalid(format!("invalid source label name in label_join(): {s}"));
-            }
-            srcs.push(s);
-        }
-        if !valid_label_name(&dst) {
-            return invalid(format!(
-                "invalid destination label name in label_join(): {dst}"
-            ));
-        }
-        Ok(v.into_iter()
-            .map(|mut s| {
-                let joined: Vec<&str> =
-                    srcs.iter().map(|n| s.labels.get(n).unwrap_or("")).collect();
-                let joined = joined.join(&sep);
-                s.labels.set(&dst, &joined);
-                s
-            })
-            .collect())
     }
 }

@@ -1,9 +1,8 @@
 //! `histogram_quantile` over classic (`le`-labelled) buckets.
 
-use super::eval::Result;
+use super::eval::{FastMap, Result};
 use super::Sample;
 use crate::labels::{Labels, METRIC_NAME};
-use std::collections::HashMap;
 
 /// One cumulative bucket: upper bound and count of observations.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -105,7 +104,7 @@ fn parse_le(s: &str) -> Option<f64> {
 /// `le` and the metric name; series without a parsable `le` are ignored.
 pub(crate) fn histogram_quantile(q: f64, input: Vec<Sample>) -> Result<Vec<Sample>> {
     let mut order: Vec<Labels> = Vec::new();
-    let mut groups: HashMap<Labels, Vec<Bucket>> = HashMap::new();
+    let mut groups: FastMap<Labels, Vec<Bucket>> = FastMap::default();
     for s in input {
         let Some(upper) = s.labels.get("le").and_then(parse_le) else {
             continue;

@@ -9,7 +9,10 @@ mod aggregate;
 mod binary;
 mod eval;
 mod functions;
+mod fused;
 mod histogram;
+mod label_functions;
+mod math;
 pub mod promqltest;
 mod range_functions;
 mod selectors;
@@ -80,12 +83,40 @@ fn register_functions() {
     });
 }
 
-/// Parses a PromQL expression.
+/// Where a parse error is: the end of the input for unclosed constructs,
+/// else just after the longest prefix that parses.
+fn error_position(text: &str, message: &str) -> String {
+    let end_of_input = message.contains("unclosed") || message.contains("end of input");
+    let mut at = text.len();
+    if !end_of_input && text.len() <= 4096 {
+        let mut best = 0;
+        for (i, _) in text.char_indices().skip(1) {
+            if promql_parser::parser::parse(&text[..i]).is_ok() {
+                best = i;
+            }
+        }
+        let rest = &text[best..];
+        at = best + (rest.len() - rest.trim_start().len());
+    }
+    let before = &text[..at];
+    let line = before.matches('\n').count() + 1;
+    let column = before.rsplit('\n').next().unwrap_or("").chars().count() + 1;
+    if line > 1 {
+        format!("line {line}, column {column}")
+    } else {
+        format!("column {column}")
+    }
+}
+
+/// Parses a PromQL expression; the error says what and where.
 pub fn parse(text: &str) -> Result<Expr, PromqlError> {
     register_functions();
-    promql_parser::parser::parse(text).map_err(|message| PromqlError {
-        text: text.to_string(),
-        message: message.replace('\n', " "),
+    promql_parser::parser::parse(text).map_err(|message| {
+        let message = message.replace('\n', " ");
+        PromqlError {
+            text: text.to_string(),
+            message: format!("{message} (at {})", error_position(text, &message)),
+        }
     })
 }
 

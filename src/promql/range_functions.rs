@@ -41,8 +41,8 @@ pub(crate) fn extrapolated_rate(
             prev = v;
         }
     }
-    let mut to_start = (first_t - range_start) as f64 / 1000.0;
-    let to_end = (range_end - last_t) as f64 / 1000.0;
+    let mut to_start = first_t.saturating_sub(range_start) as f64 / 1000.0;
+    let to_end = range_end.saturating_sub(last_t) as f64 / 1000.0;
     let sampled = (last_t - first_t) as f64 / 1000.0;
     let avg_step = sampled / (pts.len() - 1) as f64;
     if is_counter && result > 0.0 && first_v >= 0.0 {

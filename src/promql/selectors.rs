@@ -30,10 +30,10 @@ fn ref_window(lo: i64, hi: i64, at: &Option<AtModifier>, off: &Option<Offset>) -
     let o = offset_ms(off);
     match at {
         Some(AtModifier::At(st)) => {
-            let r = system_time_ms(st) - o;
+            let r = system_time_ms(st).saturating_sub(o);
             (r, r)
         }
-        _ => (lo - o, hi - o),
+        _ => (lo.saturating_sub(o), hi.saturating_sub(o)),
     }
 }
 
@@ -53,15 +53,27 @@ fn walk(store: &Store, e: &Expr, lo: i64, hi: i64, out: &mut BTreeSet<SeriesId>)
     match e {
         Expr::VectorSelector(vs) => {
             let (a, b) = ref_window(lo, hi, &vs.at, &vs.offset);
-            collect(store, vs, a - LOOKBACK_MS, b, out);
+            collect(store, vs, a.saturating_sub(LOOKBACK_MS), b, out);
         }
         Expr::MatrixSelector(ms) => {
             let (a, b) = ref_window(lo, hi, &ms.vs.at, &ms.vs.offset);
-            collect(store, &ms.vs, a - duration_ms(&ms.range), b, out);
+            collect(
+                store,
+                &ms.vs,
+                a.saturating_sub(duration_ms(&ms.range)),
+                b,
+                out,
+            );
         }
         Expr::Subquery(sq) => {
             let (a, b) = ref_window(lo, hi, &sq.at, &sq.offset);
-            walk(store, &sq.expr, a - duration_ms(&sq.range), b, out);
+            walk(
+                store,
+                &sq.expr,
+                a.saturating_sub(duration_ms(&sq.range)),
+                b,
+                out,
+            );
         }
         _ => {
             for c in children(e) {
@@ -82,10 +94,12 @@ pub(crate) fn matched_series(store: &Store, expr: &Expr, t: i64) -> Vec<Labels> 
 pub(crate) fn longest_range_ms(e: &Expr) -> i64 {
     match e {
         Expr::VectorSelector(vs) => offset_ms(&vs.offset).max(0),
-        Expr::MatrixSelector(ms) => duration_ms(&ms.range) + offset_ms(&ms.vs.offset).max(0),
-        Expr::Subquery(sq) => {
-            duration_ms(&sq.range) + offset_ms(&sq.offset).max(0) + longest_range_ms(&sq.expr)
+        Expr::MatrixSelector(ms) => {
+            duration_ms(&ms.range).saturating_add(offset_ms(&ms.vs.offset).max(0))
         }
+        Expr::Subquery(sq) => duration_ms(&sq.range)
+            .saturating_add(offset_ms(&sq.offset).max(0))
+            .saturating_add(longest_range_ms(&sq.expr)),
         _ => children(e)
             .into_iter()
             .map(longest_range_ms)

@@ -53,7 +53,7 @@ pub struct Store {
     retention_ms: i64,
     series: Vec<Option<Series>>,
     free: Vec<SeriesId>,
-    by_labels: HashMap<Labels, SeriesId>,
+    by_labels: HashMap<Labels, SeriesId, foldhash::fast::RandomState>,
     index: Index,
     /// Sorted ids exposed by each target's last successful scrape.
     targets: HashMap<String, Vec<SeriesId>>,
@@ -67,7 +67,7 @@ impl Store {
             retention_ms: retention_ms.max(0),
             series: Vec::new(),
             free: Vec::new(),
-            by_labels: HashMap::new(),
+            by_labels: HashMap::default(),
             index: Index::default(),
             targets: HashMap::new(),
             live: 0,

@@ -58,14 +58,45 @@ impl Series {
         }
     }
 
-    /// Index of the first sample with time >= t.
+    /// Index of the first sample with time >= `t`. The search gallops
+    /// from the newest sample: evaluation mostly reads recent windows, and
+    /// this touches only the tail of the buffer instead of missing the
+    /// cache all along a binary search.
     fn lower(&self, t: i64) -> usize {
-        self.samples.partition_point(|s| s.0 < t)
+        self.lower_below(t, self.samples.len())
+    }
+
+    /// Like `lower`, for an answer known to be at most `hi`: gallops
+    /// backwards from `hi`.
+    fn lower_below(&self, t: i64, hi: usize) -> usize {
+        let s = &self.samples;
+        let mut hi = hi; // every index >= hi has time >= t
+        let mut step = 1;
+        let mut lo = loop {
+            if hi == 0 {
+                return 0;
+            }
+            let probe = hi.saturating_sub(step);
+            if s[probe].0 < t {
+                break probe + 1;
+            }
+            hi = probe;
+            step *= 2;
+        };
+        while lo < hi {
+            let mid = lo + (hi - lo) / 2;
+            if s[mid].0 < t {
+                lo = mid + 1;
+            } else {
+                hi = mid;
+            }
+        }
+        lo
     }
 
     /// The newest sample at or before `t`.
     pub fn at_or_before(&self, t: i64) -> Option<(i64, f64)> {
-        let i = self.samples.partition_point(|s| s.0 <= t);
+        let i = self.lower(t.saturating_add(1));
         if i == 0 {
             None
         } else {
@@ -75,8 +106,12 @@ impl Series {
 
     /// Samples with `mint <= t <= maxt`, oldest first.
     pub fn range(&self, mint: i64, maxt: i64) -> impl Iterator<Item = (i64, f64)> + '_ {
-        let lo = self.lower(mint);
-        let hi = self.samples.partition_point(|s| s.0 <= maxt).max(lo);
+        let hi = self.lower(maxt.saturating_add(1));
+        let lo = if mint > maxt {
+            hi
+        } else {
+            self.lower_below(mint, hi)
+        };
         self.samples.range(lo..hi).copied()
     }
 

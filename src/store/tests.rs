@@ -95,3 +95,31 @@ fn select_with_every_matcher_kind() {
         assert_eq!(st.select(&[&name, &m]).len(), n, "{m}");
     }
 }
+
+#[test]
+fn series_searches_agree_with_a_scan() {
+    let mut st = Store::new(i64::MAX);
+    let a = l(&[("__name__", "a")]);
+    let times: Vec<i64> = (0..300).map(|i| i * 7 + (i % 3)).collect();
+    for &t in &times {
+        st.append(&a, t, t as f64);
+    }
+    let s = st.find(&a).unwrap();
+    for q in -5..2200 {
+        let want = times
+            .iter()
+            .rev()
+            .find(|&&t| t <= q)
+            .map(|&t| (t, t as f64));
+        assert_eq!(s.at_or_before(q), want, "at {q}");
+        let lo = q - 50;
+        let got: Vec<i64> = s.range(lo, q).map(|p| p.0).collect();
+        let want: Vec<i64> = times
+            .iter()
+            .copied()
+            .filter(|&t| t >= lo && t <= q)
+            .collect();
+        assert_eq!(got, want);
+        assert_eq!(s.has_samples_in(lo, q), !want.is_empty());
+    }
+}
