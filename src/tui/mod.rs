@@ -49,16 +49,24 @@ mod glyphs;
 mod graph;
 mod help;
 mod instances;
+mod keys;
 mod layout;
 mod levels;
+pub mod outliers;
 mod plot;
+mod prompt;
+mod prompt_bar;
 mod stat_rows;
 mod status;
+mod table_view;
 mod terminal;
+pub mod timeview;
 mod view;
 
 pub use event_loop::run;
 pub use layout::{plan, Mode, Plan};
+pub use prompt::{Prompt, PromptKind};
+pub use table_view::SortKey;
 pub use view::{Focus, KeyOutcome, View};
 
 use crate::frame::Frame;
@@ -113,6 +121,13 @@ pub fn render(frame: &Frame, view: &View, theme: &Theme, area: Rect, buf: &mut B
         view
     };
     let plan = layout::plan(area, frame, view);
+    let ctx = plot::ChartCtx {
+        range: timeview::range(frame, view),
+        interval: frame.interval,
+        cursor: view.cursor_ms,
+        tz: view.tz(),
+        ascii: view.ascii,
+    };
     status::render(frame, view, theme, plan.status, buf);
     alerts_bar::render(frame, view.ascii, theme, plan.alerts, buf);
     if let Some(b) = plan.stats_box {
@@ -124,20 +139,19 @@ pub fn render(frame: &Frame, view: &View, theme: &Theme, area: Rect, buf: &mut B
         }
         let focused = view.focus == Focus::Panel(i);
         match plan.mode {
-            Mode::Expanded => expanded::render(panel, frame, view.ascii, theme, *rect, buf),
-            Mode::Grid { .. } => {
-                graph::render(panel, frame, focused, view.ascii, theme, *rect, buf)
-            }
+            Mode::Expanded => expanded::render(panel, &ctx, theme, *rect, buf),
+            Mode::Grid { .. } => graph::render(panel, focused, &ctx, theme, *rect, buf),
             Mode::Stats => stat_rows::render_row(panel, focused, view.ascii, theme, *rect, buf),
         }
     }
     if let Some(t) = plan.table {
         let focused = view.focus == Focus::Instances;
-        instances::render(frame, focused, view.table_scroll, view.ascii, theme, t, buf);
+        instances::render(frame, view, focused, theme, t, buf);
     }
     if view.help {
         help::render(frame, view, theme, area, buf);
     }
+    prompt_bar::render(view, theme, area, buf);
     if view.ascii {
         glyphs::asciify(buf, area);
     }
