@@ -223,3 +223,7 @@ impl View {
         })
     }
 }
+
+#[cfg(test)]
+#[path = "keys_tests.rs"]
+mod tests;

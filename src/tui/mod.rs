@@ -141,7 +141,7 @@ pub fn render(frame: &Frame, view: &View, theme: &Theme, area: Rect, buf: &mut B
         match plan.mode {
             Mode::Expanded => expanded::render(panel, &ctx, theme, *rect, buf),
             Mode::Grid { .. } => graph::render(panel, focused, &ctx, theme, *rect, buf),
-            Mode::Stats => stat_rows::render_row(panel, focused, view.ascii, theme, *rect, buf),
+            Mode::Stats => stat_rows::render_row(panel, focused, &ctx, theme, *rect, buf),
         }
     }
     if let Some(t) = plan.table {
