@@ -251,3 +251,25 @@ async fn expr_command_reaches_the_engine() {
     h.events.send(key('q')).unwrap();
     h.task.await.unwrap().unwrap();
 }
+
+#[tokio::test(start_paused = true)]
+async fn theme_command_switches_or_says_why_not() {
+    let typed = |line: &'static str| {
+        move |events: Events, frames: watch::Sender<Arc<Frame>>| {
+            tokio::spawn(async move {
+                let _keep_publishing = frames;
+                for c in line.chars() {
+                    events.send(key(c)).unwrap();
+                }
+                let enter = KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE);
+                events.send(Ok(Event::Key(enter))).unwrap();
+                advance(200).await;
+                events.send(key('q')).unwrap();
+            })
+        }
+    };
+    let (_, screen) = run_keys(typed(":theme light")).await;
+    assert!(screen.contains("theme light"), "{screen}");
+    let (_, screen) = run_keys(typed(":theme no-such-theme")).await;
+    assert!(screen.contains("theme no-such-theme: "), "{screen}");
+}
