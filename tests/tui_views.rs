@@ -212,3 +212,19 @@ fn local_time_everywhere() {
         insta::assert_snapshot!(format!("local_time_{w}x{h}"), s);
     }
 }
+
+#[test]
+fn ascii_marks_outliers_and_sort_order_plainly() {
+    let f = with_outlier();
+    let mut v = View {
+        focus: Focus::Instances,
+        expanded: true,
+        ascii: true,
+        ..view()
+    };
+    keys(&mut v, &f, 80, 24, &typed("ssss"));
+    let s = screen(&f, &v, 80, 24);
+    assert!(s.is_ascii(), "{s}");
+    assert!(s.contains("CPUv"), "{s}");
+    assert!(s.contains("97.0% X *"), "{s}");
+}
