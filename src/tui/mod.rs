@@ -36,7 +36,12 @@
 //! ```
 //!
 //! `Enter` expands the focused panel over the body (chart, legend with
-//! now/min/max per series, expressions); `?` draws the help overlay on top.
+//! now/min/max per series, expressions; `←/→` step a value cursor); `?`
+//! draws the help overlay on top. Every chart shows the same time window
+//! (`timeview`: `+ - [ ] 0`), written on its x axis; `p` freezes the view on
+//! its frame (PAUSED on the status line). The instance table is filtered
+//! and sorted by `table_view` and marks outliers (`outliers`). The `/` and
+//! `:` prompts take the bottom row (`prompt_bar`).
 //! Every region is drawn by its own file from `(&Frame, &View, &Theme)`;
 //! rendering does no I/O, reads no clock and takes no lock.
 
