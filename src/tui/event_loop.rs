@@ -48,6 +48,8 @@ pub async fn run(
         ascii: opts.ascii,
         title: opts.title.clone(),
         log_path: opts.log_path.clone(),
+        // Read once here, outside rendering, for `t`.
+        local_offset_s: chrono::Local::now().offset().local_minus_utc(),
         ..View::default()
     };
     let mut tui = Tui::enter()?;
@@ -129,7 +131,11 @@ where
     C: Fn() -> i64,
 {
     let gap = Duration::from_secs(1) / fps.clamp(1, 1000);
-    let mut frame = frames.borrow_and_update().clone();
+    let mut theme = theme.clone();
+    // `frame` is what the view shows; `latest` what the engine last
+    // published. They differ only while paused.
+    let mut latest = frames.borrow_and_update().clone();
+    let mut frame = latest.clone();
     let mut dirty = true;
     let mut draws = 0u64;
     let mut last_draw: Option<Instant> = None;
@@ -146,7 +152,7 @@ where
             view.now_ms = Some(clock());
             showing_stale = stale_age_ms(&frame, &view).is_some();
             let completed = terminal
-                .draw(|f| super::render(&frame, &view, theme, f.area(), f.buffer_mut()))
+                .draw(|f| super::render(&frame, &view, &theme, f.area(), f.buffer_mut()))
                 .map_err(|e| anyhow::anyhow!("cannot draw to the terminal: {e}"))?;
             area = completed.area;
             draws += 1;
@@ -170,8 +176,34 @@ where
                         KeyOutcome::Send(cmd) => {
                             if let Err(e) = commands.try_send(cmd) {
                                 tracing::warn!("command not sent to the engine: {e}");
+                                view.message = Some(format!("not sent to the engine: {e}"));
                             }
+                            dirty = true;
                         }
+                        KeyOutcome::SetTheme(name) => {
+                            view.message = Some(match Theme::load(&name, theme.is_monochrome()) {
+                                Ok(t) => {
+                                    theme = t;
+                                    format!("theme {name}")
+                                }
+                                Err(e) => {
+                                    let e = format!("{e:#}");
+                                    format!("theme {name}: {}", e.lines().next().unwrap_or(""))
+                                }
+                            });
+                            dirty = true;
+                        }
+                    }
+                    if !view.paused && !Arc::ptr_eq(&frame, &latest) {
+                        // Unpaused: jump to the newest frame.
+                        frame = latest.clone();
+                        view.clamp(&frame);
+                        dirty = true;
+                    }
+                }
+                Some(Ok(Event::Mouse(m))) => {
+                    if view.on_mouse(m, &frame, area) == KeyOutcome::Redraw {
+                        dirty = true;
                     }
                 }
                 Some(Ok(Event::Resize(w, h))) => {
@@ -184,14 +216,17 @@ where
             },
             changed = frames.changed() => match changed {
                 Ok(()) => {
-                    frame = frames.borrow_and_update().clone();
-                    view.clamp(&frame);
-                    dirty = true;
+                    latest = frames.borrow_and_update().clone();
+                    if !view.paused {
+                        frame = latest.clone();
+                        view.clamp(&frame);
+                        dirty = true;
+                    }
                 }
                 Err(_) => anyhow::bail!("the engine stopped publishing frames"),
             },
             () = sleep_until_opt(wake) => {}
-            _ = tick.tick() => {
+            _ = tick.tick(), if !view.paused => {
                 let mut probe = view.clone();
                 probe.now_ms = Some(clock());
                 let stale = stale_age_ms(&frame, &probe).is_some();

@@ -170,3 +170,106 @@ async fn r_asks_the_engine_to_reload() {
     h.events.send(key('q')).unwrap();
     h.task.await.unwrap().unwrap();
 }
+
+/// Runs the loop until `q` and returns its draws and the last screen.
+async fn run_keys(
+    script: impl FnOnce(Events, watch::Sender<Arc<Frame>>) -> tokio::task::JoinHandle<()>,
+) -> (u64, String) {
+    let (events_tx, mut events_rx) = mpsc::unbounded_channel();
+    let (frames_tx, frames_rx) = watch::channel(frame(0));
+    let (cmd_tx, _cmd_rx) = mpsc::channel(4);
+    let driver = script(events_tx, frames_tx);
+    let mut terminal = Terminal::new(TestBackend::new(80, 24)).unwrap();
+    let events = futures_util::stream::poll_fn(move |cx| events_rx.poll_recv(cx));
+    let shutdown = std::pin::pin!(std::future::pending::<()>());
+    let out = drive(
+        &mut terminal,
+        events,
+        frames_rx,
+        cmd_tx,
+        &Theme::no_color(),
+        View::default(),
+        30,
+        shutdown,
+        || 1_000_000,
+    )
+    .await
+    .unwrap();
+    driver.await.unwrap();
+    (out.draws, terminal.backend().to_string())
+}
+
+#[tokio::test(start_paused = true)]
+async fn pause_freezes_the_view_while_frames_arrive_and_resume_jumps_to_the_newest() {
+    let (draws, screen) = run_keys(|events, frames| {
+        tokio::spawn(async move {
+            advance(100).await;
+            events.send(key('p')).unwrap(); // draw 2: PAUSED
+            advance(100).await;
+            for i in 1..=5 {
+                frames.send(frame(i)).unwrap(); // no draws while paused
+                advance(100).await;
+            }
+            events.send(key('q')).unwrap();
+        })
+    })
+    .await;
+    assert_eq!(draws, 2);
+    assert!(screen.contains("PAUSED"), "{screen}");
+    assert!(
+        screen.contains("updated 00:16:40Z"),
+        "still frame 0: {screen}"
+    );
+
+    let (draws, screen) = run_keys(|events, frames| {
+        tokio::spawn(async move {
+            advance(100).await;
+            events.send(key('p')).unwrap();
+            advance(100).await;
+            frames.send(frame(5)).unwrap();
+            advance(100).await;
+            events.send(key('p')).unwrap(); // resumes on frame 5
+            advance(100).await;
+            events.send(key('q')).unwrap();
+        })
+    })
+    .await;
+    assert_eq!(draws, 3);
+    assert!(!screen.contains("PAUSED"), "{screen}");
+    assert!(screen.contains("updated 00:16:50Z"), "frame 5: {screen}");
+}
+
+#[tokio::test(start_paused = true)]
+async fn expr_command_reaches_the_engine() {
+    let mut h = start(30, 1_000_000);
+    for c in ":expr up".chars() {
+        h.events.send(key(c)).unwrap();
+    }
+    let enter = KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE);
+    h.events.send(Ok(Event::Key(enter))).unwrap();
+    assert_eq!(h.commands.recv().await, Some(Command::AddExpr("up".into())));
+    h.events.send(key('q')).unwrap();
+    h.task.await.unwrap().unwrap();
+}
+
+#[tokio::test(start_paused = true)]
+async fn theme_command_switches_or_says_why_not() {
+    let typed = |line: &'static str| {
+        move |events: Events, frames: watch::Sender<Arc<Frame>>| {
+            tokio::spawn(async move {
+                let _keep_publishing = frames;
+                for c in line.chars() {
+                    events.send(key(c)).unwrap();
+                }
+                let enter = KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE);
+                events.send(Ok(Event::Key(enter))).unwrap();
+                advance(200).await;
+                events.send(key('q')).unwrap();
+            })
+        }
+    };
+    let (_, screen) = run_keys(typed(":theme light")).await;
+    assert!(screen.contains("theme light"), "{screen}");
+    let (_, screen) = run_keys(typed(":theme no-such-theme")).await;
+    assert!(screen.contains("theme no-such-theme: "), "{screen}");
+}

@@ -5,8 +5,9 @@ use super::format;
 use super::glyphs::Glyphs;
 use super::graph;
 use super::levels::{finite_points, level_of};
-use super::plot;
-use crate::frame::{Frame, Level, Panel};
+use super::plot::{self, ChartCtx};
+use super::timeview::clock;
+use crate::frame::{Level, Panel, Series};
 use crate::theme::Theme;
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -14,7 +15,46 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Cell, Paragraph, Row, Table, Widget, Wrap};
 
-fn legend(panel: &Panel, g: &Glyphs, theme: &Theme, area: Rect, buf: &mut Buffer) {
+/// A series' value at the cursor: the point at that instant, or the one
+/// just before it when it is no older than an interval and a half.
+pub fn value_at(s: &Series, t: i64, ctx: &ChartCtx) -> Option<f64> {
+    let tolerance = i64::try_from(ctx.interval.as_millis() * 3 / 2).unwrap_or(i64::MAX);
+    let i = s.points.partition_point(|p| p.0 <= t);
+    let (pt, v) = *s.points.get(i.checked_sub(1)?)?;
+    (t - pt <= tolerance && v.is_finite()).then_some(v)
+}
+
+/// `at 12:00:01Z  ■ p50 40ms  ■ p99 231ms …` for the cursor row.
+fn cursor_line<'a>(
+    panel: &'a Panel,
+    t: i64,
+    ctx: &ChartCtx,
+    g: &Glyphs,
+    theme: &Theme,
+) -> Line<'a> {
+    let swatch = if g.ascii { "*" } else { "■" };
+    let mut spans = vec![Span::styled(
+        format!("at {} ", clock(t, ctx.tz)),
+        theme.accent(),
+    )];
+    for (i, s) in panel.series.iter().enumerate() {
+        spans.push(Span::styled(
+            format!(" {swatch}"),
+            Style::new().fg(theme.series(i)),
+        ));
+        spans.push(Span::styled(
+            format!(
+                " {} {}",
+                s.legend,
+                format::opt_value(value_at(s, t, ctx), panel.unit)
+            ),
+            theme.text(),
+        ));
+    }
+    Line::from(spans)
+}
+
+fn legend(panel: &Panel, ctx: &ChartCtx, g: &Glyphs, theme: &Theme, area: Rect, buf: &mut Buffer) {
     let swatch = if g.ascii { "*" } else { "■" };
     let rows: Vec<Row> = panel
         .series
@@ -22,7 +62,7 @@ fn legend(panel: &Panel, g: &Glyphs, theme: &Theme, area: Rect, buf: &mut Buffer
         .enumerate()
         .map(|(i, s)| {
             let (mut lo, mut hi) = (f64::INFINITY, f64::NEG_INFINITY);
-            for (_, v) in finite_points(s) {
+            for (_, v) in finite_points(s).filter(|(t, _)| ctx.range.contains(*t)) {
                 lo = lo.min(v);
                 hi = hi.max(v);
             }
@@ -33,14 +73,18 @@ fn legend(panel: &Panel, g: &Glyphs, theme: &Theme, area: Rect, buf: &mut Buffer
                     "-".to_string()
                 }
             };
-            let level = s.value.map_or(Level::Unknown, |v| level_of(v, panel));
+            let shown = match ctx.cursor {
+                Some(t) => value_at(s, t, ctx),
+                None => s.value,
+            };
+            let level = shown.map_or(Level::Unknown, |v| level_of(v, panel));
             Row::new(vec![
                 Cell::from(Line::from(vec![
                     Span::styled(swatch, Style::new().fg(theme.series(i))),
                     Span::styled(format!(" {}", s.legend), theme.text()),
                 ])),
                 Cell::from(Span::styled(
-                    format::opt_value(s.value, panel.unit),
+                    format::opt_value(shown, panel.unit),
                     theme.level(level),
                 )),
                 Cell::from(Span::styled(range(lo), theme.muted())),
@@ -48,6 +92,10 @@ fn legend(panel: &Panel, g: &Glyphs, theme: &Theme, area: Rect, buf: &mut Buffer
             ])
         })
         .collect();
+    let now_header = match ctx.cursor {
+        Some(t) => clock(t, ctx.tz),
+        None => "NOW".to_string(),
+    };
     Table::new(
         rows,
         [
@@ -57,20 +105,16 @@ fn legend(panel: &Panel, g: &Glyphs, theme: &Theme, area: Rect, buf: &mut Buffer
             Constraint::Length(10),
         ],
     )
-    .header(Row::new(["SERIES", "NOW", "MIN", "MAX"]).style(theme.muted()))
+    .header(
+        Row::new(["SERIES".to_string(), now_header, "MIN".into(), "MAX".into()])
+            .style(theme.muted()),
+    )
     .column_spacing(1)
     .render(area, buf);
 }
 
-pub fn render(
-    panel: &Panel,
-    frame: &Frame,
-    ascii: bool,
-    theme: &Theme,
-    area: Rect,
-    buf: &mut Buffer,
-) {
-    let g = Glyphs::new(ascii);
+pub fn render(panel: &Panel, ctx: &ChartCtx, theme: &Theme, area: Rect, buf: &mut Buffer) {
+    let g = Glyphs::new(ctx.ascii);
     let inner = graph::panel_box(panel, true, &g, theme, area, buf);
     if inner.height < 2 {
         return;
@@ -88,12 +132,17 @@ pub fn render(
     } else {
         1
     };
-    let [values, body, exprs] = Layout::vertical([
+    let cursor_rows = u16::from(ctx.cursor.is_some());
+    let [values, body, cursor_row, exprs] = Layout::vertical([
         Constraint::Length(header_rows),
         Constraint::Fill(1),
+        Constraint::Length(cursor_rows),
         Constraint::Length(expr_rows),
     ])
     .areas(inner);
+    if let Some(t) = ctx.cursor {
+        cursor_line(panel, t, ctx, &g, theme).render(cursor_row, buf);
+    }
     if header_rows == 1 || !graph::big_header(panel, &g, theme, values, buf) {
         graph::values_line(panel, &g, theme, values.width).render(values, buf);
     }
@@ -104,18 +153,11 @@ pub fn render(
     };
     let [chart, side] =
         Layout::horizontal([Constraint::Fill(1), Constraint::Length(legend_w)]).areas(body);
-    plot::render(
-        panel,
-        frame.time_ms,
-        frame.interval,
-        ascii,
-        theme,
-        chart,
-        buf,
-    );
+    plot::render(panel, ctx, theme, chart, buf);
     if legend_w > 0 {
         legend(
             panel,
+            ctx,
             &g,
             theme,
             Rect {

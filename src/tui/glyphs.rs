@@ -166,7 +166,8 @@ pub fn asciify(buf: &mut Buffer, area: Rect) {
             }
             let c = sym.chars().next().unwrap_or(' ');
             let plain = match c {
-                '\u{2801}'..='\u{28ff}' | '•' | '●' | '■' => "*",
+                '\u{2801}'..='\u{28ff}' | '•' | '●' | '■' | '◆' => "*",
+                '▼' => "v",
                 '\u{2800}' => " ",
                 '─' | '━' | '═' | '╌' => "-",
                 '│' | '┃' | '║' | '╎' => "|",

@@ -6,8 +6,8 @@ use super::bignum;
 use super::format;
 use super::glyphs::{level_word, Glyphs};
 use super::levels::{headline, level_of, panel_level};
-use super::plot;
-use crate::frame::{Frame, Level, Panel, PanelKind};
+use super::plot::{self, ChartCtx};
+use crate::frame::{Level, Panel, PanelKind};
 use crate::theme::Theme;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
@@ -235,14 +235,13 @@ pub fn render_error(panel: &Panel, theme: &Theme, area: Rect, buf: &mut Buffer) 
 /// Draws one panel of the grid.
 pub fn render(
     panel: &Panel,
-    frame: &Frame,
     focused: bool,
-    ascii: bool,
+    ctx: &ChartCtx,
     theme: &Theme,
     area: Rect,
     buf: &mut Buffer,
 ) {
-    let g = Glyphs::new(ascii);
+    let g = Glyphs::new(ctx.ascii);
     let inner = panel_box(panel, focused, &g, theme, area, buf);
     if inner.is_empty() {
         return;
@@ -278,15 +277,7 @@ pub fn render(
     };
     match panel.kind {
         PanelKind::Graph | PanelKind::Histogram => {
-            plot::render(
-                panel,
-                frame.time_ms,
-                frame.interval,
-                ascii,
-                theme,
-                rest,
-                buf,
-            );
+            plot::render(panel, ctx, theme, rest, buf);
         }
         PanelKind::Stat | PanelKind::Table => {
             Paragraph::new(series_rows(panel, theme)).render(rest, buf);

@@ -11,14 +11,30 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph, Widget, Wrap};
 
 /// Every key the dashboard answers to, with what it does.
-pub const KEYS: [(&str, &str); 9] = [
+pub const KEYS: [(&str, &str); 19] = [
     ("q  Ctrl-C", "quit"),
     ("?", "this help (Esc closes)"),
     ("Tab  Shift-Tab", "next / previous panel"),
     ("h j k l  arrows", "move focus left / down / up / right"),
     ("Enter  e", "expand the focused panel or table"),
+    (
+        "<- ->  (expanded)",
+        "step the value cursor through the points",
+    ),
     ("Esc", "back to the dashboard"),
+    ("+  -", "narrower / wider time window (1m ... all)"),
+    ("[  ]", "pan the window back / forth"),
+    ("0", "back to live"),
+    ("p", "pause (data keeps arriving underneath)"),
+    ("t", "UTC / local time"),
+    ("s  S", "sort instances by the next column / reverse"),
+    ("/", "filter instances (regex on instance or job)"),
+    (
+        ":",
+        "command: q help theme window filter expr (Tab completes)",
+    ),
     ("PgUp  PgDn  Home", "scroll the instance table"),
+    ("mouse", "click focuses, wheel zooms the window"),
     ("r", "reload the configuration"),
     ("j k (in help)", "scroll this help"),
 ];

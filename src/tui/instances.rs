@@ -1,10 +1,15 @@
 //! The instance table: instance, job, up, CPU, p99, error ratio and the last
-//! scrape error, one row per instance. Cells past a panel's thresholds are
-//! coloured and marked with the level glyph.
+//! scrape error, one row per instance, filtered and sorted as the view says.
+//! Cells past a panel's thresholds are coloured and marked with the level
+//! glyph; outliers across instances (robust z-score) carry `◆`; the bottom
+//! border names the worst three instances for the focused signal.
 
 use super::format;
 use super::glyphs::Glyphs;
 use super::levels::level_of;
+use super::outliers;
+use super::table_view::{self, SortKey};
+use super::view::{Focus, View};
 use crate::frame::{Frame, InstanceRow, Level, Panel, Unit};
 use crate::theme::Theme;
 use ratatui::buffer::Buffer;
@@ -17,30 +22,146 @@ fn panel<'a>(frame: &'a Frame, id: &str) -> Option<&'a Panel> {
     frame.panels.iter().find(|p| p.id == id)
 }
 
-/// A value cell coloured by `panel_id`'s thresholds.
+/// The outlier mark (not colour alone).
+pub const OUTLIER: &str = "◆";
+
+/// The three signals the table compares across instances.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Signal {
+    Cpu,
+    P99,
+    Errors,
+}
+
+impl Signal {
+    const ALL: [Signal; 3] = [Signal::Cpu, Signal::P99, Signal::Errors];
+
+    fn of(self, r: &InstanceRow) -> Option<f64> {
+        match self {
+            Signal::Cpu => r.cpu,
+            Signal::P99 => r.p99,
+            Signal::Errors => r.error_ratio,
+        }
+    }
+
+    fn name(self) -> &'static str {
+        match self {
+            Signal::Cpu => "CPU",
+            Signal::P99 => "p99",
+            Signal::Errors => "errors",
+        }
+    }
+
+    fn unit(self, r: &InstanceRow) -> Unit {
+        match self {
+            Signal::Cpu if r.cpu_is_cores => Unit::Cores,
+            Signal::Cpu => Unit::Ratio,
+            Signal::P99 => Unit::Seconds,
+            Signal::Errors => Unit::Ratio,
+        }
+    }
+
+    fn panel_id(self) -> &'static str {
+        match self {
+            Signal::Cpu => "cpu",
+            Signal::P99 => "latency",
+            Signal::Errors => "errors",
+        }
+    }
+
+    /// The signal of the focused panel, or of the sort column, else CPU.
+    fn focused(frame: &Frame, view: &View) -> Signal {
+        let by_panel = match view.focus {
+            Focus::Panel(i) => frame.panels.get(i).map(|p| p.id.as_str()),
+            Focus::Instances => None,
+        };
+        match (by_panel, view.sort) {
+            (Some("latency"), _) | (None, SortKey::P99) => Signal::P99,
+            (Some("errors"), _) | (None, SortKey::Errors) => Signal::Errors,
+            _ => Signal::Cpu,
+        }
+    }
+}
+
+/// A value cell coloured by `panel_id`'s thresholds, marked when an outlier.
 fn cell<'a>(
-    v: Option<f64>,
-    unit: Unit,
+    r: &InstanceRow,
+    sig: Signal,
+    outlier: bool,
     frame: &Frame,
-    panel_id: &str,
     g: &Glyphs,
     theme: &Theme,
 ) -> Cell<'a> {
-    let Some(v) = v else {
+    let Some(v) = sig.of(r) else {
         return Cell::from(Span::styled("-", theme.muted()));
     };
-    let level = panel(frame, panel_id).map_or(Level::Unknown, |p| level_of(v, p));
-    let mark = match level {
+    let level = panel(frame, sig.panel_id()).map_or(Level::Unknown, |p| level_of(v, p));
+    let mut mark = match level {
         Level::Warn | Level::Crit => format!(" {}", g.level(level)),
         _ => String::new(),
     };
+    if outlier {
+        mark.push(' ');
+        mark.push_str(OUTLIER);
+    }
     Cell::from(Span::styled(
-        format!("{}{mark}", format::value(v, unit)),
+        format!("{}{mark}", format::value(v, sig.unit(r))),
         theme.level(level),
     ))
 }
 
-fn row<'a>(r: &'a InstanceRow, frame: &Frame, g: &Glyphs, theme: &Theme, job: bool) -> Row<'a> {
+/// Outlier flags per signal, per row of `frame.instances` (up rows only).
+fn outlier_flags(frame: &Frame) -> [Vec<bool>; 3] {
+    Signal::ALL.map(|sig| {
+        let vals: Vec<Option<f64>> = frame
+            .instances
+            .iter()
+            .map(|r| sig.of(r).filter(|_| r.up))
+            .collect();
+        outliers::flags(&vals)
+    })
+}
+
+/// `worst CPU: a 95.0% ◆ · b 60.0% · c 40.0%` for the focused signal.
+fn worst_line(frame: &Frame, view: &View, flags: &[Vec<bool>; 3]) -> Option<String> {
+    let sig = Signal::focused(frame, view);
+    let k = Signal::ALL.iter().position(|s| *s == sig).unwrap_or(0);
+    let vals: Vec<Option<f64>> = frame
+        .instances
+        .iter()
+        .map(|r| sig.of(r).filter(|_| r.up))
+        .collect();
+    let top = outliers::worst(&vals, 3);
+    if top.is_empty() {
+        return None;
+    }
+    let names: Vec<String> = top
+        .iter()
+        .map(|i| {
+            let r = &frame.instances[*i];
+            let mark = if flags[k][*i] {
+                format!(" {OUTLIER}")
+            } else {
+                String::new()
+            };
+            format!(
+                "{} {}{mark}",
+                r.instance,
+                format::opt_value(sig.of(r), sig.unit(r))
+            )
+        })
+        .collect();
+    Some(format!(" worst {}: {} ", sig.name(), names.join(" · ")))
+}
+
+fn row<'a>(
+    r: &'a InstanceRow,
+    out: [bool; 3],
+    frame: &Frame,
+    g: &Glyphs,
+    theme: &Theme,
+    job: bool,
+) -> Row<'a> {
     let (up_text, up_style) = if r.up {
         (format!("{} up", g.ok), theme.level(Level::Ok))
     } else if r.awaiting_first_scrape {
@@ -49,20 +170,15 @@ fn row<'a>(r: &'a InstanceRow, frame: &Frame, g: &Glyphs, theme: &Theme, job: bo
         (format!("{} DOWN", g.crit), theme.level(Level::Crit))
     };
     let name_style = if r.up { theme.text() } else { theme.stale() };
-    let cpu_unit = if r.cpu_is_cores {
-        Unit::Cores
-    } else {
-        Unit::Ratio
-    };
     let mut cells = vec![Cell::from(Span::styled(r.instance.as_str(), name_style))];
     if job {
         cells.push(Cell::from(Span::styled(r.job.as_str(), theme.muted())));
     }
     cells.extend([
         Cell::from(Span::styled(up_text, up_style)),
-        cell(r.cpu, cpu_unit, frame, "cpu", g, theme),
-        cell(r.p99, Unit::Seconds, frame, "latency", g, theme),
-        cell(r.error_ratio, Unit::Ratio, frame, "errors", g, theme),
+        cell(r, Signal::Cpu, out[0], frame, g, theme),
+        cell(r, Signal::P99, out[1], frame, g, theme),
+        cell(r, Signal::Errors, out[2], frame, g, theme),
         Cell::from(Span::styled(
             r.last_error.as_deref().unwrap_or(""),
             theme.level(if r.last_error.is_some() {
@@ -77,18 +193,20 @@ fn row<'a>(r: &'a InstanceRow, frame: &Frame, g: &Glyphs, theme: &Theme, job: bo
 
 pub fn render(
     frame: &Frame,
+    view: &View,
     focused: bool,
-    scroll: usize,
-    ascii: bool,
     theme: &Theme,
     area: Rect,
     buf: &mut Buffer,
 ) {
-    let g = Glyphs::new(ascii);
+    let g = Glyphs::new(view.ascii);
     let total = frame.instances.len();
     let up = frame.instances.iter().filter(|r| r.up).count();
+    let shown = table_view::visible(frame, view);
     let inner_rows = usize::from(area.height.saturating_sub(3));
-    let scroll = scroll.min(total.saturating_sub(inner_rows.max(1)));
+    let scroll = view
+        .table_scroll
+        .min(shown.len().saturating_sub(inner_rows.max(1)));
     let mut title = vec![Span::styled(" Instances ", theme.accent())];
     let count_style = if up < total {
         theme.level(Level::Crit)
@@ -96,13 +214,20 @@ pub fn render(
         theme.text()
     };
     title.push(Span::styled(format!("{up}/{total} up "), count_style));
-    if total > inner_rows && inner_rows > 0 {
-        let last = (scroll + inner_rows).min(total);
+    if let Some(re) = table_view::active_filter(view) {
         title.push(Span::styled(
-            format!("rows {}-{last} of {total} (PgUp/PgDn) ", scroll + 1),
+            format!("/{} {} shown ", re.as_str(), shown.len()),
+            theme.info(),
+        ));
+    }
+    if shown.len() > inner_rows && inner_rows > 0 {
+        let last = (scroll + inner_rows).min(shown.len());
+        title.push(Span::styled(
+            format!("rows {}-{last} of {} (PgUp/PgDn) ", scroll + 1, shown.len()),
             theme.muted(),
         ));
     }
+    let flags = outlier_flags(frame);
     let block = Block::default()
         .borders(Borders::ALL)
         .border_set(if focused {
@@ -112,6 +237,10 @@ pub fn render(
         })
         .border_style(theme.border(focused))
         .title(Line::from(title));
+    let block = match worst_line(frame, view, &flags) {
+        Some(w) => block.title_bottom(Line::from(Span::styled(w, theme.text()))),
+        None => block,
+    };
     if total == 0 {
         let inner = block.inner(area);
         block.render(area, buf);
@@ -137,6 +266,12 @@ pub fn render(
         widths.push(Constraint::Length(12));
         header.push("JOB");
     }
+    let arrow = match (view.sort_reversed, g.ascii) {
+        (false, false) => "▼",
+        (true, false) => "▲",
+        (false, true) => "v",
+        (true, true) => "^",
+    };
     widths.extend([
         Constraint::Length(6),
         Constraint::Length(12),
@@ -145,11 +280,23 @@ pub fn render(
         Constraint::Fill(1),
     ]);
     header.extend(["UP", "CPU", "P99", "ERRORS", "LAST SCRAPE ERROR"]);
-    let rows: Vec<Row> = frame
-        .instances
+    let header: Vec<String> = header
+        .into_iter()
+        .map(|h| {
+            if view.sort.header() == Some(h) {
+                format!("{h}{arrow}")
+            } else {
+                h.to_string()
+            }
+        })
+        .collect();
+    let rows: Vec<Row> = shown
         .iter()
         .skip(scroll)
-        .map(|r| row(r, frame, &g, theme, job))
+        .map(|i| {
+            let out = [flags[0][*i], flags[1][*i], flags[2][*i]];
+            row(&frame.instances[*i], out, frame, &g, theme, job)
+        })
         .collect();
     Table::new(rows, widths)
         .header(Row::new(header).style(theme.muted()))

@@ -36,7 +36,12 @@
 //! ```
 //!
 //! `Enter` expands the focused panel over the body (chart, legend with
-//! now/min/max per series, expressions); `?` draws the help overlay on top.
+//! now/min/max per series, expressions; `←/→` step a value cursor); `?`
+//! draws the help overlay on top. Every chart shows the same time window
+//! (`timeview`: `+ - [ ] 0`), written on its x axis; `p` freezes the view on
+//! its frame (PAUSED on the status line). The instance table is filtered
+//! and sorted by `table_view` and marks outliers (`outliers`). The `/` and
+//! `:` prompts take the bottom row (`prompt_bar`).
 //! Every region is drawn by its own file from `(&Frame, &View, &Theme)`;
 //! rendering does no I/O, reads no clock and takes no lock.
 
@@ -49,16 +54,24 @@ mod glyphs;
 mod graph;
 mod help;
 mod instances;
+mod keys;
 mod layout;
 mod levels;
+pub mod outliers;
 mod plot;
+mod prompt;
+mod prompt_bar;
 mod stat_rows;
 mod status;
+mod table_view;
 mod terminal;
+pub mod timeview;
 mod view;
 
 pub use event_loop::run;
 pub use layout::{plan, Mode, Plan};
+pub use prompt::{Prompt, PromptKind};
+pub use table_view::SortKey;
 pub use view::{Focus, KeyOutcome, View};
 
 use crate::frame::Frame;
@@ -113,6 +126,13 @@ pub fn render(frame: &Frame, view: &View, theme: &Theme, area: Rect, buf: &mut B
         view
     };
     let plan = layout::plan(area, frame, view);
+    let ctx = plot::ChartCtx {
+        range: timeview::range(frame, view),
+        interval: frame.interval,
+        cursor: view.cursor_ms,
+        tz: view.tz(),
+        ascii: view.ascii,
+    };
     status::render(frame, view, theme, plan.status, buf);
     alerts_bar::render(frame, view.ascii, theme, plan.alerts, buf);
     if let Some(b) = plan.stats_box {
@@ -124,20 +144,19 @@ pub fn render(frame: &Frame, view: &View, theme: &Theme, area: Rect, buf: &mut B
         }
         let focused = view.focus == Focus::Panel(i);
         match plan.mode {
-            Mode::Expanded => expanded::render(panel, frame, view.ascii, theme, *rect, buf),
-            Mode::Grid { .. } => {
-                graph::render(panel, frame, focused, view.ascii, theme, *rect, buf)
-            }
-            Mode::Stats => stat_rows::render_row(panel, focused, view.ascii, theme, *rect, buf),
+            Mode::Expanded => expanded::render(panel, &ctx, theme, *rect, buf),
+            Mode::Grid { .. } => graph::render(panel, focused, &ctx, theme, *rect, buf),
+            Mode::Stats => stat_rows::render_row(panel, focused, &ctx, theme, *rect, buf),
         }
     }
     if let Some(t) = plan.table {
         let focused = view.focus == Focus::Instances;
-        instances::render(frame, focused, view.table_scroll, view.ascii, theme, t, buf);
+        instances::render(frame, view, focused, theme, t, buf);
     }
     if view.help {
         help::render(frame, view, theme, area, buf);
     }
+    prompt_bar::render(view, theme, area, buf);
     if view.ascii {
         glyphs::asciify(buf, area);
     }

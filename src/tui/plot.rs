@@ -4,6 +4,7 @@
 
 use super::format;
 use super::levels::finite_points;
+use super::timeview::{clock, Range};
 use crate::frame::{Level, Panel};
 use crate::theme::Theme;
 use ratatui::buffer::Buffer;
@@ -14,12 +15,26 @@ use ratatui::widgets::canvas::{Canvas, Line as CanvasLine, Points};
 use ratatui::widgets::Widget;
 use std::time::Duration;
 
-/// The value range of the chart: data, plus thresholds that are near it.
-fn y_bounds(panel: &Panel) -> (f64, f64) {
+/// What every chart of one screen shares: the time window, the value
+/// cursor, how times are written and the glyph set.
+#[derive(Clone, Copy, Debug)]
+pub struct ChartCtx {
+    pub range: Range,
+    pub interval: Duration,
+    pub cursor: Option<i64>,
+    /// Offset from UTC for times on the axis; `None` writes UTC.
+    pub tz: Option<i32>,
+    pub ascii: bool,
+}
+
+/// The value range of the chart: data in the window, plus thresholds that
+/// are near it.
+fn y_bounds(panel: &Panel, range: Option<Range>) -> (f64, f64) {
     let mut lo = 0.0f64;
     let mut hi = f64::NEG_INFINITY;
     for s in &panel.series {
-        for (_, v) in finite_points(s) {
+        let inside = finite_points(s).filter(|(t, _)| range.is_none_or(|r| r.contains(*t)));
+        for (_, v) in inside {
             lo = lo.min(v);
             hi = hi.max(v);
         }
@@ -72,35 +87,15 @@ fn decimate(points: &[(f64, f64)], buckets: usize) -> Vec<(f64, f64)> {
     out
 }
 
-/// Draws the chart of `panel` ending at `end_ms` into `area`.
-pub fn render(
-    panel: &Panel,
-    end_ms: i64,
-    interval: Duration,
-    ascii: bool,
-    theme: &Theme,
-    area: Rect,
-    buf: &mut Buffer,
-) {
+/// Draws the chart of `panel` over the window of `ctx` into `area`.
+pub fn render(panel: &Panel, ctx: &ChartCtx, theme: &Theme, area: Rect, buf: &mut Buffer) {
     if area.height < 2 || area.width < 8 {
         return;
     }
-    let first = panel
-        .series
-        .iter()
-        .filter_map(|s| finite_points(s).next().map(|p| p.0))
-        .min();
-    let last = panel
-        .series
-        .iter()
-        .filter_map(|s| s.points.last().map(|p| p.0))
-        .max()
-        .unwrap_or(end_ms);
-    let t1 = end_ms.max(last);
-    let t0 = first
-        .unwrap_or(t1.saturating_sub(60_000))
-        .min(t1.saturating_sub(1000));
-    let (lo, hi) = y_bounds(panel);
+    let (ascii, interval) = (ctx.ascii, ctx.interval);
+    let t1 = ctx.range.end;
+    let t0 = ctx.range.start.min(t1.saturating_sub(1000));
+    let (lo, hi) = y_bounds(panel, Some(ctx.range));
     let hi_label = format::value(hi, panel.unit);
     let lo_label = format::value(lo, panel.unit);
     let label_w = hi_label.chars().count().max(lo_label.chars().count()) as u16;
@@ -110,15 +105,24 @@ pub fn render(
         let muted = theme.muted();
         buf.set_string(area.x, area.y, &hi_label, muted);
         buf.set_string(area.x, area.bottom() - 2, &lo_label, muted);
-        let left = format!("-{}", format::duration_ms(t1.saturating_sub(t0)));
         let x0 = area.x + label_w + 1;
-        buf.set_string(x0, area.bottom() - 1, &left, muted);
-        buf.set_string(
-            area.right().saturating_sub(3),
-            area.bottom() - 1,
-            "now",
-            muted,
-        );
+        let y = area.bottom() - 1;
+        let left = clock(t0, ctx.tz);
+        let right = if ctx.range.live {
+            "now".to_string()
+        } else {
+            clock(t1, ctx.tz)
+        };
+        let mid = format!("{} window", format::duration_ms(t1.saturating_sub(t0)));
+        let room = area.right().saturating_sub(x0);
+        let (lw, rw, mw) = (left.len() as u16, right.len() as u16, mid.len() as u16);
+        if lw + rw + 2 <= room {
+            buf.set_string(x0, y, &left, muted);
+        }
+        buf.set_string(area.right().saturating_sub(rw), y, &right, muted);
+        if lw + rw + mw + 4 <= room {
+            buf.set_string(x0 + (room - mw) / 2, y, &mid, muted);
+        }
         plot = Rect::new(
             x0,
             area.y,
@@ -146,22 +150,35 @@ pub fn render(
         .iter()
         .enumerate()
         .map(|(i, s)| {
-            let pts: Vec<(f64, f64)> = finite_points(s).map(|(t, v)| (x_of(t), v)).collect();
+            let pts: Vec<(f64, f64)> = finite_points(s)
+                .filter(|(t, _)| ctx.range.contains(*t))
+                .map(|(t, v)| (x_of(t), v))
+                .collect();
             (theme.series(i), decimate(&pts, buckets))
         })
         .collect();
+    let cursor_x = ctx.cursor.filter(|t| ctx.range.contains(*t)).map(x_of);
     Canvas::default()
         .marker(if ascii { Marker::Dot } else { Marker::Braille })
         .x_bounds([x_min, 0.0])
         .y_bounds([lo, hi])
-        .paint(|ctx| {
+        .paint(|c| {
             for (v, color, _) in &thresholds {
-                ctx.draw(&CanvasLine::new(x_min, *v, 0.0, *v, *color));
+                c.draw(&CanvasLine::new(x_min, *v, 0.0, *v, *color));
             }
-            ctx.layer();
+            if let Some(x) = cursor_x {
+                c.draw(&CanvasLine::new(
+                    x,
+                    lo,
+                    x,
+                    hi,
+                    theme.muted().fg.unwrap_or(Color::Reset),
+                ));
+            }
+            c.layer();
             for (color, pts) in &lines {
                 if pts.len() == 1 {
-                    ctx.draw(&Points {
+                    c.draw(&Points {
                         coords: pts,
                         color: *color,
                     });
@@ -169,7 +186,7 @@ pub fn render(
                 for w in pts.windows(2) {
                     let ((xa, ya), (xb, yb)) = (w[0], w[1]);
                     if xb - xa <= gap {
-                        ctx.draw(&CanvasLine::new(xa, ya, xb, yb, *color));
+                        c.draw(&CanvasLine::new(xa, ya, xb, yb, *color));
                     }
                 }
             }
@@ -214,13 +231,13 @@ mod tests {
             }],
             ..Panel::default()
         };
-        let (lo, hi) = y_bounds(&p);
+        let (lo, hi) = y_bounds(&p, None);
         assert_eq!(lo, 0.0);
         assert!(hi > 0.2);
         p.series[0].value = Some(0.001);
-        let (_, hi) = y_bounds(&p);
+        let (_, hi) = y_bounds(&p, None);
         assert!(hi < 0.01);
-        let (lo, hi) = y_bounds(&Panel::default());
+        let (lo, hi) = y_bounds(&Panel::default(), None);
         assert!(hi > lo);
     }
 }

@@ -4,6 +4,7 @@
 use super::format;
 use super::glyphs::{level_word, Glyphs};
 use super::levels::{finite_points, headline, level_of, panel_level};
+use super::plot::ChartCtx;
 use crate::frame::{Level, Panel};
 use crate::theme::Theme;
 use ratatui::buffer::Buffer;
@@ -32,11 +33,12 @@ pub fn render_box(ascii: bool, theme: &Theme, area: Rect, buf: &mut Buffer) {
 pub fn render_row(
     panel: &Panel,
     focused: bool,
-    ascii: bool,
+    ctx: &ChartCtx,
     theme: &Theme,
     area: Rect,
     buf: &mut Buffer,
 ) {
+    let ascii = ctx.ascii;
     let g = Glyphs::new(ascii);
     let width = usize::from(area.width);
     let level = panel_level(panel);
@@ -102,7 +104,10 @@ pub fn render_row(
                 theme.muted(),
             ));
         }
-        spark_values = finite_points(head).map(|p| p.1).collect();
+        spark_values = finite_points(head)
+            .filter(|(t, _)| ctx.range.contains(*t))
+            .map(|p| p.1)
+            .collect();
     } else {
         left.push(Span::styled("no data", theme.muted()));
     }

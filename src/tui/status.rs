@@ -3,6 +3,7 @@
 
 use super::format;
 use super::glyphs::Glyphs;
+use super::timeview::{self, clock};
 use super::view::View;
 use crate::frame::{Frame, Level};
 use crate::theme::Theme;
@@ -31,6 +32,13 @@ pub fn render(frame: &Frame, view: &View, theme: &Theme, area: Rect, buf: &mut B
     let g = Glyphs::new(view.ascii);
     let sep = || Span::styled(format!(" {} ", g.sep), theme.muted());
     let mut spans = vec![Span::styled(format!(" {}", view.title), theme.accent())];
+    if view.paused {
+        spans.push(Span::raw(" "));
+        spans.push(Span::styled(
+            " PAUSED (p resumes, 0 live) ",
+            theme.banner(Level::Warn),
+        ));
+    }
     // Most important first: narrow screens cut the end of the line.
     let total = frame.targets.len();
     if total > 0 {
@@ -67,9 +75,18 @@ pub fn render(frame: &Frame, view: &View, theme: &Theme, area: Rect, buf: &mut B
         ));
     } else {
         spans.push(Span::styled(
-            format!("updated {}", format::clock_utc(frame.time_ms)),
+            format!("updated {}", clock(frame.time_ms, view.tz())),
             theme.text(),
         ));
+    }
+    if view.window_ms.is_some() || view.pan_ms > 0 {
+        let r = timeview::range(frame, view);
+        let mut w = format!("window {}", format::duration_ms(r.width()));
+        if !r.live {
+            w.push_str(&format!(" to {}", clock(r.end, view.tz())));
+        }
+        spans.push(sep());
+        spans.push(Span::styled(w, theme.info()));
     }
     if !frame.interval.is_zero() {
         spans.push(sep());

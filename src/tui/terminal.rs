@@ -1,9 +1,10 @@
 //! Putting the terminal into dashboard mode (raw, alternate screen, hidden
-//! cursor) and getting it back on every exit path: a guard that restores on
+//! cursor, mouse reporting) and getting it back on every exit path: a guard that restores on
 //! drop (normal return and errors) and a panic hook that restores before the
 //! panic message is printed.
 
 use crossterm::cursor::{Hide, Show};
+use crossterm::event::{DisableMouseCapture, EnableMouseCapture};
 use crossterm::execute;
 use crossterm::terminal::{
     disable_raw_mode, enable_raw_mode, Clear, ClearType, EnterAlternateScreen, LeaveAlternateScreen,
@@ -42,6 +43,7 @@ impl Tui {
             execute!(
                 io::stdout(),
                 EnterAlternateScreen,
+                EnableMouseCapture,
                 Hide,
                 Clear(ClearType::All)
             )?;
@@ -72,7 +74,7 @@ impl Drop for Tui {
 pub fn restore() {
     if ACTIVE.swap(false, Ordering::SeqCst) {
         let mut out = io::stdout();
-        let _ = execute!(out, LeaveAlternateScreen, Show);
+        let _ = execute!(out, DisableMouseCapture, LeaveAlternateScreen, Show);
         let _ = disable_raw_mode();
         let _ = out.flush();
     }

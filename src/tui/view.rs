@@ -2,6 +2,8 @@
 //! how keys change it. No drawing here and no I/O.
 
 use super::layout::{self, Plan};
+use super::prompt::Prompt;
+use super::table_view::SortKey;
 use crate::frame::{Command, Frame};
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 use ratatui::layout::Rect;
@@ -37,6 +39,27 @@ pub struct View {
     pub now_ms: Option<i64>,
     /// The diagnostics log, when the frame does not name one.
     pub log_path: Option<String>,
+    /// Width of the chart window in ms; `None` shows everything retained.
+    pub window_ms: Option<i64>,
+    /// How far back from the newest data the window ends, in ms.
+    pub pan_ms: i64,
+    /// The view holds the frame it had; new frames wait underneath.
+    pub paused: bool,
+    /// The value cursor of the expanded panel (ms since the epoch).
+    pub cursor_ms: Option<i64>,
+    /// The instance table's sort column and direction.
+    pub sort: SortKey,
+    pub sort_reversed: bool,
+    /// The committed instance filter (a regex over instance and job).
+    pub filter: Option<String>,
+    /// The `/` or `:` prompt being typed.
+    pub prompt: Option<Prompt>,
+    /// A one-line message at the bottom (a command's error), until the next key.
+    pub message: Option<String>,
+    /// Times are shown in local time instead of UTC.
+    pub local_time: bool,
+    /// The local offset from UTC in seconds, computed once at start.
+    pub local_offset_s: i32,
 }
 
 impl Default for View {
@@ -51,6 +74,17 @@ impl Default for View {
             title: "vitals".to_string(),
             now_ms: None,
             log_path: None,
+            window_ms: None,
+            pan_ms: 0,
+            paused: false,
+            cursor_ms: None,
+            sort: SortKey::Natural,
+            sort_reversed: false,
+            filter: None,
+            prompt: None,
+            message: None,
+            local_time: false,
+            local_offset_s: 0,
         }
     }
 }
@@ -66,6 +100,8 @@ pub enum KeyOutcome {
     Ignored,
     /// Ask the engine for something (and draw again).
     Send(Command),
+    /// Switch to the named theme (`:theme NAME`).
+    SetTheme(String),
 }
 
 #[derive(Clone, Copy)]
@@ -84,21 +120,32 @@ impl View {
             return KeyOutcome::Ignored;
         }
         let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
-        match key.code {
-            KeyCode::Char('c') if ctrl => return KeyOutcome::Quit,
-            KeyCode::Char('q') => return KeyOutcome::Quit,
-            _ => {}
+        if ctrl && key.code == KeyCode::Char('c') {
+            return KeyOutcome::Quit;
+        }
+        if self.prompt.is_some() {
+            return self.on_prompt_key(key, frame);
+        }
+        if key.code == KeyCode::Char('q') {
+            return KeyOutcome::Quit;
         }
         if self.help {
             return self.on_help_key(key.code);
         }
         let before = self.clone();
+        self.message = None;
+        if let Some(outcome) = self.on_extra_key(key.code, frame) {
+            return outcome;
+        }
         match key.code {
             KeyCode::Char('?') => {
                 self.help = true;
                 self.help_scroll = 0;
             }
-            KeyCode::Esc => self.expanded = false,
+            KeyCode::Esc => {
+                self.expanded = false;
+                self.cursor_ms = None;
+            }
             KeyCode::Enter | KeyCode::Char('e') => self.expanded = true,
             KeyCode::Tab => self.cycle(frame, area, true),
             KeyCode::BackTab => self.cycle(frame, area, false),
@@ -154,6 +201,11 @@ impl View {
         self.table_scroll = self
             .table_scroll
             .min(frame.instances.len().saturating_sub(1));
+    }
+
+    /// The offset to write times with: `None` for UTC.
+    pub fn tz(&self) -> Option<i32> {
+        self.local_time.then_some(self.local_offset_s)
     }
 
     fn grid_plan(&self, frame: &Frame, area: Rect) -> Plan {

@@ -1,0 +1,132 @@
+use super::*;
+use crate::frame::{Panel, Series};
+use crossterm::event::KeyEventKind;
+
+fn frame() -> Frame {
+    let points: Vec<(i64, f64)> = (0..=300).map(|i| (i * 2000, 1.0)).collect();
+    Frame {
+        time_ms: 600_000,
+        panels: (0..4)
+            .map(|i| Panel {
+                id: format!("p{i}"),
+                series: vec![Series {
+                    points: points.clone(),
+                    ..Series::default()
+                }],
+                ..Panel::default()
+            })
+            .collect(),
+        ..Frame::default()
+    }
+}
+
+const AREA: Rect = Rect::new(0, 0, 200, 50);
+
+fn press(v: &mut View, f: &Frame, code: KeyCode) -> KeyOutcome {
+    v.on_key(KeyEvent::new(code, KeyModifiers::NONE), f, AREA)
+}
+
+fn mouse(kind: MouseEventKind, column: u16, row: u16) -> MouseEvent {
+    MouseEvent {
+        kind,
+        column,
+        row,
+        modifiers: KeyModifiers::NONE,
+    }
+}
+
+#[test]
+fn pan_back_from_everything_first_narrows() {
+    let f = frame();
+    let mut v = View::default();
+    press(&mut v, &f, KeyCode::Char('['));
+    assert_eq!(v.window_ms, Some(300_000));
+    assert_eq!(v.pan_ms, 150_000);
+    press(&mut v, &f, KeyCode::Char('['));
+    assert_eq!(v.pan_ms, 300_000, "stops at the oldest point");
+    assert_eq!(press(&mut v, &f, KeyCode::Char('[')), KeyOutcome::Ignored);
+    press(&mut v, &f, KeyCode::Char(']'));
+    assert_eq!(v.pan_ms, 150_000);
+}
+
+#[test]
+fn typing_in_a_prompt_does_not_run_keys() {
+    let f = frame();
+    let mut v = View::default();
+    press(&mut v, &f, KeyCode::Char(':'));
+    for c in "qp+".chars() {
+        assert_eq!(press(&mut v, &f, KeyCode::Char(c)), KeyOutcome::Redraw);
+    }
+    assert!(!v.paused);
+    assert_eq!(v.window_ms, None);
+    assert_eq!(v.prompt.as_ref().map(|p| p.text.as_str()), Some("qp+"));
+    for _ in 0..4 {
+        press(&mut v, &f, KeyCode::Backspace);
+    }
+    assert!(v.prompt.is_none(), "backspace past the start closes");
+    let release = KeyEvent {
+        kind: KeyEventKind::Release,
+        ..KeyEvent::new(KeyCode::Char('p'), KeyModifiers::NONE)
+    };
+    assert_eq!(v.on_key(release, &f, AREA), KeyOutcome::Ignored);
+}
+
+#[test]
+fn cursor_steps_only_in_an_expanded_panel() {
+    let f = frame();
+    let mut v = View::default();
+    press(&mut v, &f, KeyCode::Left);
+    assert_eq!(v.cursor_ms, None);
+    press(&mut v, &f, KeyCode::Enter);
+    press(&mut v, &f, KeyCode::Left);
+    assert_eq!(v.cursor_ms, Some(600_000));
+    press(&mut v, &f, KeyCode::Left);
+    assert_eq!(v.cursor_ms, Some(598_000));
+    press(&mut v, &f, KeyCode::Char('0'));
+    assert_eq!(v.cursor_ms, None);
+}
+
+#[test]
+fn mouse_click_focuses_and_wheel_zooms() {
+    let f = frame();
+    let mut v = View::default();
+    let plan = super::super::layout::plan(AREA, &f, &v);
+    let r = plan.panels[3];
+    let out = v.on_mouse(
+        mouse(MouseEventKind::Down(MouseButton::Left), r.x + 2, r.y + 2),
+        &f,
+        AREA,
+    );
+    assert_eq!(out, KeyOutcome::Redraw);
+    assert_eq!(v.focus, Focus::Panel(3));
+    v.on_mouse(mouse(MouseEventKind::ScrollUp, 0, 0), &f, AREA);
+    assert_eq!(v.window_ms, Some(300_000));
+    v.on_mouse(mouse(MouseEventKind::ScrollDown, 0, 0), &f, AREA);
+    assert_eq!(v.window_ms, None);
+    let moved = mouse(MouseEventKind::Moved, 5, 5);
+    assert_eq!(v.on_mouse(moved, &f, AREA), KeyOutcome::Ignored);
+}
+
+#[test]
+fn window_command_and_filter_command() {
+    let f = frame();
+    let mut v = View::default();
+    for c in ":window 30x".chars() {
+        press(&mut v, &f, KeyCode::Char(c));
+    }
+    press(&mut v, &f, KeyCode::Enter);
+    let err = v.prompt.as_ref().and_then(|p| p.error.clone()).unwrap();
+    assert!(err.starts_with("bad window"), "{err}");
+    assert_eq!(v.window_ms, None);
+    press(&mut v, &f, KeyCode::Esc);
+    for c in ":filter db|api".chars() {
+        press(&mut v, &f, KeyCode::Char(c));
+    }
+    press(&mut v, &f, KeyCode::Enter);
+    assert_eq!(v.filter.as_deref(), Some("db|api"));
+    for c in ":filter".chars() {
+        press(&mut v, &f, KeyCode::Char(c));
+    }
+    press(&mut v, &f, KeyCode::Enter);
+    assert_eq!(v.filter, None);
+}
