@@ -55,7 +55,17 @@ fn y_bounds(panel: &Panel, range: Option<Range>) -> (f64, f64) {
         }
     }
     if hi <= lo {
-        hi = lo + 1.0;
+        // Flat data (errors at 0 %): scale to the thresholds, so the
+        // lines are in view and a rise shows, rather than to an arbitrary 1.
+        hi = refs
+            .iter()
+            .flatten()
+            .copied()
+            .filter(|r| r.is_finite() && *r > lo)
+            .fold(lo, f64::max);
+        if hi <= lo {
+            hi = lo + 1.0;
+        }
     }
     (lo, hi + (hi - lo) * 0.05)
 }
@@ -218,6 +228,23 @@ mod tests {
         assert!(d.len() <= 20);
         assert!(d.iter().any(|p| p.1 == 50.0));
         assert!(d.windows(2).all(|w| w[0].0 <= w[1].0));
+    }
+
+    #[test]
+    fn flat_data_scales_to_the_thresholds() {
+        let p = Panel {
+            warn: Some(0.01),
+            crit: Some(0.05),
+            series: vec![crate::frame::Series {
+                value: Some(0.0),
+                points: vec![(0, 0.0), (1000, 0.0)],
+                ..Default::default()
+            }],
+            ..Panel::default()
+        };
+        let (lo, hi) = y_bounds(&p, None);
+        assert_eq!(lo, 0.0);
+        assert!((hi - 0.0525).abs() < 1e-12, "{hi}");
     }
 
     #[test]
