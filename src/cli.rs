@@ -69,6 +69,9 @@ struct Common {
     /// Alert transitions log (JSONL) [default: $XDG_STATE_HOME/vitals/alerts.jsonl].
     #[arg(long = "alert-log", value_name = "PATH")]
     alert_log: Option<PathBuf>,
+    /// Prometheus rule file (groups of alerting and recording rules; repeatable).
+    #[arg(long = "rules", value_name = "FILE")]
+    rules: Vec<PathBuf>,
     /// Colour theme: dark, light, high-contrast, colorblind, mono.
     #[arg(long, value_name = "NAME", default_value = "dark")]
     theme: String,
@@ -274,8 +277,12 @@ fn scrape_options(c: &Common) -> Result<ScrapeOptions> {
     })
 }
 
-fn engine_options(c: &Common, log: Option<String>, alert_log: bool) -> EngineOptions {
-    EngineOptions {
+fn engine_options(c: &Common, log: Option<String>, alert_log: bool) -> Result<EngineOptions> {
+    let mut rules = Vec::new();
+    for p in &c.rules {
+        rules.extend(crate::alerts::rulefile::load(p).map_err(|e| anyhow::anyhow!("{e}"))?);
+    }
+    Ok(EngineOptions {
         interval: c.interval,
         retention: c.retention.max(c.interval * 10),
         exprs: c.exprs.clone(),
@@ -286,7 +293,8 @@ fn engine_options(c: &Common, log: Option<String>, alert_log: bool) -> EngineOpt
         }),
         log_path: log,
         for_override: None,
-    }
+        rules,
+    })
 }
 
 /// Everything behind the screen: target discovery, scrapers and the engine.
@@ -346,7 +354,7 @@ async fn dashboard(
     title: String,
     fleet: Option<Fleet>,
 ) -> Result<i32> {
-    let p = start_pipeline(targets, c, engine_options(c, log.clone(), true)).await?;
+    let p = start_pipeline(targets, c, engine_options(c, log.clone(), true)?).await?;
     let ui = crate::tui::UiOptions {
         fps: c.fps,
         ascii: c.ascii,
@@ -391,7 +399,7 @@ async fn collect(
         crate::promql::parse(e).map_err(|err| anyhow::anyhow!("--expr {e:?}: {err}"))?;
     }
     let targets = parse_targets(&targets)?;
-    let mut eopts = engine_options(c, log, c.alert_log.is_some());
+    let mut eopts = engine_options(c, log, c.alert_log.is_some())?;
     eopts.for_override = for_override;
     let mut p = start_pipeline(targets, c, eopts).await?;
     let end = engine::run::now_ms() + duration.as_millis() as i64;

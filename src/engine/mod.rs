@@ -5,6 +5,7 @@
 
 mod ingest;
 mod panels;
+mod recording;
 mod rules;
 pub mod run;
 #[cfg(test)]
@@ -13,6 +14,7 @@ mod tests;
 pub use run::{run, EngineChannels};
 
 use crate::alerts::log::AlertLog;
+use crate::alerts::rulefile::FileRule;
 use crate::detect::{Catalog, Detected, PanelDef};
 use crate::frame::{Frame, SourceKind, TargetStatus};
 use crate::scrape::Target;
@@ -43,6 +45,8 @@ pub struct EngineOptions {
     pub log_path: Option<String>,
     /// Replace every rule's `for` (e.g. 0s for `vitals check`).
     pub for_override: Option<Duration>,
+    /// Rules read from `--rules` files, in file order.
+    pub rules: Vec<FileRule>,
 }
 
 impl Default for EngineOptions {
@@ -54,6 +58,7 @@ impl Default for EngineOptions {
             alert_log: None,
             log_path: None,
             for_override: None,
+            rules: vec![],
         }
     }
 }
@@ -75,6 +80,7 @@ pub struct Engine {
     detected: Detected,
     panels: Vec<PanelRuntime>,
     rules: Vec<RuleRuntime>,
+    recording: Vec<recording::RecordingRuntime>,
     table: panels::TableRuntime,
     /// When the first good scrape arrived (warming-up reference).
     started_ms: Option<i64>,
@@ -97,6 +103,14 @@ impl Engine {
                     None
                 }
             });
+        let recording = opts
+            .rules
+            .iter()
+            .filter_map(|r| match r {
+                FileRule::Recording(r) => Some(recording::RecordingRuntime::new(r.clone())),
+                FileRule::Alerting(_) => None,
+            })
+            .collect();
         let mut e = Engine {
             store: Store::new(opts.retention.as_millis() as i64),
             opts,
@@ -106,6 +120,7 @@ impl Engine {
             detected: Detected::default(),
             panels: vec![],
             rules: vec![],
+            recording,
             table: Default::default(),
             started_ms: None,
             alert_log,
@@ -175,6 +190,9 @@ impl Engine {
             self.catalog_changed = false;
             self.redetect();
         }
+        for r in &mut self.recording {
+            r.eval(&mut self.store, now_ms);
+        }
         let panels = self.eval_panels(now_ms);
         let (alerts, transitions) = self.eval_rules(now_ms);
         if let Some(log) = &mut self.alert_log {
@@ -201,7 +219,10 @@ impl Engine {
                 .alert_log
                 .as_ref()
                 .map(|l| l.path().display().to_string()),
-            notice: self.notice.clone(),
+            notice: self
+                .notice
+                .clone()
+                .or_else(|| self.recording.iter().find_map(|r| r.error.clone())),
         }
     }
 
@@ -222,6 +243,7 @@ impl Engine {
             std::mem::take(&mut self.rules),
             &self.panels,
             &detected.rules,
+            &self.opts.rules,
             self.opts.for_override,
         );
         self.detected = detected;
