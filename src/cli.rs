@@ -72,6 +72,12 @@ struct Common {
     /// Prometheus rule file (groups of alerting and recording rules; repeatable).
     #[arg(long = "rules", value_name = "FILE")]
     rules: Vec<PathBuf>,
+    /// Alertmanager base URL: firing and resolved alerts are posted to /api/v2/alerts.
+    #[arg(long, value_name = "URL")]
+    alertmanager: Option<String>,
+    /// URL receiving Alertmanager webhook (v4) JSON when an alert fires or resolves.
+    #[arg(long, value_name = "URL")]
+    webhook: Option<String>,
     /// Colour theme: dark, light, high-contrast, colorblind, mono.
     #[arg(long, value_name = "NAME", default_value = "dark")]
     theme: String,
@@ -329,7 +335,24 @@ async fn start_pipeline(
     ));
     let (frames_tx, frames_rx) = watch::channel(Arc::new(Frame::default()));
     let (cmd_tx, cmd_rx) = mpsc::channel(64);
-    let engine = Engine::new(eopts);
+    let mut engine = Engine::new(eopts);
+    if c.alertmanager.is_some() || c.webhook.is_some() {
+        let (tx, rx) = mpsc::channel(256);
+        let (report_tx, report_rx) = mpsc::channel(16);
+        let sopts = crate::alerts::notify::SinkOptions {
+            alertmanager: c.alertmanager.clone(),
+            webhook: c.webhook.clone(),
+            resend_delay: crate::alerts::notify::RESEND_DELAY,
+        };
+        tokio::spawn(crate::alerts::notify::run_sinks(sopts, rx, report_tx));
+        engine.connect_sinks(engine::SinkLink {
+            tx,
+            report: report_rx,
+            resend_delay: crate::alerts::notify::RESEND_DELAY,
+            alertmanager: c.alertmanager.is_some(),
+            webhook: c.webhook.is_some(),
+        });
+    }
     tokio::spawn(engine::run(
         engine,
         EngineChannels {

@@ -5,6 +5,7 @@
 //! scraped is *stale* and holds its state instead of resolving.
 
 pub mod log;
+pub mod notify;
 pub mod rulefile;
 pub mod template;
 

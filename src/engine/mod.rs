@@ -4,6 +4,7 @@
 //! [`Frame`]. Time is always passed in; only [`run`] reads the clock.
 
 mod ingest;
+mod notify;
 mod panels;
 mod recording;
 mod rules;
@@ -11,6 +12,7 @@ pub mod run;
 #[cfg(test)]
 mod tests;
 
+pub use notify::SinkLink;
 pub use run::{run, EngineChannels};
 
 use crate::alerts::log::AlertLog;
@@ -81,6 +83,7 @@ pub struct Engine {
     panels: Vec<PanelRuntime>,
     rules: Vec<RuleRuntime>,
     recording: Vec<recording::RecordingRuntime>,
+    sinks: Option<notify::SinkState>,
     table: panels::TableRuntime,
     /// When the first good scrape arrived (warming-up reference).
     started_ms: Option<i64>,
@@ -121,6 +124,7 @@ impl Engine {
             panels: vec![],
             rules: vec![],
             recording,
+            sinks: None,
             table: Default::default(),
             started_ms: None,
             alert_log,
@@ -203,6 +207,7 @@ impl Engine {
         for t in &transitions {
             tracing::info!(rule = %t.rule, labels = %t.labels, from = t.from, to = t.to, "alert");
         }
+        self.notify(now_ms);
         let instances = self.instance_rows(now_ms);
         self.seq += 1;
         Frame {
