@@ -3,6 +3,7 @@
 //! state machines, writes the alert log and publishes one immutable
 //! [`Frame`]. Time is always passed in; only [`run`] reads the clock.
 
+pub mod acks;
 mod ingest;
 mod notify;
 mod panels;
@@ -84,6 +85,9 @@ pub struct Engine {
     rules: Vec<RuleRuntime>,
     recording: Vec<recording::RecordingRuntime>,
     sinks: Option<notify::SinkState>,
+    acks: acks::Acks,
+    /// The last evaluation instant (commands carry no time).
+    last_tick_ms: i64,
     table: panels::TableRuntime,
     /// When the first good scrape arrived (warming-up reference).
     started_ms: Option<i64>,
@@ -106,6 +110,13 @@ impl Engine {
                     None
                 }
             });
+        let acks = match acks::Acks::load(opts.alert_log.as_deref().map(acks::state_path)) {
+            Ok(a) => a,
+            Err(e) => {
+                notice = Some(e);
+                acks::Acks::default()
+            }
+        };
         let recording = opts
             .rules
             .iter()
@@ -125,6 +136,8 @@ impl Engine {
             rules: vec![],
             recording,
             sinks: None,
+            acks,
+            last_tick_ms: 0,
             table: Default::default(),
             started_ms: None,
             alert_log,
@@ -198,7 +211,13 @@ impl Engine {
             r.eval(&mut self.store, now_ms);
         }
         let panels = self.eval_panels(now_ms);
-        let (alerts, transitions) = self.eval_rules(now_ms);
+        let (mut alerts, transitions) = self.eval_rules(now_ms);
+        self.last_tick_ms = now_ms;
+        if self.acks.apply(&mut alerts, now_ms) {
+            if let Err(e) = self.acks.save() {
+                self.notice = Some(e);
+            }
+        }
         if let Some(log) = &mut self.alert_log {
             if let Err(e) = log.append(&transitions) {
                 self.notice = Some(format!("alert log {}: {e}", log.path().display()));
