@@ -69,6 +69,15 @@ struct Common {
     /// Alert transitions log (JSONL) [default: $XDG_STATE_HOME/vitals/alerts.jsonl].
     #[arg(long = "alert-log", value_name = "PATH")]
     alert_log: Option<PathBuf>,
+    /// Prometheus rule file (groups of alerting and recording rules; repeatable).
+    #[arg(long = "rules", value_name = "FILE")]
+    rules: Vec<PathBuf>,
+    /// Alertmanager base URL: firing and resolved alerts are posted to /api/v2/alerts.
+    #[arg(long, value_name = "URL")]
+    alertmanager: Option<String>,
+    /// URL receiving Alertmanager webhook (v4) JSON when an alert fires or resolves.
+    #[arg(long, value_name = "URL")]
+    webhook: Option<String>,
     /// Colour theme: dark, light, high-contrast, colorblind, mono.
     #[arg(long, value_name = "NAME", default_value = "dark")]
     theme: String,
@@ -274,8 +283,12 @@ fn scrape_options(c: &Common) -> Result<ScrapeOptions> {
     })
 }
 
-fn engine_options(c: &Common, log: Option<String>, alert_log: bool) -> EngineOptions {
-    EngineOptions {
+fn engine_options(c: &Common, log: Option<String>, alert_log: bool) -> Result<EngineOptions> {
+    let mut rules = Vec::new();
+    for p in &c.rules {
+        rules.extend(crate::alerts::rulefile::load(p).map_err(|e| anyhow::anyhow!("{e}"))?);
+    }
+    Ok(EngineOptions {
         interval: c.interval,
         retention: c.retention.max(c.interval * 10),
         exprs: c.exprs.clone(),
@@ -286,7 +299,8 @@ fn engine_options(c: &Common, log: Option<String>, alert_log: bool) -> EngineOpt
         }),
         log_path: log,
         for_override: None,
-    }
+        rules,
+    })
 }
 
 /// Everything behind the screen: target discovery, scrapers and the engine.
@@ -321,7 +335,24 @@ async fn start_pipeline(
     ));
     let (frames_tx, frames_rx) = watch::channel(Arc::new(Frame::default()));
     let (cmd_tx, cmd_rx) = mpsc::channel(64);
-    let engine = Engine::new(eopts);
+    let mut engine = Engine::new(eopts);
+    if c.alertmanager.is_some() || c.webhook.is_some() {
+        let (tx, rx) = mpsc::channel(256);
+        let (report_tx, report_rx) = mpsc::channel(16);
+        let sopts = crate::alerts::notify::SinkOptions {
+            alertmanager: c.alertmanager.clone(),
+            webhook: c.webhook.clone(),
+            resend_delay: crate::alerts::notify::RESEND_DELAY,
+        };
+        tokio::spawn(crate::alerts::notify::run_sinks(sopts, rx, report_tx));
+        engine.connect_sinks(engine::SinkLink {
+            tx,
+            report: report_rx,
+            resend_delay: crate::alerts::notify::RESEND_DELAY,
+            alertmanager: c.alertmanager.is_some(),
+            webhook: c.webhook.is_some(),
+        });
+    }
     tokio::spawn(engine::run(
         engine,
         EngineChannels {
@@ -346,7 +377,7 @@ async fn dashboard(
     title: String,
     fleet: Option<Fleet>,
 ) -> Result<i32> {
-    let p = start_pipeline(targets, c, engine_options(c, log.clone(), true)).await?;
+    let p = start_pipeline(targets, c, engine_options(c, log.clone(), true)?).await?;
     let ui = crate::tui::UiOptions {
         fps: c.fps,
         ascii: c.ascii,
@@ -391,7 +422,7 @@ async fn collect(
         crate::promql::parse(e).map_err(|err| anyhow::anyhow!("--expr {e:?}: {err}"))?;
     }
     let targets = parse_targets(&targets)?;
-    let mut eopts = engine_options(c, log, c.alert_log.is_some());
+    let mut eopts = engine_options(c, log, c.alert_log.is_some())?;
     eopts.for_override = for_override;
     let mut p = start_pipeline(targets, c, eopts).await?;
     let end = engine::run::now_ms() + duration.as_millis() as i64;

@@ -5,6 +5,8 @@
 //! scraped is *stale* and holds its state instead of resolving.
 
 pub mod log;
+pub mod notify;
+pub mod rulefile;
 pub mod template;
 
 use crate::frame::{Alert, AlertState, Severity};
@@ -31,6 +33,9 @@ pub struct RuleSpec {
     pub threshold: Option<f64>,
     /// The panel whose threshold created the rule.
     pub panel: Option<String>,
+    /// Annotations other than the summary (e.g. `runbook_url`), templated
+    /// like it.
+    pub annotations: BTreeMap<String, String>,
 }
 
 /// One state change, for the log, the sinks and the screen.

@@ -11,6 +11,7 @@ fn spec(for_s: u64, keep_s: u64) -> RuleSpec {
         summary: "value {{ $value }} on {{ $labels.instance }}".into(),
         threshold: Some(1.0),
         panel: None,
+        annotations: Default::default(),
     }
 }
 

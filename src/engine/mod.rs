@@ -3,16 +3,21 @@
 //! state machines, writes the alert log and publishes one immutable
 //! [`Frame`]. Time is always passed in; only [`run`] reads the clock.
 
+pub mod acks;
 mod ingest;
+mod notify;
 mod panels;
+mod recording;
 mod rules;
 pub mod run;
 #[cfg(test)]
 mod tests;
 
+pub use notify::SinkLink;
 pub use run::{run, EngineChannels};
 
 use crate::alerts::log::AlertLog;
+use crate::alerts::rulefile::FileRule;
 use crate::detect::{Catalog, Detected, PanelDef};
 use crate::frame::{Frame, SourceKind, TargetStatus};
 use crate::scrape::Target;
@@ -43,6 +48,8 @@ pub struct EngineOptions {
     pub log_path: Option<String>,
     /// Replace every rule's `for` (e.g. 0s for `vitals check`).
     pub for_override: Option<Duration>,
+    /// Rules read from `--rules` files, in file order.
+    pub rules: Vec<FileRule>,
 }
 
 impl Default for EngineOptions {
@@ -54,6 +61,7 @@ impl Default for EngineOptions {
             alert_log: None,
             log_path: None,
             for_override: None,
+            rules: vec![],
         }
     }
 }
@@ -75,6 +83,11 @@ pub struct Engine {
     detected: Detected,
     panels: Vec<PanelRuntime>,
     rules: Vec<RuleRuntime>,
+    recording: Vec<recording::RecordingRuntime>,
+    sinks: Option<notify::SinkState>,
+    acks: acks::Acks,
+    /// The last evaluation instant (commands carry no time).
+    last_tick_ms: i64,
     table: panels::TableRuntime,
     /// When the first good scrape arrived (warming-up reference).
     started_ms: Option<i64>,
@@ -97,6 +110,21 @@ impl Engine {
                     None
                 }
             });
+        let acks = match acks::Acks::load(opts.alert_log.as_deref().map(acks::state_path)) {
+            Ok(a) => a,
+            Err(e) => {
+                notice = Some(e);
+                acks::Acks::default()
+            }
+        };
+        let recording = opts
+            .rules
+            .iter()
+            .filter_map(|r| match r {
+                FileRule::Recording(r) => Some(recording::RecordingRuntime::new(r.clone())),
+                FileRule::Alerting(_) => None,
+            })
+            .collect();
         let mut e = Engine {
             store: Store::new(opts.retention.as_millis() as i64),
             opts,
@@ -106,6 +134,10 @@ impl Engine {
             detected: Detected::default(),
             panels: vec![],
             rules: vec![],
+            recording,
+            sinks: None,
+            acks,
+            last_tick_ms: 0,
             table: Default::default(),
             started_ms: None,
             alert_log,
@@ -175,8 +207,17 @@ impl Engine {
             self.catalog_changed = false;
             self.redetect();
         }
+        for r in &mut self.recording {
+            r.eval(&mut self.store, now_ms);
+        }
         let panels = self.eval_panels(now_ms);
-        let (alerts, transitions) = self.eval_rules(now_ms);
+        let (mut alerts, transitions) = self.eval_rules(now_ms);
+        self.last_tick_ms = now_ms;
+        if self.acks.apply(&mut alerts, now_ms) {
+            if let Err(e) = self.acks.save() {
+                self.notice = Some(e);
+            }
+        }
         if let Some(log) = &mut self.alert_log {
             if let Err(e) = log.append(&transitions) {
                 self.notice = Some(format!("alert log {}: {e}", log.path().display()));
@@ -185,6 +226,7 @@ impl Engine {
         for t in &transitions {
             tracing::info!(rule = %t.rule, labels = %t.labels, from = t.from, to = t.to, "alert");
         }
+        self.notify(now_ms);
         let instances = self.instance_rows(now_ms);
         self.seq += 1;
         Frame {
@@ -201,7 +243,10 @@ impl Engine {
                 .alert_log
                 .as_ref()
                 .map(|l| l.path().display().to_string()),
-            notice: self.notice.clone(),
+            notice: self
+                .notice
+                .clone()
+                .or_else(|| self.recording.iter().find_map(|r| r.error.clone())),
         }
     }
 
@@ -222,6 +267,7 @@ impl Engine {
             std::mem::take(&mut self.rules),
             &self.panels,
             &detected.rules,
+            &self.opts.rules,
             self.opts.for_override,
         );
         self.detected = detected;

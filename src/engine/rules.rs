@@ -2,6 +2,7 @@
 
 use super::panels::{eval_vector, PanelRuntime, Vector};
 use super::{Engine, SYNTHETIC};
+use crate::alerts::rulefile::FileRule;
 use crate::alerts::{self, Evaluation, RuleSpec, RuleState, Transition};
 use crate::detect::RuleDef;
 use crate::frame::Alert;
@@ -32,8 +33,8 @@ pub(crate) struct RuleRuntime {
     read_targets: BTreeSet<(String, String)>,
 }
 
-fn key(s: &RuleSpec) -> (String, String, crate::frame::Severity) {
-    (s.name.clone(), s.expr.clone(), s.severity)
+fn key(s: &RuleSpec) -> (String, String, crate::frame::Severity, Labels) {
+    (s.name.clone(), s.expr.clone(), s.severity, s.labels.clone())
 }
 
 /// Builds the rule list from panel thresholds and rule definitions, keeping
@@ -42,6 +43,7 @@ pub(crate) fn rebuild(
     old: Vec<RuleRuntime>,
     panels: &[PanelRuntime],
     defs: &[RuleDef],
+    file_rules: &[FileRule],
     for_override: Option<Duration>,
 ) -> Vec<RuleRuntime> {
     let mut old: HashMap<_, RuleRuntime> =
@@ -75,6 +77,7 @@ pub(crate) fn rebuild(
                     summary: t.summary.clone(),
                     threshold: Some(t.value),
                     panel: Some(p.def.id.clone()),
+                    annotations: Default::default(),
                 };
                 let source = RuleSource::Threshold {
                     panel: pi,
@@ -97,8 +100,28 @@ pub(crate) fn rebuild(
             summary: d.summary.clone(),
             threshold: d.threshold,
             panel: d.panel.clone(),
+            annotations: Default::default(),
         };
         let parsed = promql::parse(&d.expr).map_err(|e| e.to_string());
+        push(spec, RuleSource::Expr(parsed));
+    }
+    for r in file_rules {
+        let FileRule::Alerting(a) = r else { continue };
+        let mut annotations = a.annotations.clone();
+        let summary = annotations.remove("summary").unwrap_or_default();
+        let spec = RuleSpec {
+            name: a.name.clone(),
+            expr: a.expr.clone(),
+            for_: for_override.unwrap_or(a.for_),
+            keep_firing_for: a.keep_firing_for,
+            severity: a.severity,
+            labels: a.labels.clone(),
+            summary,
+            threshold: None,
+            panel: None,
+            annotations,
+        };
+        let parsed = promql::parse(&a.expr).map_err(|e| e.to_string());
         push(spec, RuleSource::Expr(parsed));
     }
     out

@@ -65,8 +65,20 @@ impl Engine {
             Command::Reload => {
                 self.notice = Some("reload: no configuration file in use".into());
             }
-            Command::Ack { .. } | Command::Mute { .. } => {
-                self.notice = Some("acknowledge and mute arrive with the alerting release".into());
+            Command::Ack { name, labels } => {
+                if let Err(e) = self.acks.ack(&name, &labels) {
+                    self.notice = Some(e);
+                }
+            }
+            Command::Mute {
+                name,
+                labels,
+                duration,
+            } => {
+                let until = self.last_tick_ms + duration.as_millis() as i64;
+                if let Err(e) = self.acks.mute(&name, &labels, until) {
+                    self.notice = Some(e);
+                }
             }
         }
     }

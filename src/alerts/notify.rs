@@ -1,0 +1,211 @@
+//! Notification sinks: Alertmanager's `POST /api/v2/alerts` and the
+//! Alertmanager webhook (version 4) JSON. The engine decides what to send
+//! and when (time passed in); [`run_sinks`] does the I/O in its own task,
+//! fed by a bounded channel the engine never blocks on.
+
+use crate::labels::Labels;
+use serde_json::{json, Value};
+use std::collections::BTreeMap;
+use std::time::Duration;
+use tokio::sync::mpsc;
+
+/// Prometheus's default resend delay.
+pub const RESEND_DELAY: Duration = Duration::from_secs(60);
+
+/// Where to send.
+#[derive(Clone, Debug, Default)]
+pub struct SinkOptions {
+    /// Alertmanager base URL (`http://127.0.0.1:9093`).
+    pub alertmanager: Option<String>,
+    /// Webhook URL receiving Alertmanager v4 JSON.
+    pub webhook: Option<String>,
+    pub resend_delay: Duration,
+}
+
+/// One alert as sent out.
+#[derive(Clone, Debug, PartialEq)]
+pub struct OutAlert {
+    /// Includes `alertname`.
+    pub labels: Labels,
+    pub annotations: BTreeMap<String, String>,
+    pub starts_at_ms: i64,
+    /// For a firing alert, now + 4 x resend delay; for a resolved one, the
+    /// resolve time.
+    pub ends_at_ms: i64,
+    pub resolved: bool,
+}
+
+/// One batch for the sinks.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Outgoing {
+    /// To Alertmanager: firing alerts (re-sent) and resolved ones.
+    Alertmanager(Vec<OutAlert>),
+    /// To the webhook: alerts that just fired or resolved.
+    Webhook(Vec<OutAlert>),
+}
+
+/// RFC 3339 with milliseconds, UTC.
+pub fn rfc3339(ms: i64) -> String {
+    chrono::DateTime::from_timestamp_millis(ms)
+        .unwrap_or_default()
+        .to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+}
+
+fn labels_json(l: &Labels) -> Value {
+    Value::Object(
+        l.iter()
+            .map(|(k, v)| (k.to_string(), Value::String(v.to_string())))
+            .collect(),
+    )
+}
+
+/// The body of `POST /api/v2/alerts`.
+pub fn alertmanager_body(alerts: &[OutAlert]) -> Value {
+    Value::Array(
+        alerts
+            .iter()
+            .map(|a| {
+                json!({
+                    "labels": labels_json(&a.labels),
+                    "annotations": a.annotations,
+                    "startsAt": rfc3339(a.starts_at_ms),
+                    "endsAt": rfc3339(a.ends_at_ms),
+                })
+            })
+            .collect(),
+    )
+}
+
+/// The Alertmanager webhook (version 4) body for `alerts`.
+pub fn webhook_body(alerts: &[OutAlert]) -> Value {
+    let firing = alerts.iter().any(|a| !a.resolved);
+    let common = |f: &dyn Fn(&OutAlert) -> Vec<(String, String)>| -> Value {
+        let mut it = alerts.iter().map(f);
+        let first: Vec<(String, String)> = it.next().unwrap_or_default();
+        let rest: Vec<Vec<(String, String)>> = it.collect();
+        Value::Object(
+            first
+                .into_iter()
+                .filter(|kv| rest.iter().all(|r| r.contains(kv)))
+                .map(|(k, v)| (k, Value::String(v)))
+                .collect(),
+        )
+    };
+    let pairs_l = |a: &OutAlert| {
+        a.labels
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    };
+    let pairs_a = |a: &OutAlert| {
+        a.annotations
+            .iter()
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect()
+    };
+    let common_labels = common(&pairs_l);
+    let group_key = format!(
+        "{{}}:{{alertname=\"{}\"}}",
+        alerts
+            .first()
+            .and_then(|a| a.labels.get("alertname"))
+            .unwrap_or("")
+    );
+    json!({
+        "version": "4",
+        "groupKey": group_key,
+        "truncatedAlerts": 0,
+        "status": if firing { "firing" } else { "resolved" },
+        "receiver": "vitals",
+        "groupLabels": {},
+        "commonLabels": common_labels,
+        "commonAnnotations": common(&pairs_a),
+        "externalURL": "",
+        "alerts": alerts.iter().map(|a| json!({
+            "status": if a.resolved { "resolved" } else { "firing" },
+            "labels": labels_json(&a.labels),
+            "annotations": a.annotations,
+            "startsAt": rfc3339(a.starts_at_ms),
+            "endsAt": if a.resolved { rfc3339(a.ends_at_ms) } else { "0001-01-01T00:00:00Z".to_string() },
+            "generatorURL": "",
+            "fingerprint": fingerprint(&a.labels),
+        })).collect::<Vec<_>>(),
+    })
+}
+
+/// A stable 16-hex-digit fingerprint of a label set (FNV-1a).
+pub fn fingerprint(l: &Labels) -> String {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for (k, v) in l.iter() {
+        for b in k.bytes().chain([0xff]).chain(v.bytes()).chain([0xff]) {
+            h ^= b as u64;
+            h = h.wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+    format!("{h:016x}")
+}
+
+/// Sends every batch from `rx` until it closes. A failed send is retried
+/// with doubling backoff (0.5 s up to 8 s, 5 tries); failures and
+/// recoveries are reported on `report` (`None` when all is well again).
+pub async fn run_sinks(
+    opts: SinkOptions,
+    mut rx: mpsc::Receiver<Outgoing>,
+    report: mpsc::Sender<Option<String>>,
+) {
+    let client = match reqwest::Client::builder()
+        .timeout(Duration::from_secs(10))
+        .build()
+    {
+        Ok(c) => c,
+        Err(e) => {
+            let _ = report.try_send(Some(format!("notifications disabled: {e}")));
+            return;
+        }
+    };
+    let mut failing = false;
+    while let Some(batch) = rx.recv().await {
+        let (url, body, what) = match &batch {
+            Outgoing::Alertmanager(a) => match &opts.alertmanager {
+                Some(base) => (
+                    format!("{}/api/v2/alerts", base.trim_end_matches('/')),
+                    alertmanager_body(a),
+                    "alertmanager",
+                ),
+                None => continue,
+            },
+            Outgoing::Webhook(a) => match &opts.webhook {
+                Some(u) => (u.clone(), webhook_body(a), "webhook"),
+                None => continue,
+            },
+        };
+        let mut delay = Duration::from_millis(500);
+        let mut last_err = String::new();
+        let mut sent = false;
+        for attempt in 0..5 {
+            if attempt > 0 {
+                tokio::time::sleep(delay).await;
+                delay = (delay * 2).min(Duration::from_secs(8));
+            }
+            let req = client
+                .post(&url)
+                .header(reqwest::header::CONTENT_TYPE, "application/json")
+                .body(body.to_string());
+            match req.send().await {
+                Ok(r) if r.status().is_success() => {
+                    sent = true;
+                    break;
+                }
+                Ok(r) => last_err = format!("HTTP {}", r.status()),
+                Err(e) => last_err = e.to_string(),
+            }
+        }
+        if sent && failing {
+            failing = false;
+            let _ = report.try_send(None);
+        } else if !sent {
+            failing = true;
+            let _ = report.try_send(Some(format!("{what} {url}: {last_err}")));
+        }
+    }
+}

@@ -1,0 +1,116 @@
+//! Acknowledgements and mutes of alert instances, kept across restarts in
+//! a JSON state file beside the alert log.
+
+use crate::frame::{Alert, AlertState};
+use crate::labels::Labels;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+struct Entry {
+    name: String,
+    labels: BTreeMap<String, String>,
+    #[serde(default)]
+    acknowledged: bool,
+    #[serde(default)]
+    muted_until_ms: Option<i64>,
+}
+
+/// Acks and mutes by (rule name, labels).
+#[derive(Debug, Default)]
+pub(crate) struct Acks {
+    entries: BTreeMap<(String, Labels), Entry>,
+    path: Option<PathBuf>,
+}
+
+/// The state file beside an alert log: `alerts.jsonl` -> `alerts.state.json`.
+pub fn state_path(alert_log: &Path) -> PathBuf {
+    alert_log.with_extension("state.json")
+}
+
+impl Acks {
+    /// Loads the state file (a missing file is an empty state).
+    pub fn load(path: Option<PathBuf>) -> Result<Acks, String> {
+        let mut acks = Acks {
+            entries: BTreeMap::new(),
+            path: path.clone(),
+        };
+        let Some(p) = path else { return Ok(acks) };
+        let text = match std::fs::read_to_string(&p) {
+            Ok(t) => t,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(acks),
+            Err(e) => return Err(format!("alert state {}: {e}", p.display())),
+        };
+        let list: Vec<Entry> =
+            serde_json::from_str(&text).map_err(|e| format!("alert state {}: {e}", p.display()))?;
+        for e in list {
+            let labels = Labels::from_pairs(e.labels.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+            acks.entries.insert((e.name.clone(), labels), e);
+        }
+        Ok(acks)
+    }
+
+    fn entry(&mut self, name: &str, labels: &Labels) -> &mut Entry {
+        self.entries
+            .entry((name.to_string(), labels.clone()))
+            .or_insert_with(|| Entry {
+                name: name.to_string(),
+                labels: labels
+                    .iter()
+                    .map(|(k, v)| (k.to_string(), v.to_string()))
+                    .collect(),
+                ..Default::default()
+            })
+    }
+
+    pub fn ack(&mut self, name: &str, labels: &Labels) -> Result<(), String> {
+        self.entry(name, labels).acknowledged = true;
+        self.save()
+    }
+
+    pub fn mute(&mut self, name: &str, labels: &Labels, until_ms: i64) -> Result<(), String> {
+        self.entry(name, labels).muted_until_ms = Some(until_ms);
+        self.save()
+    }
+
+    /// Marks the frame's alerts; forgets acks of instances listed as no
+    /// longer active (an instance not listed yet, e.g. just after a
+    /// restart, keeps its ack) and mutes that have expired. Returns whether
+    /// anything was forgotten (the caller then saves).
+    pub fn apply(&mut self, alerts: &mut [Alert], now_ms: i64) -> bool {
+        let mut over = std::collections::BTreeSet::new();
+        for a in alerts.iter_mut() {
+            let key = (a.name.clone(), a.labels.clone());
+            let active = matches!(a.state, AlertState::Firing | AlertState::Pending);
+            if let Some(e) = self.entries.get(&key) {
+                a.acknowledged = e.acknowledged && active;
+                a.muted_until_ms = e.muted_until_ms.filter(|&u| u > now_ms);
+                if !active {
+                    over.insert(key);
+                }
+            }
+        }
+        let mut changed = false;
+        for k in &over {
+            if let Some(e) = self.entries.get_mut(k) {
+                changed |= std::mem::take(&mut e.acknowledged);
+            }
+        }
+        let before = self.entries.len();
+        self.entries
+            .retain(|_, e| e.acknowledged || e.muted_until_ms.is_some_and(|u| u > now_ms));
+        changed || before != self.entries.len()
+    }
+
+    /// Writes the state file (atomically, through a temporary file).
+    pub fn save(&self) -> Result<(), String> {
+        let Some(p) = &self.path else { return Ok(()) };
+        let list: Vec<&Entry> = self.entries.values().collect();
+        let body = serde_json::to_vec_pretty(&list).map_err(|e| e.to_string())?;
+        let tmp = p.with_extension("state.json.tmp");
+        std::fs::write(&tmp, body)
+            .and_then(|()| std::fs::rename(&tmp, p))
+            .map_err(|e| format!("alert state {}: {e}", p.display()))
+    }
+}
