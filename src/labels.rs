@@ -55,6 +55,19 @@ impl Labels {
         Labels(out)
     }
 
+    /// Like [`Labels::from_shared`] for pairs usually already sorted by
+    /// name with unique names and no empty values: those are kept as they
+    /// are, without a second vector; anything else goes through
+    /// [`Labels::from_shared`].
+    pub fn from_sorted(pairs: Vec<Label>) -> Self {
+        let sorted = pairs.windows(2).all(|w| w[0].0 < w[1].0);
+        if sorted && pairs.iter().all(|(_, v)| !v.is_empty()) {
+            Labels(pairs)
+        } else {
+            Self::from_shared(pairs)
+        }
+    }
+
     /// The value of label `name`, if present.
     pub fn get(&self, name: &str) -> Option<&str> {
         self.0
