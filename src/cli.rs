@@ -47,6 +47,18 @@ enum Cmd {
         #[arg(required = true)]
         paths: Vec<PathBuf>,
     },
+    /// Configuration files.
+    #[command(subcommand)]
+    Config(ConfigCmd),
+}
+
+#[derive(Subcommand, Debug)]
+enum ConfigCmd {
+    /// Validate a configuration file: every problem as FILE:LINE:COLUMN, exit 0 valid / 2 invalid.
+    Check {
+        /// The TOML file.
+        file: PathBuf,
+    },
 }
 
 #[derive(Args, Debug, Clone)]
@@ -256,6 +268,25 @@ async fn run(cli: Cli, log: Option<String>) -> Result<i32> {
             let totals = crate::promql::promqltest::run_paths(&paths, &mut out)?;
             Ok(if totals.failed > 0 { 1 } else { 0 })
         }
+        Some(Cmd::Config(ConfigCmd::Check { file })) => match crate::config::load(&file) {
+            Ok(c) => {
+                println!(
+                    "{}: ok ({} targets, {} file_sd files, {} panels, {} rules)",
+                    file.display(),
+                    c.target.len(),
+                    c.file_sd.len(),
+                    c.panel.len(),
+                    c.rule.len()
+                );
+                Ok(0)
+            }
+            Err(errors) => {
+                for e in &errors.0 {
+                    eprintln!("{e}");
+                }
+                Ok(2)
+            }
+        },
     }
 }
 
