@@ -10,10 +10,32 @@ use vitals::labels::Labels;
 use vitals::promql::{eval_instant, eval_range, parse, Expr};
 use vitals::store::Store;
 
-const TARGETS: usize = 100;
+const FULL_TARGETS: usize = 100;
 const SERIES_PER_TARGET: usize = 1000;
 const INTERVAL_MS: i64 = 2_000;
-const HISTORY_MS: i64 = 15 * 60 * 1000;
+const FULL_HISTORY_MS: i64 = 15 * 60 * 1000;
+
+/// `cargo bench` passes `--bench`; `cargo test` runs each benchmark once as
+/// a smoke test, on a small load so the test suite stays quick.
+fn benchmarking() -> bool {
+    std::env::args().any(|a| a == "--bench")
+}
+
+fn targets_n() -> usize {
+    if benchmarking() {
+        FULL_TARGETS
+    } else {
+        3
+    }
+}
+
+fn history_ms() -> i64 {
+    if benchmarking() {
+        FULL_HISTORY_MS
+    } else {
+        2 * 60 * 1000
+    }
+}
 const START_MS: i64 = 1_700_000_000_000;
 
 /// The default panels' expressions at a 2 s scrape interval (W = 10s).
@@ -85,9 +107,10 @@ fn value(kind: u8, idx: usize, step: i64) -> f64 {
 }
 
 fn build_store() -> (Store, i64) {
-    let mut store = Store::new(HISTORY_MS);
-    let targets: Vec<Vec<(Labels, u8)>> = (0..TARGETS).map(target_series).collect();
-    let steps = HISTORY_MS / INTERVAL_MS;
+    let history = history_ms();
+    let mut store = Store::new(history);
+    let targets: Vec<Vec<(Labels, u8)>> = (0..targets_n()).map(target_series).collect();
+    let steps = history / INTERVAL_MS;
     for step in 0..steps {
         let t = START_MS + step * INTERVAL_MS;
         for (ti, series) in targets.iter().enumerate() {
@@ -98,7 +121,10 @@ fn build_store() -> (Store, i64) {
             store.ingest_scrape(&format!("t{ti}"), t + ti as i64, samples);
         }
     }
-    (store, START_MS + (steps - 1) * INTERVAL_MS + TARGETS as i64)
+    (
+        store,
+        START_MS + (steps - 1) * INTERVAL_MS + targets.len() as i64,
+    )
 }
 
 fn bench(c: &mut Criterion) {
@@ -149,7 +175,7 @@ fn bench(c: &mut Criterion) {
         })
     });
     let page = target_series(0);
-    let mut st = Store::new(HISTORY_MS);
+    let mut st = Store::new(history_ms());
     let mut t = now;
     g.bench_function("ingest_one_scrape_1000_series", |b| {
         b.iter(|| {
