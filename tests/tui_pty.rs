@@ -40,6 +40,17 @@ fn pty_child_process() {
             title: "vitals pty".into(),
             ..Default::default()
         };
+        if std::env::var(CHILD_ENV).as_deref() == Ok("panic") {
+            // Another task panics once the dashboard is up.
+            let pidfile = pidfile.clone();
+            tokio::spawn(async move {
+                while !Path::new(&pidfile).exists() {
+                    tokio::time::sleep(Duration::from_millis(10)).await;
+                }
+                tokio::time::sleep(Duration::from_millis(300)).await;
+                panic!("engine exploded");
+            });
+        }
         let r = vitals::tui::run(frames_rx, cmd_tx, opts).await;
         drop(frames_tx);
         r
@@ -64,6 +75,10 @@ fn script_available() -> bool {
 }
 
 fn start() -> Option<Session> {
+    start_mode("1")
+}
+
+fn start_mode(mode: &str) -> Option<Session> {
     if !script_available() {
         if std::env::var("CI").as_deref() == Ok("true") {
             panic!("util-linux `script` is needed for the pty tests");
@@ -80,7 +95,7 @@ fn start() -> Option<Session> {
     );
     let mut script = Command::new("script")
         .args(["-qfec", &inner, "/dev/null"])
-        .env(CHILD_ENV, "1")
+        .env(CHILD_ENV, mode)
         .env(PID_ENV, &pidfile)
         .env("TERM", "xterm-256color")
         .stdin(Stdio::piped())
@@ -223,5 +238,27 @@ fn terminal_going_away_ends_the_process() {
     assert!(
         wait_for(Duration::from_secs(5), || process_gone(&pid)),
         "dashboard process {pid} still running after its terminal went away"
+    );
+}
+
+/// A panic anywhere gives the terminal back before its message is printed,
+/// and the dashboard stops instead of drawing over the restored screen.
+#[test]
+fn panic_restores_the_terminal_first() {
+    let Some(mut s) = start_mode("panic") else {
+        return;
+    };
+    s.wait_drawn();
+    s.wait_exit();
+    let t = s.text();
+    let left = t.rfind(LEAVE_ALT_SCREEN).expect("alternate screen left");
+    let message = t.find("engine exploded").expect("panic message printed");
+    assert!(
+        left < message,
+        "panic message printed inside the dashboard:\n{t}"
+    );
+    assert!(
+        t.contains("DASHBOARD ENDED: Err(the dashboard stopped after a panic"),
+        "{t}"
     );
 }

@@ -52,8 +52,14 @@ pub async fn run(
         local_offset_s: chrono::Local::now().offset().local_minus_utc(),
         ..View::default()
     };
+    let signals = shutdown_signal();
     let mut tui = Tui::enter()?;
-    let shutdown = std::pin::pin!(shutdown_signal());
+    let shutdown = std::pin::pin!(async {
+        tokio::select! {
+            () = signals => {}
+            () = super::terminal::panicked() => {}
+        }
+    });
     let events = EventStream::new();
     let clock = || chrono::Utc::now().timestamp_millis();
     let result = drive(
@@ -69,6 +75,9 @@ pub async fn run(
     )
     .await;
     drop(tui);
+    if super::terminal::did_panic() {
+        anyhow::bail!("the dashboard stopped after a panic (message above)");
+    }
     match result {
         Ok(outcome) => {
             tracing::info!(?outcome, "dashboard closed");
@@ -78,8 +87,11 @@ pub async fn run(
     }
 }
 
-/// Resolves on SIGTERM, SIGHUP (the SSH session dropped) or SIGINT.
-async fn shutdown_signal() {
+/// Listens for SIGTERM, SIGHUP (the SSH session dropped) and SIGINT. The
+/// handlers are installed when this is called, before the terminal changes
+/// mode, so no signal can end the process with the terminal left raw; the
+/// returned future resolves on the first of them.
+fn shutdown_signal() -> impl Future<Output = ()> {
     #[cfg(unix)]
     {
         use tokio::signal::unix::{signal, SignalKind};
@@ -94,16 +106,20 @@ async fn shutdown_signal() {
                 Err(e) => tracing::warn!("cannot listen for signal {kind:?}: {e}"),
             }
         }
-        if streams.is_empty() {
-            std::future::pending::<()>().await;
+        async move {
+            if streams.is_empty() {
+                std::future::pending::<()>().await;
+            }
+            let waits = streams.iter_mut().map(|s| Box::pin(s.recv()));
+            let _ = futures_util::future::select_all(waits).await;
         }
-        let waits = streams.iter_mut().map(|s| Box::pin(s.recv()));
-        let _ = futures_util::future::select_all(waits).await;
     }
     #[cfg(not(unix))]
     {
-        if tokio::signal::ctrl_c().await.is_err() {
-            std::future::pending::<()>().await;
+        async {
+            if tokio::signal::ctrl_c().await.is_err() {
+                std::future::pending::<()>().await;
+            }
         }
     }
 }

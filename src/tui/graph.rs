@@ -5,7 +5,7 @@
 use super::bignum;
 use super::format;
 use super::glyphs::{level_word, Glyphs};
-use super::levels::{headline, level_of, panel_level};
+use super::levels::{headline, headline_level, level_of, panel_level};
 use super::plot::{self, ChartCtx};
 use crate::frame::{Level, Panel, PanelKind};
 use crate::theme::Theme;
@@ -77,7 +77,8 @@ pub fn values_line<'a>(panel: &'a Panel, g: &Glyphs, theme: &Theme, width: u16) 
         };
         return Line::from(Span::styled(text, theme.muted()));
     };
-    let level = level_of(v, panel);
+    // The headline is the worst value: its state is the panel's.
+    let level = headline_level(panel, v);
     let style = theme.level(level).add_modifier(Modifier::BOLD);
     let mut spans = vec![Span::styled(
         format!("{} {}", g.level(level), format::value(v, panel.unit)),
@@ -135,7 +136,8 @@ pub fn big_header(panel: &Panel, g: &Glyphs, theme: &Theme, area: Rect, buf: &mu
     let Some((hi, head, v)) = headline(panel) else {
         return false;
     };
-    let level = level_of(v, panel);
+    // The headline is the worst value: its state is the panel's.
+    let level = headline_level(panel, v);
     let style = theme.level(level).add_modifier(Modifier::BOLD);
     let text = format::value(v, panel.unit);
     let (digits, unit) = bignum::split(&text);

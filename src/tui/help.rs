@@ -105,17 +105,19 @@ fn lines<'a>(frame: &'a Frame, view: &'a View, theme: &Theme) -> Vec<Line<'a>> {
 
 /// Draws the overlay centred over `area`.
 pub fn render(frame: &Frame, view: &View, theme: &Theme, area: Rect, buf: &mut Buffer) {
+    // The status line and the alerts bar stay visible above the overlay.
+    let keep = if area.height >= 12 { 2 } else { 0 };
+    let area = Rect {
+        y: area.y + keep,
+        height: area.height - keep,
+        ..area
+    };
     let w = area.width.saturating_sub(4).min(100);
-    let h = area.height.saturating_sub(2);
+    let h = area.height;
     if w < 10 || h < 3 {
         return;
     }
-    let popup = Rect::new(
-        area.x + (area.width - w) / 2,
-        area.y + (area.height - h) / 2,
-        w,
-        h,
-    );
+    let popup = Rect::new(area.x + (area.width - w) / 2, area.y, w, h);
     Clear.render(popup, buf);
     let g = super::glyphs::Glyphs::new(view.ascii);
     let block = Block::default()

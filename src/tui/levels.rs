@@ -53,6 +53,16 @@ pub fn panel_level(panel: &Panel) -> Level {
     headline(panel).map_or(Level::Unknown, |(_, _, v)| level_of(v, panel))
 }
 
+/// The state of a panel's headline value `v`: the engine's level for the
+/// panel when it has one, else `v` against the thresholds.
+pub fn headline_level(panel: &Panel, v: f64) -> Level {
+    if panel.level == Level::Unknown {
+        level_of(v, panel)
+    } else {
+        panel.level
+    }
+}
+
 /// Finite points of a series.
 pub fn finite_points(s: &Series) -> impl Iterator<Item = (i64, f64)> + '_ {
     s.points.iter().copied().filter(|(_, v)| v.is_finite())

@@ -2,37 +2,44 @@
 //! changes and engine `Command`s.
 //!
 //! Screen layout, wide (150 columns and more: three columns of charts;
-//! 70 and more: two):
+//! 70 and more: two). Panels at least 14 rows tall show the value three rows
+//! high; smaller ones on one line.
 //!
 //! ```text
-//!  vitals demo │ scrape │ targets 5/6 up │ every 2s │ updated 12:00:03Z      ? help  q quit
-//!  ✗ CRITICAL LatencyP99High 231ms for 2m10s │ ErrorRatioHigh 6.20% for 40s            (reverse)
-//! ╭ Latency ───────────── ✗ CRIT ╮╭ Traffic ─────────────────────╮╭ Errors ───────── ▲ WARN ╮
-//! │✗ 231ms p99  p50 40ms  p95 180ms││✓ 1.20k/s                   ││▲ 3.10%   warn 1% crit 5%│
-//! │300ms ⣀⡠⠤⠒⠉ ···· crit 200ms ····││ ⣀⣀⡠⠤⠤⠒⠒⠉⠉                  ││ ⢀⣀⡠⠤⠒⠉                 │
-//! │0s  -5m                      now││                            ││                        │
-//! ╰──────────────────────────────╯╰────────────────────────────╯╰────────────────────────╯
-//! ╭ CPU ─────────────────────────╮╭ Instances ───────────────────╮╭ Saturation ────────────╮
-//! │  ... same shape ...          ││                              ││                        │
-//! ╰──────────────────────────────╯╰──────────────────────────────╯╰────────────────────────╯
+//!  vitals demo │ ✗ targets 5/6 up │ updated 12:00:03Z │ every 2s │ scrape         ? help  q quit
+//!  ✗ CRITICAL LatencyP99High 231ms for 2m10s                       (reverse video, full width)
+//!  ▲ WARNING CpuBusy 82.3% for 2m10s (127.0.0.1:41001)       (one row per alert when tall)
+//! ┏ Latency ━━━━━━━━━━━━━ ✗ CRIT ┓╭ Traffic ─────────────────────╮╭ Errors ──────── ▲ WARN ╮
+//! ┃ ▀▀█ ▀▀█ ▄█    ✗ CRIT  p99    ┃│ ▄█    ▀▀█ ▀▀█     ·          ││ ▀▀█   ▄█  █▀█  ▲ WARN   │
+//! ┃ █▀▀ ▀▀█  █    p50 50ms  p95..┃│  █    █▀▀ ▀▀█                ││ ▀▀█    █  █ █           │
+//! ┃ ▀▀▀ ▀▀▀ ▀▀▀ ms warn.. crit.. ┃│ ▀▀▀ ▀ ▀▀▀ ▀▀▀ k/s            ││ ▀▀▀ ▀ ▀▀▀ ▀▀▀ %  warn.. │
+//! ┃243ms          ⢀⡠⠔⠊ crit 200ms┃│1.29k/s            ⣀⡠⠤⠔⠒⠉    ││5.25% ⠤⠤⠤⠤⠤ crit 5.00%   │
+//! ┃      ⣀⡠⠤⠒⠉⠁      warn 150ms ┃│        ⣀⠤⠒⠉                  ││      ⣀⠤⠒⠉  warn 1.00%   │
+//! ┃0s    -4m58s               now┃│0/s     -4m58s            now││0%    -4m58s         now│
+//! ┗━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━┛╰──────────────────────────────╯╰─────────────────────────╯
+//! ╭ CPU ───────────────── ✗ CRIT ╮╭ Instances ──────────── ✓ OK ╮╭ Saturation … ─── ✓ OK ╮
+//! │  ... same shape ...           ││                              ││                        │
+//! ╰───────────────────────────────╯╰──────────────────────────────╯╰────────────────────────╯
 //! ╭ Instances 5/6 up ──────────────────────────────────────────────────────────────────────╮
-//! │INSTANCE         JOB     UP      CPU     P99      ERRORS  LAST SCRAPE ERROR              │
-//! │127.0.0.1:9101   demo    ✓ up    82.1% ✗ 231ms ✗  3.10% ▲                                │
-//! │127.0.0.1:9105   demo    ✗ DOWN  -       -        -       connection refused             │
+//! │INSTANCE         JOB    UP      CPU       P99       ERRORS   LAST SCRAPE ERROR           │
+//! │127.0.0.1:41001  demo   ✓ up    82.3% ✗   231ms ✗   3.10% ▲                              │
+//! │127.0.0.1:41006  demo   ✗ DOWN  -         -         -        connection refused          │
 //! ╰────────────────────────────────────────────────────────────────────────────────────────╯
 //! ```
 //!
-//! Small screens (80x24) when charts would not fit: one row per panel.
+//! Small screens (80x24), when charts would not fit: one row per panel
+//! (state glyph, name, values, sparkline, state word), then the table.
 //!
 //! ```text
-//!  vitals demo │ scrape │ targets 5/6 up │ every 2s │ updated 12:00:03Z
-//!  ✓ no alerts firing │ ▲ pending: CpuHigh fires in 20s
-//! ╭ Signals ─────────────────────────────────────────────────────────────────╮
-//! │›✗ Latency     231ms p99 p50 40ms p95 180ms        ▁▂▃▅▇█            CRIT │
-//! │ ✓ Traffic     1.20k/s                              ▃▃▄▄▅▅              OK │
-//! ╰──────────────────────────────────────────────────────────────────────────╯
-//! ╭ Instances 5/6 up ────────────────────────────────────────────────────────╮
-//! ╰──────────────────────────────────────────────────────────────────────────╯
+//!  vitals demo │ ✗ targets 5/6 up │ updated 12:00:03Z │ every 2s │ scrape
+//!  ✗ CRITICAL LatencyP99High 231ms for 2m10s  +1 more
+//! ╭ Signals ─────────────────────────────────────────────────────────────────────╮
+//! │›✗ Latency     231ms p99 p50 50.0ms p95 180ms ▄▄▄▄▅▅▅▅▆▆▆▇▇▇██           CRIT│
+//! │ · Traffic     1.23k/s          ▃▃▃▃▄▄▄▄▄▄▄▅▅▅▅▅▅▆▆▆▆▆▇▇▇▇▇███                 │
+//! │ ▲ Errors      3.10%            ▁▁▁▁▁▁▁▂▂▂▂▂▃▃▃▄▄▄▅▅▆▆▇█                   WARN│
+//! ╰──────────────────────────────────────────────────────────────────────────────╯
+//! ╭ Instances 5/6 up ────────────────────────────────────────────────────────────╮
+//! ╰──────────────────────────────────────────────────────────────────────────────╯
 //! ```
 //!
 //! `Enter` expands the focused panel over the body (chart, legend with

@@ -3,7 +3,7 @@
 
 use super::format;
 use super::glyphs::{level_word, Glyphs};
-use super::levels::{finite_points, headline, level_of, panel_level};
+use super::levels::{finite_points, headline, headline_level, panel_level};
 use super::plot::ChartCtx;
 use crate::frame::{Level, Panel};
 use crate::theme::Theme;
@@ -76,7 +76,7 @@ pub fn render_row(
             theme.level(Level::Warn),
         ));
     } else if let Some((hi, head, v)) = headline(panel) {
-        let l = level_of(v, panel);
+        let l = headline_level(panel, v);
         left.push(Span::styled(
             format::value(v, panel.unit),
             theme.level(l).add_modifier(Modifier::BOLD),

@@ -18,6 +18,21 @@ use std::sync::Once;
 /// The terminal is in dashboard mode and must be restored.
 static ACTIVE: AtomicBool = AtomicBool::new(false);
 static PANIC_HOOK: Once = Once::new();
+/// Set when any thread panicked while the terminal was in dashboard mode.
+static PANICKED: AtomicBool = AtomicBool::new(false);
+/// Wakes the event loop after such a panic, so it does not keep drawing on
+/// a terminal that has been given back.
+static PANIC_WAKE: tokio::sync::Notify = tokio::sync::Notify::const_new();
+
+/// Resolves once a panic restored the terminal.
+pub async fn panicked() {
+    PANIC_WAKE.notified().await;
+}
+
+/// True if a panic restored the terminal.
+pub fn did_panic() -> bool {
+    PANICKED.load(Ordering::SeqCst)
+}
 
 /// Everything drawn in one frame goes out in one write.
 const OUTPUT_BUFFER: usize = 64 * 1024;
@@ -86,7 +101,12 @@ fn install_panic_hook() {
     PANIC_HOOK.call_once(|| {
         let previous = std::panic::take_hook();
         std::panic::set_hook(Box::new(move |info| {
-            restore();
+            if ACTIVE.load(Ordering::SeqCst) {
+                PANICKED.store(true, Ordering::SeqCst);
+                restore();
+                // A stored permit: the loop sees it even if not yet waiting.
+                PANIC_WAKE.notify_one();
+            }
             previous(info);
         }));
     });
