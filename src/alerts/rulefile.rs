@@ -31,6 +31,9 @@ pub struct AlertingRule {
     pub annotations: BTreeMap<String, String>,
     /// The group the rule belongs to.
     pub group: String,
+    /// Hysteresis (config `[[rule]]` only): once firing, the instance stays
+    /// firing until its value falls below this. None: plain Prometheus semantics.
+    pub clear_below: Option<f64>,
 }
 
 /// A recording rule: its result is stored under `record` each evaluation.
@@ -209,6 +212,7 @@ pub fn parse(name: &str, text: &str) -> Result<Vec<FileRule>, String> {
                     labels,
                     annotations: r.annotations,
                     group: g.name.clone(),
+                    clear_below: None,
                 }));
             }
         }
