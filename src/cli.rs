@@ -2,6 +2,7 @@
 //! running each command. `main.rs` only calls [`main`].
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
+use crate::config::{self, Overrides, Settings};
 use crate::demo::{DemoOptions, Fleet, Scenario};
 use crate::detect::rate_window;
 use crate::duration::parse_duration;
@@ -63,21 +64,24 @@ enum ConfigCmd {
 
 #[derive(Args, Debug, Clone)]
 struct Common {
+    /// Configuration file (TOML) [default: $XDG_CONFIG_HOME/vitals/config.toml if it exists]; flags override it.
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
     /// Prometheus file_sd JSON file of targets, re-read when it changes (repeatable).
     #[arg(long = "file-sd", value_name = "PATH")]
     file_sd: Vec<PathBuf>,
     /// Ad hoc panel over a PromQL expression (repeatable; ids expr1, expr2, ...).
     #[arg(long = "expr", value_name = "PROMQL")]
     exprs: Vec<String>,
-    /// Scrape and evaluation interval (Prometheus duration).
-    #[arg(long, value_name = "DUR", default_value = "2s", value_parser = parse_dur)]
-    interval: Duration,
+    /// Scrape and evaluation interval (Prometheus duration) [default: 2s].
+    #[arg(long, value_name = "DUR", value_parser = parse_dur)]
+    interval: Option<Duration>,
     /// Scrape timeout [default: 80% of the interval].
     #[arg(long, value_name = "DUR", value_parser = parse_dur)]
     timeout: Option<Duration>,
-    /// How long samples are kept in memory.
-    #[arg(long, value_name = "DUR", default_value = "15m", value_parser = parse_dur)]
-    retention: Duration,
+    /// How long samples are kept in memory [default: 15m].
+    #[arg(long, value_name = "DUR", value_parser = parse_dur)]
+    retention: Option<Duration>,
     /// Alert transitions log (JSONL) [default: $XDG_STATE_HOME/vitals/alerts.jsonl].
     #[arg(long = "alert-log", value_name = "PATH")]
     alert_log: Option<PathBuf>,
@@ -90,9 +94,9 @@ struct Common {
     /// URL receiving Alertmanager webhook (v4) JSON when an alert fires or resolves.
     #[arg(long, value_name = "URL")]
     webhook: Option<String>,
-    /// Colour theme: dark, light, high-contrast, colorblind, mono.
-    #[arg(long, value_name = "NAME", default_value = "dark")]
-    theme: String,
+    /// Colour theme: dark, light, high-contrast, colorblind, mono [default: dark].
+    #[arg(long, value_name = "NAME")]
+    theme: Option<String>,
     /// No colour at all (the NO_COLOR environment variable does the same).
     #[arg(long = "no-color")]
     no_color: bool,
@@ -254,11 +258,11 @@ pub fn main() -> i32 {
 async fn run(cli: Cli, log: Option<String>) -> Result<i32> {
     match cli.command {
         None => {
-            if cli.targets.is_empty() && cli.common.file_sd.is_empty() {
-                bail!("no targets: give TARGET arguments (host:port or URL) or --file-sd PATH, or try `vitals demo`");
+            let s = settings(&cli.common, &cli.targets)?;
+            if s.targets.is_empty() && s.file_sd.is_empty() {
+                bail!("no targets: give TARGET arguments (host:port or URL), --file-sd PATH or [[target]] in the config file, or try `vitals demo`");
             }
-            let targets = parse_targets(&cli.targets)?;
-            dashboard(targets, &cli.common, log, "vitals".into(), None).await
+            dashboard(&s, &cli.common, log, "vitals".into(), None).await
         }
         Some(Cmd::Demo(d)) => demo(d, log).await,
         Some(Cmd::Snapshot(s)) => snapshot(s, log).await,
@@ -296,41 +300,71 @@ fn parse_targets(args: &[String]) -> Result<Vec<Target>> {
         .collect()
 }
 
-fn scrape_options(c: &Common) -> Result<ScrapeOptions> {
-    if c.interval < Duration::from_millis(100) {
+/// The command line's flags, for merging over the configuration file.
+fn overrides(c: &Common, targets: &[String]) -> Result<Overrides> {
+    Ok(Overrides {
+        targets: parse_targets(targets)?,
+        file_sd: c.file_sd.clone(),
+        interval: c.interval,
+        timeout: c.timeout,
+        retention: c.retention,
+        theme: c.theme.clone(),
+        alert_log: c.alert_log.clone(),
+        alertmanager: c.alertmanager.clone(),
+        webhook: c.webhook.clone(),
+    })
+}
+
+/// The settings of a command: the configuration file (`--config`, else the
+/// default location if present) under the command line's flags.
+fn settings(c: &Common, targets: &[String]) -> Result<Settings> {
+    let flags = overrides(c, targets)?;
+    let file = config::apply::choose_file(c.config.as_deref());
+    config::load_settings(file.as_deref(), &flags).map_err(|e| anyhow::anyhow!("{e}"))
+}
+
+fn scrape_options(s: &Settings) -> Result<ScrapeOptions> {
+    if s.interval < Duration::from_millis(100) {
         bail!(
             "--interval {:?} is too short: use 100ms or more",
-            c.interval
+            s.interval
         );
     }
-    let timeout = c.timeout.unwrap_or(c.interval * 4 / 5);
-    if timeout.is_zero() || timeout > c.interval {
+    if s.timeout.is_zero() || s.timeout > s.interval {
         bail!("--timeout must be more than 0 and at most the interval");
     }
     Ok(ScrapeOptions {
-        interval: c.interval,
-        timeout,
+        interval: s.interval,
+        timeout: s.timeout,
         body_limit: 16 * 1024 * 1024,
     })
 }
 
-fn engine_options(c: &Common, log: Option<String>, alert_log: bool) -> Result<EngineOptions> {
-    let mut rules = Vec::new();
-    for p in &c.rules {
-        rules.extend(crate::alerts::rulefile::load(p).map_err(|e| anyhow::anyhow!("{e}"))?);
-    }
+fn engine_options(
+    c: &Common,
+    s: &Settings,
+    log: Option<String>,
+    alert_log: bool,
+) -> Result<EngineOptions> {
+    let rc = config::reload::reconfig(
+        s,
+        config::reload::load_rule_files(&c.rules).map_err(|e| anyhow::anyhow!("{e}"))?,
+        String::new(),
+    );
     Ok(EngineOptions {
-        interval: c.interval,
-        retention: c.retention.max(c.interval * 10),
+        interval: s.interval,
+        retention: s.retention.max(s.interval * 10),
         exprs: c.exprs.clone(),
         alert_log: alert_log.then(|| {
-            c.alert_log
+            s.alert_log
                 .clone()
                 .unwrap_or_else(crate::alerts::log::default_path)
         }),
         log_path: log,
         for_override: None,
-        rules,
+        rules: rc.rules,
+        panels: rc.panels,
+        detected_panels: rc.detected_panels,
     })
 }
 
@@ -341,19 +375,11 @@ struct Pipeline {
     cancel: watch::Sender<bool>,
 }
 
-async fn start_pipeline(
-    targets: Vec<Target>,
-    c: &Common,
-    eopts: EngineOptions,
-) -> Result<Pipeline> {
-    let sopts = scrape_options(c)?;
-    for p in &c.file_sd {
-        scrape::read_file_sd(p).map_err(|e| anyhow::anyhow!("{e}"))?;
-    }
-    let (targets_tx, targets_rx) = watch::channel(targets.clone());
-    if !c.file_sd.is_empty() {
-        scrape::watch_file_sd(c.file_sd.clone(), targets, targets_tx);
-    }
+async fn start_pipeline(c: &Common, s: &Settings, eopts: EngineOptions) -> Result<Pipeline> {
+    let sopts = scrape_options(s)?;
+    config::reload::check_file_sd(&s.file_sd).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let (targets_tx, targets_rx) = watch::channel(s.targets.clone());
+    let feed = config::reload::TargetFeed::start(targets_tx, s.targets.clone(), s.file_sd.clone());
     let client = scrape::build_client(&sopts).context("HTTP client")?;
     let (res_tx, res_rx) = mpsc::channel(1024);
     let (cancel_tx, cancel_rx) = watch::channel(false);
@@ -367,12 +393,33 @@ async fn start_pipeline(
     let (frames_tx, frames_rx) = watch::channel(Arc::new(Frame::default()));
     let (cmd_tx, cmd_rx) = mpsc::channel(64);
     let mut engine = Engine::new(eopts);
-    if c.alertmanager.is_some() || c.webhook.is_some() {
+    if let Some(file) = &s.file {
+        let (req_tx, req_rx) = mpsc::channel(1);
+        let (res_tx, res_rx) = mpsc::channel(4);
+        let reloader = config::reload::Reloader {
+            file: file.clone(),
+            flags: s.flags.clone(),
+            rule_files: c.rules.clone(),
+            feed,
+            current: s.clone(),
+        };
+        tokio::spawn(reloader.run(req_rx, res_tx));
+        engine.connect_reload(engine::ReloadLink {
+            requests: req_tx,
+            results: res_rx,
+        });
+    } else {
+        // The file_sd watcher lives as long as the engine's target list.
+        tokio::spawn(feed.run_until_closed());
+    }
+    let alertmanager = s.alertmanager.as_ref().map(|e| e.url.clone());
+    let webhook = s.webhook.as_ref().map(|e| e.url.clone());
+    if alertmanager.is_some() || webhook.is_some() {
         let (tx, rx) = mpsc::channel(256);
         let (report_tx, report_rx) = mpsc::channel(16);
         let sopts = crate::alerts::notify::SinkOptions {
-            alertmanager: c.alertmanager.clone(),
-            webhook: c.webhook.clone(),
+            alertmanager: alertmanager.clone(),
+            webhook: webhook.clone(),
             resend_delay: crate::alerts::notify::RESEND_DELAY,
         };
         tokio::spawn(crate::alerts::notify::run_sinks(sopts, rx, report_tx));
@@ -380,8 +427,8 @@ async fn start_pipeline(
             tx,
             report: report_rx,
             resend_delay: crate::alerts::notify::RESEND_DELAY,
-            alertmanager: c.alertmanager.is_some(),
-            webhook: c.webhook.is_some(),
+            alertmanager: alertmanager.is_some(),
+            webhook: webhook.is_some(),
         });
     }
     tokio::spawn(engine::run(
@@ -402,18 +449,18 @@ async fn start_pipeline(
 }
 
 async fn dashboard(
-    targets: Vec<Target>,
+    s: &Settings,
     c: &Common,
     log: Option<String>,
     title: String,
     fleet: Option<Fleet>,
 ) -> Result<i32> {
-    let p = start_pipeline(targets, c, engine_options(c, log.clone(), true)?).await?;
+    let p = start_pipeline(c, s, engine_options(c, s, log.clone(), true)?).await?;
     let ui = crate::tui::UiOptions {
         fps: c.fps,
         ascii: c.ascii,
         no_color: c.no_color || std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()),
-        theme: c.theme.clone(),
+        theme: s.theme.clone(),
         log_path: log,
         title,
     };
@@ -425,37 +472,44 @@ async fn dashboard(
     result.map(|()| 0)
 }
 
-fn default_duration(c: &Common) -> Duration {
-    let mut longest = rate_window(c.interval);
-    for e in &c.exprs {
+fn default_duration(c: &Common, s: &Settings) -> Duration {
+    let mut longest = rate_window(s.interval);
+    let configured = s
+        .panels
+        .iter()
+        .flat_map(|p| p.exprs.iter().map(|e| &e.expr));
+    let rules = s.rules.iter().map(|r| match r {
+        crate::alerts::rulefile::FileRule::Alerting(a) => &a.expr,
+        crate::alerts::rulefile::FileRule::Recording(r) => &r.expr,
+    });
+    for e in c.exprs.iter().chain(configured).chain(rules) {
         if let Ok(expr) = crate::promql::parse(e) {
             longest = longest.max(Duration::from_millis(
                 crate::promql::longest_range_ms(&expr).max(0) as u64,
             ));
         }
     }
-    longest + c.interval
+    longest + s.interval
 }
 
 /// Runs the pipeline without a screen for `duration`, returning the frame
 /// evaluated at (or just after) the end.
 async fn collect(
-    targets: Vec<String>,
+    s: &Settings,
     c: &Common,
     log: Option<String>,
     duration: Duration,
     for_override: Option<Duration>,
 ) -> Result<Frame> {
-    if targets.is_empty() && c.file_sd.is_empty() {
-        bail!("no targets: give TARGET arguments (host:port or URL) or --file-sd PATH");
+    if s.targets.is_empty() && s.file_sd.is_empty() {
+        bail!("no targets: give TARGET arguments (host:port or URL), --file-sd PATH or [[target]] in the config file");
     }
     for e in &c.exprs {
         crate::promql::parse(e).map_err(|err| anyhow::anyhow!("--expr {e:?}: {err}"))?;
     }
-    let targets = parse_targets(&targets)?;
-    let mut eopts = engine_options(c, log, c.alert_log.is_some())?;
+    let mut eopts = engine_options(c, s, log, s.alert_log.is_some())?;
     eopts.for_override = for_override;
-    let mut p = start_pipeline(targets, c, eopts).await?;
+    let mut p = start_pipeline(c, s, eopts).await?;
     let end = engine::run::now_ms() + duration.as_millis() as i64;
     let frame = loop {
         if p.frames.changed().await.is_err() {
@@ -471,8 +525,11 @@ async fn collect(
 }
 
 async fn snapshot(s: SnapshotArgs, log: Option<String>) -> Result<i32> {
-    let duration = s.duration.unwrap_or_else(|| default_duration(&s.common));
-    let frame = collect(s.targets, &s.common, log, duration, None).await?;
+    let settings = settings(&s.common, &s.targets)?;
+    let duration = s
+        .duration
+        .unwrap_or_else(|| default_duration(&s.common, &settings));
+    let frame = collect(&settings, &s.common, log, duration, None).await?;
     match s.format {
         Format::Json => println!(
             "{}",
@@ -484,11 +541,20 @@ async fn snapshot(s: SnapshotArgs, log: Option<String>) -> Result<i32> {
 }
 
 async fn check(c: CheckArgs, log: Option<String>) -> Result<i32> {
-    let longest_for = c.for_override.unwrap_or(Duration::from_secs(30));
+    let s = settings(&c.common, &c.targets)?;
+    let longest_for = c.for_override.unwrap_or_else(|| {
+        s.rules
+            .iter()
+            .filter_map(|r| match r {
+                crate::alerts::rulefile::FileRule::Alerting(a) => Some(a.for_),
+                crate::alerts::rulefile::FileRule::Recording(_) => None,
+            })
+            .fold(Duration::from_secs(30), Duration::max)
+    });
     let duration = c
         .duration
-        .unwrap_or_else(|| default_duration(&c.common) + longest_for + c.common.interval);
-    let frame = collect(c.targets, &c.common, log, duration, c.for_override).await?;
+        .unwrap_or_else(|| default_duration(&c.common, &s) + longest_for + s.interval);
+    let frame = collect(&s, &c.common, log, duration, c.for_override).await?;
     let firing: Vec<_> = frame
         .alerts
         .iter()
@@ -553,7 +619,8 @@ async fn demo(d: DemoArgs, log: Option<String>) -> Result<i32> {
     }
     let mut common = d.common;
     common.file_sd.push(fleet.file_sd_path().to_path_buf());
-    dashboard(vec![], &common, log, "vitals demo".into(), Some(fleet)).await
+    let s = settings(&common, &[])?;
+    dashboard(&s, &common, log, "vitals demo".into(), Some(fleet)).await
 }
 
 /// Waits for Ctrl-C, SIGTERM or SIGHUP.

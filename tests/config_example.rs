@@ -45,8 +45,9 @@ fn config_check_reports_every_problem_with_its_position() {
     let lines: Vec<&str> = err.lines().collect();
     assert_eq!(lines.len(), 2, "{err}");
     assert!(lines[0].ends_with("bad.toml:1:12: interval: \"2x\" is not a duration; expected a Prometheus duration such as 500ms, 30s, 5m or 1h30m"), "{err}");
+    // A PromQL error is placed inside the expression: here at its end.
     assert!(
-        lines[1].contains("bad.toml:4:8: rule[0] \"R\".expr:"),
+        lines[1].ends_with("bad.toml:4:13: rule[0] \"R\".expr: unclosed left parenthesis"),
         "{err}"
     );
 

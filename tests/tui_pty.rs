@@ -1,7 +1,8 @@
 //! The dashboard in a real pseudo-terminal (through util-linux `script`):
 //! it draws, and it gives the terminal back (leaves the alternate screen,
-//! shows the cursor) and ends on `q`, SIGTERM and SIGHUP; when the terminal
-//! itself goes away the process ends instead of spinning.
+//! shows the cursor) and ends on `q` and SIGTERM; SIGHUP with the terminal
+//! present asks for a reload; when the terminal itself goes away the
+//! process ends instead of spinning.
 //!
 //! The test binary runs itself as the child: `pty_child_process` runs the
 //! dashboard when `VITALS_TUI_PTY_CHILD` is set and does nothing otherwise.
@@ -34,7 +35,16 @@ fn pty_child_process() {
         .unwrap();
     let result = rt.block_on(async move {
         let (frames_tx, frames_rx) = tokio::sync::watch::channel(Arc::new(tui_fixture::incident()));
-        let (cmd_tx, _cmd_rx) = tokio::sync::mpsc::channel(8);
+        let (cmd_tx, mut cmd_rx) = tokio::sync::mpsc::channel(8);
+        // A reload request leaves a mark the test can see.
+        let mark = format!("{pidfile}.reload");
+        tokio::spawn(async move {
+            while let Some(c) = cmd_rx.recv().await {
+                if c == vitals::frame::Command::Reload {
+                    std::fs::write(&mark, "reload").unwrap();
+                }
+            }
+        });
         std::fs::write(&pidfile, std::process::id().to_string()).unwrap();
         let opts = vitals::tui::UiOptions {
             title: "vitals pty".into(),
@@ -217,11 +227,23 @@ fn sigterm_restores_the_terminal() {
     s.assert_restored();
 }
 
+/// SIGHUP while the terminal is still there asks for a configuration
+/// reload and the dashboard carries on (a hangup of the terminal itself
+/// ends it: see `terminal_going_away_ends_the_process`).
 #[test]
-fn sighup_restores_the_terminal() {
+fn sighup_with_the_terminal_present_reloads() {
     let Some(mut s) = start() else { return };
     s.wait_drawn();
     s.signal("HUP");
+    let mark = s.pidfile.with_extension("reload");
+    assert!(
+        wait_for(Duration::from_secs(10), || mark.exists()),
+        "no reload requested:\n{}",
+        s.text()
+    );
+    assert!(!process_gone(&s.child_pid()), "SIGHUP ended the dashboard");
+    s.script.stdin.as_mut().unwrap().write_all(b"q").unwrap();
+    s.script.stdin.as_mut().unwrap().flush().unwrap();
     s.wait_exit();
     s.assert_restored();
 }

@@ -4,10 +4,14 @@
 //! Loading never stops at the first problem: [`load`] returns every error
 //! it can find, each one line naming where it is and what is expected.
 
+pub mod apply;
+mod position;
+pub mod reload;
 mod schema;
 #[cfg(test)]
 mod tests;
 
+pub use apply::{load_settings, Endpoint, Overrides, Settings};
 pub use schema::*;
 
 use crate::duration::parse_duration;
@@ -96,7 +100,9 @@ pub fn parse(path: &Path, text: &str) -> Result<Config, ConfigErrors> {
         )])
     })?;
     let mut errors = Vec::new();
-    validate(&config, &mut |span, msg| errors.push(at(Some(span), msg)));
+    validate(&config, text, &mut |span, msg| {
+        errors.push(at(Some(span), msg))
+    });
     if errors.is_empty() {
         Ok(config)
     } else {
@@ -136,13 +142,33 @@ fn duration(v: &Option<Spanned<String>>, what: &str, report: &mut Report<'_>) ->
     }
 }
 
-fn promql(expr: &str, at: Range<usize>, what: &str, report: &mut Report<'_>) {
-    if let Err(e) = crate::promql::parse(expr) {
-        report(at, format!("{what}: {}", e.message));
+/// Checks the PromQL of a value (one string, or each string of an array)
+/// whose text spans `at`; a syntax error is reported at its own position.
+fn promql(text: &str, exprs: &[&str], at: Range<usize>, what: &str, report: &mut Report<'_>) {
+    let raw = text.get(at.clone()).unwrap_or("");
+    let literals = position::string_literals(raw);
+    for (k, expr) in exprs.iter().enumerate() {
+        let Err(e) = crate::promql::parse(expr) else {
+            continue;
+        };
+        let (message, offset) = position::promql_error_offset(expr, &e.message);
+        let offset = offset.map(|o| position::promql_error_at(expr, &message, o));
+        let pos = match (offset, literals.get(k)) {
+            (Some(o), Some(lit)) => {
+                at.start + lit.start + position::offset_in_literal(&raw[lit.clone()], o)
+            }
+            _ => at.start,
+        };
+        let what = if exprs.len() > 1 {
+            format!("{what}[{k}]")
+        } else {
+            what.to_string()
+        };
+        report(pos..pos, format!("{what}: {message}"));
     }
 }
 
-fn validate(c: &Config, report: &mut Report<'_>) {
+fn validate(c: &Config, text: &str, report: &mut Report<'_>) {
     let interval = duration(&c.interval, "interval", report);
     let timeout = duration(&c.timeout, "timeout", report);
     if let (Some(i), Some(t)) = (interval, timeout) {
@@ -152,14 +178,44 @@ fn validate(c: &Config, report: &mut Report<'_>) {
             }
         }
     }
+    if let (Some(s), Some(i)) = (&c.interval, interval) {
+        if i < Duration::from_millis(100) {
+            report(s.span(), "interval: must be 100ms or more".into());
+        }
+    }
     duration(&c.retention, "retention", report);
+    if let Some(m) = &c.panels {
+        if *m.get_ref() == PanelsMode::Custom && c.panel.is_empty() {
+            report(
+                m.span(),
+                "panels: \"custom\" shows only [[panel]] entries, and there is none".into(),
+            );
+        }
+    }
     for (i, t) in c.target.iter().enumerate() {
         let what = format!("target[{i}]");
         if let Err(e) = crate::scrape::parse_target(t.url.get_ref()) {
             report(t.url.span(), format!("{what}.url: {e}"));
         }
-        duration(&t.interval, &format!("{what}.interval"), report);
-        duration(&t.timeout, &format!("{what}.timeout"), report);
+        let ti = duration(&t.interval, &format!("{what}.interval"), report);
+        let tt = duration(&t.timeout, &format!("{what}.timeout"), report);
+        if let (Some(s), Some(i)) = (&t.interval, ti) {
+            if i < std::time::Duration::from_millis(100) {
+                report(s.span(), format!("{what}.interval: must be 100ms or more"));
+            }
+        }
+        if let (Some(s), Some(tt)) = (&t.timeout, tt) {
+            if tt
+                > ti.or(interval)
+                    .unwrap_or(crate::config::apply::DEFAULT_INTERVAL)
+            {
+                report(
+                    s.span(),
+                    format!("{what}.timeout: must be at most the target's interval"),
+                );
+            }
+        }
+        label_names(&t.labels, &what, t.url.span(), report);
         t.auth.validate(&what, t.url.span(), report);
     }
     for (i, p) in c.panel.iter().enumerate() {
@@ -171,9 +227,7 @@ fn validate(c: &Config, report: &mut Report<'_>) {
             );
         }
         if let Some(at) = p.expr.as_ref().map(|e| e.span()) {
-            for e in p.exprs() {
-                promql(e, at.clone(), &format!("{what}.expr"), report);
-            }
+            promql(text, &p.exprs(), at, &format!("{what}.expr"), report);
         }
         if let (Some(w), Some(cr)) = (&p.warn, &p.crit) {
             let (w, cr) = (*w.get_ref(), *cr.get_ref());
@@ -192,11 +246,13 @@ fn validate(c: &Config, report: &mut Report<'_>) {
             report(r.name.span(), format!("rule[{i}].name: must not be empty"));
         }
         promql(
-            r.expr.get_ref(),
+            text,
+            &[r.expr.get_ref()],
             r.expr.span(),
             &format!("{what}.expr"),
             report,
         );
+        label_names(&r.labels, &what, r.name.span(), report);
         duration(&r.r#for, &format!("{what}.for"), report);
         duration(
             &r.keep_firing_for,
@@ -219,6 +275,26 @@ fn validate(c: &Config, report: &mut Report<'_>) {
             }
             duration(&s.timeout, &format!("{name}.timeout"), report);
             s.auth.validate(name, s.url.span(), report);
+        }
+    }
+}
+
+/// Label names must be valid Prometheus label names, not reserved ones.
+fn label_names(
+    labels: &std::collections::BTreeMap<String, String>,
+    what: &str,
+    at: Range<usize>,
+    report: &mut Report<'_>,
+) {
+    for name in labels.keys() {
+        let mut c = name.chars();
+        let valid = matches!(c.next(), Some(f) if f.is_ascii_alphabetic() || f == '_')
+            && c.all(|ch| ch.is_ascii_alphanumeric() || ch == '_');
+        if !valid || name.starts_with("__") {
+            report(
+                at.clone(),
+                format!("{what}.labels: {name:?} is not a label name; expected letters, digits and _ (not starting with a digit or __)"),
+            );
         }
     }
 }

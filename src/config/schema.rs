@@ -21,7 +21,7 @@ pub struct Config {
     /// Theme name or theme file path.
     pub theme: Option<String>,
     /// Which panels: the detected defaults, the configured ones, or both.
-    pub panels: Option<PanelsMode>,
+    pub panels: Option<Spanned<PanelsMode>>,
     /// Alert transitions log.
     pub alert_log: Option<PathBuf>,
     /// Ring the terminal bell on new critical alerts.
@@ -60,7 +60,7 @@ pub enum PanelsMode {
 
 /// Credentials and TLS for one HTTP endpoint. Secrets are read once and
 /// never shown.
-#[derive(Clone, Default, Deserialize)]
+#[derive(Clone, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Auth {
     pub bearer_token: Option<String>,
@@ -97,7 +97,7 @@ impl std::fmt::Debug for Auth {
 }
 
 /// HTTP basic authentication.
-#[derive(Clone, Deserialize)]
+#[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct BasicAuth {
     pub username: String,

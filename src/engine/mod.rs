@@ -8,12 +8,14 @@ mod ingest;
 mod notify;
 mod panels;
 mod recording;
+mod reload;
 mod rules;
 pub mod run;
 #[cfg(test)]
 mod tests;
 
 pub use notify::SinkLink;
+pub use reload::{Reconfig, ReloadLink};
 pub use run::{run, EngineChannels};
 
 use crate::alerts::log::AlertLog;
@@ -24,7 +26,7 @@ use crate::scrape::Target;
 use crate::store::Store;
 use panels::PanelRuntime;
 use rules::RuleRuntime;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
@@ -50,6 +52,11 @@ pub struct EngineOptions {
     pub for_override: Option<Duration>,
     /// Rules read from `--rules` files, in file order.
     pub rules: Vec<FileRule>,
+    /// Configured panels (`[[panel]]`): a panel with a detected panel's id
+    /// takes its place, the others follow.
+    pub panels: Vec<PanelDef>,
+    /// Show the detected default panels (false: `panels = "custom"`).
+    pub detected_panels: bool,
 }
 
 impl Default for EngineOptions {
@@ -62,6 +69,8 @@ impl Default for EngineOptions {
             log_path: None,
             for_override: None,
             rules: vec![],
+            panels: vec![],
+            detected_panels: true,
         }
     }
 }
@@ -94,6 +103,7 @@ pub struct Engine {
     alert_log: Option<AlertLog>,
     seq: u64,
     notice: Option<String>,
+    reload: Option<reload::ReloadState>,
 }
 
 impl Engine {
@@ -143,6 +153,7 @@ impl Engine {
             alert_log,
             seq: 0,
             notice,
+            reload: None,
         };
         e.redetect();
         e
@@ -166,12 +177,17 @@ impl Engine {
     /// Replaces the target list. Targets that disappear get staleness
     /// markers on all their series, as Prometheus writes them.
     pub fn set_targets(&mut self, targets: &[Target], now_ms: i64) {
-        let wanted: BTreeSet<&str> = targets.iter().map(|t| t.url.as_str()).collect();
+        let wanted: BTreeMap<&str, &Target> = targets.iter().map(|t| (t.url.as_str(), t)).collect();
+        // A target whose labels changed (a reload) is a new one.
         let gone: Vec<String> = self
             .targets
-            .keys()
-            .filter(|k| !wanted.contains(k.as_str()))
-            .cloned()
+            .iter()
+            .filter(|(k, ts)| {
+                wanted
+                    .get(k.as_str())
+                    .is_none_or(|t| t.target_labels() != ts.target.target_labels())
+            })
+            .map(|(k, _)| k.clone())
             .collect();
         for url in gone {
             if let Some(ts) = self.targets.remove(&url) {
@@ -202,6 +218,7 @@ impl Engine {
 
     /// Evaluates everything at `now_ms` and returns the frame to publish.
     pub fn tick(&mut self, now_ms: i64) -> Frame {
+        self.poll_reload(now_ms);
         self.store.gc(now_ms);
         if self.catalog_changed {
             self.catalog_changed = false;
@@ -257,7 +274,11 @@ impl Engine {
         if detected == self.detected && !self.panels.is_empty() {
             return;
         }
-        let mut defs = detected.panels.clone();
+        let mut defs = crate::config::apply::compose_panels(
+            detected.panels.clone(),
+            &self.opts.panels,
+            self.opts.detected_panels,
+        );
         for (i, e) in self.opts.exprs.iter().enumerate() {
             defs.push(panels::adhoc_panel(i + 1, e));
         }
@@ -266,7 +287,11 @@ impl Engine {
         self.rules = rules::rebuild(
             std::mem::take(&mut self.rules),
             &self.panels,
-            &detected.rules,
+            if self.opts.detected_panels {
+                &detected.rules
+            } else {
+                &[]
+            },
             &self.opts.rules,
             self.opts.for_override,
         );

@@ -101,6 +101,9 @@ pub(crate) fn eval_vector(store: &Store, expr: &Expr, t_ms: i64) -> Result<Vecto
 }
 
 fn legend(def: &ExprDef, labels: &Labels, many: bool) -> String {
+    if def.legend.contains("{{") {
+        return crate::config::apply::render_legend(&def.legend, labels);
+    }
     let who = labels.get("instance").map(str::to_string).or_else(|| {
         (!labels.is_empty() && def.legend.is_empty()).then(|| labels.without_name().to_string())
     });

@@ -62,9 +62,7 @@ impl Engine {
                 self.catalog_changed = true;
                 self.detected = Default::default();
             }
-            Command::Reload => {
-                self.notice = Some("reload: no configuration file in use".into());
-            }
+            Command::Reload => self.request_reload(),
             Command::Ack { name, labels } => {
                 if let Err(e) = self.acks.ack(&name, &labels) {
                     self.notice = Some(e);

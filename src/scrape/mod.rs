@@ -10,7 +10,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 /// A target to scrape.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Target {
     /// Full URL, e.g. `http://127.0.0.1:9100/metrics`.
     pub url: String,
@@ -20,6 +20,14 @@ pub struct Target {
     pub instance: String,
     /// Extra target labels (from file_sd or config), attached to every series.
     pub labels: Labels,
+    /// Scrape interval of this target (config `[[target]] interval`);
+    /// `None`: the command's interval.
+    pub interval: Option<Duration>,
+    /// Scrape timeout of this target; `None`: 80 % of its own interval when
+    /// it has one, else the command's timeout.
+    pub timeout: Option<Duration>,
+    /// Credentials and TLS from the configuration, carried as written.
+    pub auth: Option<Arc<crate::config::Auth>>,
 }
 
 /// One scraped sample, owned.
@@ -103,7 +111,9 @@ mod series;
 mod target;
 
 pub use http::{build_client, scrape_once, ACCEPT_HEADER};
-pub use runner::{run_scrapers, run_scrapers_with_stats, scrape_offset, ScrapeStats};
+pub use runner::{
+    run_scrapers, run_scrapers_with_stats, scrape_offset, target_options, ScrapeStats,
+};
 pub use sd::{read_file_sd, watch_file_sd, SdError, SD_POLL_INTERVAL};
 pub use target::{parse_target, TargetError, DEFAULT_JOB};
 

@@ -130,6 +130,7 @@ async fn target_loop(
     tx: mpsc::Sender<ScrapeResult>,
     stats: Arc<ScrapeStats>,
 ) {
+    let opts = target_options(&target, opts);
     let interval = opts.interval.max(Duration::from_millis(1));
     let now = SystemTime::now()
         .duration_since(UNIX_EPOCH)
@@ -153,9 +154,43 @@ async fn target_loop(
     }
 }
 
+/// The options of one target: its own interval and timeout when it has
+/// them (the timeout defaulting to 80 % of its own interval), else `opts`.
+pub fn target_options(target: &Target, opts: ScrapeOptions) -> ScrapeOptions {
+    let interval = target.interval.unwrap_or(opts.interval);
+    let timeout = match (target.timeout, target.interval) {
+        (Some(t), _) => t,
+        (None, Some(i)) => i.mul_f64(0.8),
+        (None, None) => opts.timeout,
+    };
+    ScrapeOptions {
+        interval,
+        timeout: timeout.min(interval),
+        ..opts
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_target_may_have_its_own_interval_and_timeout() {
+        let opts = ScrapeOptions::with_interval(Duration::from_secs(2));
+        let mut t = Target::default();
+        assert_eq!(target_options(&t, opts), opts);
+        t.interval = Some(Duration::from_secs(10));
+        let o = target_options(&t, opts);
+        assert_eq!(
+            (o.interval, o.timeout),
+            (Duration::from_secs(10), Duration::from_secs(8))
+        );
+        t.timeout = Some(Duration::from_secs(3));
+        assert_eq!(target_options(&t, opts).timeout, Duration::from_secs(3));
+        t.interval = None;
+        t.timeout = Some(Duration::from_secs(5));
+        assert_eq!(target_options(&t, opts).timeout, Duration::from_secs(2));
+    }
 
     #[test]
     fn offsets_are_stable_and_spread() {

@@ -143,6 +143,7 @@ fn from_url(url: &Url, job: &str, instance: Option<&str>, labels: Labels) -> Tar
         job: job.to_string(),
         instance: instance.map_or_else(|| format!("{host}:{port}"), str::to_string),
         labels,
+        ..Default::default()
     }
 }
 

@@ -25,7 +25,7 @@ use tokio::time::Instant;
 pub enum End {
     /// `q` or Ctrl-C.
     Quit,
-    /// SIGTERM, SIGHUP or SIGINT.
+    /// SIGTERM, SIGINT, or SIGHUP once the terminal is gone.
     Signal,
 }
 
@@ -52,7 +52,7 @@ pub async fn run(
         local_offset_s: chrono::Local::now().offset().local_minus_utc(),
         ..View::default()
     };
-    let signals = shutdown_signal();
+    let signals = shutdown_signal(commands.clone());
     let mut tui = Tui::enter()?;
     let shutdown = std::pin::pin!(async {
         tokio::select! {
@@ -87,41 +87,73 @@ pub async fn run(
     }
 }
 
-/// Listens for SIGTERM, SIGHUP (the SSH session dropped) and SIGINT. The
-/// handlers are installed when this is called, before the terminal changes
-/// mode, so no signal can end the process with the terminal left raw; the
-/// returned future resolves on the first of them.
-fn shutdown_signal() -> impl Future<Output = ()> {
+/// Listens for SIGTERM, SIGHUP and SIGINT. The handlers are installed when
+/// this is called, before the terminal changes mode, so no signal can end
+/// the process with the terminal left raw; the returned future resolves on
+/// SIGTERM, SIGINT, or a SIGHUP whose terminal is gone (the SSH session
+/// dropped). A SIGHUP while the terminal is still there asks the engine to
+/// reload the configuration, as daemons do.
+fn shutdown_signal(commands: mpsc::Sender<Command>) -> impl Future<Output = ()> {
     #[cfg(unix)]
     {
         use tokio::signal::unix::{signal, SignalKind};
         let mut streams = Vec::new();
-        for kind in [
-            SignalKind::terminate(),
-            SignalKind::hangup(),
-            SignalKind::interrupt(),
-        ] {
+        for kind in [SignalKind::terminate(), SignalKind::interrupt()] {
             match signal(kind) {
                 Ok(s) => streams.push(s),
                 Err(e) => tracing::warn!("cannot listen for signal {kind:?}: {e}"),
             }
         }
+        let mut hangup = signal(SignalKind::hangup())
+            .map_err(|e| tracing::warn!("cannot listen for SIGHUP: {e}"))
+            .ok();
         async move {
-            if streams.is_empty() {
-                std::future::pending::<()>().await;
+            loop {
+                let others = async {
+                    if streams.is_empty() {
+                        std::future::pending::<()>().await;
+                    }
+                    let waits = streams.iter_mut().map(|s| Box::pin(s.recv()));
+                    let _ = futures_util::future::select_all(waits).await;
+                };
+                let hup = async {
+                    match hangup.as_mut() {
+                        Some(h) => h.recv().await,
+                        None => std::future::pending().await,
+                    }
+                };
+                tokio::select! {
+                    () = others => return,
+                    _ = hup => {
+                        if !terminal_present() {
+                            return;
+                        }
+                        tracing::info!("SIGHUP with the terminal present: reloading");
+                        if let Err(e) = commands.try_send(Command::Reload) {
+                            tracing::warn!("reload not sent to the engine: {e}");
+                        }
+                    }
+                }
             }
-            let waits = streams.iter_mut().map(|s| Box::pin(s.recv()));
-            let _ = futures_util::future::select_all(waits).await;
         }
     }
     #[cfg(not(unix))]
     {
+        drop(commands);
         async {
             if tokio::signal::ctrl_c().await.is_err() {
                 std::future::pending::<()>().await;
             }
         }
     }
+}
+
+/// Whether the controlling terminal is still usable: after a hangup the
+/// kernel fails every terminal request on it (`isatty` sees `EIO`).
+#[cfg(unix)]
+fn terminal_present() -> bool {
+    use std::io::IsTerminal;
+    std::io::stdout().is_terminal() || std::io::stdin().is_terminal()
 }
 
 /// The loop itself, over any backend and event source (tests drive it with

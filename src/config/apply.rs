@@ -1,0 +1,378 @@
+//! From a validated [`Config`] and the command line's flags to the settings
+//! the commands run with. Precedence: a flag given on the command line wins
+//! over the file, the file wins over the defaults. Targets are the
+//! exception to key-by-key merging: TARGET arguments or `--file-sd` replace
+//! the file's targets and file_sd files as a whole (pointing vitals at one
+//! host shows that host, not the fleet in the file).
+
+use super::{Auth, Config, ConfigErrors, PanelConfig, PanelsMode, RuleConfig};
+use crate::alerts::rulefile::{AlertingRule, FileRule};
+use crate::detect::{ExprDef, PanelDef, Threshold};
+use crate::duration::parse_duration;
+use crate::frame::{Severity, Unit};
+use crate::labels::Labels;
+use crate::scrape::Target;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Default scrape and evaluation interval.
+pub const DEFAULT_INTERVAL: Duration = Duration::from_secs(2);
+/// Default in-memory retention.
+pub const DEFAULT_RETENTION: Duration = Duration::from_secs(15 * 60);
+/// Default theme.
+pub const DEFAULT_THEME: &str = "dark";
+/// `for` of the alert rules a configured panel's warn/crit create.
+pub const PANEL_THRESHOLD_FOR: Duration = Duration::from_secs(30);
+/// The rule group name of `[[rule]]`s.
+pub const RULE_GROUP: &str = "config";
+
+/// What the command line says; `None` / empty: not given.
+#[derive(Clone, Debug, Default)]
+pub struct Overrides {
+    /// TARGET arguments, already parsed.
+    pub targets: Vec<Target>,
+    pub file_sd: Vec<PathBuf>,
+    pub interval: Option<Duration>,
+    pub timeout: Option<Duration>,
+    pub retention: Option<Duration>,
+    pub theme: Option<String>,
+    pub alert_log: Option<PathBuf>,
+    pub alertmanager: Option<String>,
+    pub webhook: Option<String>,
+}
+
+/// An HTTP endpoint (`[prometheus]`, `[alertmanager]`, `[webhook]` or the
+/// flag of the same name).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Endpoint {
+    pub url: String,
+    pub timeout: Option<Duration>,
+    /// Credentials and TLS from the file, as written (flags carry none).
+    pub auth: Option<Arc<Auth>>,
+}
+
+/// The settings a command runs with, after merging defaults, file and flags.
+#[derive(Clone, Debug)]
+pub struct Settings {
+    /// The configuration file in use, if any.
+    pub file: Option<PathBuf>,
+    /// The flags these settings were merged with (a reload merges again).
+    pub flags: Overrides,
+    pub interval: Duration,
+    pub timeout: Duration,
+    pub retention: Duration,
+    pub theme: String,
+    /// Static targets (TARGET arguments, or the file's `[[target]]`s).
+    pub targets: Vec<Target>,
+    /// file_sd files (`--file-sd`, or the file's `file_sd`).
+    pub file_sd: Vec<PathBuf>,
+    /// Whether the targets came from the command line.
+    pub targets_from_flags: bool,
+    /// Show the detected default panels.
+    pub detected_panels: bool,
+    /// The file's panels, in file order.
+    pub panels: Vec<PanelDef>,
+    /// The file's `[[rule]]`s.
+    pub rules: Vec<FileRule>,
+    /// `None`: the default location.
+    pub alert_log: Option<PathBuf>,
+    pub bell: bool,
+    pub prometheus: Option<Endpoint>,
+    pub alertmanager: Option<Endpoint>,
+    pub webhook: Option<Endpoint>,
+}
+
+/// The file to read: `--config FILE` (which must exist), else the default
+/// location when a file is there.
+pub fn choose_file(flag: Option<&Path>) -> Option<PathBuf> {
+    match flag {
+        Some(p) => Some(p.to_path_buf()),
+        None => super::default_path().filter(|p| p.is_file()),
+    }
+}
+
+/// Reads `file` (when given) and merges it with the flags.
+pub fn load_settings(file: Option<&Path>, flags: &Overrides) -> Result<Settings, ConfigErrors> {
+    let config = match file {
+        Some(p) => super::load(p)?,
+        None => Config::default(),
+    };
+    Ok(resolve(file, &config, flags))
+}
+
+fn dur(v: &Option<super::Spanned<String>>) -> Option<Duration> {
+    v.as_ref().and_then(|s| parse_duration(s.get_ref()).ok())
+}
+
+/// Merges a validated configuration with the flags.
+pub fn resolve(file: Option<&Path>, c: &Config, flags: &Overrides) -> Settings {
+    let interval = flags
+        .interval
+        .or(dur(&c.interval))
+        .unwrap_or(DEFAULT_INTERVAL);
+    // The file's timeout belongs to the file's interval.
+    let timeout = match (flags.timeout, flags.interval) {
+        (Some(t), _) => t,
+        (None, Some(i)) => i.mul_f64(0.8),
+        (None, None) => dur(&c.timeout).unwrap_or(interval.mul_f64(0.8)),
+    };
+    let mode = c.panels.as_ref().map(|m| *m.get_ref()).unwrap_or_default();
+    let targets_from_flags = !flags.targets.is_empty() || !flags.file_sd.is_empty();
+    let (targets, file_sd) = if targets_from_flags {
+        (flags.targets.clone(), flags.file_sd.clone())
+    } else {
+        (
+            c.target.iter().filter_map(target).collect(),
+            c.file_sd.clone(),
+        )
+    };
+    let flag_endpoint = |url: &Option<String>| {
+        url.as_ref().map(|u| Endpoint {
+            url: u.clone(),
+            timeout: None,
+            auth: None,
+        })
+    };
+    let file_endpoint = |s: &Option<super::ServerConfig>| {
+        s.as_ref().map(|s| Endpoint {
+            url: s.url.get_ref().clone(),
+            timeout: dur(&s.timeout),
+            auth: auth(&s.auth),
+        })
+    };
+    Settings {
+        file: file.map(Path::to_path_buf),
+        flags: flags.clone(),
+        interval,
+        timeout,
+        retention: flags
+            .retention
+            .or(dur(&c.retention))
+            .unwrap_or(DEFAULT_RETENTION),
+        theme: flags
+            .theme
+            .clone()
+            .or(c.theme.clone())
+            .unwrap_or_else(|| DEFAULT_THEME.to_string()),
+        targets,
+        file_sd,
+        targets_from_flags,
+        detected_panels: mode != PanelsMode::Custom,
+        panels: if mode == PanelsMode::Defaults {
+            vec![]
+        } else {
+            panels(c)
+        },
+        rules: c.rule.iter().map(rule).collect(),
+        alert_log: flags.alert_log.clone().or(c.alert_log.clone()),
+        bell: c.bell.unwrap_or(false),
+        prometheus: file_endpoint(&c.prometheus),
+        alertmanager: flag_endpoint(&flags.alertmanager).or(file_endpoint(&c.alertmanager)),
+        webhook: flag_endpoint(&flags.webhook).or(file_endpoint(&c.webhook)),
+    }
+}
+
+fn auth(a: &Auth) -> Option<Arc<Auth>> {
+    (*a != Auth::default()).then(|| Arc::new(a.clone()))
+}
+
+fn target(t: &super::TargetConfig) -> Option<Target> {
+    let mut out = crate::scrape::parse_target(t.url.get_ref()).ok()?;
+    if let Some(job) = &t.job {
+        out.job = job.clone();
+    }
+    for (k, v) in &t.labels {
+        match k.as_str() {
+            "job" => out.job = v.clone(),
+            "instance" => out.instance = v.clone(),
+            _ => out.labels.set(k, v),
+        }
+    }
+    out.interval = dur(&t.interval);
+    out.timeout = dur(&t.timeout);
+    out.auth = auth(&t.auth);
+    Some(out)
+}
+
+/// The ids of the detected panels; a configured panel whose title makes
+/// one of these ids takes that panel's place.
+pub const DEFAULT_PANEL_IDS: [&str; 6] = [
+    "latency",
+    "traffic",
+    "errors",
+    "cpu",
+    "instances",
+    "saturation",
+];
+
+/// `Checkout latency p99` -> `checkout-latency-p99`.
+fn slug(title: &str) -> String {
+    let mut s = String::new();
+    for c in title.chars() {
+        if c.is_alphanumeric() {
+            s.extend(c.to_lowercase());
+        } else if !s.is_empty() && !s.ends_with('-') {
+            s.push('-');
+        }
+    }
+    s.trim_end_matches('-').to_string()
+}
+
+/// `Checkout latency p99` -> `CheckoutLatencyP99`.
+fn camel(title: &str) -> String {
+    title
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(|w| {
+            let mut cs = w.chars();
+            cs.next()
+                .map(|f| f.to_uppercase().chain(cs).collect::<String>())
+                .unwrap_or_default()
+        })
+        .collect()
+}
+
+fn panels(c: &Config) -> Vec<PanelDef> {
+    let mut seen: BTreeMap<String, usize> = BTreeMap::new();
+    c.panel
+        .iter()
+        .enumerate()
+        .map(|(i, p)| {
+            let mut id = slug(p.title.get_ref());
+            if id.is_empty() {
+                id = format!("panel{}", i + 1);
+            }
+            let n = seen.entry(id.clone()).or_insert(0);
+            *n += 1;
+            if *n > 1 {
+                id = format!("{id}-{n}");
+            }
+            panel(id, p)
+        })
+        .collect()
+}
+
+fn panel(id: String, p: &PanelConfig) -> PanelDef {
+    let title = p.title.get_ref().clone();
+    let unit: Unit = p.unit.map(Into::into).unwrap_or_default();
+    let below = p.below.unwrap_or(false);
+    let value = match unit {
+        Unit::Ratio => "{{ $value | humanizePercentage }}",
+        Unit::Seconds => "{{ $value }}s",
+        _ => "{{ $value }}",
+    };
+    let mut alert = camel(&title);
+    if alert.is_empty() {
+        alert = camel(&id);
+    }
+    alert.push_str(if below { "Low" } else { "High" });
+    let thresholds: Vec<Threshold> = [
+        (Severity::Warning, p.warn.as_ref()),
+        (Severity::Critical, p.crit.as_ref()),
+    ]
+    .into_iter()
+    .filter_map(|(severity, v)| {
+        Some(Threshold {
+            alert: alert.clone(),
+            severity,
+            value: *v?.get_ref(),
+            below,
+            for_: PANEL_THRESHOLD_FOR,
+            summary: format!("{title} is {value}"),
+        })
+    })
+    .collect();
+    let exprs = p
+        .exprs()
+        .into_iter()
+        .enumerate()
+        .map(|(i, e)| ExprDef {
+            expr: e.to_string(),
+            add_labels: vec![],
+            legend: p.legend.clone().unwrap_or_default(),
+            // Thresholds apply to the first expression (the others are
+            // context, such as a capacity drawn beside a depth).
+            thresholds: if i == 0 { thresholds.clone() } else { vec![] },
+            is_limit: false,
+        })
+        .collect();
+    PanelDef {
+        id,
+        title,
+        unit,
+        kind: p.kind.map(Into::into).unwrap_or_default(),
+        exprs,
+        error: None,
+        warn: p.warn.as_ref().map(|v| *v.get_ref()),
+        crit: p.crit.as_ref().map(|v| *v.get_ref()),
+    }
+}
+
+fn rule(r: &RuleConfig) -> FileRule {
+    let severity: Severity = r.severity.map(Into::into).unwrap_or(Severity::Warning);
+    let mut labels = Labels::new();
+    labels.set("severity", severity.as_str());
+    for (k, v) in &r.labels {
+        labels.set(k, v);
+    }
+    let mut annotations = BTreeMap::new();
+    if let Some(s) = &r.summary {
+        annotations.insert("summary".to_string(), s.clone());
+    }
+    if let Some(s) = &r.runbook {
+        annotations.insert("runbook_url".to_string(), s.clone());
+    }
+    FileRule::Alerting(AlertingRule {
+        name: r.name.get_ref().clone(),
+        expr: r.expr.get_ref().clone(),
+        for_: dur(&r.r#for).unwrap_or_default(),
+        keep_firing_for: dur(&r.keep_firing_for).unwrap_or_default(),
+        severity,
+        labels,
+        annotations,
+        group: RULE_GROUP.to_string(),
+        clear_below: r.clear_below,
+    })
+}
+
+/// The detected panels with the configured ones: a configured panel whose
+/// id is a detected one's takes its place, the others follow in file
+/// order. Without `detected`, only the configured panels.
+pub fn compose_panels(
+    detected: Vec<PanelDef>,
+    configured: &[PanelDef],
+    keep_detected: bool,
+) -> Vec<PanelDef> {
+    let mut out = if keep_detected { detected } else { vec![] };
+    for p in configured {
+        match out.iter_mut().find(|d| d.id == p.id) {
+            Some(slot) => *slot = p.clone(),
+            None => out.push(p.clone()),
+        }
+    }
+    out
+}
+
+/// A legend template: `{{ instance }}`, `{{instance}}` and
+/// `{{ $labels.instance }}` become the series' label value (empty when it
+/// has no such label); the rest is kept as written.
+pub fn render_legend(template: &str, labels: &Labels) -> String {
+    let mut out = String::new();
+    let mut rest = template;
+    while let Some(start) = rest.find("{{") {
+        out.push_str(&rest[..start]);
+        let after = &rest[start + 2..];
+        let Some(end) = after.find("}}") else {
+            out.push_str(&rest[start..]);
+            return out;
+        };
+        let name = after[..end].trim();
+        let name = name.strip_prefix("$labels.").unwrap_or(name);
+        out.push_str(labels.get(name).unwrap_or(""));
+        rest = &after[end + 2..];
+    }
+    out.push_str(rest);
+    out
+}

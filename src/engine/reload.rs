@@ -1,0 +1,123 @@
+//! Configuration reload, the engine's side: `r` (and SIGHUP) ask the
+//! reloader task to re-read the file; what it sends back is applied here
+//! without touching the store, so every series keeps its history, panels
+//! whose expressions did not change keep their charts and rules that did
+//! not change keep their alert state. A file that fails to load changes
+//! nothing and is reported in the notice line.
+
+use super::{recording, Engine};
+use crate::alerts::rulefile::FileRule;
+use crate::detect::PanelDef;
+use tokio::sync::mpsc;
+
+/// How long a "reloaded" notice stays on screen.
+pub const RELOADED_NOTICE_MS: i64 = 10_000;
+
+/// The panels and rules of a newly loaded configuration.
+#[derive(Clone, Debug, Default)]
+pub struct Reconfig {
+    /// The configured panels.
+    pub panels: Vec<PanelDef>,
+    /// Show the detected default panels too.
+    pub detected_panels: bool,
+    /// Every rule: rule files and the configuration's `[[rule]]`s.
+    pub rules: Vec<FileRule>,
+    /// What to say on screen once applied, e.g. "config reloaded".
+    pub message: String,
+}
+
+/// The engine's end of the reloader (see `config::reload`).
+pub struct ReloadLink {
+    /// Asks for a reload; a full channel means one is already on its way.
+    pub requests: mpsc::Sender<()>,
+    /// The new configuration, or a one-line reason it was refused.
+    pub results: mpsc::Receiver<Result<Reconfig, String>>,
+}
+
+pub(super) struct ReloadState {
+    link: ReloadLink,
+    /// The "reloaded" notice on screen and when it goes.
+    shown: Option<(String, Option<i64>)>,
+}
+
+impl Engine {
+    /// Connects the reloader: from now on `r` and SIGHUP reload the file.
+    pub fn connect_reload(&mut self, link: ReloadLink) {
+        self.reload = Some(ReloadState { link, shown: None });
+    }
+
+    /// `Command::Reload`: asks the reloader, or says there is nothing to reload.
+    pub(super) fn request_reload(&mut self) {
+        match &self.reload {
+            Some(r) => {
+                if let Err(mpsc::error::TrySendError::Closed(_)) = r.link.requests.try_send(()) {
+                    self.notice = Some("reload: the configuration reloader stopped".into());
+                }
+            }
+            None => self.notice = Some("reload: no configuration file in use".into()),
+        }
+    }
+
+    /// Applies what the reloader sent since the last tick and clears an
+    /// expired "reloaded" notice.
+    pub(super) fn poll_reload(&mut self, now_ms: i64) {
+        let mut results = Vec::new();
+        if let Some(r) = &mut self.reload {
+            while let Ok(x) = r.link.results.try_recv() {
+                results.push(x);
+            }
+        }
+        for result in results {
+            let (text, until) = match result {
+                Ok(cfg) => {
+                    let text = cfg.message.clone();
+                    self.reconfigure(cfg);
+                    (text, Some(now_ms + RELOADED_NOTICE_MS))
+                }
+                Err(e) => (e, None),
+            };
+            self.notice = Some(text.clone());
+            if let Some(r) = &mut self.reload {
+                r.shown = Some((text, until));
+            }
+        }
+        if let Some(r) = &mut self.reload {
+            if let Some((text, Some(until))) = &r.shown {
+                if now_ms >= *until {
+                    if self.notice.as_ref() == Some(text) {
+                        self.notice = None;
+                    }
+                    r.shown = None;
+                }
+            }
+        }
+    }
+
+    /// Replaces the configured panels and rules. The store is untouched;
+    /// unchanged panels keep their chart history and unchanged rules their
+    /// alert state.
+    pub fn reconfigure(&mut self, cfg: Reconfig) {
+        let recording = |rules: &[FileRule]| -> Vec<FileRule> {
+            rules
+                .iter()
+                .filter(|r| matches!(r, FileRule::Recording(_)))
+                .cloned()
+                .collect()
+        };
+        if recording(&self.opts.rules) != recording(&cfg.rules) {
+            self.recording = recording(&cfg.rules)
+                .into_iter()
+                .filter_map(|r| match r {
+                    FileRule::Recording(r) => Some(recording::RecordingRuntime::new(r)),
+                    FileRule::Alerting(_) => None,
+                })
+                .collect();
+        }
+        self.opts.panels = cfg.panels;
+        self.opts.detected_panels = cfg.detected_panels;
+        self.opts.rules = cfg.rules;
+        // Force the rebuild even when the catalog did not change.
+        self.detected = Default::default();
+        self.redetect();
+    }
+}
