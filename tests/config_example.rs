@@ -62,3 +62,66 @@ fn config_check_reports_every_problem_with_its_position() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("typo.toml:1:1: unknown field `intervl`"));
 }
+
+/// The keys serde expects where `probe` puts an unknown one.
+fn expected_keys(probe: &str) -> Vec<String> {
+    let e = vitals::config::parse(std::path::Path::new("p.toml"), probe)
+        .expect_err("the probe has an unknown key")
+        .to_string();
+    let list = e
+        .split_once("expected one of ")
+        .unwrap_or_else(|| panic!("{e}"))
+        .1;
+    list.split(", ")
+        .map(|k| k.trim_matches('`').to_string())
+        .collect()
+}
+
+#[test]
+fn the_example_config_shows_every_key() {
+    let example =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/examples/vitals.toml"))
+            .unwrap();
+    let shown = |key: &str| {
+        example.lines().any(|l| {
+            let l = l.trim_start_matches(['#', ' ']);
+            l.starts_with(&format!("{key} ="))
+                || l.starts_with(&format!("[{key}]"))
+                || l.starts_with(&format!("[[{key}]]"))
+                || l.contains(&format!("{{ {key} ="))
+                || l.contains(&format!(", {key} ="))
+        })
+    };
+    let mut keys = expected_keys("nope = 1\n");
+    keys.extend(expected_keys("[[panel]]\ntitle = \"t\"\nnope = 1\n"));
+    keys.extend(expected_keys(
+        "[[rule]]\nname = \"r\"\nexpr = \"up\"\nnope = 1\n",
+    ));
+    keys.extend(expected_keys(
+        "[[target]]\nurl = \"a:1\"\nbasic_auth = { username = \"u\", nope = 1 }\n",
+    ));
+    // Flattened tables do not list their keys: the credentials and TLS keys.
+    keys.extend(
+        [
+            "url",
+            "job",
+            "labels",
+            "bearer_token",
+            "bearer_token_file",
+            "basic_auth",
+            "headers",
+            "ca_file",
+            "cert_file",
+            "key_file",
+            "server_name",
+            "insecure_skip_verify",
+        ]
+        .map(String::from),
+    );
+    assert!(keys.len() > 30, "{keys:?}");
+    let missing: Vec<&String> = keys.iter().filter(|k| !shown(k)).collect();
+    assert!(
+        missing.is_empty(),
+        "keys missing from examples/vitals.toml: {missing:?}"
+    );
+}
