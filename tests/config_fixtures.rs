@@ -250,3 +250,21 @@ fn panels_and_rules_become_definitions() {
     let s = load("defaults_only.toml", &Overrides::default());
     assert!(s.detected_panels && s.panels.is_empty());
 }
+
+#[test]
+fn relative_paths_are_taken_from_the_files_directory() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = dir.path().join("vitals.toml");
+    std::fs::write(
+        &f,
+        "file_sd = [\"sd/targets.json\"]\nalert_log = \"/abs/alerts.jsonl\"\n\n[[target]]\nurl = \"127.0.0.1:9100\"\nca_file = \"ca.pem\"\nbasic_auth = { username = \"u\", password_file = \"pw\" }\n",
+    )
+    .unwrap();
+    let s = config::load_settings(Some(&f), &Overrides::default()).unwrap();
+    assert_eq!(s.file_sd, vec![dir.path().join("sd/targets.json")]);
+    assert_eq!(s.alert_log, Some(PathBuf::from("/abs/alerts.jsonl")));
+    let auth = s.targets[0].auth.as_ref().unwrap();
+    assert_eq!(auth.ca_file, Some(dir.path().join("ca.pem")));
+    let pw = auth.basic_auth.as_ref().unwrap().password_file.clone();
+    assert_eq!(pw, Some(dir.path().join("pw")));
+}

@@ -106,8 +106,12 @@ fn dur(v: &Option<super::Spanned<String>>) -> Option<Duration> {
     v.as_ref().and_then(|s| parse_duration(s.get_ref()).ok())
 }
 
-/// Merges a validated configuration with the flags.
+/// Merges a validated configuration with the flags. Relative paths in the
+/// file (file_sd, alert_log, credential and TLS files) are taken from the
+/// file's directory, as Prometheus does.
 pub fn resolve(file: Option<&Path>, c: &Config, flags: &Overrides) -> Settings {
+    let base = file.and_then(Path::parent).unwrap_or(Path::new(""));
+    let c = &relative_to(base, c);
     let interval = flags
         .interval
         .or(dur(&c.interval))
@@ -172,6 +176,41 @@ pub fn resolve(file: Option<&Path>, c: &Config, flags: &Overrides) -> Settings {
         alertmanager: flag_endpoint(&flags.alertmanager).or(file_endpoint(&c.alertmanager)),
         webhook: flag_endpoint(&flags.webhook).or(file_endpoint(&c.webhook)),
     }
+}
+
+fn relative_to(base: &Path, c: &Config) -> Config {
+    let at = |p: &mut PathBuf| {
+        if p.is_relative() && !base.as_os_str().is_empty() {
+            *p = base.join(&*p);
+        }
+    };
+    let auth = |a: &mut Auth| {
+        for p in [
+            &mut a.bearer_token_file,
+            &mut a.ca_file,
+            &mut a.cert_file,
+            &mut a.key_file,
+        ]
+        .into_iter()
+        .flatten()
+        {
+            at(p);
+        }
+        if let Some(p) = a.basic_auth.as_mut().and_then(|b| b.password_file.as_mut()) {
+            at(p);
+        }
+    };
+    let mut c = c.clone();
+    c.file_sd.iter_mut().for_each(at);
+    c.alert_log.iter_mut().for_each(at);
+    c.target.iter_mut().for_each(|t| auth(&mut t.auth));
+    for s in [&mut c.prometheus, &mut c.alertmanager, &mut c.webhook]
+        .into_iter()
+        .flatten()
+    {
+        auth(&mut s.auth);
+    }
+    c
 }
 
 fn auth(a: &Auth) -> Option<Arc<Auth>> {
