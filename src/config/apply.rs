@@ -5,14 +5,13 @@
 //! the file's targets and file_sd files as a whole (pointing vitals at one
 //! host shows that host, not the fleet in the file).
 
-use super::{Auth, Config, ConfigErrors, PanelConfig, PanelsMode, RuleConfig};
-use crate::alerts::rulefile::{AlertingRule, FileRule};
-use crate::detect::{ExprDef, PanelDef, Threshold};
+pub use super::defs::{compose_panels, render_legend, DEFAULT_PANEL_IDS};
+use super::defs::{panels, rule};
+use super::{Auth, Config, ConfigErrors, PanelsMode};
+use crate::alerts::rulefile::FileRule;
+use crate::detect::PanelDef;
 use crate::duration::parse_duration;
-use crate::frame::{Severity, Unit};
-use crate::labels::Labels;
 use crate::scrape::Target;
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
@@ -23,10 +22,6 @@ pub const DEFAULT_INTERVAL: Duration = Duration::from_secs(2);
 pub const DEFAULT_RETENTION: Duration = Duration::from_secs(15 * 60);
 /// Default theme.
 pub const DEFAULT_THEME: &str = "dark";
-/// `for` of the alert rules a configured panel's warn/crit create.
-pub const PANEL_THRESHOLD_FOR: Duration = Duration::from_secs(30);
-/// The rule group name of `[[rule]]`s.
-pub const RULE_GROUP: &str = "config";
 
 /// What the command line says; `None` / empty: not given.
 #[derive(Clone, Debug, Default)]
@@ -102,7 +97,7 @@ pub fn load_settings(file: Option<&Path>, flags: &Overrides) -> Result<Settings,
     Ok(resolve(file, &config, flags))
 }
 
-fn dur(v: &Option<super::Spanned<String>>) -> Option<Duration> {
+pub(super) fn dur(v: &Option<super::Spanned<String>>) -> Option<Duration> {
     v.as_ref().and_then(|s| parse_duration(s.get_ref()).ok())
 }
 
@@ -233,185 +228,4 @@ fn target(t: &super::TargetConfig) -> Option<Target> {
     out.timeout = dur(&t.timeout);
     out.auth = auth(&t.auth);
     Some(out)
-}
-
-/// The ids of the detected panels; a configured panel whose title makes
-/// one of these ids takes that panel's place.
-pub const DEFAULT_PANEL_IDS: [&str; 6] = [
-    "latency",
-    "traffic",
-    "errors",
-    "cpu",
-    "instances",
-    "saturation",
-];
-
-/// `Checkout latency p99` -> `checkout-latency-p99`.
-fn slug(title: &str) -> String {
-    let mut s = String::new();
-    for c in title.chars() {
-        if c.is_alphanumeric() {
-            s.extend(c.to_lowercase());
-        } else if !s.is_empty() && !s.ends_with('-') {
-            s.push('-');
-        }
-    }
-    s.trim_end_matches('-').to_string()
-}
-
-/// `Checkout latency p99` -> `CheckoutLatencyP99`.
-fn camel(title: &str) -> String {
-    title
-        .split(|c: char| !c.is_alphanumeric())
-        .filter(|w| !w.is_empty())
-        .map(|w| {
-            let mut cs = w.chars();
-            cs.next()
-                .map(|f| f.to_uppercase().chain(cs).collect::<String>())
-                .unwrap_or_default()
-        })
-        .collect()
-}
-
-fn panels(c: &Config) -> Vec<PanelDef> {
-    let mut seen: BTreeMap<String, usize> = BTreeMap::new();
-    c.panel
-        .iter()
-        .enumerate()
-        .map(|(i, p)| {
-            let mut id = slug(p.title.get_ref());
-            if id.is_empty() {
-                id = format!("panel{}", i + 1);
-            }
-            let n = seen.entry(id.clone()).or_insert(0);
-            *n += 1;
-            if *n > 1 {
-                id = format!("{id}-{n}");
-            }
-            panel(id, p)
-        })
-        .collect()
-}
-
-fn panel(id: String, p: &PanelConfig) -> PanelDef {
-    let title = p.title.get_ref().clone();
-    let unit: Unit = p.unit.map(Into::into).unwrap_or_default();
-    let below = p.below.unwrap_or(false);
-    let value = match unit {
-        Unit::Ratio => "{{ $value | humanizePercentage }}",
-        Unit::Seconds => "{{ $value }}s",
-        _ => "{{ $value }}",
-    };
-    let mut alert = camel(&title);
-    if alert.is_empty() {
-        alert = camel(&id);
-    }
-    alert.push_str(if below { "Low" } else { "High" });
-    let thresholds: Vec<Threshold> = [
-        (Severity::Warning, p.warn.as_ref()),
-        (Severity::Critical, p.crit.as_ref()),
-    ]
-    .into_iter()
-    .filter_map(|(severity, v)| {
-        Some(Threshold {
-            alert: alert.clone(),
-            severity,
-            value: *v?.get_ref(),
-            below,
-            for_: PANEL_THRESHOLD_FOR,
-            summary: format!("{title} is {value}"),
-        })
-    })
-    .collect();
-    let exprs = p
-        .exprs()
-        .into_iter()
-        .enumerate()
-        .map(|(i, e)| ExprDef {
-            expr: e.to_string(),
-            add_labels: vec![],
-            legend: p.legend.clone().unwrap_or_default(),
-            // Thresholds apply to the first expression (the others are
-            // context, such as a capacity drawn beside a depth).
-            thresholds: if i == 0 { thresholds.clone() } else { vec![] },
-            is_limit: false,
-        })
-        .collect();
-    PanelDef {
-        id,
-        title,
-        unit,
-        kind: p.kind.map(Into::into).unwrap_or_default(),
-        exprs,
-        error: None,
-        warn: p.warn.as_ref().map(|v| *v.get_ref()),
-        crit: p.crit.as_ref().map(|v| *v.get_ref()),
-    }
-}
-
-fn rule(r: &RuleConfig) -> FileRule {
-    let severity: Severity = r.severity.map(Into::into).unwrap_or(Severity::Warning);
-    let mut labels = Labels::new();
-    labels.set("severity", severity.as_str());
-    for (k, v) in &r.labels {
-        labels.set(k, v);
-    }
-    let mut annotations = BTreeMap::new();
-    if let Some(s) = &r.summary {
-        annotations.insert("summary".to_string(), s.clone());
-    }
-    if let Some(s) = &r.runbook {
-        annotations.insert("runbook_url".to_string(), s.clone());
-    }
-    FileRule::Alerting(AlertingRule {
-        name: r.name.get_ref().clone(),
-        expr: r.expr.get_ref().clone(),
-        for_: dur(&r.r#for).unwrap_or_default(),
-        keep_firing_for: dur(&r.keep_firing_for).unwrap_or_default(),
-        severity,
-        labels,
-        annotations,
-        group: RULE_GROUP.to_string(),
-        clear_below: r.clear_below,
-    })
-}
-
-/// The detected panels with the configured ones: a configured panel whose
-/// id is a detected one's takes its place, the others follow in file
-/// order. Without `detected`, only the configured panels.
-pub fn compose_panels(
-    detected: Vec<PanelDef>,
-    configured: &[PanelDef],
-    keep_detected: bool,
-) -> Vec<PanelDef> {
-    let mut out = if keep_detected { detected } else { vec![] };
-    for p in configured {
-        match out.iter_mut().find(|d| d.id == p.id) {
-            Some(slot) => *slot = p.clone(),
-            None => out.push(p.clone()),
-        }
-    }
-    out
-}
-
-/// A legend template: `{{ instance }}`, `{{instance}}` and
-/// `{{ $labels.instance }}` become the series' label value (empty when it
-/// has no such label); the rest is kept as written.
-pub fn render_legend(template: &str, labels: &Labels) -> String {
-    let mut out = String::new();
-    let mut rest = template;
-    while let Some(start) = rest.find("{{") {
-        out.push_str(&rest[..start]);
-        let after = &rest[start + 2..];
-        let Some(end) = after.find("}}") else {
-            out.push_str(&rest[start..]);
-            return out;
-        };
-        let name = after[..end].trim();
-        let name = name.strip_prefix("$labels.").unwrap_or(name);
-        out.push_str(labels.get(name).unwrap_or(""));
-        rest = &after[end + 2..];
-    }
-    out.push_str(rest);
-    out
 }

@@ -5,6 +5,7 @@
 //! it can find, each one line naming where it is and what is expected.
 
 pub mod apply;
+mod defs;
 mod position;
 pub mod reload;
 mod schema;
@@ -192,10 +193,23 @@ fn validate(c: &Config, text: &str, report: &mut Report<'_>) {
             );
         }
     }
+    let mut urls: std::collections::BTreeMap<String, usize> = Default::default();
     for (i, t) in c.target.iter().enumerate() {
         let what = format!("target[{i}]");
-        if let Err(e) = crate::scrape::parse_target(t.url.get_ref()) {
-            report(t.url.span(), format!("{what}.url: {e}"));
+        match crate::scrape::parse_target(t.url.get_ref()) {
+            Err(e) => report(t.url.span(), format!("{what}.url: {e}")),
+            Ok(parsed) => {
+                if let Some(first) = urls.insert(parsed.url.clone(), i) {
+                    report(
+                        t.url.span(),
+                        format!(
+                            "{what}.url: {} is already target[{first}]; each URL is scraped once",
+                            parsed.url
+                        ),
+                    );
+                    urls.insert(parsed.url, first);
+                }
+            }
         }
         let ti = duration(&t.interval, &format!("{what}.interval"), report);
         let tt = duration(&t.timeout, &format!("{what}.timeout"), report);
