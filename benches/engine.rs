@@ -77,6 +77,7 @@ fn bench(c: &mut Criterion) {
                 job: "app".into(),
                 instance: format!("127.0.0.1:{}", 20000 + i),
                 labels: Default::default(),
+                auth: None,
             })
         })
         .collect();

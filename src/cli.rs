@@ -374,6 +374,7 @@ async fn start_pipeline(
             alertmanager: c.alertmanager.clone(),
             webhook: c.webhook.clone(),
             resend_delay: crate::alerts::notify::RESEND_DELAY,
+            ..Default::default()
         };
         tokio::spawn(crate::alerts::notify::run_sinks(sopts, rx, report_tx));
         engine.connect_sinks(engine::SinkLink {

@@ -16,6 +16,7 @@ fn target() -> Target {
         job: "app".into(),
         instance: "127.0.0.1:9100".into(),
         labels: Default::default(),
+        auth: None,
     }
 }
 

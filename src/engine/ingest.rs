@@ -48,6 +48,11 @@ impl Engine {
                     url: url.clone(),
                     job: r.target.job.clone(),
                     instance: r.target.instance.clone(),
+                    insecure_skip_verify: r
+                        .target
+                        .auth
+                        .as_ref()
+                        .is_some_and(|a| a.insecure_skip_verify()),
                     ..Default::default()
                 },
                 seen_up: false,

@@ -8,6 +8,7 @@ fn target(port: u16) -> Target {
         job: "app".into(),
         instance: format!("127.0.0.1:{port}"),
         labels: Default::default(),
+        auth: None,
     }
 }
 

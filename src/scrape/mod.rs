@@ -20,6 +20,10 @@ pub struct Target {
     pub instance: String,
     /// Extra target labels (from file_sd or config), attached to every series.
     pub labels: Labels,
+    /// Credentials and TLS settings (`None`: the shared plain client, no
+    /// extra headers). Filled from the config with
+    /// [`crate::net::build_http_auth`], or from a URL's `user:password@`.
+    pub auth: Option<Arc<crate::net::HttpAuth>>,
 }
 
 /// One scraped sample, owned.
@@ -76,6 +80,10 @@ pub enum ScrapeError {
     Timeout(Duration),
     #[error("HTTP {0}")]
     Status(String),
+    /// 401 or 403: the target wants credentials or refuses ours, e.g.
+    /// "401 unauthorized: credentials rejected".
+    #[error("{0}")]
+    Denied(String),
     #[error("body larger than {0} bytes")]
     BodyTooLarge(u64),
     #[error("unsupported encoding: {0}")]

@@ -84,6 +84,7 @@ mod tests {
             job: "node".into(),
             instance: "h:1".into(),
             labels: Labels::from_pairs([("env", "prod")]),
+            auth: None,
         }
     }
 
