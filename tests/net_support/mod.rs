@@ -227,6 +227,21 @@ async fn answer<S: AsyncRead + AsyncWrite + Unpin>(
             Ok(n) => buf.extend_from_slice(&chunk[..n]),
         }
     }
+    // Read the body too, so that closing never cuts off the sender.
+    let head_len = buf
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .map_or(buf.len(), |p| p + 4);
+    let text = String::from_utf8_lossy(&buf[..head_len]).into_owned();
+    let body_len: usize = header(&text, "content-length")
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0);
+    while buf.len() < head_len + body_len.min(1 << 20) {
+        match s.read(&mut chunk).await {
+            Ok(0) | Err(_) => break,
+            Ok(n) => buf.extend_from_slice(&chunk[..n]),
+        }
+    }
     let head = String::from_utf8_lossy(&buf).into_owned();
     heads.lock().unwrap().push(head.clone());
     let a = handler(&head);
