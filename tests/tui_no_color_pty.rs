@@ -179,3 +179,22 @@ fn the_scanner_reads_sgr_sequences() {
     assert_eq!(params, ["1;7", "39;49", "38;5;208", "0", "91", "4:3"]);
     assert_eq!(colour_codes(&params), ["38;5;208", "91"]);
 }
+
+#[test]
+fn ascii_sends_only_ascii_to_the_terminal() {
+    let Some(bytes) = run_demo("--ascii", &[("NO_COLOR", "1")]) else {
+        return;
+    };
+    let odd: Vec<char> = String::from_utf8_lossy(&bytes)
+        .chars()
+        .filter(|c| !c.is_ascii())
+        .take(10)
+        .collect();
+    assert!(odd.is_empty(), "non-ASCII sent under --ascii: {odd:?}");
+    assert_no_colour_codes_only(&bytes);
+}
+
+fn assert_no_colour_codes_only(bytes: &[u8]) {
+    let colours = colour_codes(&sgr_params(bytes));
+    assert!(colours.is_empty(), "{colours:?}");
+}
