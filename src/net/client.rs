@@ -109,11 +109,10 @@ pub(super) fn shared(tls: &TlsKey) -> Result<Arc<reqwest::Client>, AuthError> {
     } else {
         base_builder().use_preconfigured_tls(tls.rustls_config()?)
     };
-    let client = Arc::new(
-        builder
-            .build()
-            .map_err(|e| AuthError(format!("cannot build the HTTP client: {e}")))?,
-    );
+    let client = Arc::new(builder.build().map_err(|e| {
+        let reason = redact_urls(&e.to_string());
+        AuthError(format!("cannot build the HTTP client: {reason}"))
+    })?);
     map.insert(tls.clone(), Arc::downgrade(&client));
     Ok(client)
 }

@@ -2,7 +2,7 @@
 //! into headers, and a client for the endpoint's TLS settings.
 //!
 //! Scrape targets, the `--prometheus` server and the alert sinks all build
-//! theirs with [`build_http_auth`] from a [`config::Auth`]. Token and
+//! theirs with [`build_http_auth`] from a [`crate::config::Auth`]. Token and
 //! password files are read once, here, and trimmed of surrounding
 //! whitespace as Prometheus does. Secrets live only inside [`HttpAuth`]
 //! (as header values marked sensitive): its `Debug` and every error of this
@@ -13,6 +13,10 @@
 //! loopback never proxied, and follows redirects only within the first
 //! request's host and never from https down to http, so credentials never
 //! travel to another host.
+//!
+//! `server_name` checks the server's certificate against that name instead
+//! of the URL's host; the TLS SNI sent is still the URL's host name (none
+//! for an IP address).
 
 mod client;
 mod redact;

@@ -125,7 +125,7 @@ impl TlsKey {
             Some((cert_pem, key_pem)) => {
                 let certs = CertificateDer::pem_slice_iter(cert_pem)
                     .collect::<Result<Vec<_>, _>>()
-                    .map_err(|e| AuthError(format!("cert_file: not a PEM file ({e})")))?;
+                    .map_err(|_| AuthError("cert_file: not a PEM certificate file".into()))?;
                 if certs.is_empty() {
                     return Err(AuthError("cert_file: no certificate found".into()));
                 }
