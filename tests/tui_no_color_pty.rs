@@ -3,7 +3,8 @@
 //! colour code at all (foreground, background or underline colour, in any
 //! of the 8/16, 256 or RGB forms), while status stays readable through
 //! glyphs and bold/reverse video. Without them the same scan finds colour,
-//! which shows the scan works.
+//! which shows the scan works. `--ascii` sends only ASCII, and `--theme`
+//! finds a user theme in `$XDG_CONFIG_HOME/vitals/themes`.
 #![cfg(unix)]
 
 mod common;
@@ -58,8 +59,18 @@ fn colour_codes(params: &[String]) -> Vec<String> {
 /// Runs `vitals demo EXTRA` in a 100x30 pty with `env`, waits for data on
 /// screen, quits with `q`, and returns every byte written to the terminal.
 fn run_demo(extra: &str, env: &[(&str, &str)]) -> Option<Vec<u8>> {
+    run_demo_in(extra, env, |_| {})
+}
+
+/// [`run_demo`], with `setup` preparing the home (and config) directory.
+fn run_demo_in(
+    extra: &str,
+    env: &[(&str, &str)],
+    setup: impl FnOnce(&std::path::Path),
+) -> Option<Vec<u8>> {
     require_program("script")?;
     let dir = tempfile::tempdir().unwrap();
+    setup(dir.path());
     let inner = format!("stty cols 100 rows 30; exec '{BIN}' demo {extra}");
     let mut cmd = Command::new("script");
     cmd.args(["-qfec", &inner, "/dev/null"])
@@ -197,4 +208,26 @@ fn ascii_sends_only_ascii_to_the_terminal() {
 fn assert_no_colour_codes_only(bytes: &[u8]) {
     let colours = colour_codes(&sgr_params(bytes));
     assert!(colours.is_empty(), "{colours:?}");
+}
+
+#[test]
+fn theme_finds_a_user_theme_in_xdg_config_home() {
+    let Some(bytes) = run_demo_in("--theme oncall", &[], |home| {
+        let themes = home.join("vitals/themes");
+        std::fs::create_dir_all(&themes).unwrap();
+        std::fs::write(
+            themes.join("oncall.toml"),
+            "inherits = \"light\"\n[colors]\naccent = \"#123456/blue\"\n",
+        )
+        .unwrap();
+    }) else {
+        return;
+    };
+    // truecolor terminal: the accent (title) arrives as 24-bit colour.
+    let colours = colour_codes(&sgr_params(&bytes));
+    assert!(
+        colours.iter().any(|p| p.contains("38;2;18;52;86")),
+        "{:?}",
+        &colours[..colours.len().min(20)]
+    );
 }
