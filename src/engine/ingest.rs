@@ -48,17 +48,18 @@ impl Engine {
                     url: url.clone(),
                     job: r.target.job.clone(),
                     instance: r.target.instance.clone(),
-                    insecure_skip_verify: r
-                        .target
-                        .auth
-                        .as_ref()
-                        .is_some_and(|a| a.insecure_skip_verify()),
                     ..Default::default()
                 },
                 seen_up: false,
             });
         let target: Arc<Target> = entry.target.clone();
         entry.status.scrape_duration_seconds = secs;
+        // Follows the target's settings across reloads.
+        entry.status.insecure_skip_verify = r
+            .target
+            .auth
+            .as_ref()
+            .is_some_and(|a| a.insecure_skip_verify());
         entry.status.last_scrape_ms = Some(t_ms + r.duration.as_millis() as i64);
         let synthetic = r.synthetic_samples();
         match r.outcome {
