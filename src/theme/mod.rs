@@ -236,6 +236,12 @@ impl Theme {
         &self.name
     }
 
+    /// True for [`Theme::no_color`] (`--no-color` or `NO_COLOR`), which a
+    /// theme switch at run time keeps; the `mono` theme is not it.
+    pub fn is_no_color(&self) -> bool {
+        self.name == "no-color"
+    }
+
     /// True when status is carried by modifiers rather than colour.
     pub fn is_monochrome(&self) -> bool {
         self.monochrome

@@ -195,3 +195,11 @@ fn user_themes_live_under_xdg_config_home() {
         assert!(dir.ends_with("vitals/themes"), "{}", dir.display());
     }
 }
+
+#[test]
+fn only_no_color_survives_a_theme_switch() {
+    assert!(Theme::no_color().is_no_color());
+    let mono = Theme::load_from("mono", ColorDepth::Ansi16, None).unwrap();
+    assert!(mono.is_monochrome() && !mono.is_no_color());
+    assert!(!Theme::default().is_no_color());
+}
