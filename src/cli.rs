@@ -421,6 +421,8 @@ async fn start_pipeline(c: &Common, s: &Settings, eopts: EngineOptions) -> Resul
             alertmanager: alertmanager.clone(),
             webhook: webhook.clone(),
             resend_delay: crate::alerts::notify::RESEND_DELAY,
+            alertmanager_auth: s.alertmanager.as_ref().and_then(|e| e.auth.clone()),
+            webhook_auth: s.webhook.as_ref().and_then(|e| e.auth.clone()),
         };
         tokio::spawn(crate::alerts::notify::run_sinks(sopts, rx, report_tx));
         engine.connect_sinks(engine::SinkLink {

@@ -71,6 +71,9 @@ pub struct TargetStatus {
     pub error: Option<String>,
     /// When the last scrape finished (ms since epoch); `None` before the first.
     pub last_scrape_ms: Option<i64>,
+    /// The server's TLS certificate is not checked (`insecure_skip_verify`):
+    /// the screen warns.
+    pub insecure_skip_verify: bool,
 }
 
 /// What a panel's numbers measure; decides formatting.

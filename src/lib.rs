@@ -13,6 +13,7 @@ pub mod duration;
 pub mod engine;
 pub mod frame;
 pub mod labels;
+pub mod net;
 pub mod promql;
 pub mod scrape;
 pub mod snapshot;

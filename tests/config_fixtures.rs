@@ -148,16 +148,20 @@ fn the_file_overrides_defaults_and_flags_override_the_file() {
     assert_eq!(node.interval, Some(Duration::from_secs(10)));
     assert_eq!(node.timeout, None);
     let auth = node.auth.as_ref().expect("auth carried to the target");
-    assert_eq!(auth.bearer_token_file, Some(PathBuf::from("/run/token")));
+    // The token file (relative to the config file) was read.
+    assert!(auth.has_credentials());
     assert_eq!(s.targets[1].job, "vitals");
     assert!(s.targets[1].auth.is_none());
     let am = s.alertmanager.as_ref().unwrap();
     assert_eq!(am.url, "http://127.0.0.1:9093");
     assert_eq!(am.timeout, Some(Duration::from_secs(3)));
-    assert!(am.auth.as_ref().unwrap().basic_auth.is_some());
+    assert!(am.auth.as_ref().unwrap().has_credentials());
     let p = s.prometheus.as_ref().unwrap();
     assert_eq!(p.url, "http://127.0.0.1:9090");
-    assert_eq!(p.auth.as_ref().unwrap().headers["X-Scope-OrgID"], "team-a");
+    assert_eq!(
+        p.auth.as_ref().unwrap().headers()["X-Scope-OrgID"],
+        "team-a"
+    );
     assert!(!s.targets_from_flags);
 
     let flags = Overrides {
@@ -257,14 +261,16 @@ fn relative_paths_are_taken_from_the_files_directory() {
     let f = dir.path().join("vitals.toml");
     std::fs::write(
         &f,
-        "file_sd = [\"sd/targets.json\"]\nalert_log = \"/abs/alerts.jsonl\"\n\n[[target]]\nurl = \"127.0.0.1:9100\"\nca_file = \"ca.pem\"\nbasic_auth = { username = \"u\", password_file = \"pw\" }\n",
+        "file_sd = [\"sd/targets.json\"]\nalert_log = \"/abs/alerts.jsonl\"\n\n[[target]]\nurl = \"127.0.0.1:9100\"\nbasic_auth = { username = \"u\", password_file = \"pw\" }\n",
     )
     .unwrap();
+    std::fs::write(dir.path().join("pw"), "secret\n").unwrap();
     let s = config::load_settings(Some(&f), &Overrides::default()).unwrap();
     assert_eq!(s.file_sd, vec![dir.path().join("sd/targets.json")]);
     assert_eq!(s.alert_log, Some(PathBuf::from("/abs/alerts.jsonl")));
-    let auth = s.targets[0].auth.as_ref().unwrap();
-    assert_eq!(auth.ca_file, Some(dir.path().join("ca.pem")));
-    let pw = auth.basic_auth.as_ref().unwrap().password_file.clone();
-    assert_eq!(pw, Some(dir.path().join("pw")));
+    // The password file beside the config was found and read.
+    assert!(s.targets[0].auth.as_ref().unwrap().has_credentials());
+    std::fs::remove_file(dir.path().join("pw")).unwrap();
+    let e = config::load_settings(Some(&f), &Overrides::default()).unwrap_err();
+    assert!(e.to_string().contains("vitals.toml:5:7: target[0]"), "{e}");
 }

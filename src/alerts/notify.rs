@@ -20,6 +20,10 @@ pub struct SinkOptions {
     /// Webhook URL receiving Alertmanager v4 JSON.
     pub webhook: Option<String>,
     pub resend_delay: Duration,
+    /// Credentials and TLS for the Alertmanager ([`crate::net::build_http_auth`]).
+    pub alertmanager_auth: Option<std::sync::Arc<crate::net::HttpAuth>>,
+    /// Credentials and TLS for the webhook.
+    pub webhook_auth: Option<std::sync::Arc<crate::net::HttpAuth>>,
 }
 
 /// One alert as sent out.
@@ -153,7 +157,7 @@ pub async fn run_sinks(
     mut rx: mpsc::Receiver<Outgoing>,
     report: mpsc::Sender<Option<String>>,
 ) {
-    let client = match reqwest::Client::builder()
+    let client = match crate::net::base_builder()
         .timeout(Duration::from_secs(10))
         .build()
     {
@@ -165,17 +169,23 @@ pub async fn run_sinks(
     };
     let mut failing = false;
     while let Some(batch) = rx.recv().await {
-        let (url, body, what) = match &batch {
+        let (url, body, what, auth) = match &batch {
             Outgoing::Alertmanager(a) => match &opts.alertmanager {
                 Some(base) => (
                     format!("{}/api/v2/alerts", base.trim_end_matches('/')),
                     alertmanager_body(a),
                     "alertmanager",
+                    opts.alertmanager_auth.as_deref(),
                 ),
                 None => continue,
             },
             Outgoing::Webhook(a) => match &opts.webhook {
-                Some(u) => (u.clone(), webhook_body(a), "webhook"),
+                Some(u) => (
+                    u.clone(),
+                    webhook_body(a),
+                    "webhook",
+                    opts.webhook_auth.as_deref(),
+                ),
                 None => continue,
             },
         };
@@ -187,17 +197,22 @@ pub async fn run_sinks(
                 tokio::time::sleep(delay).await;
                 delay = (delay * 2).min(Duration::from_secs(8));
             }
-            let req = client
+            let mut req = auth
+                .map_or(&client, |a| a.client())
                 .post(&url)
+                .timeout(Duration::from_secs(10))
                 .header(reqwest::header::CONTENT_TYPE, "application/json")
                 .body(body.to_string());
+            if let Some(a) = auth {
+                req = a.apply(req);
+            }
             match req.send().await {
                 Ok(r) if r.status().is_success() => {
                     sent = true;
                     break;
                 }
                 Ok(r) => last_err = format!("HTTP {}", r.status()),
-                Err(e) => last_err = e.to_string(),
+                Err(e) => last_err = crate::net::redact_urls(&e.to_string()),
             }
         }
         if sent && failing {
@@ -205,7 +220,8 @@ pub async fn run_sinks(
             let _ = report.try_send(None);
         } else if !sent {
             failing = true;
-            let _ = report.try_send(Some(format!("{what} {url}: {last_err}")));
+            let shown = crate::net::redact_urls(&url);
+            let _ = report.try_send(Some(format!("{what} {shown}: {last_err}")));
         }
     }
 }

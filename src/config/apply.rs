@@ -44,8 +44,8 @@ pub struct Overrides {
 pub struct Endpoint {
     pub url: String,
     pub timeout: Option<Duration>,
-    /// Credentials and TLS from the file, as written (flags carry none).
-    pub auth: Option<Arc<Auth>>,
+    /// Credentials and TLS from the file, resolved (flags carry none).
+    pub auth: Option<Arc<crate::net::HttpAuth>>,
 }
 
 /// The settings a command runs with, after merging defaults, file and flags.
@@ -91,7 +91,7 @@ pub fn choose_file(flag: Option<&Path>) -> Option<PathBuf> {
 /// Reads `file` (when given) and merges it with the flags.
 pub fn load_settings(file: Option<&Path>, flags: &Overrides) -> Result<Settings, ConfigErrors> {
     let config = match file {
-        Some(p) => super::load(p)?,
+        Some(p) => super::load_for_use(p)?,
         None => Config::default(),
     };
     Ok(resolve(file, &config, flags))
@@ -173,7 +173,7 @@ pub fn resolve(file: Option<&Path>, c: &Config, flags: &Overrides) -> Settings {
     }
 }
 
-fn relative_to(base: &Path, c: &Config) -> Config {
+pub(super) fn relative_to(base: &Path, c: &Config) -> Config {
     let at = |p: &mut PathBuf| {
         if p.is_relative() && !base.as_os_str().is_empty() {
             *p = base.join(&*p);
@@ -208,8 +208,21 @@ fn relative_to(base: &Path, c: &Config) -> Config {
     c
 }
 
-fn auth(a: &Auth) -> Option<Arc<Auth>> {
-    (*a != Auth::default()).then(|| Arc::new(a.clone()))
+/// The resolved credentials and TLS settings of one endpoint. Validation
+/// ([`super::load`]) has already built them once and reported any problem at
+/// its place in the file; a file that changed since (a token file removed
+/// between check and use) is reported here and the endpoint goes without.
+fn auth(a: &Auth) -> Option<Arc<crate::net::HttpAuth>> {
+    if *a == Auth::default() {
+        return None;
+    }
+    match crate::net::build_http_auth(a) {
+        Ok(h) => Some(Arc::new(h)),
+        Err(e) => {
+            tracing::warn!("credentials or TLS settings not applied: {e}");
+            None
+        }
+    }
 }
 
 fn target(t: &super::TargetConfig) -> Option<Target> {

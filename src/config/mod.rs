@@ -112,6 +112,59 @@ pub fn parse(path: &Path, text: &str) -> Result<Config, ConfigErrors> {
     }
 }
 
+/// Reads and validates a configuration file for use: as [`load`], and every
+/// credential and TLS file it names must also be readable and valid (a
+/// missing token file is a start-up error at its endpoint). `config check`
+/// uses [`load`] alone, so a file can be checked away from its secrets.
+pub fn load_for_use(path: &Path) -> Result<Config, ConfigErrors> {
+    let config = load(path)?;
+    let text = std::fs::read_to_string(path).unwrap_or_default();
+    let mut errors = Vec::new();
+    check_credentials(path, &config, &mut |span, message| {
+        let (line, column) = line_col(&text, span.start);
+        errors.push(ConfigError {
+            file: path.to_path_buf(),
+            line,
+            column,
+            message,
+        })
+    });
+    if errors.is_empty() {
+        Ok(config)
+    } else {
+        Err(ConfigErrors(errors))
+    }
+}
+
+/// Reads every credential and TLS file the way the scraper will (paths taken
+/// from the file's directory) so a missing token file or a bad certificate is
+/// reported at its endpoint, before anything starts. Messages never hold a
+/// secret ([`crate::net::AuthError`]).
+fn check_credentials(path: &Path, c: &Config, report: &mut Report<'_>) {
+    let base = path.parent().unwrap_or(Path::new(""));
+    let resolved = apply::relative_to(base, c);
+    let mut check = |what: String, auth: &Auth, at: Range<usize>| {
+        if *auth != Auth::default() {
+            if let Err(e) = crate::net::build_http_auth(auth) {
+                report(at, format!("{what}: {e}"));
+            }
+        }
+    };
+    for (i, (t, r)) in c.target.iter().zip(&resolved.target).enumerate() {
+        check(format!("target[{i}]"), &r.auth, t.url.span());
+    }
+    let servers = [
+        ("prometheus", &c.prometheus, &resolved.prometheus),
+        ("alertmanager", &c.alertmanager, &resolved.alertmanager),
+        ("webhook", &c.webhook, &resolved.webhook),
+    ];
+    for (name, s, r) in servers {
+        if let (Some(s), Some(r)) = (s, r) {
+            check(name.to_string(), &r.auth, s.url.span());
+        }
+    }
+}
+
 /// 1-based line and column (in characters) of a byte offset.
 fn line_col(text: &str, offset: usize) -> (usize, usize) {
     let mut offset = offset.min(text.len());

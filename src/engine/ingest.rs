@@ -54,6 +54,12 @@ impl Engine {
             });
         let target: Arc<Target> = entry.target.clone();
         entry.status.scrape_duration_seconds = secs;
+        // Follows the target's settings across reloads.
+        entry.status.insecure_skip_verify = r
+            .target
+            .auth
+            .as_ref()
+            .is_some_and(|a| a.insecure_skip_verify());
         entry.status.last_scrape_ms = Some(t_ms + r.duration.as_millis() as i64);
         let synthetic = r.synthetic_samples();
         match r.outcome {

@@ -208,6 +208,10 @@ impl Engine {
                         instance: t.instance.clone(),
                         up: false,
                         error: Some("not scraped yet".into()),
+                        insecure_skip_verify: t
+                            .auth
+                            .as_ref()
+                            .is_some_and(|a| a.insecure_skip_verify()),
                         ..Default::default()
                     },
                     target: Arc::new(t.clone()),

@@ -3,6 +3,7 @@
 use super::{expo, Page, ScrapeError, ScrapeOptions, ScrapeResult, Target};
 use anyhow::Context;
 use reqwest::header::{ACCEPT, CONTENT_ENCODING, CONTENT_TYPE};
+use reqwest::StatusCode;
 use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 use tokio::time::Instant;
@@ -11,40 +12,15 @@ use tokio::time::Instant;
 /// format 0.0.4 accepted, anything else last).
 pub const ACCEPT_HEADER: &str = "application/openmetrics-text;version=1.0.0,application/openmetrics-text;version=0.0.1;q=0.75,text/plain;version=0.0.4;q=0.5,*/*;q=0.1";
 
-/// Redirects followed at most, all to the target's own host.
-const MAX_REDIRECTS: usize = 10;
-
 /// Bodies above this size are parsed off the async worker threads.
 const INLINE_PARSE_LIMIT: usize = 64 << 10;
 
-/// The HTTP client shared by every target: rustls, gzip, no proxy from the
-/// environment, redirects only within the target's host (and never from
-/// https down to http).
+/// The HTTP client shared by every target without credentials or TLS
+/// settings of its own: rustls, gzip, proxies from the environment
+/// (loopback never proxied), redirects only within the target's host (and
+/// never from https down to http); see [`crate::net::base_builder`].
 pub fn build_client(opts: &ScrapeOptions) -> anyhow::Result<reqwest::Client> {
-    let redirects = reqwest::redirect::Policy::custom(|attempt| {
-        if attempt.previous().len() > MAX_REDIRECTS {
-            return attempt.error(format!("more than {MAX_REDIRECTS} redirects"));
-        }
-        let Some(first) = attempt.previous().first() else {
-            return attempt.follow();
-        };
-        let to = attempt.url();
-        if to.host_str() != first.host_str() {
-            let msg = format!("redirect to another host refused: {to}");
-            attempt.error(msg)
-        } else if first.scheme() == "https" && to.scheme() != "https" {
-            let msg = format!("redirect from https to http refused: {to}");
-            attempt.error(msg)
-        } else {
-            attempt.follow()
-        }
-    });
-    reqwest::Client::builder()
-        .use_rustls_tls()
-        .gzip(true)
-        .no_proxy()
-        .redirect(redirects)
-        .user_agent(concat!("vitals/", env!("CARGO_PKG_VERSION")))
+    crate::net::base_builder()
         .connect_timeout(opts.timeout)
         .build()
         .context("cannot build the HTTP client")
@@ -62,7 +38,7 @@ pub async fn scrape_once(
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX));
     let start = Instant::now();
-    let fetched = match tokio::time::timeout(opts.timeout, fetch(client, &target.url, opts)).await {
+    let fetched = match tokio::time::timeout(opts.timeout, fetch(client, &target, opts)).await {
         Ok(r) => r,
         Err(_) => Err(ScrapeError::Timeout(opts.timeout)),
     };
@@ -80,22 +56,30 @@ pub async fn scrape_once(
 }
 
 /// The body (decompressed, at most `body_limit` bytes) and its Content-Type.
+/// The target's own client and headers are used when it has credentials
+/// or TLS settings.
 async fn fetch(
-    client: &reqwest::Client,
-    url: &str,
+    shared: &reqwest::Client,
+    target: &Target,
     opts: &ScrapeOptions,
 ) -> Result<(Vec<u8>, Option<String>), ScrapeError> {
-    let mut resp = client
-        .get(url)
+    let auth = target.auth.as_deref();
+    let client = auth.map_or(shared, |a| a.client());
+    let mut req = client
+        .get(&target.url)
         .header(ACCEPT, ACCEPT_HEADER)
         .header(
             "X-Prometheus-Scrape-Timeout-Seconds",
             format!("{}", opts.timeout.as_secs_f64()),
-        )
-        .send()
-        .await
-        .map_err(request_error)?;
+        );
+    if let Some(a) = auth {
+        req = a.apply(req);
+    }
+    let mut resp = req.send().await.map_err(request_error)?;
     let status = resp.status();
+    if status == StatusCode::UNAUTHORIZED || status == StatusCode::FORBIDDEN {
+        return Err(denied(status, auth.is_some_and(|a| a.has_credentials())));
+    }
     if !status.is_success() {
         return Err(ScrapeError::Status(status.to_string()));
     }
@@ -146,6 +130,22 @@ async fn parse(body: Vec<u8>, content_type: Option<String>) -> Result<Page, Scra
     Ok(page)
 }
 
+/// "401 unauthorized" / "403 forbidden", saying whether credentials were sent.
+fn denied(status: StatusCode, sent_credentials: bool) -> ScrapeError {
+    let what = if status == StatusCode::UNAUTHORIZED {
+        "401 unauthorized"
+    } else {
+        "403 forbidden"
+    };
+    let why = match (status == StatusCode::UNAUTHORIZED, sent_credentials) {
+        (true, true) => "credentials rejected",
+        (true, false) => "credentials required (bearer_token or basic_auth)",
+        (false, true) => "credentials not allowed here",
+        (false, false) => "access refused",
+    };
+    ScrapeError::Denied(format!("{what}: {why}"))
+}
+
 fn request_error(e: reqwest::Error) -> ScrapeError {
     if e.is_connect() {
         ScrapeError::Connect(root_cause(&e))
@@ -153,6 +153,21 @@ fn request_error(e: reqwest::Error) -> ScrapeError {
         ScrapeError::Connect(format!("connect timeout: {}", root_cause(&e)))
     } else {
         ScrapeError::Other(root_cause(&e))
+    }
+}
+
+/// A rustls error, possibly inside I/O errors (which hide it from
+/// `source()`).
+fn is_tls(e: &(dyn std::error::Error + 'static)) -> bool {
+    if e.is::<rustls::Error>() {
+        return true;
+    }
+    match e
+        .downcast_ref::<std::io::Error>()
+        .and_then(|io| io.get_ref())
+    {
+        Some(inner) => is_tls(inner),
+        None => false,
     }
 }
 
@@ -164,12 +179,20 @@ fn body_error(e: reqwest::Error) -> ScrapeError {
     }
 }
 
-/// The innermost error message, on one line: reqwest's own text names the
-/// URL, which the target row shows already.
+/// The innermost error message, on one line, with any URL's credentials
+/// removed: reqwest's own text names the URL, which the target row shows
+/// already. TLS failures say so.
 fn root_cause(e: &(dyn std::error::Error + 'static)) -> String {
     let mut cur = e;
+    let mut tls = false;
     while let Some(next) = cur.source() {
+        tls |= is_tls(next);
         cur = next;
     }
-    cur.to_string().replace(['\n', '\r'], " ")
+    let msg = crate::net::redact_urls(&cur.to_string().replace(['\n', '\r'], " "));
+    if tls && !msg.starts_with("TLS") {
+        format!("TLS: {msg}")
+    } else {
+        msg
+    }
 }

@@ -26,8 +26,10 @@ pub struct Target {
     /// Scrape timeout of this target; `None`: 80 % of its own interval when
     /// it has one, else the command's timeout.
     pub timeout: Option<Duration>,
-    /// Credentials and TLS from the configuration, carried as written.
-    pub auth: Option<Arc<crate::config::Auth>>,
+    /// Credentials and TLS settings (`None`: the shared plain client, no
+    /// extra headers). Filled from the config with
+    /// [`crate::net::build_http_auth`], or from a URL's `user:password@`.
+    pub auth: Option<Arc<crate::net::HttpAuth>>,
 }
 
 /// One scraped sample, owned.
@@ -84,6 +86,10 @@ pub enum ScrapeError {
     Timeout(Duration),
     #[error("HTTP {0}")]
     Status(String),
+    /// 401 or 403: the target wants credentials or refuses ours, e.g.
+    /// "401 unauthorized: credentials rejected".
+    #[error("{0}")]
+    Denied(String),
     #[error("body larger than {0} bytes")]
     BodyTooLarge(u64),
     #[error("unsupported encoding: {0}")]

@@ -22,9 +22,20 @@ pub struct TargetError {
 }
 
 impl TargetError {
+    /// The target is kept with any `user:password@` replaced by `***@`.
     fn new(target: &str, reason: impl Into<String>) -> Self {
+        let shown = match target.split_once("://") {
+            Some(_) => crate::net::redact_urls(target),
+            None => {
+                let end = target.find('/').unwrap_or(target.len());
+                match target[..end].rfind('@') {
+                    Some(at) => format!("***@{}", &target[at + 1..]),
+                    None => target.to_string(),
+                }
+            }
+        };
         TargetError {
-            target: target.to_string(),
+            target: shown,
             reason: reason.into(),
         }
     }
@@ -45,7 +56,7 @@ pub fn parse_target(s: &str) -> Result<Target, TargetError> {
             "empty; expected host:port or http(s)://host:port/path",
         ));
     }
-    let url = if let Some((scheme, rest)) = t.split_once("://") {
+    let mut url = if let Some((scheme, rest)) = t.split_once("://") {
         check_scheme(t, scheme)?;
         let mut url = Url::parse(t).map_err(|e| TargetError::new(t, format!("bad URL: {e}")))?;
         if url.host_str().is_none_or(str::is_empty) {
@@ -63,7 +74,44 @@ pub fn parse_target(s: &str) -> Result<Target, TargetError> {
         };
         address_url(t, "http", addr, path)?
     };
-    Ok(from_url(&url, DEFAULT_JOB, None, Labels::new()))
+    let auth = if url.username().is_empty() && url.password().is_none() {
+        None
+    } else {
+        // Credentials in the URL become basic auth and leave the URL, so
+        // they are never shown or logged with it.
+        let user = percent_decode(url.username());
+        let pass = url.password().map(percent_decode);
+        let _ = url.set_username("");
+        let _ = url.set_password(None);
+        let auth = crate::net::basic_from_url(&user, pass.as_deref())
+            .map_err(|e| TargetError::new(t, e.0))?;
+        Some(std::sync::Arc::new(auth))
+    };
+    Ok(Target {
+        auth,
+        ..from_url(&url, DEFAULT_JOB, None, Labels::new())
+    })
+}
+
+/// Undoes the percent-encoding of a URL's user or password.
+fn percent_decode(s: &str) -> String {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = |j: usize| bytes.get(j).and_then(|b| (*b as char).to_digit(16));
+        match (bytes[i], hex(i + 1), hex(i + 2)) {
+            (b'%', Some(h), Some(l)) => {
+                out.push((h * 16 + l) as u8);
+                i += 3;
+            }
+            (b, _, _) => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
 }
 
 /// Builds a target from a file_sd address (`host:port`) and the group's

@@ -69,6 +69,11 @@ impl Base {
         url
     }
 
+    /// True when the URL carried `user:password@`.
+    pub(crate) fn has_credentials(&self) -> bool {
+        self.basic.is_some()
+    }
+
     /// The base URL as shown to the user (never with credentials).
     pub(crate) fn shown(&self) -> String {
         self.url.as_str().trim_end_matches('/').to_string()

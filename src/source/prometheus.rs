@@ -25,6 +25,8 @@ pub struct PromOptions {
     pub headers: Vec<(String, String)>,
     /// Largest answer accepted, in bytes.
     pub body_limit: usize,
+    /// Credentials and TLS settings (from [`crate::net::build_http_auth`]).
+    pub auth: Option<std::sync::Arc<crate::net::HttpAuth>>,
 }
 
 impl Default for PromOptions {
@@ -33,6 +35,7 @@ impl Default for PromOptions {
             timeout: Duration::from_secs(10),
             headers: Vec::new(),
             body_limit: 128 << 20,
+            auth: None,
         }
     }
 }
@@ -72,15 +75,21 @@ impl PromClient {
     /// removed from every message.
     pub fn new(base_url: &str, opts: PromOptions) -> Result<PromClient, SourceError> {
         let base = Base::parse(base_url)?;
-        let headers = header_map(&opts.headers)?;
-        let client = reqwest::Client::builder()
-            .use_rustls_tls()
-            .gzip(true)
-            .no_proxy()
-            .user_agent(concat!("vitals/", env!("CARGO_PKG_VERSION")))
-            .connect_timeout(opts.timeout)
-            .build()
-            .map_err(|e| SourceError::Config(format!("cannot build the HTTP client: {e}")))?;
+        let mut headers = header_map(&opts.headers)?;
+        let client = match &opts.auth {
+            Some(auth) => {
+                if base.has_credentials() && auth.has_credentials() {
+                    let msg = "credentials both in the URL and in the settings: give only one";
+                    return Err(SourceError::Config(msg.into()));
+                }
+                headers.extend(auth.headers().clone());
+                auth.client().clone()
+            }
+            None => crate::net::base_builder()
+                .connect_timeout(opts.timeout)
+                .build()
+                .map_err(|e| SourceError::Config(format!("cannot build the HTTP client: {e}")))?,
+        };
         let http = Http::new(base, client, headers, opts.timeout, opts.body_limit);
         Ok(PromClient { http })
     }

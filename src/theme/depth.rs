@@ -5,7 +5,8 @@ use ratatui::style::Color;
 /// The colour depth of the terminal.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ColorDepth {
-    /// 24-bit colour (`COLORTERM=truecolor` or `24bit`).
+    /// 24-bit colour (`COLORTERM=truecolor` or `24bit`, or a `TERM` of the
+    /// `*-direct` family).
     TrueColor,
     /// The xterm 256-colour palette (`TERM=*-256color`).
     Ansi256,
@@ -23,10 +24,11 @@ impl ColorDepth {
 
     /// The depth that the given `COLORTERM` and `TERM` values announce.
     pub fn from_env(colorterm: &str, term: &str) -> ColorDepth {
-        let colorterm = colorterm.to_ascii_lowercase();
-        if colorterm == "truecolor" || colorterm == "24bit" {
+        let colorterm = colorterm.trim().to_ascii_lowercase();
+        let term = term.trim().to_ascii_lowercase();
+        if colorterm == "truecolor" || colorterm == "24bit" || term.ends_with("-direct") {
             ColorDepth::TrueColor
-        } else if term.contains("256color") || term.contains("direct") {
+        } else if term.contains("256color") || term.contains("256colour") {
             ColorDepth::Ansi256
         } else {
             ColorDepth::Ansi16
@@ -153,6 +155,28 @@ mod tests {
             ColorDepth::Ansi256
         );
         assert_eq!(ColorDepth::from_env("", "linux"), ColorDepth::Ansi16);
+        assert_eq!(
+            ColorDepth::from_env("TrueColor", "screen"),
+            ColorDepth::TrueColor
+        );
+        assert_eq!(
+            ColorDepth::from_env("24bit", "xterm-256color"),
+            ColorDepth::TrueColor
+        );
+        assert_eq!(
+            ColorDepth::from_env("", "xterm-direct"),
+            ColorDepth::TrueColor
+        );
+        assert_eq!(
+            ColorDepth::from_env("", "screen.xterm-256color"),
+            ColorDepth::Ansi256
+        );
+        assert_eq!(
+            ColorDepth::from_env("yes", "tmux-256color"),
+            ColorDepth::Ansi256
+        );
+        assert_eq!(ColorDepth::from_env("", "xterm"), ColorDepth::Ansi16);
+        assert_eq!(ColorDepth::from_env("", "dumb"), ColorDepth::Ansi16);
         assert_eq!(ColorDepth::from_env("", ""), ColorDepth::Ansi16);
     }
 
@@ -181,5 +205,57 @@ mod tests {
             Color::Red
         );
         assert_eq!(ColorDepth::Ansi16.reduce(Color::Cyan, None), Color::Cyan);
+        // 256 colours: the cube and the grey ramp, exact where they can be.
+        let to256 = |r, g, b| ColorDepth::Ansi256.reduce(Color::Rgb(r, g, b), None);
+        assert_eq!(to256(0, 0, 0), Color::Indexed(16));
+        assert_eq!(to256(255, 255, 255), Color::Indexed(231));
+        assert_eq!(to256(0xd5, 0x5e, 0x00), Color::Indexed(166));
+        assert_eq!(to256(0x08, 0x08, 0x08), Color::Indexed(232));
+        assert_eq!(to256(0xee, 0xee, 0xee), Color::Indexed(255));
+        // 16 colours without a named fallback: the nearest named colour.
+        let to16 = |r, g, b| ColorDepth::Ansi16.reduce(Color::Rgb(r, g, b), None);
+        assert_eq!(to16(0, 0, 250), Color::Blue);
+        assert_eq!(to16(10, 200, 10), Color::Green);
+        assert_eq!(to16(120, 120, 120), Color::DarkGray);
+        assert_eq!(
+            ColorDepth::Ansi16.reduce(Color::Indexed(196), None),
+            Color::LightRed
+        );
+        // Named colours and the default pass through at every depth.
+        for d in [
+            ColorDepth::TrueColor,
+            ColorDepth::Ansi256,
+            ColorDepth::Ansi16,
+        ] {
+            assert_eq!(d.reduce(Color::Reset, None), Color::Reset);
+            assert_eq!(d.reduce(Color::LightRed, None), Color::LightRed);
+        }
+    }
+
+    #[test]
+    fn every_rgb_colour_reduces_to_the_palette_entry_nearest_to_it() {
+        for r in (0..=255u16).step_by(17) {
+            for g in (0..=255u16).step_by(51) {
+                for b in (0..=255u16).step_by(85) {
+                    let (r, g, b) = (r as u8, g as u8, b as u8);
+                    let Color::Indexed(i) = ColorDepth::Ansi256.reduce(Color::Rgb(r, g, b), None)
+                    else {
+                        panic!("not indexed");
+                    };
+                    assert!(i >= 16, "never the terminal-defined 0-15");
+                    let got = dist(index_to_rgb(i), (r, g, b));
+                    let best = (16..=255u8)
+                        .map(|j| dist(index_to_rgb(j), (r, g, b)))
+                        .min()
+                        .unwrap();
+                    // The cube-or-grey choice is within a small margin of
+                    // the true nearest entry.
+                    assert!(
+                        got <= best + 3 * 20 * 20,
+                        "{r},{g},{b}: {i} {got} vs {best}"
+                    );
+                }
+            }
+        }
     }
 }

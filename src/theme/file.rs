@@ -2,6 +2,7 @@
 //! can override only what it names).
 //!
 //! ```toml
+//! inherits = "light"   # the theme this one starts from (optional)
 //! monochrome = false
 //! [colors]
 //! crit = "#d55e00/lightred"   # RGB with a named fallback for 16 colours
@@ -15,6 +16,7 @@ use serde::Deserialize;
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct ThemeFile {
+    inherits: Option<String>,
     monochrome: Option<bool>,
     colors: Option<Colors>,
 }
@@ -90,6 +92,14 @@ pub(super) fn parse(
         }
     }
     Ok(theme)
+}
+
+/// The theme a file names in `inherits`, if the file parses.
+pub(super) fn inherits(text: &str) -> Option<String> {
+    toml::from_str::<ThemeFile>(text)
+        .ok()
+        .and_then(|f| f.inherits)
+        .map(|s| s.trim().to_string())
 }
 
 fn bad_color(text: &str, source: &str, key: &str, value: &str) -> anyhow::Error {

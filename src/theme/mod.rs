@@ -4,7 +4,14 @@
 //! A theme is a set of slots (`ok`, `warn`, `crit`, `stale`, `muted`,
 //! `accent`, `text`, `border`, `focus`, `info`, eight series colours) read
 //! from `themes/*.toml` (embedded in the binary) or from a user file that
-//! overrides only the slots it names. RGB colours are reduced to what the
+//! overrides only the slots it names.
+//!
+//! User themes live in `$XDG_CONFIG_HOME/vitals/themes/NAME.toml` (else
+//! `~/.config/vitals/themes/`) and are found by `--theme NAME` and
+//! `:theme NAME`. A user file named like a built-in theme changes only the
+//! slots it names of that built-in; a file with a new name starts from the
+//! theme its `inherits` key names, else from `dark`. A theme given as a
+//! path to a `.toml` file works the same way. RGB colours are reduced to what the
 //! terminal can show ([`ColorDepth`]). With `--no-color`, `NO_COLOR` or the
 //! `mono` theme every slot is the terminal's default colour and status is
 //! carried by bold and reverse video (glyphs and words are always drawn).
@@ -28,6 +35,51 @@ const BUILTIN: [(&str, &str); 5] = [
     ("colorblind", include_str!("../../themes/colorblind.toml")),
     ("mono", include_str!("../../themes/mono.toml")),
 ];
+
+/// The text of built-in theme `name`.
+fn builtin_text(name: &str) -> Option<&'static str> {
+    BUILTIN.iter().find(|(b, _)| *b == name).map(|(_, t)| *t)
+}
+
+/// Built-in theme `name` (every built-in starts from `dark`).
+fn builtin(name: &str, depth: ColorDepth) -> anyhow::Result<Theme> {
+    let dark = file::parse(
+        builtin_text("dark").unwrap_or_default(),
+        "themes/dark.toml",
+        None,
+        depth,
+    )?;
+    let text = builtin_text(name).ok_or_else(|| anyhow::anyhow!("unknown theme {name:?}"))?;
+    let mut theme = file::parse(text, &format!("themes/{name}.toml"), Some(&dark), depth)?;
+    theme.name = name.to_string();
+    Ok(theme)
+}
+
+/// Where user themes live: `$XDG_CONFIG_HOME/vitals/themes`, else
+/// `$HOME/.config/vitals/themes`.
+pub fn user_theme_dir() -> Option<std::path::PathBuf> {
+    let non_empty = |k: &str| std::env::var_os(k).filter(|v| !v.is_empty());
+    let config = non_empty("XDG_CONFIG_HOME")
+        .map(std::path::PathBuf::from)
+        .or_else(|| non_empty("HOME").map(|h| std::path::PathBuf::from(h).join(".config")))?;
+    Some(config.join("vitals").join("themes"))
+}
+
+/// The names of the user themes in `dir`, sorted.
+fn user_names(dir: &std::path::Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter_map(|e| {
+            let name = e.file_name().to_string_lossy().into_owned();
+            name.strip_suffix(".toml").map(str::to_string)
+        })
+        .filter(|n| builtin_text(n).is_none())
+        .collect();
+    names.sort();
+    names
+}
 
 /// Number of series colours a theme holds.
 pub const SERIES_COLORS: usize = 8;
@@ -70,7 +122,16 @@ impl Theme {
     /// Like [`Theme::load`] with an explicit colour depth and no look at
     /// `NO_COLOR`.
     pub fn load_with_depth(name: &str, depth: ColorDepth) -> anyhow::Result<Theme> {
-        let builtin = |n: &str| BUILTIN.iter().find(|(b, _)| *b == n).map(|(_, t)| *t);
+        Theme::load_from(name, depth, user_theme_dir().as_deref())
+    }
+
+    /// Like [`Theme::load_with_depth`], with user themes looked up in
+    /// `user_dir` (none when `None`).
+    pub fn load_from(
+        name: &str,
+        depth: ColorDepth,
+        user_dir: Option<&std::path::Path>,
+    ) -> anyhow::Result<Theme> {
         let canonical = match name {
             "default" => "dark",
             "colour-blind" | "colorblind-safe" | "colour-blind-safe" | "color-blind" => {
@@ -80,26 +141,69 @@ impl Theme {
             "highcontrast" | "high_contrast" => "high-contrast",
             other => other,
         };
-        let base_text = builtin("dark").unwrap_or_default();
-        let base = file::parse(base_text, "themes/dark.toml", None, depth)?;
-        if let Some(text) = builtin(canonical) {
-            let source = format!("themes/{canonical}.toml");
-            let mut theme = file::parse(text, &source, Some(&base), depth)?;
+        let is_name = !canonical.is_empty()
+            && canonical
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+            && !canonical.ends_with(".toml");
+        let user_file = user_dir
+            .filter(|_| is_name)
+            .map(|d| d.join(format!("{canonical}.toml")))
+            .filter(|p| p.is_file());
+        if let Some(path) = user_file {
+            let mut theme = Theme::from_file(&path, Some(canonical), depth)?;
             theme.name = canonical.to_string();
             return Ok(theme);
         }
+        if builtin_text(canonical).is_some() {
+            return builtin(canonical, depth);
+        }
         let path = std::path::Path::new(name);
         if name.ends_with(".toml") || path.exists() {
-            let text = std::fs::read_to_string(path)
-                .map_err(|e| anyhow::anyhow!("cannot read theme file {name}: {e}"))?;
-            let mut theme = file::parse(&text, name, Some(&base), depth)?;
+            let mut theme = Theme::from_file(path, None, depth)?;
             theme.name = name.to_string();
             return Ok(theme);
         }
+        let mut known = Theme::builtin_names()
+            .into_iter()
+            .map(str::to_string)
+            .collect::<Vec<_>>();
+        known.extend(user_dir.map(user_names).unwrap_or_default());
+        known.dedup();
         anyhow::bail!(
             "unknown theme {name:?}: expected one of {} or a path to a .toml theme file",
-            Theme::builtin_names().join(", ")
+            known.join(", ")
         )
+    }
+
+    /// A theme file over its base: the theme its `inherits` names, else
+    /// the built-in `same_as` (a user file named like a built-in), else
+    /// `dark`.
+    fn from_file(
+        path: &std::path::Path,
+        same_as: Option<&str>,
+        depth: ColorDepth,
+    ) -> anyhow::Result<Theme> {
+        let shown = path.display().to_string();
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| anyhow::anyhow!("cannot read theme file {shown}: {e}"))?;
+        let base_name = match file::inherits(&text) {
+            Some(b) => {
+                if builtin_text(&b).is_none() {
+                    anyhow::bail!(
+                        "{shown}: inherits: unknown theme {b:?}; expected one of {}",
+                        Theme::builtin_names().join(", ")
+                    );
+                }
+                b
+            }
+            None => same_as
+                .filter(|n| builtin_text(n).is_some())
+                .unwrap_or("dark")
+                .to_string(),
+        };
+        let base = builtin(&base_name, depth)?;
+        file::parse(&text, &shown, Some(&base), depth)
     }
 
     /// Names of the themes shipped in the binary.
@@ -130,6 +234,12 @@ impl Theme {
     /// The theme's name (`dark`, `no-color`, a file path, ...).
     pub fn name(&self) -> &str {
         &self.name
+    }
+
+    /// True for [`Theme::no_color`] (`--no-color` or `NO_COLOR`), which a
+    /// theme switch at run time keeps; the `mono` theme is not it.
+    pub fn is_no_color(&self) -> bool {
+        self.name == "no-color"
     }
 
     /// True when status is carried by modifiers rather than colour.

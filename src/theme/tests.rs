@@ -109,3 +109,97 @@ fn a_user_file_overrides_only_what_it_names() {
         .to_string()
         .starts_with("cannot read theme file /nonexistent/x.toml"));
 }
+
+#[test]
+fn a_user_theme_named_like_a_builtin_changes_only_its_slots() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("light.toml"),
+        "[colors]\ncrit = \"#ff00ff/lightmagenta\"\n",
+    )
+    .unwrap();
+    let d = ColorDepth::TrueColor;
+    let t = Theme::load_from("light", d, Some(dir.path())).unwrap();
+    let light = Theme::load_from("light", d, None).unwrap();
+    assert_eq!(t.name(), "light");
+    assert_eq!(t.crit, Color::Rgb(255, 0, 255));
+    assert_eq!(
+        Theme {
+            crit: light.crit,
+            ..t.clone()
+        },
+        light
+    );
+    // Other built-ins are untouched; 16 colours get the named fallback.
+    assert_eq!(
+        Theme::load_from("dark", d, Some(dir.path())).unwrap(),
+        Theme::load_from("dark", d, None).unwrap()
+    );
+    let t16 = Theme::load_from("light", ColorDepth::Ansi16, Some(dir.path())).unwrap();
+    assert_eq!(t16.crit, Color::LightMagenta);
+}
+
+#[test]
+fn a_new_user_theme_starts_from_dark_or_what_it_inherits() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("oncall.toml"), "[colors]\nok = \"cyan\"\n").unwrap();
+    std::fs::write(
+        dir.path().join("paper.toml"),
+        "inherits = \"light\"\n[colors]\nok = \"blue\"\n",
+    )
+    .unwrap();
+    std::fs::write(dir.path().join("typo.toml"), "inherits = \"lite\"\n").unwrap();
+    let d = ColorDepth::Ansi16;
+    let dark = Theme::load_from("dark", d, None).unwrap();
+    let light = Theme::load_from("light", d, None).unwrap();
+    let t = Theme::load_from("oncall", d, Some(dir.path())).unwrap();
+    assert_eq!(t.name(), "oncall");
+    assert_eq!(
+        Theme {
+            ok: dark.ok,
+            name: "dark".into(),
+            ..t
+        },
+        dark
+    );
+    let t = Theme::load_from("paper", d, Some(dir.path())).unwrap();
+    assert_eq!(t.ok, Color::Blue);
+    assert_eq!(
+        Theme {
+            ok: light.ok,
+            name: "light".into(),
+            ..t
+        },
+        light
+    );
+    let e = Theme::load_from("typo", d, Some(dir.path()))
+        .unwrap_err()
+        .to_string();
+    assert!(e.ends_with("typo.toml: inherits: unknown theme \"lite\"; expected one of dark, light, high-contrast, colorblind, mono"), "{e}");
+    // Unknown names list the user's themes too.
+    let e = Theme::load_from("nope", d, Some(dir.path()))
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("mono, oncall, paper, typo or a path"), "{e}");
+    // A path with `inherits` works the same way.
+    let path = dir.path().join("paper.toml");
+    let t = Theme::load_from(path.to_str().unwrap(), d, None).unwrap();
+    assert_eq!(t.ok, Color::Blue);
+    assert_eq!(t.text, light.text);
+}
+
+#[test]
+fn user_themes_live_under_xdg_config_home() {
+    // Only the path is computed here; no environment is changed.
+    if let Some(dir) = user_theme_dir() {
+        assert!(dir.ends_with("vitals/themes"), "{}", dir.display());
+    }
+}
+
+#[test]
+fn only_no_color_survives_a_theme_switch() {
+    assert!(Theme::no_color().is_no_color());
+    let mono = Theme::load_from("mono", ColorDepth::Ansi16, None).unwrap();
+    assert!(mono.is_monochrome() && !mono.is_no_color());
+    assert!(!Theme::default().is_no_color());
+}

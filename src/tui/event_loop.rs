@@ -229,7 +229,7 @@ where
                             dirty = true;
                         }
                         KeyOutcome::SetTheme(name) => {
-                            view.message = Some(match Theme::load(&name, theme.is_monochrome()) {
+                            view.message = Some(match Theme::load(&name, theme.is_no_color()) {
                                 Ok(t) => {
                                     theme = t;
                                     format!("theme {name}")

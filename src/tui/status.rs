@@ -61,6 +61,18 @@ pub fn render(frame: &Frame, view: &View, theme: &Theme, area: Rect, buf: &mut B
             ));
         }
     }
+    let insecure = frame
+        .targets
+        .iter()
+        .filter(|t| t.insecure_skip_verify)
+        .count();
+    if insecure > 0 {
+        spans.push(sep());
+        spans.push(Span::styled(
+            format!(" {} TLS NOT VERIFIED: {insecure} ", g.warn),
+            theme.banner(Level::Warn),
+        ));
+    }
     spans.push(sep());
     if frame.time_ms == 0 {
         spans.push(Span::styled("waiting for data", theme.muted()));

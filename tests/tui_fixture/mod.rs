@@ -163,6 +163,7 @@ pub fn targets() -> Vec<TargetStatus> {
                 invalid_lines: 0,
                 error: (!up).then(|| "connection refused".to_string()),
                 last_scrape_ms: Some(NOW_MS - 500),
+                insecure_skip_verify: false,
             }
         })
         .collect()
