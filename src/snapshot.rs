@@ -111,6 +111,9 @@ pub fn to_markdown(frame: &Frame) -> String {
         up,
         frame.targets.len()
     ));
+    if let Some(p) = &frame.pinned {
+        out.push_str(&format!("Signals pinned to instance {}.\n\n", md_escape(p)));
+    }
     out.push_str("| signal | series | value |\n|---|---|---|\n");
     for p in &frame.panels {
         if let Some(e) = &p.error {
@@ -137,6 +140,7 @@ pub fn to_markdown(frame: &Frame) -> String {
             out.push_str(&format!("| {} | — | no data |\n", p.title));
         }
     }
+    out.push_str(&worst_instances(frame));
     let firing: Vec<_> = frame
         .alerts
         .iter()
@@ -165,6 +169,54 @@ pub fn to_markdown(frame: &Frame) -> String {
         }
     }
     out
+}
+
+/// The three worst instances per signal (CPU, p99, errors), outliers
+/// across the fleet (robust z-score) marked with ◆.
+fn worst_instances(frame: &Frame) -> String {
+    use crate::frame::{InstanceRow, Unit};
+    use crate::tui::outliers;
+    type Pick = fn(&InstanceRow) -> Option<f64>;
+    let signals: [(&str, Pick); 3] = [
+        ("CPU", |r| r.cpu),
+        ("p99", |r| r.p99),
+        ("errors", |r| r.error_ratio),
+    ];
+    let mut lines = String::new();
+    for (name, pick) in signals {
+        let vals: Vec<Option<f64>> = frame
+            .instances
+            .iter()
+            .map(|r| pick(r).filter(|_| r.up))
+            .collect();
+        let flags = outliers::flags(&vals);
+        let top = outliers::worst(&vals, 3);
+        if top.is_empty() {
+            continue;
+        }
+        let names: Vec<String> = top
+            .iter()
+            .map(|i| {
+                let r = &frame.instances[*i];
+                let unit = match name {
+                    "CPU" if r.cpu_is_cores => Unit::Cores,
+                    "p99" => Unit::Seconds,
+                    _ => Unit::Ratio,
+                };
+                let mark = if flags[*i] { " ◆" } else { "" };
+                format!(
+                    "{} {}{mark}",
+                    md_escape(&r.instance),
+                    format_value(vals[*i].unwrap_or(f64::NAN), unit)
+                )
+            })
+            .collect();
+        lines.push_str(&format!("- {name}: {}\n", names.join(" · ")));
+    }
+    if lines.is_empty() {
+        return lines;
+    }
+    format!("\n**Worst instances** (◆ outlier)\n{lines}")
 }
 
 fn md_escape(s: &str) -> String {

@@ -7,6 +7,7 @@ pub mod acks;
 mod ingest;
 mod notify;
 mod panels;
+mod pin;
 mod recording;
 mod rules;
 pub mod run;
@@ -94,6 +95,10 @@ pub struct Engine {
     alert_log: Option<AlertLog>,
     seq: u64,
     notice: Option<String>,
+    /// Every panel pinned to one instance (`Command::Pin`).
+    pin: Option<pin::Pinned>,
+    /// The catalog as last published (shared by frames until it changes).
+    published_catalog: Arc<Catalog>,
 }
 
 impl Engine {
@@ -143,6 +148,8 @@ impl Engine {
             alert_log,
             seq: 0,
             notice,
+            pin: None,
+            published_catalog: Arc::default(),
         };
         e.redetect();
         e
@@ -206,11 +213,13 @@ impl Engine {
         if self.catalog_changed {
             self.catalog_changed = false;
             self.redetect();
+            self.published_catalog = Arc::new(self.catalog.clone());
         }
         for r in &mut self.recording {
             r.eval(&mut self.store, now_ms);
         }
         let panels = self.eval_panels(now_ms);
+        let panels = self.eval_pinned(now_ms).unwrap_or(panels);
         let (mut alerts, transitions) = self.eval_rules(now_ms);
         self.last_tick_ms = now_ms;
         if self.acks.apply(&mut alerts, now_ms) {
@@ -247,6 +256,8 @@ impl Engine {
                 .notice
                 .clone()
                 .or_else(|| self.recording.iter().find_map(|r| r.error.clone())),
+            pinned: self.pinned().map(str::to_string),
+            catalog: Arc::clone(&self.published_catalog),
         }
     }
 

@@ -54,8 +54,10 @@
 
 mod alerts_bar;
 mod bignum;
+mod complete;
 mod event_loop;
 mod expanded;
+pub mod export;
 pub mod format;
 mod glyphs;
 mod graph;
@@ -68,6 +70,7 @@ pub mod outliers;
 mod plot;
 mod prompt;
 mod prompt_bar;
+mod select;
 mod stat_rows;
 mod status;
 mod table_view;

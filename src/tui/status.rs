@@ -32,6 +32,14 @@ pub fn render(frame: &Frame, view: &View, theme: &Theme, area: Rect, buf: &mut B
     let g = Glyphs::new(view.ascii);
     let sep = || Span::styled(format!(" {} ", g.sep), theme.muted());
     let mut spans = vec![Span::styled(format!(" {}", view.title), theme.accent())];
+    // What the engine pinned, or what was just asked for.
+    if let Some(p) = frame.pinned.as_deref().or(view.pinned.as_deref()) {
+        spans.push(Span::raw(" "));
+        spans.push(Span::styled(
+            format!(" pinned: {p} (Esc) "),
+            theme.banner(Level::Unknown),
+        ));
+    }
     if view.paused {
         spans.push(Span::raw(" "));
         spans.push(Span::styled(
