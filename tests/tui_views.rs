@@ -241,6 +241,8 @@ fn pinned_to_one_instance() {
         let sent = keys(&mut v, &f, w, h, &[KeyCode::Enter]);
         let who = f.instances[2].instance.clone();
         assert_eq!(sent, KeyOutcome::Send(Command::Pin(Some(who.clone()))));
+        // Until the engine's next frame, the mark says it is on its way.
+        assert!(screen(&f, &v, w, h).contains(&format!("pinning: {who}...")));
         // The engine's next frame: every panel evaluated for that instance.
         let pinned = Frame {
             pinned: Some(who.clone()),
