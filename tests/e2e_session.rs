@@ -219,6 +219,28 @@ fn on_call_session_at_80x24() {
         !s.contains("(at column")
     });
 
+    // Export: the Markdown summary lands in the state directory.
+    t.type_text(":export");
+    t.send(&["Enter"]);
+    let s = t.wait_screen("where the export went", Duration::from_secs(5), |s| {
+        last_line(s).starts_with("exported to ")
+    });
+    let dir = t.dir.path().join("vitals");
+    let file = std::fs::read_dir(&dir)
+        .unwrap_or_else(|e| panic!("{}: {e}\n{s}", dir.display()))
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .find(|p| {
+            p.file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n.starts_with("export-") && n.ends_with(".md"))
+        })
+        .unwrap_or_else(|| panic!("no export-*.md in {}", dir.display()));
+    let md = std::fs::read_to_string(&file).unwrap();
+    assert!(md.contains("| signal | series | value |"), "{md}");
+    assert!(md.contains("**Worst instances**"), "{md}");
+    assert!(md.contains("| sum(up) |"), "{md}");
+
     // Quit: the shell and its screen come back.
     t.send(&["q"]);
     let s = t.wait_screen("the shell prompt after q", Duration::from_secs(10), |s| {
