@@ -234,4 +234,39 @@ mod tests {
         assert_eq!(json_number(0.5), json!(0.5));
         assert_eq!(rfc3339_ms(1_795_348_800_123), "2026-11-22T12:00:00.123Z");
     }
+
+    #[test]
+    fn markdown_names_the_worst_instances_and_the_pin() {
+        use crate::frame::InstanceRow;
+        let row = |i: u32, cpu: f64| InstanceRow {
+            instance: format!("10.0.0.{i}:9100"),
+            up: true,
+            cpu: Some(cpu),
+            p99: Some(0.05),
+            ..Default::default()
+        };
+        let mut instances: Vec<InstanceRow> = (1..=6).map(|i| row(i, 0.30)).collect();
+        instances[3].cpu = Some(0.97);
+        instances[5].cpu = Some(0.31);
+        let frame = Frame {
+            instances,
+            pinned: Some("10.0.0.4:9100".into()),
+            ..Frame::default()
+        };
+        let md = to_markdown(&frame);
+        assert!(
+            md.contains("Signals pinned to instance 10.0.0.4:9100."),
+            "{md}"
+        );
+        assert!(
+            md.contains(
+                "- CPU: 10.0.0.4:9100 97.0% ◆ · 10.0.0.6:9100 31.0% · 10.0.0.1:9100 30.0%\n"
+            ),
+            "{md}"
+        );
+        assert!(md.contains("- p99: 10.0.0.1:9100 50.0ms"), "{md}");
+        assert!(!md.contains("- errors:"), "no error ratios, no line: {md}");
+        let empty = to_markdown(&Frame::default());
+        assert!(!empty.contains("Worst instances"), "{empty}");
+    }
 }

@@ -133,10 +133,11 @@ impl Engine {
     /// backfilling the history of every new one up to `end_ms`.
     fn sync_pin(&mut self, end_ms: i64) {
         let Some(pin) = self.pin.as_mut() else { return };
-        let defs: Vec<PanelDef> = self.panels.iter().map(|p| p.def.clone()).collect();
-        if pin.source == defs && !pin.runtimes.is_empty() {
+        let same = pin.source.iter().eq(self.panels.iter().map(|p| &p.def));
+        if same && !pin.runtimes.is_empty() {
             return;
         }
+        let defs: Vec<PanelDef> = self.panels.iter().map(|p| p.def.clone()).collect();
         let had: HashSet<(String, Vec<String>)> = pin
             .runtimes
             .iter()
