@@ -169,7 +169,14 @@ fn row<'a>(
     } else {
         (format!("{} DOWN", g.crit), theme.level(Level::Crit))
     };
-    let name_style = if r.up { theme.text() } else { theme.stale() };
+    let name_style = if frame.pinned.as_deref() == Some(r.instance.as_str()) {
+        // The instance every panel is pinned to.
+        theme.accent()
+    } else if r.up {
+        theme.text()
+    } else {
+        theme.stale()
+    };
     let mut cells = vec![Cell::from(Span::styled(r.instance.as_str(), name_style))];
     if job {
         cells.push(Cell::from(Span::styled(r.job.as_str(), theme.muted())));
