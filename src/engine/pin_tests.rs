@@ -104,3 +104,51 @@ fn pinned_panels_show_the_instance_own_values() {
     let lat = f.panels.iter().find(|p| p.id == "latency").unwrap();
     assert!(lat.series.iter().find(|s| p99(s)).unwrap().points.len() >= fleet_points);
 }
+
+/// A full retention of history (15 minutes at 2 s): pinning fills the
+/// whole chart at once, every point the instance's own value.
+#[test]
+#[allow(clippy::print_stdout)] // the figure is printed for the record
+fn pinning_backfills_the_whole_retention() {
+    let (a, b) = (target(9001), target(9002));
+    let mut e = Engine::new(EngineOptions::default());
+    e.set_targets(&[a.clone(), b.clone()], T0);
+    let n = 450;
+    let mut fleet = None;
+    for i in 0..=n {
+        let t = T0 + i * 2000;
+        e.apply(ok(&a, t, &page(i as f64 * 2.0, 10.0, 0.1, false)));
+        e.apply(ok(&b, t + 500, &page(i as f64 * 2.0, 30.0, 0.0, true)));
+        fleet = Some(e.tick(t + 1000));
+    }
+    let fleet = fleet.unwrap();
+    let fleet_points = fleet
+        .panels
+        .iter()
+        .find(|p| p.id == "traffic")
+        .unwrap()
+        .series[0]
+        .points
+        .len();
+    let started = std::time::Instant::now();
+    e.command(crate::frame::Command::Pin(Some(b.instance.clone())));
+    let f = e.tick(T0 + n * 2000 + 1500);
+    println!(
+        "pinning over {fleet_points} points per series took {:?} (debug build)",
+        started.elapsed()
+    );
+    let traffic = &f.panels.iter().find(|p| p.id == "traffic").unwrap().series[0];
+    assert!(
+        traffic.points.len() + 2 >= fleet_points,
+        "{} of {fleet_points}",
+        traffic.points.len()
+    );
+    // Once the rate window is full, every point is the instance's 30 req/s.
+    let warm = traffic.points.iter().skip(10);
+    assert!(warm.clone().all(|(_, v)| (v - 30.0).abs() < 1e-9));
+    let times: Vec<i64> = traffic.points.iter().map(|p| p.0).collect();
+    assert!(
+        times.windows(2).all(|w| w[0] < w[1]),
+        "oldest first, no repeats"
+    );
+}
