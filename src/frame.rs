@@ -52,6 +52,11 @@ pub struct Frame {
     pub alert_log_path: Option<String>,
     /// A problem with the dashboard itself (bad reload, sink failure, ...).
     pub notice: Option<String>,
+    /// The instance every panel is pinned to (`Command::Pin`), if any.
+    pub pinned: Option<String>,
+    /// Metric names and their label names, for completion; the same `Arc`
+    /// from frame to frame until the catalog changes.
+    pub catalog: std::sync::Arc<crate::detect::Catalog>,
 }
 
 /// The health of one scrape target.
@@ -273,4 +278,7 @@ pub enum Command {
     Reload,
     /// Add an ad hoc panel.
     AddExpr(String),
+    /// Pin every panel to one instance (its own values, by adding an
+    /// `instance` matcher to every selector); `None` goes back to the fleet.
+    Pin(Option<String>),
 }

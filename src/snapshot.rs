@@ -111,6 +111,9 @@ pub fn to_markdown(frame: &Frame) -> String {
         up,
         frame.targets.len()
     ));
+    if let Some(p) = &frame.pinned {
+        out.push_str(&format!("Signals pinned to instance {}.\n\n", md_escape(p)));
+    }
     out.push_str("| signal | series | value |\n|---|---|---|\n");
     for p in &frame.panels {
         if let Some(e) = &p.error {
@@ -137,6 +140,7 @@ pub fn to_markdown(frame: &Frame) -> String {
             out.push_str(&format!("| {} | — | no data |\n", p.title));
         }
     }
+    out.push_str(&worst_instances(frame));
     let firing: Vec<_> = frame
         .alerts
         .iter()
@@ -167,6 +171,54 @@ pub fn to_markdown(frame: &Frame) -> String {
     out
 }
 
+/// The three worst instances per signal (CPU, p99, errors), outliers
+/// across the fleet (robust z-score) marked with ◆.
+fn worst_instances(frame: &Frame) -> String {
+    use crate::frame::{InstanceRow, Unit};
+    use crate::tui::outliers;
+    type Pick = fn(&InstanceRow) -> Option<f64>;
+    let signals: [(&str, Pick); 3] = [
+        ("CPU", |r| r.cpu),
+        ("p99", |r| r.p99),
+        ("errors", |r| r.error_ratio),
+    ];
+    let mut lines = String::new();
+    for (name, pick) in signals {
+        let vals: Vec<Option<f64>> = frame
+            .instances
+            .iter()
+            .map(|r| pick(r).filter(|_| r.up))
+            .collect();
+        let flags = outliers::flags(&vals);
+        let top = outliers::worst(&vals, 3);
+        if top.is_empty() {
+            continue;
+        }
+        let names: Vec<String> = top
+            .iter()
+            .map(|i| {
+                let r = &frame.instances[*i];
+                let unit = match name {
+                    "CPU" if r.cpu_is_cores => Unit::Cores,
+                    "p99" => Unit::Seconds,
+                    _ => Unit::Ratio,
+                };
+                let mark = if flags[*i] { " ◆" } else { "" };
+                format!(
+                    "{} {}{mark}",
+                    md_escape(&r.instance),
+                    format_value(vals[*i].unwrap_or(f64::NAN), unit)
+                )
+            })
+            .collect();
+        lines.push_str(&format!("- {name}: {}\n", names.join(" · ")));
+    }
+    if lines.is_empty() {
+        return lines;
+    }
+    format!("\n**Worst instances** (◆ outlier)\n{lines}")
+}
+
 fn md_escape(s: &str) -> String {
     s.replace('|', "\\|").replace('\n', " ")
 }
@@ -181,5 +233,40 @@ mod tests {
         assert_eq!(json_number(f64::NEG_INFINITY), json!("-Inf"));
         assert_eq!(json_number(0.5), json!(0.5));
         assert_eq!(rfc3339_ms(1_795_348_800_123), "2026-11-22T12:00:00.123Z");
+    }
+
+    #[test]
+    fn markdown_names_the_worst_instances_and_the_pin() {
+        use crate::frame::InstanceRow;
+        let row = |i: u32, cpu: f64| InstanceRow {
+            instance: format!("10.0.0.{i}:9100"),
+            up: true,
+            cpu: Some(cpu),
+            p99: Some(0.05),
+            ..Default::default()
+        };
+        let mut instances: Vec<InstanceRow> = (1..=6).map(|i| row(i, 0.30)).collect();
+        instances[3].cpu = Some(0.97);
+        instances[5].cpu = Some(0.31);
+        let frame = Frame {
+            instances,
+            pinned: Some("10.0.0.4:9100".into()),
+            ..Frame::default()
+        };
+        let md = to_markdown(&frame);
+        assert!(
+            md.contains("Signals pinned to instance 10.0.0.4:9100."),
+            "{md}"
+        );
+        assert!(
+            md.contains(
+                "- CPU: 10.0.0.4:9100 97.0% ◆ · 10.0.0.6:9100 31.0% · 10.0.0.1:9100 30.0%\n"
+            ),
+            "{md}"
+        );
+        assert!(md.contains("- p99: 10.0.0.1:9100 50.0ms"), "{md}");
+        assert!(!md.contains("- errors:"), "no error ratios, no line: {md}");
+        let empty = to_markdown(&Frame::default());
+        assert!(!empty.contains("Worst instances"), "{empty}");
     }
 }

@@ -1,109 +1,11 @@
 //! The real binary in a real terminal (tmux): what a user sees.
 
-mod common;
+mod tmux_support;
 
-use common::{require_program, wait_for};
-use std::process::Command;
 use std::time::Duration;
+use tmux_support::{pids_matching, wait_for, Tmux};
 
 const BIN: &str = env!("CARGO_BIN_EXE_vitals");
-
-/// A tmux server of its own (its own socket), killed on drop.
-struct Tmux {
-    socket: String,
-    dir: tempfile::TempDir,
-}
-
-impl Tmux {
-    fn start(width: u16, height: u16) -> Option<Tmux> {
-        require_program("tmux")?;
-        let dir = tempfile::tempdir().unwrap();
-        let socket = format!(
-            "vitals-test-{}-{}",
-            std::process::id(),
-            dir.path().file_name().unwrap().to_string_lossy()
-        );
-        let t = Tmux { socket, dir };
-        let status = Command::new("tmux")
-            .args(["-L", &t.socket, "-f", "/dev/null", "new-session", "-d"])
-            .args(["-x", &width.to_string(), "-y", &height.to_string()])
-            .args([
-                "env",
-                "-i",
-                &format!("PATH={}", std::env::var("PATH").unwrap_or_default()),
-            ])
-            .arg(format!("HOME={}", t.dir.path().display()))
-            .arg(format!("XDG_STATE_HOME={}", t.dir.path().display()))
-            .args([
-                "TERM=xterm-256color",
-                "PS1=READY$ ",
-                "bash",
-                "--norc",
-                "--noprofile",
-            ])
-            .status()
-            .unwrap();
-        assert!(status.success());
-        Some(t)
-    }
-
-    fn send(&self, keys: &[&str]) {
-        let status = Command::new("tmux")
-            .args(["-L", &self.socket, "send-keys", "-t", "0"])
-            .args(keys)
-            .status()
-            .unwrap();
-        assert!(status.success());
-    }
-
-    fn screen(&self) -> String {
-        let out = Command::new("tmux")
-            .args(["-L", &self.socket, "capture-pane", "-p", "-t", "0"])
-            .output()
-            .unwrap();
-        String::from_utf8_lossy(&out.stdout).into_owned()
-    }
-
-    fn wait_screen(&self, what: &str, limit: Duration, ok: impl Fn(&str) -> bool) -> String {
-        let mut last = String::new();
-        let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            wait_for(what, limit, || {
-                last = self.screen();
-                ok(&last).then(|| last.clone())
-            })
-        }));
-        match r {
-            Ok(s) => s,
-            Err(_) => panic!(
-                "timed out waiting for {what}; screen was:\n{}",
-                self.screen()
-            ),
-        }
-    }
-
-    fn kill_server(&self) {
-        let _ = Command::new("tmux")
-            .args(["-L", &self.socket, "kill-server"])
-            .status();
-    }
-}
-
-impl Drop for Tmux {
-    fn drop(&mut self) {
-        self.kill_server();
-    }
-}
-
-fn pids_matching(pattern: &str) -> Vec<u32> {
-    let out = Command::new("pgrep")
-        .args(["-f", pattern])
-        .output()
-        .unwrap();
-    String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .filter_map(|l| l.trim().parse().ok())
-        .collect()
-}
 
 const TITLES: [&str; 6] = [
     "Latency",

@@ -228,3 +228,141 @@ fn ascii_marks_outliers_and_sort_order_plainly() {
     assert!(s.contains("CPUv"), "{s}");
     assert!(s.contains("97.0% X *"), "{s}");
 }
+
+#[test]
+fn pinned_to_one_instance() {
+    for (w, h) in SIZES {
+        let f = incident();
+        let mut v = View {
+            focus: Focus::Instances,
+            ..view()
+        };
+        keys(&mut v, &f, w, h, &typed("jj"));
+        let sent = keys(&mut v, &f, w, h, &[KeyCode::Enter]);
+        let who = f.instances[2].instance.clone();
+        assert_eq!(sent, KeyOutcome::Send(Command::Pin(Some(who.clone()))));
+        // Until the engine's next frame, the mark says it is on its way.
+        assert!(screen(&f, &v, w, h).contains(&format!("pinning: {who}...")));
+        // The engine's next frame: every panel evaluated for that instance.
+        let pinned = Frame {
+            pinned: Some(who.clone()),
+            ..incident()
+        };
+        let s = screen(&pinned, &v, w, h);
+        assert!(s.contains(&format!("pinned: {who}")), "{s}");
+        insta::assert_snapshot!(format!("pinned_{w}x{h}"), s);
+        let sent = keys(&mut v, &pinned, w, h, &[KeyCode::Esc]);
+        assert_eq!(sent, KeyOutcome::Send(Command::Pin(None)));
+        assert!(!screen(&incident(), &v, w, h).contains("pinned:"));
+    }
+}
+
+fn with_catalog() -> Frame {
+    use vitals::detect::{Catalog, MetricInfo};
+    let info = |labels: &[&str]| MetricInfo {
+        labels: labels.iter().map(|l| l.to_string()).collect(),
+        ..Default::default()
+    };
+    let catalog: Catalog = [
+        ("http_requests_total", info(&["code", "instance", "job"])),
+        (
+            "http_request_duration_seconds_bucket",
+            info(&["instance", "job", "le"]),
+        ),
+        (
+            "http_request_duration_seconds_count",
+            info(&["instance", "job"]),
+        ),
+        (
+            "http_request_duration_seconds_sum",
+            info(&["instance", "job"]),
+        ),
+        ("process_cpu_seconds_total", info(&["instance", "job"])),
+        ("up", info(&["instance", "job"])),
+    ]
+    .into_iter()
+    .map(|(n, i)| (n.to_string(), i))
+    .collect();
+    Frame {
+        catalog: std::sync::Arc::new(catalog),
+        ..incident()
+    }
+}
+
+#[test]
+fn command_line_completion() {
+    for (w, h) in SIZES {
+        let f = with_catalog();
+        let mut v = view();
+        keys(&mut v, &f, w, h, &typed(":expr sum(rate(http_"));
+        keys(&mut v, &f, w, h, &[KeyCode::Tab]);
+        let p = v.prompt.as_ref().unwrap();
+        assert_eq!(p.text, "expr sum(rate(http_request");
+        assert_eq!(p.candidates.len(), 4);
+        let s = screen(&f, &v, w, h);
+        assert!(s.contains("http_requests_total"), "{s}");
+        assert!(s.contains("4 matches"), "{s}");
+        insta::assert_snapshot!(format!("completion_popup_{w}x{h}"), s);
+        keys(&mut v, &f, w, h, &typed("s_t"));
+        keys(&mut v, &f, w, h, &[KeyCode::Tab]);
+        let p = v.prompt.as_ref().unwrap();
+        assert_eq!(p.text, "expr sum(rate(http_requests_total");
+        assert!(p.candidates.is_empty());
+        keys(&mut v, &f, w, h, &typed("{ins"));
+        keys(&mut v, &f, w, h, &[KeyCode::Tab]);
+        keys(&mut v, &f, w, h, &typed("127.0.0.1:4100"));
+        keys(&mut v, &f, w, h, &[KeyCode::Tab]);
+        let p = v.prompt.as_ref().unwrap();
+        assert!(p.text.ends_with("{instance=\"127.0.0.1:4100"), "{}", p.text);
+        assert!(p.candidates.len() >= 2, "{:?}", p.candidates);
+        let s = screen(&f, &v, w, h);
+        insta::assert_snapshot!(format!("completion_values_{w}x{h}"), s);
+    }
+}
+
+#[test]
+fn bad_expr_shows_where() {
+    for (w, h) in SIZES {
+        let f = incident();
+        let mut v = view();
+        keys(
+            &mut v,
+            &f,
+            w,
+            h,
+            &typed(":expr sum(rate(x[5m])) by (job) +* 2"),
+        );
+        let out = keys(&mut v, &f, w, h, &[KeyCode::Enter]);
+        assert_eq!(out, KeyOutcome::Redraw, "not sent to the engine");
+        let p = v.prompt.as_ref().expect("kept open");
+        let e = p.error.as_deref().unwrap();
+        assert!(e.contains("(at column "), "{e}");
+        // The marked character is the operator the parser stopped at.
+        let at = p.error_at.expect("a position");
+        let c = p.text.chars().nth(at);
+        assert!(
+            matches!(c, Some('+' | '*')),
+            "{at} {c:?} in {:?}: {e}",
+            p.text
+        );
+        let s = screen(&f, &v, w, h);
+        assert!(s.contains("(at column "), "{s}");
+        insta::assert_snapshot!(format!("bad_expr_{w}x{h}"), s);
+    }
+}
+
+#[test]
+fn export_is_asked_of_the_event_loop() {
+    let f = incident();
+    let mut v = view();
+    keys(&mut v, &f, 80, 24, &typed(":export"));
+    assert_eq!(
+        keys(&mut v, &f, 80, 24, &[KeyCode::Enter]),
+        KeyOutcome::Export(None)
+    );
+    keys(&mut v, &f, 80, 24, &typed(":export /tmp/x.md"));
+    assert_eq!(
+        keys(&mut v, &f, 80, 24, &[KeyCode::Enter]),
+        KeyOutcome::Export(Some("/tmp/x.md".into()))
+    );
+}

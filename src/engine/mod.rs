@@ -7,6 +7,7 @@ pub mod acks;
 mod ingest;
 mod notify;
 mod panels;
+mod pin;
 mod recording;
 mod reload;
 mod rules;
@@ -104,6 +105,10 @@ pub struct Engine {
     seq: u64,
     notice: Option<String>,
     reload: Option<reload::ReloadState>,
+    /// Every panel pinned to one instance (`Command::Pin`).
+    pin: Option<pin::Pinned>,
+    /// The catalog as last published (shared by frames until it changes).
+    published_catalog: Arc<Catalog>,
 }
 
 impl Engine {
@@ -154,6 +159,8 @@ impl Engine {
             seq: 0,
             notice,
             reload: None,
+            pin: None,
+            published_catalog: Arc::default(),
         };
         e.redetect();
         e
@@ -227,11 +234,13 @@ impl Engine {
         if self.catalog_changed {
             self.catalog_changed = false;
             self.redetect();
+            self.published_catalog = Arc::new(self.catalog.clone());
         }
         for r in &mut self.recording {
             r.eval(&mut self.store, now_ms);
         }
         let panels = self.eval_panels(now_ms);
+        let panels = self.eval_pinned(now_ms).unwrap_or(panels);
         let (mut alerts, transitions) = self.eval_rules(now_ms);
         self.last_tick_ms = now_ms;
         if self.acks.apply(&mut alerts, now_ms) {
@@ -268,6 +277,8 @@ impl Engine {
                 .notice
                 .clone()
                 .or_else(|| self.recording.iter().find_map(|r| r.error.clone())),
+            pinned: self.pinned().map(str::to_string),
+            catalog: Arc::clone(&self.published_catalog),
         }
     }
 

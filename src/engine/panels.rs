@@ -21,11 +21,11 @@ pub(crate) struct PanelRuntime {
     /// The latest result of each expression.
     pub current: Vec<Result<Vector, String>>,
     /// (expression index, labels) -> points, oldest first.
-    history: BTreeMap<(usize, Labels), VecDeque<(i64, f64)>>,
+    pub(super) history: BTreeMap<(usize, Labels), VecDeque<(i64, f64)>>,
 }
 
 impl PanelRuntime {
-    fn new(def: PanelDef) -> Self {
+    pub(super) fn new(def: PanelDef) -> Self {
         let parsed: Vec<Result<Expr, String>> = def
             .exprs
             .iter()

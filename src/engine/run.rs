@@ -48,7 +48,14 @@ pub async fn run(mut engine: Engine, mut ch: EngineChannels) {
                 let t = ch.targets.borrow_and_update().clone();
                 engine.set_targets(&t, now_ms());
             }
-            Some(c) = ch.commands.recv() => engine.command(c),
+            Some(c) = ch.commands.recv() => {
+                // A pin changes every panel: show it now, not at the next tick.
+                let republish = matches!(c, Command::Pin(_));
+                engine.command(c);
+                if republish && ch.frames.send(Arc::new(engine.tick(now_ms()))).is_err() {
+                    break;
+                }
+            }
         }
     }
 }
@@ -63,6 +70,7 @@ impl Engine {
                 self.detected = Default::default();
             }
             Command::Reload => self.request_reload(),
+            Command::Pin(instance) => self.set_pin(instance),
             Command::Ack { name, labels } => {
                 if let Err(e) = self.acks.ack(&name, &labels) {
                     self.notice = Some(e);

@@ -2,7 +2,7 @@ use super::*;
 use crate::frame::{AlertState, Level};
 use crate::scrape::{expo, ScrapeError, ScrapeResult, Target};
 
-fn target(port: u16) -> Target {
+pub(super) fn target(port: u16) -> Target {
     Target {
         url: format!("http://127.0.0.1:{port}/metrics"),
         job: "app".into(),
@@ -14,7 +14,7 @@ fn target(port: u16) -> Target {
 
 /// A page like a web service's after `secs` seconds at `rps` requests per
 /// second, `err` of them 5xx, each taking 50 ms (p99 inside the 0.05 bucket).
-fn page(secs: f64, rps: f64, err: f64, slow: bool) -> String {
+pub(super) fn page(secs: f64, rps: f64, err: f64, slow: bool) -> String {
     let total = secs * rps;
     let (fast, lat) = if slow { (0.0, total) } else { (total, 0.0) };
     format!(
@@ -38,7 +38,7 @@ fn page(secs: f64, rps: f64, err: f64, slow: bool) -> String {
     )
 }
 
-fn ok(t: &Target, t_ms: i64, body: &str) -> ScrapeResult {
+pub(super) fn ok(t: &Target, t_ms: i64, body: &str) -> ScrapeResult {
     ScrapeResult {
         target: Arc::new(t.clone()),
         time_ms: t_ms,
@@ -56,7 +56,7 @@ fn down(t: &Target, t_ms: i64) -> ScrapeResult {
     }
 }
 
-const T0: i64 = 1_795_348_800_000;
+pub(super) const T0: i64 = 1_795_348_800_000;
 
 fn value(f: &Frame, panel: &str, pick: impl Fn(&crate::frame::Series) -> bool) -> f64 {
     let p = f.panels.iter().find(|p| p.id == panel).unwrap();

@@ -172,7 +172,7 @@ pub(crate) async fn drive<B, E, S, C>(
     clock: C,
 ) -> anyhow::Result<Outcome>
 where
-    B: Backend,
+    B: Backend + RawOut,
     B::Error: Send + Sync + 'static,
     E: Stream<Item = std::io::Result<Event>> + Unpin,
     S: Future<Output = ()>,
@@ -226,6 +226,25 @@ where
                                 tracing::warn!("command not sent to the engine: {e}");
                                 view.message = Some(format!("not sent to the engine: {e}"));
                             }
+                            dirty = true;
+                        }
+                        KeyOutcome::Export(path) => {
+                            let dir = crate::cli::state_dir();
+                            let env = super::export::TermEnv::from_env();
+                            view.message = Some(
+                                match super::export::export(&frame, path.as_deref(), &dir, clock(), &env) {
+                                    Ok(done) => {
+                                        if let Some(seq) = &done.osc52 {
+                                            if let Err(e) = terminal.backend_mut().write_raw(seq.as_bytes()) {
+                                                tracing::warn!("clipboard sequence not sent: {e}");
+                                            }
+                                        }
+                                        tracing::info!(path = %done.path.display(), "exported");
+                                        done.message
+                                    }
+                                    Err(e) => e,
+                                },
+                            );
                             dirty = true;
                         }
                         KeyOutcome::SetTheme(name) => {
@@ -284,6 +303,25 @@ where
                 }
             }
         }
+    }
+}
+
+/// Bytes for the terminal outside the screen buffer (the OSC 52 clipboard
+/// sequence), written between draws.
+pub(crate) trait RawOut {
+    fn write_raw(&mut self, bytes: &[u8]) -> std::io::Result<()>;
+}
+
+impl<W: std::io::Write> RawOut for ratatui::backend::CrosstermBackend<W> {
+    fn write_raw(&mut self, bytes: &[u8]) -> std::io::Result<()> {
+        std::io::Write::write_all(self, bytes)?;
+        std::io::Write::flush(self)
+    }
+}
+
+impl RawOut for ratatui::backend::TestBackend {
+    fn write_raw(&mut self, _bytes: &[u8]) -> std::io::Result<()> {
+        Ok(())
     }
 }
 

@@ -273,3 +273,26 @@ async fn theme_command_switches_or_says_why_not() {
     let (_, screen) = run_keys(typed(":theme no-such-theme")).await;
     assert!(screen.contains("theme no-such-theme: "), "{screen}");
 }
+
+#[tokio::test(start_paused = true)]
+async fn export_writes_the_summary_and_says_where() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("incident.md");
+    let line = format!(":export {}", path.display());
+    let (_, screen) = run_keys(move |events, frames| {
+        tokio::spawn(async move {
+            let _keep_publishing = frames;
+            for c in line.chars() {
+                events.send(key(c)).unwrap();
+            }
+            let enter = KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE);
+            events.send(Ok(Event::Key(enter))).unwrap();
+            advance(200).await;
+            events.send(key('q')).unwrap();
+        })
+    })
+    .await;
+    assert!(screen.contains("exported to "), "{screen}");
+    let text = std::fs::read_to_string(&path).unwrap();
+    assert_eq!(text, crate::snapshot::to_markdown(&frame(0)));
+}

@@ -11,27 +11,29 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph, Widget, Wrap};
 
 /// Every key the dashboard answers to, with what it does.
-pub const KEYS: [(&str, &str); 19] = [
+pub const KEYS: [(&str, &str); 21] = [
     ("q  Ctrl-C", "quit"),
     ("?", "this help (Esc closes)"),
     ("Tab  Shift-Tab", "next / previous panel"),
     ("h j k l  arrows", "move focus left / down / up / right"),
-    ("Enter  e", "expand the focused panel or table"),
+    ("Enter  e", "expand the focused panel (e: the table too)"),
     (
         "<- ->  (expanded)",
         "step the value cursor through the points",
     ),
-    ("Esc", "back to the dashboard"),
+    ("Esc", "back to the dashboard; then unpin"),
     ("+  -", "narrower / wider time window (1m ... all)"),
     ("[  ]", "pan the window back / forth"),
     ("0", "back to live"),
     ("p", "pause (data keeps arriving underneath)"),
     ("t", "UTC / local time"),
     ("s  S", "sort instances by the next column / reverse"),
+    ("j k  (table)", "select an instance row"),
+    ("Enter  (table)", "pin every panel to that instance"),
     ("/", "filter instances (regex on instance or job)"),
     (
         ":",
-        "command: q help theme window filter expr (Tab completes)",
+        "command: q help theme window filter expr export (Tab completes)",
     ),
     ("PgUp  PgDn  Home", "scroll the instance table"),
     ("mouse", "click focuses, wheel zooms the window"),

@@ -14,7 +14,7 @@ use crate::frame::{Frame, InstanceRow, Level, Panel, Unit};
 use crate::theme::Theme;
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Constraint, Rect};
-use ratatui::style::Style;
+use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Cell, Row, Table, Widget};
 
@@ -169,7 +169,14 @@ fn row<'a>(
     } else {
         (format!("{} DOWN", g.crit), theme.level(Level::Crit))
     };
-    let name_style = if r.up { theme.text() } else { theme.stale() };
+    let name_style = if frame.pinned.as_deref() == Some(r.instance.as_str()) {
+        // The instance every panel is pinned to.
+        theme.accent()
+    } else if r.up {
+        theme.text()
+    } else {
+        theme.stale()
+    };
     let mut cells = vec![Cell::from(Span::styled(r.instance.as_str(), name_style))];
     if job {
         cells.push(Cell::from(Span::styled(r.job.as_str(), theme.muted())));
@@ -204,9 +211,18 @@ pub fn render(
     let up = frame.instances.iter().filter(|r| r.up).count();
     let shown = table_view::visible(frame, view);
     let inner_rows = usize::from(area.height.saturating_sub(3));
-    let scroll = view
+    let mut scroll = view
         .table_scroll
         .min(shown.len().saturating_sub(inner_rows.max(1)));
+    // The selected row stays in sight.
+    let selected = view.selected_row(shown.len());
+    if let Some(r) = selected.filter(|_| inner_rows > 0) {
+        if r < scroll {
+            scroll = r;
+        } else if r >= scroll + inner_rows {
+            scroll = r + 1 - inner_rows;
+        }
+    }
     let mut title = vec![Span::styled(" Instances ", theme.accent())];
     let count_style = if up < total {
         theme.level(Level::Crit)
@@ -292,10 +308,16 @@ pub fn render(
         .collect();
     let rows: Vec<Row> = shown
         .iter()
+        .enumerate()
         .skip(scroll)
-        .map(|i| {
+        .map(|(pos, i)| {
             let out = [flags[0][*i], flags[1][*i], flags[2][*i]];
-            row(&frame.instances[*i], out, frame, &g, theme, job)
+            let r = row(&frame.instances[*i], out, frame, &g, theme, job);
+            if selected == Some(pos) {
+                r.style(Style::new().add_modifier(Modifier::REVERSED))
+            } else {
+                r
+            }
         })
         .collect();
     Table::new(rows, widths)

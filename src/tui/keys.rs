@@ -2,6 +2,7 @@
 //! expanded panel's value cursor (`← →`), local time (`t`), the instance
 //! table's sort and filter (`s S /`) and the `:` command line.
 
+use super::complete;
 use super::prompt::{self, Cmd, Prompt, PromptKind};
 use super::table_view;
 use super::timeview::{self, span_ms};
@@ -128,7 +129,7 @@ impl View {
         let Some(p) = self.prompt.as_mut() else {
             return KeyOutcome::Ignored;
         };
-        p.hint = None;
+        p.candidates.clear();
         match key.code {
             KeyCode::Esc => self.prompt = None,
             KeyCode::Backspace => {
@@ -139,14 +140,21 @@ impl View {
             KeyCode::Char('u') if key.modifiers.contains(KeyModifiers::CONTROL) => p.text.clear(),
             KeyCode::Char(c) => p.text.push(c),
             KeyCode::Tab if p.kind == PromptKind::Command => {
-                let (text, hint) = prompt::complete(&p.text, &Theme::builtin_names());
-                p.text = text;
-                p.hint = hint;
+                let names = complete::Names {
+                    themes: &Theme::builtin_names(),
+                    catalog: &frame.catalog,
+                    targets: &frame.targets,
+                };
+                let c = complete::complete(&p.text, &names);
+                p.text = c.text;
+                p.candidates = c.candidates;
+                p.candidates_at = c.at;
             }
             KeyCode::Enter => return self.submit(frame),
             _ => return KeyOutcome::Ignored,
         }
         if let Some(p) = self.prompt.as_mut() {
+            p.error_at = None;
             p.error = match p.kind {
                 PromptKind::Filter => table_view::compile(&p.text).err(),
                 PromptKind::Command => None,
@@ -171,6 +179,7 @@ impl View {
             Err(e) => {
                 // Kept open with the error beside it; nothing applied.
                 self.prompt = Some(Prompt {
+                    error_at: expr_error_at(&p.text, &e),
                     error: Some(e),
                     ..p
                 });
@@ -217,11 +226,28 @@ impl View {
                 KeyOutcome::Redraw
             }
             Cmd::Expr(e) => {
+                // Checked here so the error shows where it is, in the prompt.
+                crate::promql::parse(&e).map_err(|err| err.message)?;
                 self.message = Some(format!("adding panel: {e}"));
                 KeyOutcome::Send(Command::AddExpr(e))
             }
+            Cmd::Export(path) => KeyOutcome::Export(path),
         })
     }
+}
+
+/// Where in the command line `text` a PromQL error `message` (`... (at
+/// column N)`) points, as a character position.
+fn expr_error_at(text: &str, message: &str) -> Option<usize> {
+    let col = message.rsplit_once("(at column ")?.1;
+    let col: usize = col.trim_end_matches(')').parse().ok()?;
+    let arg = text.trim_start();
+    let (name, rest) = arg.split_once(char::is_whitespace)?;
+    if !matches!(name, "expr" | "e") {
+        return None;
+    }
+    let lead = text.len() - rest.trim_start().len();
+    Some(text[..lead].chars().count() + col.saturating_sub(1))
 }
 
 #[cfg(test)]

@@ -47,15 +47,20 @@
 //! draws the help overlay on top. Every chart shows the same time window
 //! (`timeview`: `+ - [ ] 0`), written on its x axis; `p` freezes the view on
 //! its frame (PAUSED on the status line). The instance table is filtered
-//! and sorted by `table_view` and marks outliers (`outliers`). The `/` and
-//! `:` prompts take the bottom row (`prompt_bar`).
+//! and sorted by `table_view` and marks outliers (`outliers`); `select`
+//! moves its selected row and pins every panel to that instance (the
+//! status line says `pinned: <instance>`). The `/` and `:` prompts take the
+//! bottom row (`prompt_bar`, with a popup of Tab completions from
+//! `complete`); `:export` writes the Markdown summary (`export`).
 //! Every region is drawn by its own file from `(&Frame, &View, &Theme)`;
 //! rendering does no I/O, reads no clock and takes no lock.
 
 mod alerts_bar;
 mod bignum;
+mod complete;
 mod event_loop;
 mod expanded;
+pub mod export;
 pub mod format;
 mod glyphs;
 mod graph;
@@ -68,6 +73,7 @@ pub mod outliers;
 mod plot;
 mod prompt;
 mod prompt_bar;
+mod select;
 mod stat_rows;
 mod status;
 mod table_view;

@@ -1,5 +1,5 @@
 //! The one-line prompts at the bottom of the screen: `/` filters the
-//! instance table, `:` runs a command. Parsing and completion live here;
+//! instance table, `:` runs a command. Parsing lives here, completion in `complete.rs`;
 //! what a command does to the view is in `keys.rs`.
 
 /// What a prompt is for.
@@ -18,8 +18,13 @@ pub struct Prompt {
     pub text: String,
     /// Why the text cannot be used (shown inline, nothing applied).
     pub error: Option<String>,
-    /// Candidates listed after an ambiguous Tab.
-    pub hint: Option<String>,
+    /// The character of `text` the error points at, marked on screen.
+    pub error_at: Option<usize>,
+    /// Candidates listed (in a popup) after an ambiguous Tab.
+    pub candidates: Vec<String>,
+    /// Character position in `text` where the completed word starts (where
+    /// the popup is drawn).
+    pub candidates_at: usize,
 }
 
 impl Prompt {
@@ -28,7 +33,9 @@ impl Prompt {
             kind,
             text: text.to_string(),
             error: None,
-            hint: None,
+            error_at: None,
+            candidates: vec![],
+            candidates_at: 0,
         }
     }
 
@@ -46,7 +53,7 @@ impl Prompt {
 }
 
 /// Every command, with its argument and what it does (for help and Tab).
-pub const COMMANDS: [(&str, &str, &str); 7] = [
+pub const COMMANDS: [(&str, &str, &str); 8] = [
     ("q", "", "quit"),
     ("quit", "", "quit"),
     ("help", "", "show the help overlay"),
@@ -54,6 +61,11 @@ pub const COMMANDS: [(&str, &str, &str); 7] = [
     ("window", "DURATION", "set the chart window (30m, 2h)"),
     ("filter", "REGEX", "filter instances (empty clears)"),
     ("expr", "PROMQL", "add an ad hoc panel"),
+    (
+        "export",
+        "[PATH]",
+        "write the Markdown summary, copy it (OSC 52)",
+    ),
 ];
 
 /// A parsed command line.
@@ -65,6 +77,8 @@ pub enum Cmd {
     Window(String),
     Filter(String),
     Expr(String),
+    /// `:export [PATH]`.
+    Export(Option<String>),
 }
 
 /// Parses a command line (without the `:`), or says in one line why not.
@@ -87,44 +101,9 @@ pub fn parse(line: &str) -> Result<Cmd, String> {
         "window" | "w" => need("DURATION").map(Cmd::Window),
         "filter" | "f" => Ok(Cmd::Filter(arg.to_string())),
         "expr" | "e" => need("PROMQL").map(Cmd::Expr),
-        "" => Err("type a command: q, help, theme, window, filter, expr".to_string()),
+        "export" => Ok(Cmd::Export((!arg.is_empty()).then(|| arg.to_string()))),
+        "" => Err("type a command: q, help, theme, window, filter, expr, export".to_string()),
         other => Err(format!("unknown command :{other} (Tab lists commands)")),
-    }
-}
-
-/// Completes the command name (or the theme name after `theme `) in
-/// `text`. Returns the new text and, when several candidates remain, the
-/// list of them.
-pub fn complete(text: &str, themes: &[&str]) -> (String, Option<String>) {
-    let (prefix, word, candidates): (&str, &str, Vec<&str>) =
-        if let Some(rest) = text.strip_prefix("theme ") {
-            ("theme ", rest.trim_start(), themes.to_vec())
-        } else if text.contains(' ') {
-            return (text.to_string(), None);
-        } else {
-            ("", text, COMMANDS.iter().map(|c| c.0).collect())
-        };
-    let hits: Vec<&str> = candidates
-        .into_iter()
-        .filter(|c| c.starts_with(word))
-        .collect();
-    match hits.as_slice() {
-        [] => (text.to_string(), None),
-        [one] => {
-            let takes_arg =
-                prefix.is_empty() && COMMANDS.iter().any(|c| c.0 == *one && !c.1.is_empty());
-            let space = if takes_arg { " " } else { "" };
-            (format!("{prefix}{one}{space}"), None)
-        }
-        many => {
-            let mut common = many[0].to_string();
-            for h in &many[1..] {
-                while !h.starts_with(&common) {
-                    common.pop();
-                }
-            }
-            (format!("{prefix}{common}"), Some(many.join(" ")))
-        }
     }
 }
 
@@ -140,6 +119,11 @@ mod tests {
         assert_eq!(parse("theme light"), Ok(Cmd::Theme("light".into())));
         assert_eq!(parse("window 30m"), Ok(Cmd::Window("30m".into())));
         assert_eq!(parse("filter"), Ok(Cmd::Filter(String::new())));
+        assert_eq!(parse("export"), Ok(Cmd::Export(None)));
+        assert_eq!(
+            parse("export ~/incident.md"),
+            Ok(Cmd::Export(Some("~/incident.md".into())))
+        );
         assert_eq!(
             parse("expr sum(rate(x[1m])) by (job)"),
             Ok(Cmd::Expr("sum(rate(x[1m])) by (job)".into()))
@@ -156,21 +140,5 @@ mod tests {
         for e in [parse("zz").unwrap_err(), parse("window").unwrap_err()] {
             assert!(!e.contains('\n'));
         }
-    }
-
-    #[test]
-    fn tab_completes_names() {
-        let themes = ["dark", "light", "high-contrast"];
-        assert_eq!(complete("th", &themes), ("theme ".into(), None));
-        assert_eq!(complete("he", &themes), ("help".into(), None));
-        assert_eq!(complete("theme l", &themes), ("theme light".into(), None));
-        let (t, hint) = complete("q", &themes);
-        assert_eq!(t, "q");
-        assert_eq!(hint.as_deref(), Some("q quit"));
-        let (t, hint) = complete("", &themes);
-        assert_eq!(t, "");
-        assert!(hint.unwrap().contains("expr"));
-        assert_eq!(complete("zz", &themes), ("zz".into(), None));
-        assert_eq!(complete("expr up", &themes), ("expr up".into(), None));
     }
 }

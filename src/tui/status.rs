@@ -32,6 +32,19 @@ pub fn render(frame: &Frame, view: &View, theme: &Theme, area: Rect, buf: &mut B
     let g = Glyphs::new(view.ascii);
     let sep = || Span::styled(format!(" {} ", g.sep), theme.muted());
     let mut spans = vec![Span::styled(format!(" {}", view.title), theme.accent())];
+    // What the numbers on screen are pinned to; until the engine's next
+    // frame agrees, what was asked for.
+    let pin = match (frame.pinned.as_deref(), view.pinned.as_deref()) {
+        (Some(p), _) if view.pinned.is_none() || view.pinned == frame.pinned => {
+            Some(format!(" pinned: {p} (Esc) "))
+        }
+        (_, Some(p)) => Some(format!(" pinning: {p}... ")),
+        _ => None,
+    };
+    if let Some(text) = pin {
+        spans.push(Span::raw(" "));
+        spans.push(Span::styled(text, theme.banner(Level::Unknown)));
+    }
     if view.paused {
         spans.push(Span::raw(" "));
         spans.push(Span::styled(

@@ -60,6 +60,11 @@ pub struct View {
     pub local_time: bool,
     /// The local offset from UTC in seconds, computed once at start.
     pub local_offset_s: i32,
+    /// The selected row of the instance table (position among the rows
+    /// shown), moved by `j`/`k` while the table has focus.
+    pub table_row: usize,
+    /// The instance every panel is pinned to (`Enter` on a row, `Esc` ends).
+    pub pinned: Option<String>,
 }
 
 impl Default for View {
@@ -85,6 +90,8 @@ impl Default for View {
             message: None,
             local_time: false,
             local_offset_s: 0,
+            table_row: 0,
+            pinned: None,
         }
     }
 }
@@ -102,6 +109,9 @@ pub enum KeyOutcome {
     Send(Command),
     /// Switch to the named theme (`:theme NAME`).
     SetTheme(String),
+    /// Write the Markdown summary (`:export [PATH]`; `None`: the state dir)
+    /// and offer it to the clipboard.
+    Export(Option<String>),
 }
 
 #[derive(Clone, Copy)]
@@ -134,6 +144,9 @@ impl View {
         }
         let before = self.clone();
         self.message = None;
+        if let Some(outcome) = self.on_table_key(key.code, frame) {
+            return outcome;
+        }
         if let Some(outcome) = self.on_extra_key(key.code, frame) {
             return outcome;
         }
