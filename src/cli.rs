@@ -90,6 +90,9 @@ struct Common {
     /// URL receiving Alertmanager webhook (v4) JSON when an alert fires or resolves.
     #[arg(long, value_name = "URL")]
     webhook: Option<String>,
+    /// Ring the terminal bell when a critical alert starts firing (unless acknowledged or muted).
+    #[arg(long)]
+    bell: bool,
     /// Colour theme: dark, light, high-contrast, colorblind, mono.
     #[arg(long, value_name = "NAME", default_value = "dark")]
     theme: String,
@@ -331,6 +334,7 @@ fn engine_options(c: &Common, log: Option<String>, alert_log: bool) -> Result<En
         log_path: log,
         for_override: None,
         rules,
+        prometheus_url: None,
     })
 }
 
@@ -384,6 +388,9 @@ async fn start_pipeline(
             webhook: c.webhook.is_some(),
         });
     }
+    if let Some(am) = &c.alertmanager {
+        engine.connect_alertmanager(crate::alerts::silence::spawn(am, c.interval));
+    }
     tokio::spawn(engine::run(
         engine,
         EngineChannels {
@@ -416,6 +423,7 @@ async fn dashboard(
         theme: c.theme.clone(),
         log_path: log,
         title,
+        bell: c.bell,
     };
     let result = crate::tui::run(p.frames, p.commands, ui).await;
     let _ = p.cancel.send(true);

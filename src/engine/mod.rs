@@ -10,11 +10,13 @@ mod panels;
 mod recording;
 mod rules;
 pub mod run;
+mod silences;
 #[cfg(test)]
 mod tests;
 
 pub use notify::SinkLink;
 pub use run::{run, EngineChannels};
+pub use silences::AlertmanagerLink;
 
 use crate::alerts::log::AlertLog;
 use crate::alerts::rulefile::FileRule;
@@ -50,6 +52,9 @@ pub struct EngineOptions {
     pub for_override: Option<Duration>,
     /// Rules read from `--rules` files, in file order.
     pub rules: Vec<FileRule>,
+    /// The `--prometheus` server, if any: pushed alerts' `generatorURL`
+    /// points at its graph page for the rule's expression.
+    pub prometheus_url: Option<String>,
 }
 
 impl Default for EngineOptions {
@@ -62,6 +67,7 @@ impl Default for EngineOptions {
             log_path: None,
             for_override: None,
             rules: vec![],
+            prometheus_url: None,
         }
     }
 }
@@ -94,6 +100,10 @@ pub struct Engine {
     alert_log: Option<AlertLog>,
     seq: u64,
     notice: Option<String>,
+    /// Bell count and transition history for the alerts list.
+    journal: rules::Journal,
+    /// Silences and the alerts Alertmanager holds (`--alertmanager`).
+    alertmanager: Option<silences::AlertmanagerState>,
 }
 
 impl Engine {
@@ -143,6 +153,8 @@ impl Engine {
             alert_log,
             seq: 0,
             notice,
+            journal: Default::default(),
+            alertmanager: None,
         };
         e.redetect();
         e
@@ -223,6 +235,8 @@ impl Engine {
                 self.notice = Some(format!("alert log {}: {e}", log.path().display()));
             }
         }
+        self.journal.record(&transitions, &alerts);
+        let held = self.poll_alertmanager(&alerts);
         for t in &transitions {
             tracing::info!(rule = %t.rule, labels = %t.labels, from = t.from, to = t.to, "alert");
         }
@@ -246,7 +260,12 @@ impl Engine {
             notice: self
                 .notice
                 .clone()
-                .or_else(|| self.recording.iter().find_map(|r| r.error.clone())),
+                .or_else(|| self.recording.iter().find_map(|r| r.error.clone()))
+                .or_else(|| self.alertmanager_error())
+                .or_else(|| rules::first_error(&self.rules)),
+            bell: self.journal.bell,
+            alert_history: self.journal.history.iter().cloned().collect(),
+            alertmanager_alerts: held,
         }
     }
 

@@ -11,7 +11,7 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Widget;
 
-fn unit_of(alert: &Alert, frame: &Frame) -> Unit {
+pub(super) fn unit_of(alert: &Alert, frame: &Frame) -> Unit {
     alert
         .panel
         .as_deref()

@@ -60,6 +60,8 @@ pub struct View {
     pub local_time: bool,
     /// The local offset from UTC in seconds, computed once at start.
     pub local_offset_s: i32,
+    /// The alerts list, its selection and mute prompt, and the bell.
+    pub alerts: super::alerts_keys::AlertsView,
 }
 
 impl Default for View {
@@ -85,6 +87,7 @@ impl Default for View {
             message: None,
             local_time: false,
             local_offset_s: 0,
+            alerts: Default::default(),
         }
     }
 }
@@ -125,6 +128,9 @@ impl View {
         }
         if self.prompt.is_some() {
             return self.on_prompt_key(key, frame);
+        }
+        if let Some(outcome) = self.on_alerts_key(key, frame) {
+            return outcome;
         }
         if key.code == KeyCode::Char('q') {
             return KeyOutcome::Quit;

@@ -246,6 +246,9 @@ pub fn incident() -> Frame {
         log_path: Some("/home/oncall/.local/state/vitals/vitals.log".into()),
         alert_log_path: Some("/home/oncall/.local/state/vitals/alerts.jsonl".into()),
         notice: None,
+        bell: 0,
+        alert_history: Vec::new(),
+        alertmanager_alerts: Vec::new(),
     }
 }
 
