@@ -77,7 +77,8 @@ fn shown(screen: &str) -> BTreeMap<(String, String, String), usize> {
     let mut out = BTreeMap::new();
     let mut in_history = false;
     for line in screen.lines() {
-        let l = line.trim_matches(|c: char| c == '│' || c == '|' || c.is_whitespace());
+        // Without the box border around the list.
+        let l = line.trim_matches(|c: char| !c.is_ascii_graphic() || c == '|');
         if l == "History" {
             in_history = true;
             continue;
