@@ -50,13 +50,16 @@ fn severity_level(s: Severity) -> Level {
     }
 }
 
-/// `instance=a:1,job=app` without `alertname` and `severity`.
+/// `a:1 job=app`: the instance by its value, other labels as `k=v`,
+/// without `alertname` and `severity`.
 fn short_labels(l: &Labels) -> String {
-    l.iter()
-        .filter(|(k, _)| !QUIET_LABELS.contains(k))
-        .map(|(k, v)| format!("{k}={v}"))
-        .collect::<Vec<_>>()
-        .join(",")
+    let mut parts: Vec<String> = l.get("instance").map(str::to_string).into_iter().collect();
+    parts.extend(
+        l.iter()
+            .filter(|(k, _)| !QUIET_LABELS.contains(k) && *k != "instance")
+            .map(|(k, v)| format!("{k}={v}")),
+    );
+    parts.join(" ")
 }
 
 struct Row {
@@ -66,9 +69,20 @@ struct Row {
     name: String,
     labels: String,
     value: String,
-    since: String,
-    notes: Vec<String>,
+    /// When, written long and short: (`for 2m10s`, `2m10s`).
+    since: (String, String),
+    /// Marks, each written long and short: (`ack`, `ack`),
+    /// (`muted until 12:50:03Z (50m left)`, `muted 50m`), ...
+    notes: Vec<(String, String)>,
     style: Style,
+}
+
+fn notes_text(r: &Row, short: bool) -> String {
+    r.notes
+        .iter()
+        .map(|(l, s)| if short { s.as_str() } else { l.as_str() })
+        .collect::<Vec<_>>()
+        .join(" · ")
 }
 
 fn our_row(a: &Alert, frame: &Frame, view: &View, g: &Glyphs, theme: &Theme) -> Row {
@@ -81,35 +95,45 @@ fn our_row(a: &Alert, frame: &Frame, view: &View, g: &Glyphs, theme: &Theme) -> 
         AlertState::Resolved => (g.ok, "RESOLVED", theme.level(Level::Ok)),
         AlertState::Inactive => (g.unknown, "INACTIVE", theme.muted()),
     };
+    let ago = |t: i64| format::duration_ms((now - t).max(0));
     let since = match a.state {
         AlertState::Firing => a
             .fired_at_ms
             .or(a.active_since_ms)
-            .map(|t| format!("for {}", format::duration_ms((now - t).max(0)))),
-        AlertState::Pending => a
-            .pending_remaining
-            .map(|d| format!("fires in {}", format::duration(d))),
-        AlertState::Resolved => a
-            .resolved_at_ms
-            .map(|t| format!("resolved {} ago", format::duration_ms((now - t).max(0)))),
+            .map(|t| (format!("for {}", ago(t)), ago(t))),
+        AlertState::Pending => a.pending_remaining.map(|d| {
+            let d = format::duration(d);
+            (format!("fires in {d}"), format!("in {d}"))
+        }),
+        AlertState::Resolved => a.resolved_at_ms.map(|t| {
+            (
+                format!("resolved {} ago", ago(t)),
+                format!("{} ago", ago(t)),
+            )
+        }),
         AlertState::Inactive => None,
     };
     let mut notes = Vec::new();
     if a.stale {
-        notes.push(format!("{} (target down)", a.state.as_str()));
+        notes.push((
+            format!("{} (target down)", a.state.as_str()),
+            "target down".to_string(),
+        ));
     }
     if a.acknowledged {
-        notes.push("ack".to_string());
+        notes.push(("ack".to_string(), "ack".to_string()));
     }
     if let Some(u) = a.muted_until_ms.filter(|u| *u > now) {
-        notes.push(format!(
-            "muted until {} ({} left)",
-            clock(u, view.tz()),
-            format::duration_ms(u - now)
-        ));
-        if a.silence_id.is_some() {
-            notes.push("silenced in Alertmanager".to_string());
-        }
+        let left = format::duration_ms(u - now);
+        let long = format!("muted until {} ({left} left)", clock(u, view.tz()));
+        notes.push(if a.silence_id.is_some() {
+            (
+                format!("{long} · silenced in Alertmanager"),
+                format!("silenced {left}"),
+            )
+        } else {
+            (long, format!("muted {left}"))
+        });
     }
     let quiet = a.acknowledged || a.muted_until_ms.is_some_and(|u| u > now);
     Row {
@@ -140,9 +164,9 @@ fn held_row(h: &HeldAlert, frame: &Frame, g: &Glyphs, theme: &Theme) -> Row {
     } else {
         (g.level(level), "FIRING", theme.level(level))
     };
-    let mut notes = vec!["from Alertmanager".to_string()];
+    let mut notes = vec![("from Alertmanager".to_string(), "Alertmanager".to_string())];
     if !h.summary.is_empty() {
-        notes.push(h.summary.clone());
+        notes.push((h.summary.clone(), h.summary.clone()));
     }
     Row {
         glyph,
@@ -153,7 +177,10 @@ fn held_row(h: &HeldAlert, frame: &Frame, g: &Glyphs, theme: &Theme) -> Row {
         value: String::new(),
         since: h
             .starts_at_ms
-            .map(|t| format!("for {}", format::duration_ms((frame.time_ms - t).max(0))))
+            .map(|t| {
+                let d = format::duration_ms((frame.time_ms - t).max(0));
+                (format!("for {d}"), d)
+            })
             .unwrap_or_default(),
         notes,
         style,
@@ -250,41 +277,47 @@ pub fn render(
     };
     let sel = selected_index(&view.alerts, &keys).min(list.len() - 1);
     let offset = sel.saturating_sub(list_h.saturating_sub(1));
-    let name_w = list
-        .iter()
-        .map(|r| r.name.chars().count())
-        .max()
-        .unwrap_or(0)
-        .min(28);
-    let labels_w = list
-        .iter()
-        .map(|r| r.labels.chars().count())
-        .max()
-        .unwrap_or(0)
-        .min(32);
-    let value_w = list
-        .iter()
-        .map(|r| r.value.chars().count())
-        .max()
-        .unwrap_or(0);
-    let since_w = list
-        .iter()
-        .map(|r| r.since.chars().count())
-        .max()
-        .unwrap_or(0);
+    // Narrow screens drop the severity word (the glyph and colour carry
+    // it) and write the marks short, so they stay visible.
+    let narrow = inner.width < 110;
+    let widest = |f: &dyn Fn(&Row) -> usize| list.iter().map(f).max().unwrap_or(0);
+    let mut name_w = widest(&|r| r.name.chars().count()).min(28);
+    let mut labels_w = widest(&|r| r.labels.chars().count()).min(40);
+    let value_w = widest(&|r| r.value.chars().count());
+    let since_of = |r: &Row| {
+        if narrow {
+            r.since.1.clone()
+        } else {
+            r.since.0.clone()
+        }
+    };
+    let since_w = widest(&|r| since_of(r).chars().count());
+    let notes_w = widest(&|r| notes_text(r, narrow).chars().count());
+    let sev_w = if narrow { 0 } else { 5 };
+    let fixed = 1 + 2 + 9 + sev_w + value_w + 1 + since_w + 1;
+    let mut excess =
+        (fixed + name_w + 1 + labels_w + 1 + notes_w).saturating_sub(usize::from(inner.width));
+    let give = excess.min(labels_w.saturating_sub(15));
+    labels_w -= give;
+    excess -= give;
+    name_w -= excess.min(name_w.saturating_sub(14));
     for (i, r) in list.iter().enumerate().skip(offset).take(list_h) {
         let y = inner.y + (i - offset) as u16;
         let marker = if i == sel { "›" } else { " " };
+        let sev = if narrow {
+            String::new()
+        } else {
+            format!("{} ", severity_word(r.severity))
+        };
         let text = format!(
-            "{marker}{} {} {} {} {} {} {} {}",
+            "{marker}{} {} {sev}{} {} {} {} {}",
             r.glyph,
             pad(r.state, 8),
-            severity_word(r.severity),
             pad(&r.name, name_w),
             pad(&r.labels, labels_w),
             pad(&r.value, value_w),
-            pad(&r.since, since_w),
-            r.notes.join(" · ")
+            pad(&since_of(r), since_w),
+            notes_text(r, narrow)
         );
         let style = if i == sel {
             r.style.add_modifier(Modifier::REVERSED)
@@ -320,9 +353,14 @@ fn draw_history(frame: &Frame, view: &View, theme: &Theme, area: Rect, buf: &mut
         .take(usize::from(area.height - 1))
         .enumerate()
     {
+        let unit = frame
+            .alerts
+            .iter()
+            .find(|a| a.name == t.rule)
+            .map_or(Unit::None, |a| unit_of(a, frame));
         let value = t
             .value
-            .map(|v| format!(" {}", format::value(v, Unit::None)))
+            .map(|v| format!(" {}", format::value(v, unit)))
             .unwrap_or_default();
         let labels = short_labels(&t.labels);
         let labels = if labels.is_empty() {
