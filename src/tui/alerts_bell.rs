@@ -30,13 +30,14 @@ impl Bell for TestBackend {
 }
 
 /// How many times to ring for `frame`, remembering what was rung. The
-/// first frame seen only sets the count: nothing that fired before the
-/// screen opened rings.
+/// engine counts from its start, which is the screen's start too, so
+/// before the first frame nothing has been rung.
 pub fn due(view: &mut AlertsView, frame: &Frame) -> u64 {
-    let before = view.rung.replace(frame.bell);
-    match before {
-        Some(b) if view.bell && frame.bell > b => (frame.bell - b).min(MAX_RINGS),
-        _ => 0,
+    let before = view.rung.replace(frame.bell).unwrap_or(0);
+    if view.bell && frame.bell > before {
+        (frame.bell - before).min(MAX_RINGS)
+    } else {
+        0
     }
 }
 
@@ -65,18 +66,22 @@ mod tests {
             bell: true,
             ..AlertsView::default()
         };
-        assert_eq!(
-            due(&mut v, &frame(2)),
-            0,
-            "the first frame only sets the count"
-        );
+        assert_eq!(due(&mut v, &frame(0)), 0);
+        assert_eq!(due(&mut v, &frame(2)), 2, "two fired since the last frame");
         assert_eq!(due(&mut v, &frame(2)), 0);
         assert_eq!(due(&mut v, &frame(3)), 1);
         assert_eq!(due(&mut v, &frame(3)), 0);
         assert_eq!(due(&mut v, &frame(13)), MAX_RINGS);
         let mut off = AlertsView::default();
-        due(&mut off, &frame(0));
+        assert_eq!(due(&mut off, &frame(1)), 0);
         assert_eq!(due(&mut off, &frame(5)), 0);
+        // The first frame already counting one (it fired as the screen
+        // opened) rings.
+        let mut first = AlertsView {
+            bell: true,
+            ..AlertsView::default()
+        };
+        assert_eq!(due(&mut first, &frame(1)), 1);
     }
 
     #[test]

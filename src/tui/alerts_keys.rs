@@ -43,7 +43,7 @@ pub struct AlertsView {
     pub mute: Option<MutePrompt>,
     /// Ring the terminal bell on new critical alerts (`--bell`).
     pub bell: bool,
-    /// The frame bell count already rung (`None` before the first frame).
+    /// The frame bell count already rung (`None`: none yet).
     pub rung: Option<u64>,
 }
 
