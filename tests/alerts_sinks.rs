@@ -432,6 +432,7 @@ async fn mute_is_an_alertmanager_silence_and_its_alerts_are_listed() {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     let s = silence.expect("the silence was never created and recorded");
+    let silence_id = s["id"].as_str().map(str::to_string);
     assert_eq!(s["status"]["state"], "active");
     // An hour from the last evaluation (t0 or t0 + 1).
     let ends = [t0 + 3_600_000, t0 + 3_600_001].map(vitals::alerts::notify::rfc3339);
@@ -460,4 +461,33 @@ async fn mute_is_an_alertmanager_silence_and_its_alerts_are_listed() {
     );
     let f = e.tick(t0 + 3);
     assert_eq!(f.alerts[0].muted_until_ms, None);
+    // A teammate's silence in Alertmanager counts as muted here too.
+    let body = serde_json::json!({
+        "matchers": [{"name": "alertname", "value": "DeepQueue", "isRegex": false, "isEqual": true}],
+        "startsAt": vitals::alerts::notify::rfc3339(now_ms()),
+        "endsAt": vitals::alerts::notify::rfc3339(now_ms() + 600_000),
+        "createdBy": "alice",
+        "comment": "looking into it",
+    });
+    let r = client
+        .post(format!("{}/api/v2/silences", am.url))
+        .header("content-type", "application/json")
+        .body(body.to_string())
+        .send()
+        .await
+        .unwrap();
+    assert!(r.status().is_success());
+    let theirs: serde_json::Value = serde_json::from_str(&r.text().await.unwrap()).unwrap();
+    let mut seen = None;
+    for _ in 0..200 {
+        let f = e.tick(t0 + 4);
+        // Our own expired silence never shows, however old the poll.
+        assert_ne!(f.alerts[0].silence_id, silence_id);
+        if f.alerts[0].silence_id.is_some() {
+            seen = f.alerts[0].silence_id.clone();
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(seen.as_deref(), theirs["silenceID"].as_str());
 }

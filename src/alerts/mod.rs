@@ -339,7 +339,8 @@ pub fn hold_above(
 
 /// How many times this tick's transitions ring the bell: each critical
 /// instance that began firing (not one coming back from stale) and is
-/// neither acknowledged nor muted on the frame's `alerts`.
+/// neither acknowledged, muted nor silenced in Alertmanager on the frame's
+/// `alerts`.
 pub fn bell_rings(transitions: &[Transition], alerts: &[Alert]) -> u64 {
     transitions
         .iter()
@@ -348,7 +349,9 @@ pub fn bell_rings(transitions: &[Transition], alerts: &[Alert]) -> u64 {
             alerts
                 .iter()
                 .find(|a| a.name == t.rule && a.labels == t.labels)
-                .is_some_and(|a| !a.acknowledged && a.muted_until_ms.is_none())
+                .is_some_and(|a| {
+                    !a.acknowledged && a.muted_until_ms.is_none() && a.silence_id.is_none()
+                })
         })
         .count() as u64
 }

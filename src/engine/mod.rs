@@ -235,8 +235,8 @@ impl Engine {
                 self.notice = Some(format!("alert log {}: {e}", log.path().display()));
             }
         }
+        let held = self.poll_alertmanager(&mut alerts);
         self.journal.record(&transitions, &alerts);
-        let held = self.poll_alertmanager(&alerts);
         for t in &transitions {
             tracing::info!(rule = %t.rule, labels = %t.labels, from = t.from, to = t.to, "alert");
         }

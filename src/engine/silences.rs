@@ -23,13 +23,23 @@ pub(crate) struct AlertmanagerState {
     link: AlertmanagerLink,
     /// The last failure of a silence request.
     error: Option<String>,
+    /// Silences this process expired: a poll from before the expiry may
+    /// still name them, and must not make the alert look silenced.
+    expired: BTreeSet<String>,
 }
+
+/// Most expired silence ids remembered.
+const EXPIRED_KEPT: usize = 256;
 
 impl Engine {
     /// Connects the Alertmanager task: mutes become silences and its
     /// alerts are listed.
     pub fn connect_alertmanager(&mut self, link: AlertmanagerLink) {
-        self.alertmanager = Some(AlertmanagerState { link, error: None });
+        self.alertmanager = Some(AlertmanagerState {
+            link,
+            error: None,
+            expired: BTreeSet::new(),
+        });
     }
 
     /// `m`: mutes the instance for `duration` from the last evaluation; a
@@ -69,14 +79,26 @@ impl Engine {
         let Some(am) = &mut self.alertmanager else {
             return;
         };
+        let gone = match &r {
+            SilenceRequest::Expire { id } => Some(id.clone()),
+            SilenceRequest::Create { replaces, .. } => replaces.clone(),
+        };
+        if let Some(id) = gone {
+            if am.expired.len() >= EXPIRED_KEPT {
+                am.expired.clear();
+            }
+            am.expired.insert(id);
+        }
         if am.link.requests.try_send(r).is_err() {
             am.error = Some("alertmanager: request queue full, silence not sent".into());
         }
     }
 
     /// Takes the Alertmanager task's replies and returns the alerts it
-    /// holds that are none of `ours`.
-    pub(super) fn poll_alertmanager(&mut self, ours: &[Alert]) -> Vec<HeldAlert> {
+    /// holds that are none of `ours`. Those of `ours` that Alertmanager
+    /// reports silenced by someone else's silence get its id: they count as
+    /// muted (no bell, off the alerts bar) like a mute made here.
+    pub(super) fn poll_alertmanager(&mut self, ours: &mut [Alert]) -> Vec<HeldAlert> {
         let Some(am) = &mut self.alertmanager else {
             return Vec::new();
         };
@@ -96,16 +118,23 @@ impl Engine {
                 SilenceReply::Failed(e) => am.error = Some(e),
             }
         }
+        let poll = am.link.held.borrow();
+        for a in ours.iter_mut().filter(|a| a.silence_id.is_none()) {
+            let silenced = poll
+                .alerts
+                .iter()
+                .find(|h| h.labels == a.labels && h.state == "suppressed")
+                .and_then(|h| h.silenced_by.iter().find(|id| !am.expired.contains(*id)));
+            a.silence_id = silenced.cloned();
+        }
         let mine: BTreeSet<&Labels> = ours.iter().map(|a| &a.labels).collect();
-        let held = am
-            .link
-            .held
-            .borrow()
+        let held = poll
             .alerts
             .iter()
             .filter(|h| !mine.contains(&h.labels))
             .cloned()
             .collect();
+        drop(poll);
         for id in expire {
             self.request(SilenceRequest::Expire { id });
         }

@@ -134,8 +134,14 @@ fn our_row(a: &Alert, frame: &Frame, view: &View, g: &Glyphs, theme: &Theme) -> 
         } else {
             (long, format!("muted {left}"))
         });
+    } else if a.silence_id.is_some() {
+        notes.push((
+            "silenced in Alertmanager".to_string(),
+            "silenced".to_string(),
+        ));
     }
-    let quiet = a.acknowledged || a.muted_until_ms.is_some_and(|u| u > now);
+    let quiet =
+        a.acknowledged || a.muted_until_ms.is_some_and(|u| u > now) || a.silence_id.is_some();
     Row {
         glyph,
         state,
