@@ -58,6 +58,7 @@ mod alerts_bar;
 mod alerts_bell;
 pub mod alerts_keys;
 mod alerts_list;
+mod alerts_rows;
 mod bignum;
 mod event_loop;
 mod expanded;

@@ -98,3 +98,4 @@ pub fn rule_file(dir: &std::path::Path, severity: &str) -> std::path::PathBuf {
     .unwrap();
     p
 }
+pub mod am;
