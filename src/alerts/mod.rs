@@ -3,6 +3,9 @@
 //! rule's expression returns is one alert instance; `for` holds it pending,
 //! `keep_firing_for` holds it firing; a rule whose input targets cannot be
 //! scraped is *stale* and holds its state instead of resolving.
+//! `clear_below` adds hysteresis ([`hold_above`]). Sinks: the JSONL log
+//! ([`log`]), Alertmanager and the webhook ([`notify`]), Alertmanager
+//! silences and its own alerts ([`silence`]).
 
 pub mod log;
 pub mod notify;
