@@ -92,7 +92,7 @@ pub(crate) fn rebuild(
                     threshold: Some(t.value),
                     panel: Some(p.def.id.clone()),
                     annotations: Default::default(),
-                    clear_below: None,
+                    clear_below: t.clear_below.filter(|_| !t.below),
                 };
                 let source = RuleSource::Threshold {
                     panel: pi,
@@ -165,10 +165,17 @@ impl Engine {
                     below,
                 } => {
                     let p = &self.panels[*panel];
-                    let r = p.current[*expr].clone().map(|v| {
-                        v.into_iter()
+                    let r = p.current[*expr].as_ref().map_err(Clone::clone).map(|v| {
+                        let hit: Vector = v
+                            .iter()
                             .filter(|(_, x)| if *below { x < value } else { x > value })
-                            .collect()
+                            .cloned()
+                            .collect();
+                        // The panel value is the unfiltered one.
+                        match rule.state.spec.clear_below {
+                            Some(c) if !*below => alerts::hold_above(&rule.state, hit, v, c),
+                            _ => hit,
+                        }
                     });
                     (r, p.parsed(*expr))
                 }
