@@ -8,68 +8,12 @@
 mod alerts_support;
 mod common;
 
+use alerts_support::tmux::Tmux;
 use alerts_support::{rule_file, Exporter, FLAP};
 use common::{require_program, wait_for};
 use std::collections::BTreeMap;
 use std::process::Command;
 use std::time::Duration;
-
-const BIN: &str = env!("CARGO_BIN_EXE_vitals");
-
-struct Tmux {
-    socket: String,
-}
-
-impl Tmux {
-    fn run(dir: &std::path::Path, args: &[String]) -> Tmux {
-        let socket = format!(
-            "vitals-kill-{}-{}",
-            std::process::id(),
-            dir.file_name().unwrap().to_string_lossy()
-        );
-        let status = Command::new("tmux")
-            .args(["-L", &socket, "-f", "/dev/null", "new-session", "-d"])
-            .args(["-x", "200", "-y", "50", "env", "-i"])
-            .arg(format!("HOME={}", dir.display()))
-            .arg(format!("XDG_STATE_HOME={}", dir.display()))
-            .arg("TERM=xterm-256color")
-            .arg(BIN)
-            .args(args)
-            .status()
-            .unwrap();
-        assert!(status.success());
-        Tmux { socket }
-    }
-
-    fn tmux(&self, args: &[&str]) -> String {
-        let out = Command::new("tmux")
-            .args(["-L", &self.socket])
-            .args(args)
-            .output()
-            .unwrap();
-        String::from_utf8_lossy(&out.stdout).into_owned()
-    }
-
-    fn screen(&self) -> String {
-        self.tmux(&["capture-pane", "-p", "-t", "0"])
-    }
-
-    /// The pid of the program in the pane (`env` execs it).
-    fn pid(&self) -> u32 {
-        self.tmux(&["display-message", "-p", "-t", "0", "#{pane_pid}"])
-            .trim()
-            .parse()
-            .unwrap()
-    }
-}
-
-impl Drop for Tmux {
-    fn drop(&mut self) {
-        let _ = Command::new("tmux")
-            .args(["-L", &self.socket, "kill-server"])
-            .status();
-    }
-}
 
 /// Transitions of `Deep` in the alerts list's history on `screen`:
 /// (HH:MM:SS, from, to) with how many times each is shown.

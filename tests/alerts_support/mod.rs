@@ -99,3 +99,4 @@ pub fn rule_file(dir: &std::path::Path, severity: &str) -> std::path::PathBuf {
     p
 }
 pub mod am;
+pub mod tmux;
