@@ -94,6 +94,9 @@ struct Common {
     /// URL receiving Alertmanager webhook (v4) JSON when an alert fires or resolves.
     #[arg(long, value_name = "URL")]
     webhook: Option<String>,
+    /// Ring the terminal bell when a critical alert starts firing (unless acknowledged or muted).
+    #[arg(long)]
+    bell: bool,
     /// Colour theme: dark, light, high-contrast, colorblind, mono [default: dark].
     #[arg(long, value_name = "NAME")]
     theme: Option<String>,
@@ -365,6 +368,7 @@ fn engine_options(
         rules: rc.rules,
         panels: rc.panels,
         detected_panels: rc.detected_panels,
+        prometheus_url: None,
     })
 }
 
@@ -433,6 +437,10 @@ async fn start_pipeline(c: &Common, s: &Settings, eopts: EngineOptions) -> Resul
             webhook: webhook.is_some(),
         });
     }
+    if let Some(am) = &s.alertmanager {
+        let link = crate::alerts::silence::spawn(&am.url, am.auth.clone(), s.interval);
+        engine.connect_alertmanager(link);
+    }
     tokio::spawn(engine::run(
         engine,
         EngineChannels {
@@ -465,6 +473,7 @@ async fn dashboard(
         theme: s.theme.clone(),
         log_path: log,
         title,
+        bell: c.bell || s.bell,
     };
     let result = crate::tui::run(p.frames, p.commands, ui).await;
     let _ = p.cancel.send(true);

@@ -48,6 +48,9 @@ pub struct Threshold {
     pub below: bool,
     pub for_: Duration,
     pub summary: String,
+    /// Hysteresis (upward thresholds only): once firing, the alert stays
+    /// firing until the panel value falls below this.
+    pub clear_below: Option<f64>,
 }
 
 /// A detected (or configured) panel.
@@ -108,6 +111,7 @@ fn threshold(alert: &str, severity: Severity, value: f64, summary: &str) -> Thre
         below: false,
         for_: FOR,
         summary: summary.to_string(),
+        clear_below: None,
     }
 }
 

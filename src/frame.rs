@@ -57,6 +57,33 @@ pub struct Frame {
     /// Metric names and their label names, for completion; the same `Arc`
     /// from frame to frame until the catalog changes.
     pub catalog: std::sync::Arc<crate::detect::Catalog>,
+    /// Counts, since start, the critical alerts that began firing while
+    /// neither acknowledged nor muted; the screen rings the terminal bell
+    /// (`--bell`) once for each increase.
+    pub bell: u64,
+    /// The latest alert transitions of this run, oldest first (bounded).
+    pub alert_history: Vec<crate::alerts::Transition>,
+    /// The alerts `--alertmanager` holds that are not this process's own
+    /// (`GET /api/v2/alerts`, polled apart from the engine).
+    pub alertmanager_alerts: Vec<HeldAlert>,
+}
+
+/// An alert that Alertmanager holds (`GET /api/v2/alerts`).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct HeldAlert {
+    /// `alertname`.
+    pub name: String,
+    pub labels: Labels,
+    pub severity: Severity,
+    /// `startsAt` (ms since epoch).
+    pub starts_at_ms: Option<i64>,
+    /// `status.state`: `active`, `suppressed` or `unprocessed`.
+    pub state: String,
+    /// Ids of the silences suppressing it.
+    pub silenced_by: Vec<String>,
+    /// The `summary` annotation.
+    pub summary: String,
+    pub generator_url: String,
 }
 
 /// The health of one scrape target.
@@ -243,6 +270,8 @@ pub struct Alert {
     pub acknowledged: bool,
     /// Muted until (ms since epoch).
     pub muted_until_ms: Option<i64>,
+    /// The Alertmanager silence behind the mute (`--alertmanager`).
+    pub silence_id: Option<String>,
 }
 
 /// One row of the instance table.

@@ -1,48 +1,14 @@
 //! Notification sinks end to end: the real Alertmanager receives, lists and
 //! resolves our alerts; a loopback webhook receives Alertmanager v4 JSON.
 
-use std::net::TcpListener;
-use std::process::{Child, Command, Stdio};
-use std::sync::Arc;
+mod alerts_support;
+
+use alerts_support::am::*;
 use std::time::Duration;
 use tokio::sync::mpsc;
 use vitals::alerts::notify::{run_sinks, SinkOptions};
 use vitals::alerts::rulefile;
 use vitals::engine::{run::now_ms, Engine, EngineOptions, SinkLink};
-use vitals::scrape::{expo, ScrapeResult, Target};
-
-const RULES: &str = r#"
-groups:
-  - name: app
-    rules:
-      - alert: DeepQueue
-        expr: queue_depth > 5
-        labels:
-          severity: critical
-        annotations:
-          summary: "queue {{ $value }} deep"
-          runbook_url: https://runbooks.example/queue
-"#;
-
-fn target() -> Target {
-    Target {
-        url: "http://127.0.0.1:9100/metrics".into(),
-        job: "app".into(),
-        instance: "127.0.0.1:9100".into(),
-        labels: Default::default(),
-        ..Default::default()
-    }
-}
-
-fn scrape(t: &Target, t_ms: i64, depth: f64) -> ScrapeResult {
-    let body = format!("# TYPE queue_depth gauge\nqueue_depth {depth}\n");
-    ScrapeResult {
-        target: Arc::new(t.clone()),
-        time_ms: t_ms,
-        duration: Duration::from_millis(2),
-        outcome: Ok(expo::parse_page(body.as_bytes(), None)),
-    }
-}
 
 fn engine(opts: SinkOptions) -> Engine {
     let mut e = Engine::new(EngineOptions {
@@ -61,14 +27,6 @@ fn engine(opts: SinkOptions) -> Engine {
     tokio::spawn(run_sinks(opts, rx, rtx));
     e.connect_sinks(link);
     e
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -125,82 +83,6 @@ async fn webhook_receives_v4_json_on_fire_and_resolve() {
         .unwrap();
     assert_eq!(got["status"], "resolved");
     assert_eq!(got["alerts"][0]["endsAt"], "2026-11-22T12:00:04.000Z");
-}
-
-struct Alertmanager {
-    child: Child,
-    url: String,
-    _dir: tempfile::TempDir,
-}
-
-impl Drop for Alertmanager {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn start_alertmanager() -> Option<Alertmanager> {
-    let bin = "/usr/bin/prometheus-alertmanager";
-    if !std::path::Path::new(bin).exists() {
-        if std::env::var("CI").as_deref() == Ok("true") {
-            panic!("{bin} is missing");
-        }
-        eprintln!("note: {bin} not installed; skipping the Alertmanager test");
-        return None;
-    }
-    let dir = tempfile::tempdir().unwrap();
-    let cfg = dir.path().join("am.yml");
-    std::fs::write(
-        &cfg,
-        "route:\n  receiver: none\nreceivers:\n  - name: none\n",
-    )
-    .unwrap();
-    let port = free_port();
-    let child = Command::new(bin)
-        .arg(format!("--config.file={}", cfg.display()))
-        .arg(format!(
-            "--storage.path={}",
-            dir.path().join("data").display()
-        ))
-        .arg(format!("--web.listen-address=127.0.0.1:{port}"))
-        .arg("--cluster.listen-address=")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    Some(Alertmanager {
-        child,
-        url: format!("http://127.0.0.1:{port}"),
-        _dir: dir,
-    })
-}
-
-async fn listed(client: &reqwest::Client, am: &str) -> Option<Vec<serde_json::Value>> {
-    let r = client
-        .get(format!("{am}/api/v2/alerts"))
-        .send()
-        .await
-        .ok()?;
-    if !r.status().is_success() {
-        return None;
-    }
-    serde_json::from_str(&r.text().await.ok()?).ok()
-}
-
-/// Polls `check` every 100 ms for up to 20 s.
-async fn wait_until<F, Fut>(mut check: F) -> bool
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = bool>,
-{
-    for _ in 0..200 {
-        if check().await {
-            return true;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    false
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -22,6 +22,7 @@ fn alert() -> Vec<OutAlert> {
         starts_at_ms: 1_795_348_800_000,
         ends_at_ms: 1_795_349_040_000,
         resolved: false,
+        generator_url: "vitals://rule?name=LatencyP99High".into(),
     }]
 }
 

@@ -3,10 +3,14 @@
 //! rule's expression returns is one alert instance; `for` holds it pending,
 //! `keep_firing_for` holds it firing; a rule whose input targets cannot be
 //! scraped is *stale* and holds its state instead of resolving.
+//! `clear_below` adds hysteresis ([`hold_above`]). Sinks: the JSONL log
+//! ([`log`]), Alertmanager and the webhook ([`notify`]), Alertmanager
+//! silences and its own alerts ([`silence`]).
 
 pub mod log;
 pub mod notify;
 pub mod rulefile;
+pub mod silence;
 pub mod template;
 
 use crate::frame::{Alert, AlertState, Severity};
@@ -36,6 +40,9 @@ pub struct RuleSpec {
     /// Annotations other than the summary (e.g. `runbook_url`), templated
     /// like it.
     pub annotations: BTreeMap<String, String>,
+    /// Hysteresis: once firing, an instance stays firing until its value
+    /// falls below this (see [`hold_above`]).
+    pub clear_below: Option<f64>,
 }
 
 /// One state change, for the log, the sinks and the screen.
@@ -268,6 +275,7 @@ impl RuleState {
                 panel: self.spec.panel.clone(),
                 acknowledged: false,
                 muted_until_ms: None,
+                silence_id: None,
             })
             .collect()
     }
@@ -298,6 +306,57 @@ fn transition(
         summary: inst.summary.clone(),
         severity: spec.severity,
     }
+}
+
+/// Hysteresis. `results` is what the rule's expression returned (filtered
+/// by its threshold); `unfiltered` is the value the threshold compares,
+/// for every series. A series of an instance that is **firing** (pending
+/// ones never are held) and is missing from `results` is added back with
+/// its unfiltered value while that value is not below `clear_below` (NaN
+/// counts as below), so the instance keeps firing until the value falls
+/// under `clear_below` or the series disappears. Instances are matched by
+/// their alert labels (series labels without `__name__`, plus the rule's
+/// labels).
+pub fn hold_above(
+    rule: &RuleState,
+    mut results: Vec<(Labels, f64)>,
+    unfiltered: &[(Labels, f64)],
+    clear_below: f64,
+) -> Vec<(Labels, f64)> {
+    let returned: std::collections::BTreeSet<Labels> = results
+        .iter()
+        .map(|(l, _)| rule.instance_labels(l))
+        .collect();
+    for (series, v) in unfiltered {
+        let labels = rule.instance_labels(series);
+        let firing = rule
+            .instances
+            .get(&labels)
+            .is_some_and(|i| i.state == AlertState::Firing);
+        if firing && !returned.contains(&labels) && *v >= clear_below {
+            results.push((series.clone(), *v));
+        }
+    }
+    results
+}
+
+/// How many times this tick's transitions ring the bell: each critical
+/// instance that began firing (not one coming back from stale) and is
+/// neither acknowledged, muted nor silenced in Alertmanager on the frame's
+/// `alerts`.
+pub fn bell_rings(transitions: &[Transition], alerts: &[Alert]) -> u64 {
+    transitions
+        .iter()
+        .filter(|t| t.to == "firing" && t.from != "stale" && t.severity == Severity::Critical)
+        .filter(|t| {
+            alerts
+                .iter()
+                .find(|a| a.name == t.rule && a.labels == t.labels)
+                .is_some_and(|a| {
+                    !a.acknowledged && a.muted_until_ms.is_none() && a.silence_id.is_none()
+                })
+        })
+        .count() as u64
 }
 
 /// Orders alerts for display: firing critical first, then firing, pending,

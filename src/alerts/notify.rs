@@ -37,6 +37,8 @@ pub struct OutAlert {
     /// resolve time.
     pub ends_at_ms: i64,
     pub resolved: bool,
+    /// Names the rule: see [`generator_url`].
+    pub generator_url: String,
 }
 
 /// One batch for the sinks.
@@ -74,6 +76,7 @@ pub fn alertmanager_body(alerts: &[OutAlert]) -> Value {
                     "annotations": a.annotations,
                     "startsAt": rfc3339(a.starts_at_ms),
                     "endsAt": rfc3339(a.ends_at_ms),
+                    "generatorURL": a.generator_url,
                 })
             })
             .collect(),
@@ -131,10 +134,43 @@ pub fn webhook_body(alerts: &[OutAlert]) -> Value {
             "annotations": a.annotations,
             "startsAt": rfc3339(a.starts_at_ms),
             "endsAt": if a.resolved { rfc3339(a.ends_at_ms) } else { "0001-01-01T00:00:00Z".to_string() },
-            "generatorURL": "",
+            "generatorURL": a.generator_url,
             "fingerprint": fingerprint(&a.labels),
         })).collect::<Vec<_>>(),
     })
+}
+
+/// The `generatorURL` of an alert, stable for a rule: with a Prometheus
+/// server (`--prometheus`), its graph page for the expression, as
+/// Prometheus itself links (`BASE/graph?g0.expr=EXPR&g0.tab=1`); when
+/// scraping directly, `vitals://rule?name=NAME&expr=EXPR`, which names the
+/// rule and its expression without pointing at a server that is not there.
+pub fn generator_url(name: &str, expr: &str, prometheus: Option<&str>) -> String {
+    match prometheus {
+        Some(base) => format!(
+            "{}/graph?g0.expr={}&g0.tab=1",
+            base.trim_end_matches('/'),
+            query_escape(expr)
+        ),
+        None => format!(
+            "vitals://rule?name={}&expr={}",
+            query_escape(name),
+            query_escape(expr)
+        ),
+    }
+}
+
+/// Percent-encodes everything but unreserved characters (RFC 3986).
+fn query_escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
 }
 
 /// A stable 16-hex-digit fingerprint of a label set (FNV-1a).

@@ -12,6 +12,7 @@ fn spec(for_s: u64, keep_s: u64) -> RuleSpec {
         threshold: Some(1.0),
         panel: None,
         annotations: Default::default(),
+        clear_below: None,
     }
 }
 
@@ -169,4 +170,100 @@ fn resolved_alerts_are_forgotten_after_retention() {
         false
     });
     assert!(r.alerts(1_000 + RESOLVED_RETENTION_MS).is_empty());
+}
+
+/// One evaluation of `x > 1` with hysteresis `clear_below`, as the engine
+/// runs it: the filtered result, plus held series.
+fn step_hyst(r: &mut RuleState, t: i64, values: &[(&str, f64)], clear: f64) -> Vec<Transition> {
+    let unfiltered: Vec<(Labels, f64)> = values.iter().map(|(i, v)| series(i, *v)).collect();
+    let filtered: Vec<(Labels, f64)> = unfiltered.iter().filter(|s| s.1 > 1.0).cloned().collect();
+    let results = hold_above(r, filtered, &unfiltered, clear);
+    r.step(t, Evaluation::Ok(&results), |_| false)
+}
+
+#[test]
+fn hysteresis_holds_firing_until_the_value_falls_below_clear_below() {
+    let mut r = RuleState::new(spec(0, 0));
+    assert_eq!(
+        tos(&step_hyst(&mut r, 0, &[("a", 1.5)], 0.5)),
+        [("inactive", "firing")]
+    );
+    // Under the threshold but above clear_below: still firing, value shown.
+    assert!(step_hyst(&mut r, 2_000, &[("a", 0.8)], 0.5).is_empty());
+    assert_eq!(r.alerts(2_000)[0].state, AlertState::Firing);
+    assert_eq!(r.alerts(2_000)[0].value, Some(0.8));
+    // Exactly clear_below is not below it.
+    assert!(step_hyst(&mut r, 4_000, &[("a", 0.5)], 0.5).is_empty());
+    assert_eq!(
+        tos(&step_hyst(&mut r, 6_000, &[("a", 0.49)], 0.5)),
+        [("firing", "resolved")]
+    );
+    // Back above clear_below but not above the threshold: stays resolved.
+    assert!(step_hyst(&mut r, 8_000, &[("a", 0.9)], 0.5).is_empty());
+    assert_eq!(r.alerts(8_000)[0].state, AlertState::Resolved);
+}
+
+#[test]
+fn hysteresis_never_holds_pending_and_resolves_when_the_series_goes() {
+    let mut r = RuleState::new(spec(30, 0));
+    step_hyst(&mut r, 0, &[("a", 1.5)], 0.5);
+    // Pending is not held: a dip under the threshold ends it.
+    assert_eq!(
+        tos(&step_hyst(&mut r, 2_000, &[("a", 0.9)], 0.5)),
+        [("pending", "inactive")]
+    );
+    let mut r = RuleState::new(spec(0, 0));
+    step_hyst(&mut r, 0, &[("a", 1.5), ("b", 1.5)], 0.5);
+    // a's series disappears; b's value is NaN: both resolve.
+    let t = step_hyst(&mut r, 2_000, &[("b", f64::NAN)], 0.5);
+    assert_eq!(tos(&t), [("firing", "resolved"), ("firing", "resolved")]);
+}
+
+#[test]
+fn flapping_input_fires_once_with_hysteresis_and_many_times_without() {
+    // A value wobbling around the threshold 1.0 for two minutes, then calm.
+    let wobble = |i: i64| {
+        if i < 60 {
+            [1.2, 0.9, 1.1, 0.7][i as usize % 4]
+        } else {
+            0.2
+        }
+    };
+    let count = |clear: f64| {
+        let mut r = RuleState::new(spec(0, 0));
+        let mut fired = 0;
+        let mut resolved = 0;
+        for i in 0..70 {
+            for t in step_hyst(&mut r, i * 2_000, &[("a", wobble(i))], clear) {
+                fired += usize::from(t.to == "firing");
+                resolved += usize::from(t.to == "resolved");
+            }
+        }
+        (fired, resolved)
+    };
+    assert_eq!(count(0.5), (1, 1));
+    // Without hysteresis (clear_below at the threshold) it flaps.
+    let (fired, resolved) = count(f64::INFINITY);
+    assert_eq!((fired, resolved), (30, 30));
+}
+
+#[test]
+fn the_bell_rings_for_new_critical_firing_alerts_only() {
+    let mut r = RuleState::new(spec(0, 0));
+    let t = r.step(
+        0,
+        Evaluation::Ok(&[series("a", 2.0), series("b", 2.0)]),
+        |_| false,
+    );
+    let mut alerts = r.alerts(0);
+    assert_eq!(bell_rings(&t, &alerts), 2);
+    alerts[0].acknowledged = true;
+    alerts[1].muted_until_ms = Some(10_000);
+    assert_eq!(bell_rings(&t, &alerts), 0);
+    let mut warn = RuleState::new(RuleSpec {
+        severity: Severity::Warning,
+        ..spec(0, 0)
+    });
+    let t = warn.step(0, Evaluation::Ok(&[series("a", 2.0)]), |_| false);
+    assert_eq!(bell_rings(&t, &warn.alerts(0)), 0);
 }

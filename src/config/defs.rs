@@ -98,6 +98,11 @@ fn panel(id: String, p: &PanelConfig) -> PanelDef {
             alert: alert.clone(),
             severity,
             value: *v?.get_ref(),
+            clear_below: if below {
+                None
+            } else {
+                p.clear_below.as_ref().map(|c| *c.get_ref())
+            },
             below,
             for_: PANEL_THRESHOLD_FOR,
             summary: format!("{title} is {value}"),

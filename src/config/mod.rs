@@ -306,6 +306,27 @@ fn validate(c: &Config, text: &str, report: &mut Report<'_>) {
                 );
             }
         }
+        if let Some(c) = &p.clear_below {
+            let lowest = [&p.warn, &p.crit]
+                .into_iter()
+                .flatten()
+                .map(|t| *t.get_ref())
+                .fold(f64::INFINITY, f64::min);
+            if p.below.unwrap_or(false) {
+                report(
+                    c.span(),
+                    format!("{what}.clear_below: applies to upward thresholds only (below = true)"),
+                );
+            } else if *c.get_ref() > lowest {
+                report(
+                    c.span(),
+                    format!(
+                        "{what}.clear_below: {} is above the threshold {lowest}; expected a value at or below it",
+                        c.get_ref()
+                    ),
+                );
+            }
+        }
     }
     for (i, r) in c.rule.iter().enumerate() {
         let what = format!("rule[{i}] {:?}", r.name.get_ref());

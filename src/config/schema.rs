@@ -143,6 +143,9 @@ pub struct PanelConfig {
     pub crit: Option<Spanned<f64>>,
     /// Thresholds are crossed downwards (e.g. instances up).
     pub below: Option<bool>,
+    /// Hysteresis for the threshold alerts: once firing, they resolve only
+    /// when the value falls below this (upward thresholds only).
+    pub clear_below: Option<Spanned<f64>>,
     /// Legend template per series (`{{ instance }}`).
     pub legend: Option<String>,
 }

@@ -15,6 +15,9 @@ struct Entry {
     acknowledged: bool,
     #[serde(default)]
     muted_until_ms: Option<i64>,
+    /// The Alertmanager silence made for the mute (`--alertmanager`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    silence_id: Option<String>,
 }
 
 /// Acks and mutes by (rule name, labels).
@@ -69,9 +72,45 @@ impl Acks {
         self.save()
     }
 
-    pub fn mute(&mut self, name: &str, labels: &Labels, until_ms: i64) -> Result<(), String> {
-        self.entry(name, labels).muted_until_ms = Some(until_ms);
-        self.save()
+    /// Mutes until `until_ms`; returns the silence of an earlier mute,
+    /// which the new one replaces.
+    pub fn mute(
+        &mut self,
+        name: &str,
+        labels: &Labels,
+        until_ms: i64,
+    ) -> Result<Option<String>, String> {
+        let e = self.entry(name, labels);
+        e.muted_until_ms = Some(until_ms);
+        let old = e.silence_id.take();
+        self.save().map(|()| old)
+    }
+
+    /// Ends a mute now; returns its silence, to expire.
+    pub fn unmute(&mut self, name: &str, labels: &Labels) -> Result<Option<String>, String> {
+        let key = (name.to_string(), labels.clone());
+        let Some(e) = self.entries.get_mut(&key) else {
+            return Ok(None);
+        };
+        e.muted_until_ms = None;
+        let old = e.silence_id.take();
+        if !e.acknowledged {
+            self.entries.remove(&key);
+        }
+        self.save().map(|()| old)
+    }
+
+    /// Keeps the id of the silence made for a mute. False when the
+    /// instance is no longer muted (the silence should be expired).
+    pub fn set_silence(&mut self, name: &str, labels: &Labels, id: &str) -> Result<bool, String> {
+        let key = (name.to_string(), labels.clone());
+        match self.entries.get_mut(&key) {
+            Some(e) if e.muted_until_ms.is_some() => {
+                e.silence_id = Some(id.to_string());
+                self.save().map(|()| true)
+            }
+            _ => Ok(false),
+        }
     }
 
     /// Marks the frame's alerts; forgets acks of instances listed as no
@@ -86,6 +125,7 @@ impl Acks {
             if let Some(e) = self.entries.get(&key) {
                 a.acknowledged = e.acknowledged && active;
                 a.muted_until_ms = e.muted_until_ms.filter(|&u| u > now_ms);
+                a.silence_id = e.silence_id.clone().filter(|_| a.muted_until_ms.is_some());
                 if !active {
                     over.insert(key);
                 }

@@ -12,12 +12,14 @@ mod recording;
 mod reload;
 mod rules;
 pub mod run;
+mod silences;
 #[cfg(test)]
 mod tests;
 
 pub use notify::SinkLink;
 pub use reload::{Reconfig, ReloadLink};
 pub use run::{run, EngineChannels};
+pub use silences::AlertmanagerLink;
 
 use crate::alerts::log::AlertLog;
 use crate::alerts::rulefile::FileRule;
@@ -58,6 +60,9 @@ pub struct EngineOptions {
     pub panels: Vec<PanelDef>,
     /// Show the detected default panels (false: `panels = "custom"`).
     pub detected_panels: bool,
+    /// The `--prometheus` server, if any: pushed alerts' `generatorURL`
+    /// points at its graph page for the rule's expression.
+    pub prometheus_url: Option<String>,
 }
 
 impl Default for EngineOptions {
@@ -72,6 +77,7 @@ impl Default for EngineOptions {
             rules: vec![],
             panels: vec![],
             detected_panels: true,
+            prometheus_url: None,
         }
     }
 }
@@ -109,6 +115,10 @@ pub struct Engine {
     pin: Option<pin::Pinned>,
     /// The catalog as last published (shared by frames until it changes).
     published_catalog: Arc<Catalog>,
+    /// Bell count and transition history for the alerts list.
+    journal: rules::Journal,
+    /// Silences and the alerts Alertmanager holds (`--alertmanager`).
+    alertmanager: Option<silences::AlertmanagerState>,
 }
 
 impl Engine {
@@ -161,6 +171,8 @@ impl Engine {
             reload: None,
             pin: None,
             published_catalog: Arc::default(),
+            journal: Default::default(),
+            alertmanager: None,
         };
         e.redetect();
         e
@@ -253,6 +265,8 @@ impl Engine {
                 self.notice = Some(format!("alert log {}: {e}", log.path().display()));
             }
         }
+        let held = self.poll_alertmanager(&mut alerts);
+        self.journal.record(&transitions, &alerts);
         for t in &transitions {
             tracing::info!(rule = %t.rule, labels = %t.labels, from = t.from, to = t.to, "alert");
         }
@@ -276,9 +290,14 @@ impl Engine {
             notice: self
                 .notice
                 .clone()
-                .or_else(|| self.recording.iter().find_map(|r| r.error.clone())),
+                .or_else(|| self.recording.iter().find_map(|r| r.error.clone()))
+                .or_else(|| self.alertmanager_error())
+                .or_else(|| rules::first_error(&self.rules)),
             pinned: self.pinned().map(str::to_string),
             catalog: Arc::clone(&self.published_catalog),
+            bell: self.journal.bell,
+            alert_history: self.journal.history.iter().cloned().collect(),
+            alertmanager_alerts: held,
         }
     }
 

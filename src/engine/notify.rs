@@ -68,6 +68,11 @@ impl Engine {
                     annotations.insert("summary".into(), a.summary.clone());
                 }
                 let starts = a.fired_at_ms.or(a.active_since_ms).unwrap_or(now_ms);
+                let generator_url = crate::alerts::notify::generator_url(
+                    &spec.name,
+                    &spec.expr,
+                    self.opts.prometheus_url.as_deref(),
+                );
                 match a.state {
                     AlertState::Firing => {
                         let last = s.last_sent.get(&key).copied();
@@ -77,6 +82,7 @@ impl Engine {
                             starts_at_ms: starts,
                             ends_at_ms: now_ms + 4 * resend,
                             resolved: false,
+                            generator_url,
                         };
                         if last.is_none() {
                             hook.push(out.clone());
@@ -98,6 +104,7 @@ impl Engine {
                             starts_at_ms: starts,
                             ends_at_ms: a.resolved_at_ms.unwrap_or(now_ms),
                             resolved: true,
+                            generator_url,
                         };
                         hook.push(out.clone());
                         am.push(out);

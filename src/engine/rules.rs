@@ -28,6 +28,10 @@ pub(crate) enum RuleSource {
 pub(crate) struct RuleRuntime {
     pub state: RuleState,
     source: RuleSource,
+    /// Hysteresis of an expression rule `X > t`: the parsed `X`, whose
+    /// values decide how long a firing instance is held (see
+    /// [`alerts::hold_above`]).
+    hold_expr: Option<Expr>,
     /// (job, instance) of every target the expression read at its last
     /// evaluation in which all of them could be scraped.
     read_targets: BTreeSet<(String, String)>,
@@ -50,14 +54,24 @@ pub(crate) fn rebuild(
         old.into_iter().map(|r| (key(&r.state.spec), r)).collect();
     let mut out = Vec::new();
     let mut push = |spec: RuleSpec, source: RuleSource| {
+        let (source, hold_expr) = match (source, spec.clear_below) {
+            (RuleSource::Expr(Ok(e)), Some(_)) => match hold_operand(&e) {
+                Ok(lhs) => (RuleSource::Expr(Ok(e)), Some(lhs)),
+                Err(msg) => (RuleSource::Expr(Err(msg)), None),
+            },
+            (source, _) => (source, None),
+        };
         let r = match old.remove(&key(&spec)) {
             Some(mut r) => {
                 r.source = source;
+                r.hold_expr = hold_expr;
+                r.state.spec.clear_below = spec.clear_below;
                 r
             }
             None => RuleRuntime {
                 state: RuleState::new(spec),
                 source,
+                hold_expr,
                 read_targets: BTreeSet::new(),
             },
         };
@@ -78,6 +92,7 @@ pub(crate) fn rebuild(
                     threshold: Some(t.value),
                     panel: Some(p.def.id.clone()),
                     annotations: Default::default(),
+                    clear_below: t.clear_below.filter(|_| !t.below),
                 };
                 let source = RuleSource::Threshold {
                     panel: pi,
@@ -101,6 +116,7 @@ pub(crate) fn rebuild(
             threshold: d.threshold,
             panel: d.panel.clone(),
             annotations: Default::default(),
+            clear_below: None,
         };
         let parsed = promql::parse(&d.expr).map_err(|e| e.to_string());
         push(spec, RuleSource::Expr(parsed));
@@ -120,6 +136,7 @@ pub(crate) fn rebuild(
             threshold: None,
             panel: None,
             annotations,
+            clear_below: a.clear_below,
         };
         let parsed = promql::parse(&a.expr).map_err(|e| e.to_string());
         push(spec, RuleSource::Expr(parsed));
@@ -140,7 +157,7 @@ impl Engine {
         let mut transitions = Vec::new();
         let mut alerts = Vec::new();
         for rule in &mut self.rules {
-            let (result, expr): (Result<Vector, String>, Option<&Expr>) = match &rule.source {
+            let (mut result, expr): (Result<Vector, String>, Option<&Expr>) = match &rule.source {
                 RuleSource::Threshold {
                     panel,
                     expr,
@@ -148,16 +165,30 @@ impl Engine {
                     below,
                 } => {
                     let p = &self.panels[*panel];
-                    let r = p.current[*expr].clone().map(|v| {
-                        v.into_iter()
+                    let r = p.current[*expr].as_ref().map_err(Clone::clone).map(|v| {
+                        let hit: Vector = v
+                            .iter()
                             .filter(|(_, x)| if *below { x < value } else { x > value })
-                            .collect()
+                            .cloned()
+                            .collect();
+                        // The panel value is the unfiltered one.
+                        match rule.state.spec.clear_below {
+                            Some(c) if !*below => alerts::hold_above(&rule.state, hit, v, c),
+                            _ => hit,
+                        }
                     });
                     (r, p.parsed(*expr))
                 }
                 RuleSource::Expr(Ok(e)) => (eval_vector(&self.store, e, now_ms), Some(e)),
                 RuleSource::Expr(Err(e)) => (Err(e.clone()), None),
             };
+            if let (Ok(v), Some(lhs), Some(clear)) =
+                (&mut result, &rule.hold_expr, rule.state.spec.clear_below)
+            {
+                if let Ok(unfiltered) = eval_vector(&self.store, lhs, now_ms) {
+                    *v = alerts::hold_above(&rule.state, std::mem::take(v), &unfiltered, clear);
+                }
+            }
             let read_now = expr
                 .map(|e| read_targets(&self.store, e, now_ms))
                 .unwrap_or_default();
@@ -182,6 +213,30 @@ impl Engine {
     }
 }
 
+/// The left operand of a rule `X > t` or `X >= t` (parentheses around the
+/// whole allowed, no `bool`): what `clear_below` is compared with.
+fn hold_operand(e: &Expr) -> Result<Expr, String> {
+    use promql_parser::parser::token::{T_GTE, T_GTR};
+    match e {
+        Expr::Paren(p) => hold_operand(&p.expr),
+        Expr::Binary(b)
+            if matches!(b.op.id(), T_GTR | T_GTE)
+                && !b.return_bool()
+                && matches!(strip_parens(&b.rhs), Expr::NumberLiteral(_)) =>
+        {
+            Ok((*b.lhs).clone())
+        }
+        _ => Err("clear_below needs an expression of the form `X > N` (or `X >= N`)".into()),
+    }
+}
+
+fn strip_parens(e: &Expr) -> &Expr {
+    match e {
+        Expr::Paren(p) => strip_parens(&p.expr),
+        other => other,
+    }
+}
+
 /// (job, instance) of the scraped targets whose series `expr` reads at
 /// `t_ms`; synthetic per-target series do not count (they exist even when
 /// the target is down).
@@ -191,4 +246,110 @@ fn read_targets(store: &crate::store::Store, expr: &Expr, t_ms: i64) -> BTreeSet
         .filter(|l| !l.name().is_some_and(|n| SYNTHETIC.contains(&n)))
         .filter_map(|l| Some((l.get("job")?.to_string(), l.get("instance")?.to_string())))
         .collect()
+}
+
+/// The first rule that cannot be evaluated, for the notice line.
+pub(crate) fn first_error(rules: &[RuleRuntime]) -> Option<String> {
+    rules.iter().find_map(|r| {
+        r.state
+            .error
+            .as_ref()
+            .map(|e| format!("rule {}: {e}", r.state.spec.name))
+    })
+}
+
+/// What the screen needs of this run's transitions beyond the current
+/// alerts: the bell count and a bounded history.
+#[derive(Debug, Default)]
+pub(crate) struct Journal {
+    pub bell: u64,
+    pub history: std::collections::VecDeque<Transition>,
+}
+
+/// Transitions kept for the alerts list.
+pub(crate) const HISTORY_LEN: usize = 200;
+
+impl Journal {
+    /// Records one tick's transitions; `alerts` are the frame's alerts with
+    /// acks and mutes applied.
+    pub fn record(&mut self, transitions: &[Transition], alerts: &[Alert]) {
+        self.bell += alerts::bell_rings(transitions, alerts);
+        for t in transitions {
+            if self.history.len() == HISTORY_LEN {
+                self.history.pop_front();
+            }
+            self.history.push_back(t.clone());
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::engine::{Engine, EngineOptions};
+    use crate::frame::AlertState;
+    use crate::scrape::{expo, ScrapeResult, Target};
+    use std::sync::Arc;
+    use std::time::Duration;
+
+    fn scrape(t: &Target, t_ms: i64, depth: f64) -> ScrapeResult {
+        let body = format!(
+            "# TYPE app_queue_depth gauge\napp_queue_depth {depth}\n# TYPE app_queue_capacity gauge\napp_queue_capacity 100\n"
+        );
+        ScrapeResult {
+            target: Arc::new(t.clone()),
+            time_ms: t_ms,
+            duration: Duration::from_millis(2),
+            outcome: Ok(expo::parse_page(body.as_bytes(), None)),
+        }
+    }
+
+    #[test]
+    fn a_panel_threshold_with_clear_below_holds_on_the_panel_value() {
+        let mut e = Engine::new(EngineOptions {
+            for_override: Some(Duration::ZERO),
+            ..Default::default()
+        });
+        let t = Target {
+            url: "http://127.0.0.1:9100/metrics".into(),
+            job: "app".into(),
+            instance: "127.0.0.1:9100".into(),
+            labels: Default::default(),
+            ..Default::default()
+        };
+        let t0 = 1_795_348_800_000;
+        e.set_targets(std::slice::from_ref(&t), t0);
+        e.apply(scrape(&t, t0, 10.0));
+        e.tick(t0);
+        let rule = e
+            .rules
+            .iter_mut()
+            .find(|r| r.state.spec.name == "QueueNearFull")
+            .expect("the saturation panel's critical threshold");
+        rule.state.spec.clear_below = Some(0.5);
+        let state = |e: &mut Engine, i: i64, depth: f64| {
+            let now = t0 + i * 2000;
+            e.apply(scrape(&t, now, depth));
+            let f = e.tick(now);
+            f.alerts
+                .iter()
+                .find(|a| a.name == "QueueNearFull")
+                .map(|a| (a.state, a.value))
+        };
+        assert_eq!(
+            state(&mut e, 1, 97.0),
+            Some((AlertState::Firing, Some(0.97)))
+        );
+        assert_eq!(
+            state(&mut e, 2, 90.0),
+            Some((AlertState::Firing, Some(0.9)))
+        );
+        assert_eq!(
+            state(&mut e, 3, 60.0),
+            Some((AlertState::Firing, Some(0.6)))
+        );
+        assert_eq!(
+            state(&mut e, 4, 40.0).map(|s| s.0),
+            Some(AlertState::Resolved)
+        );
+    }
 }

@@ -80,12 +80,7 @@ impl Engine {
                 name,
                 labels,
                 duration,
-            } => {
-                let until = self.last_tick_ms + duration.as_millis() as i64;
-                if let Err(e) = self.acks.mute(&name, &labels, until) {
-                    self.notice = Some(e);
-                }
-            }
+            } => self.mute_command(name, labels, duration),
         }
     }
 }

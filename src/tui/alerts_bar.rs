@@ -11,7 +11,7 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Widget;
 
-fn unit_of(alert: &Alert, frame: &Frame) -> Unit {
+pub(super) fn unit_of(alert: &Alert, frame: &Frame) -> Unit {
     alert
         .panel
         .as_deref()
@@ -19,8 +19,9 @@ fn unit_of(alert: &Alert, frame: &Frame) -> Unit {
         .map_or(Unit::None, |p| p.unit)
 }
 
+/// Muted here, or silenced in Alertmanager (by anyone).
 fn is_muted(alert: &Alert, frame: &Frame) -> bool {
-    alert.muted_until_ms.is_some_and(|t| t > frame.time_ms)
+    alert.muted_until_ms.is_some_and(|t| t > frame.time_ms) || alert.silence_id.is_some()
 }
 
 /// `LatencyP99High 231ms for 2m10s (127.0.0.1:9100, stale, ack)`

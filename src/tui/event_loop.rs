@@ -50,6 +50,10 @@ pub async fn run(
         log_path: opts.log_path.clone(),
         // Read once here, outside rendering, for `t`.
         local_offset_s: chrono::Local::now().offset().local_minus_utc(),
+        alerts: super::alerts_keys::AlertsView {
+            bell: opts.bell,
+            ..Default::default()
+        },
         ..View::default()
     };
     let signals = shutdown_signal(commands.clone());
@@ -172,7 +176,7 @@ pub(crate) async fn drive<B, E, S, C>(
     clock: C,
 ) -> anyhow::Result<Outcome>
 where
-    B: Backend + RawOut,
+    B: Backend + RawOut + super::alerts_bell::Bell,
     B::Error: Send + Sync + 'static,
     E: Stream<Item = std::io::Result<Event>> + Unpin,
     S: Future<Output = ()>,
@@ -284,6 +288,7 @@ where
             changed = frames.changed() => match changed {
                 Ok(()) => {
                     latest = frames.borrow_and_update().clone();
+                    super::alerts_bell::ring(&mut view.alerts, &latest, terminal.backend_mut());
                     if !view.paused {
                         frame = latest.clone();
                         view.clamp(&frame);

@@ -11,7 +11,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph, Widget, Wrap};
 
 /// Every key the dashboard answers to, with what it does.
-pub const KEYS: [(&str, &str); 21] = [
+pub const KEYS: [(&str, &str); 24] = [
     ("q  Ctrl-C", "quit"),
     ("?", "this help (Esc closes)"),
     ("Tab  Shift-Tab", "next / previous panel"),
@@ -37,6 +37,9 @@ pub const KEYS: [(&str, &str); 21] = [
     ),
     ("PgUp  PgDn  Home", "scroll the instance table"),
     ("mouse", "click focuses, wheel zooms the window"),
+    ("A", "alerts list (j k select, Esc closes)"),
+    ("a", "acknowledge the selected alert (stops the bell)"),
+    ("m", "mute the selected alert for a duration (0 unmutes)"),
     ("r", "reload the configuration"),
     ("j k (in help)", "scroll this help"),
 ];

@@ -51,11 +51,17 @@
 //! moves its selected row and pins every panel to that instance (the
 //! status line says `pinned: <instance>`). The `/` and `:` prompts take the
 //! bottom row (`prompt_bar`, with a popup of Tab completions from
-//! `complete`); `:export` writes the Markdown summary (`export`).
+//! `complete`); `:export` writes the Markdown summary (`export`). `A` lists the
+//! alerts over the body (`alerts_list`, keys in `alerts_keys`): `a`
+//! acknowledges, `m` mutes.
 //! Every region is drawn by its own file from `(&Frame, &View, &Theme)`;
 //! rendering does no I/O, reads no clock and takes no lock.
 
 mod alerts_bar;
+mod alerts_bell;
+pub mod alerts_keys;
+mod alerts_list;
+mod alerts_rows;
 mod bignum;
 mod complete;
 mod event_loop;
@@ -107,6 +113,8 @@ pub struct UiOptions {
     pub log_path: Option<String>,
     /// First words of the status line, e.g. `vitals demo`.
     pub title: String,
+    /// Ring the terminal bell on new critical alerts (`--bell`).
+    pub bell: bool,
 }
 
 impl Default for UiOptions {
@@ -118,6 +126,7 @@ impl Default for UiOptions {
             theme: "dark".to_string(),
             log_path: None,
             title: "vitals".to_string(),
+            bell: false,
         }
     }
 }
@@ -166,10 +175,12 @@ pub fn render(frame: &Frame, view: &View, theme: &Theme, area: Rect, buf: &mut B
         let focused = view.focus == Focus::Instances;
         instances::render(frame, view, focused, theme, t, buf);
     }
+    alerts_list::render(frame, view, theme, &plan, area, buf);
     if view.help {
         help::render(frame, view, theme, area, buf);
     }
     prompt_bar::render(view, theme, area, buf);
+    alerts_list::render_prompt(frame, view, theme, area, buf);
     if view.ascii {
         glyphs::asciify(buf, area);
     }

@@ -65,6 +65,8 @@ pub struct View {
     pub table_row: usize,
     /// The instance every panel is pinned to (`Enter` on a row, `Esc` ends).
     pub pinned: Option<String>,
+    /// The alerts list, its selection and mute prompt, and the bell.
+    pub alerts: super::alerts_keys::AlertsView,
 }
 
 impl Default for View {
@@ -92,6 +94,7 @@ impl Default for View {
             local_offset_s: 0,
             table_row: 0,
             pinned: None,
+            alerts: Default::default(),
         }
     }
 }
@@ -135,6 +138,9 @@ impl View {
         }
         if self.prompt.is_some() {
             return self.on_prompt_key(key, frame);
+        }
+        if let Some(outcome) = self.on_alerts_key(key, frame) {
+            return outcome;
         }
         if key.code == KeyCode::Char('q') {
             return KeyOutcome::Quit;

@@ -1,0 +1,153 @@
+//! The engine's side of `--alertmanager` beyond pushing alerts: a mute
+//! becomes an Alertmanager silence whose id is kept in the state file, an
+//! unmute (a mute of 0s) expires it, and the alerts Alertmanager holds
+//! that are not ours are put on the frame. The I/O is
+//! [`crate::alerts::silence::run_alertmanager`]'s; nothing here waits.
+
+use super::Engine;
+use crate::alerts::silence::{HeldPoll, SilenceReply, SilenceRequest};
+use crate::frame::{Alert, HeldAlert};
+use crate::labels::Labels;
+use std::collections::BTreeSet;
+use std::time::Duration;
+use tokio::sync::{mpsc, watch};
+
+/// The engine's end of the Alertmanager task.
+pub struct AlertmanagerLink {
+    pub requests: mpsc::Sender<SilenceRequest>,
+    pub replies: mpsc::Receiver<SilenceReply>,
+    pub held: watch::Receiver<HeldPoll>,
+}
+
+pub(crate) struct AlertmanagerState {
+    link: AlertmanagerLink,
+    /// The last failure of a silence request.
+    error: Option<String>,
+    /// Silences this process expired: a poll from before the expiry may
+    /// still name them, and must not make the alert look silenced.
+    expired: BTreeSet<String>,
+}
+
+/// Most expired silence ids remembered.
+const EXPIRED_KEPT: usize = 256;
+
+impl Engine {
+    /// Connects the Alertmanager task: mutes become silences and its
+    /// alerts are listed.
+    pub fn connect_alertmanager(&mut self, link: AlertmanagerLink) {
+        self.alertmanager = Some(AlertmanagerState {
+            link,
+            error: None,
+            expired: BTreeSet::new(),
+        });
+    }
+
+    /// `m`: mutes the instance for `duration` from the last evaluation; a
+    /// zero duration unmutes. With Alertmanager, the silence is created,
+    /// replaced or expired to match.
+    pub(super) fn mute_command(&mut self, name: String, labels: Labels, duration: Duration) {
+        if duration.is_zero() {
+            match self.acks.unmute(&name, &labels) {
+                Ok(Some(id)) => self.request(SilenceRequest::Expire { id }),
+                Ok(None) => {}
+                Err(e) => self.notice = Some(e),
+            }
+            return;
+        }
+        let ms = i64::try_from(duration.as_millis()).unwrap_or(i64::MAX / 2);
+        let until = self.last_tick_ms.saturating_add(ms);
+        match self.acks.mute(&name, &labels, until) {
+            Ok(old) => {
+                let comment = format!(
+                    "muted from vitals for {}",
+                    crate::duration::format_duration(duration)
+                );
+                self.request(SilenceRequest::Create {
+                    name,
+                    labels,
+                    starts_at_ms: self.last_tick_ms,
+                    ends_at_ms: until,
+                    comment,
+                    replaces: old,
+                });
+            }
+            Err(e) => self.notice = Some(e),
+        }
+    }
+
+    fn request(&mut self, r: SilenceRequest) {
+        let Some(am) = &mut self.alertmanager else {
+            return;
+        };
+        let gone = match &r {
+            SilenceRequest::Expire { id } => Some(id.clone()),
+            SilenceRequest::Create { replaces, .. } => replaces.clone(),
+        };
+        if let Some(id) = gone {
+            if am.expired.len() >= EXPIRED_KEPT {
+                am.expired.clear();
+            }
+            am.expired.insert(id);
+        }
+        if am.link.requests.try_send(r).is_err() {
+            am.error = Some("alertmanager: request queue full, silence not sent".into());
+        }
+    }
+
+    /// Takes the Alertmanager task's replies and returns the alerts it
+    /// holds that are none of `ours`. Those of `ours` that Alertmanager
+    /// reports silenced by someone else's silence get its id: they count as
+    /// muted (no bell, off the alerts bar) like a mute made here.
+    pub(super) fn poll_alertmanager(&mut self, ours: &mut [Alert]) -> Vec<HeldAlert> {
+        let Some(am) = &mut self.alertmanager else {
+            return Vec::new();
+        };
+        let mut expire = Vec::new();
+        while let Ok(r) = am.link.replies.try_recv() {
+            match r {
+                SilenceReply::Created { name, labels, id } => {
+                    match self.acks.set_silence(&name, &labels, &id) {
+                        Ok(true) => {}
+                        // Unmuted while the silence was being created.
+                        Ok(false) => expire.push(id),
+                        Err(e) => am.error = Some(e),
+                    }
+                    am.error = None;
+                }
+                SilenceReply::Recovered => am.error = None,
+                SilenceReply::Failed(e) => am.error = Some(e),
+            }
+        }
+        let poll = am.link.held.borrow();
+        for a in ours.iter_mut().filter(|a| a.silence_id.is_none()) {
+            let silenced = poll
+                .alerts
+                .iter()
+                .find(|h| h.labels == a.labels && h.state == "suppressed")
+                .and_then(|h| h.silenced_by.iter().find(|id| !am.expired.contains(*id)));
+            a.silence_id = silenced.cloned();
+        }
+        let mine: BTreeSet<&Labels> = ours.iter().map(|a| &a.labels).collect();
+        let held = poll
+            .alerts
+            .iter()
+            .filter(|h| !mine.contains(&h.labels))
+            .cloned()
+            .collect();
+        drop(poll);
+        for id in expire {
+            self.request(SilenceRequest::Expire { id });
+        }
+        held
+    }
+
+    /// The current problem with Alertmanager or the webhook, if any.
+    pub(super) fn alertmanager_error(&self) -> Option<String> {
+        let am = self.alertmanager.as_ref().and_then(|am| {
+            am.error
+                .clone()
+                .or_else(|| am.link.held.borrow().error.clone())
+        });
+        am.or_else(|| self.sinks.as_ref().and_then(|s| s.failure.clone()))
+    }
+}

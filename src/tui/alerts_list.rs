@@ -1,0 +1,276 @@
+//! The alerts list (`A`), drawn over the body below the alerts bar: every
+//! alert instance of this run (state, severity, labels, value, since when,
+//! acknowledged / muted until / stale), then the alerts Alertmanager holds,
+//! marked as such, then the latest transitions. Also the `m` prompt's
+//! bottom row. Keys are in `alerts_keys.rs`.
+//!
+//! ```text
+//! ┏ Alerts 3 firing, 1 pending · 1 from Alertmanager ━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━┓
+//! ┃ ✗ FIRING   CRIT LatencyP99High                 231ms for 2m10s                               ┃
+//! ┃›▲ FIRING   WARN CpuBusy        127.0.0.1:41001 82.3% for 2m10s       ack · muted until 12:50… ┃
+//! ┃ ◌ STALE    CRIT QueueFull      127.0.0.1:41006 97.0% for 2m10s       firing (target down)    ┃
+//! ┃ ▲ PENDING  WARN ErrorRatioHigh                 3.10% fires in 20s                            ┃
+//! ┃ ✓ RESOLVED WARN InstancesDown                  5     resolved 1m ago                         ┃
+//! ┃ ✗ FIRING   CRIT DiskFull       db:9100               for 10m         from Alertmanager · …   ┃
+//! ┃ History                                                                                      ┃
+//! ┃ 11:57:53Z LatencyP99High pending -> firing 231ms                                             ┃
+//! ┗ j k select · a ack · m mute · A/Esc close ━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━┛
+//! ```
+
+use super::alerts_bar::unit_of;
+use super::alerts_keys::{rows, selected_index};
+use super::alerts_rows::{
+    held_row, notes_text, our_row, severity_level, severity_word, short_labels, Row,
+};
+use super::format;
+use super::glyphs::Glyphs;
+use super::layout::Plan;
+use super::timeview::clock;
+use super::view::View;
+use crate::frame::{AlertState, Frame, Level, Unit};
+use crate::theme::Theme;
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::style::Modifier;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Clear, Widget};
+
+fn pad(s: &str, w: usize) -> String {
+    let s = format::truncate(s, w);
+    let n = s.chars().count();
+    format!("{s}{}", " ".repeat(w.saturating_sub(n)))
+}
+
+fn title(frame: &Frame) -> String {
+    let count = |s: AlertState| frame.alerts.iter().filter(|a| a.state == s).count();
+    let mut t = format!(
+        " Alerts {} firing, {} pending",
+        count(AlertState::Firing),
+        count(AlertState::Pending)
+    );
+    if !frame.alertmanager_alerts.is_empty() {
+        t.push_str(&format!(
+            " · {} from Alertmanager",
+            frame.alertmanager_alerts.len()
+        ));
+    }
+    t.push(' ');
+    t
+}
+
+/// Draws the list over the body when it is open.
+pub fn render(
+    frame: &Frame,
+    view: &View,
+    theme: &Theme,
+    plan: &Plan,
+    area: Rect,
+    buf: &mut Buffer,
+) {
+    if !view.alerts.open {
+        return;
+    }
+    let top = plan.alerts.bottom().max(area.y);
+    let body = Rect::new(area.x, top, area.width, area.bottom().saturating_sub(top));
+    if body.height < 3 || body.width < 20 {
+        return;
+    }
+    let g = Glyphs::new(view.ascii);
+    Clear.render(body, buf);
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_set(g.focus_border())
+        .border_style(theme.border(true))
+        .title(Span::styled(title(frame), theme.accent()))
+        .title_bottom(Span::styled(
+            " j k select · a ack · m mute · A/Esc close ",
+            theme.muted(),
+        ));
+    let inner = block.inner(body);
+    block.render(body, buf);
+    let keys = rows(frame);
+    let mut list: Vec<Row> = frame
+        .alerts
+        .iter()
+        .map(|a| our_row(a, frame, view, &g, theme))
+        .collect();
+    list.extend(
+        frame
+            .alertmanager_alerts
+            .iter()
+            .map(|h| held_row(h, frame, &g, theme)),
+    );
+    let height = usize::from(inner.height);
+    if list.is_empty() {
+        let msg = format!(" {} no alerts this run", g.ok);
+        Line::from(Span::styled(msg, theme.level(Level::Ok))).render(inner, buf);
+        draw_history(
+            frame,
+            view,
+            theme,
+            Rect {
+                y: inner.y + 2,
+                height: inner.height.saturating_sub(2),
+                ..inner
+            },
+            buf,
+        );
+        return;
+    }
+    // The list takes what it needs, up to two thirds when there is history.
+    let list_h = if frame.alert_history.is_empty() || height < 8 {
+        height
+    } else {
+        list.len().min(height * 2 / 3).max(1)
+    };
+    let sel = selected_index(&view.alerts, &keys).min(list.len() - 1);
+    let offset = sel.saturating_sub(list_h.saturating_sub(1));
+    // Narrow screens drop the severity word (the glyph and colour carry
+    // it) and write the marks short, so they stay visible.
+    let narrow = inner.width < 110;
+    let widest = |f: &dyn Fn(&Row) -> usize| list.iter().map(f).max().unwrap_or(0);
+    let mut name_w = widest(&|r| r.name.chars().count()).min(28);
+    let mut labels_w = widest(&|r| r.labels.chars().count()).min(40);
+    let value_w = widest(&|r| r.value.chars().count());
+    let since_of = |r: &Row| {
+        if narrow {
+            r.since.1.clone()
+        } else {
+            r.since.0.clone()
+        }
+    };
+    let since_w = widest(&|r| since_of(r).chars().count());
+    let notes_w = widest(&|r| notes_text(r, narrow).chars().count());
+    let sev_w = if narrow { 0 } else { 5 };
+    let fixed = 1 + 2 + 9 + sev_w + value_w + 1 + since_w + 1;
+    let mut excess =
+        (fixed + name_w + 1 + labels_w + 1 + notes_w).saturating_sub(usize::from(inner.width));
+    let give = excess.min(labels_w.saturating_sub(15));
+    labels_w -= give;
+    excess -= give;
+    name_w -= excess.min(name_w.saturating_sub(14));
+    for (i, r) in list.iter().enumerate().skip(offset).take(list_h) {
+        let y = inner.y + (i - offset) as u16;
+        let marker = if i == sel { "›" } else { " " };
+        let sev = if narrow {
+            String::new()
+        } else {
+            format!("{} ", severity_word(r.severity))
+        };
+        let text = format!(
+            "{marker}{} {} {sev}{} {} {} {} {}",
+            r.glyph,
+            pad(r.state, 8),
+            pad(&r.name, name_w),
+            pad(&r.labels, labels_w),
+            pad(&r.value, value_w),
+            pad(&since_of(r), since_w),
+            notes_text(r, narrow)
+        );
+        let style = if i == sel {
+            r.style.add_modifier(Modifier::REVERSED)
+        } else {
+            r.style
+        };
+        let row = Rect::new(inner.x, y, inner.width, 1);
+        if i == sel {
+            buf.set_style(row, style);
+        }
+        let text = format::truncate(&text, usize::from(inner.width));
+        buf.set_stringn(row.x, row.y, text, usize::from(row.width), style);
+    }
+    let used = list_h.min(list.len()) as u16;
+    let rest = Rect {
+        y: inner.y + used,
+        height: inner.height.saturating_sub(used),
+        ..inner
+    };
+    draw_history(frame, view, theme, rest, buf);
+}
+
+/// The latest transitions, newest first, under a `History` heading.
+fn draw_history(frame: &Frame, view: &View, theme: &Theme, area: Rect, buf: &mut Buffer) {
+    if area.height < 2 || frame.alert_history.is_empty() {
+        return;
+    }
+    Line::from(Span::styled(" History", theme.accent())).render(Rect { height: 1, ..area }, buf);
+    for (i, t) in frame
+        .alert_history
+        .iter()
+        .rev()
+        .take(usize::from(area.height - 1))
+        .enumerate()
+    {
+        let unit = frame
+            .alerts
+            .iter()
+            .find(|a| a.name == t.rule)
+            .map_or(Unit::None, |a| unit_of(a, frame));
+        let value = t
+            .value
+            .map(|v| format!(" {}", format::value(v, unit)))
+            .unwrap_or_default();
+        let labels = short_labels(&t.labels);
+        let labels = if labels.is_empty() {
+            labels
+        } else {
+            format!(" {labels}")
+        };
+        let text = format!(
+            " {} {}{labels} {} -> {}{value}",
+            clock(t.time_ms, view.tz()),
+            t.rule,
+            t.from,
+            t.to
+        );
+        let style = match t.to {
+            "firing" => theme.level(severity_level(t.severity)),
+            "stale" => theme.stale(),
+            "resolved" => theme.level(Level::Ok),
+            _ => theme.text(),
+        };
+        let y = area.y + 1 + i as u16;
+        let text = format::truncate(&text, usize::from(area.width));
+        buf.set_stringn(area.x, y, text, usize::from(area.width), style);
+    }
+}
+
+/// The `m` prompt on the bottom row.
+pub fn render_prompt(frame: &Frame, view: &View, theme: &Theme, area: Rect, buf: &mut Buffer) {
+    let Some(p) = &view.alerts.mute else {
+        return;
+    };
+    if area.height < 3 {
+        return;
+    }
+    let row = Rect::new(area.x, area.bottom() - 1, area.width, 1);
+    let mut spans = vec![
+        Span::styled(
+            format!("mute {} for: {}", p.target.name, p.text),
+            theme.text(),
+        ),
+        Span::styled(" ", theme.text().add_modifier(Modifier::REVERSED)),
+    ];
+    if let Some(e) = &p.error {
+        spans.push(Span::styled(format!("  {e}"), theme.level(Level::Warn)));
+    } else {
+        let until = super::alerts_keys::parse_mute(&p.text).ok().map(|d| {
+            if d.is_zero() {
+                "unmutes".to_string()
+            } else {
+                let ms = i64::try_from(d.as_millis()).unwrap_or(i64::MAX / 2);
+                format!(
+                    "until {}",
+                    clock(frame.time_ms.saturating_add(ms), view.tz())
+                )
+            }
+        });
+        let hint = match until {
+            Some(u) => format!("  {u} · Enter mutes, 0 unmutes, Esc cancels"),
+            None => "  Enter mutes, 0 unmutes, Esc cancels".to_string(),
+        };
+        spans.push(Span::styled(hint, theme.muted()));
+    }
+    Clear.render(row, buf);
+    Line::from(spans).render(row, buf);
+}
