@@ -102,6 +102,12 @@ struct Common {
     /// Maximum redraws per second.
     #[arg(long, value_name = "N", default_value_t = 30, value_parser = clap::value_parser!(u32).range(1..=120))]
     fps: u32,
+    /// Read from a Prometheus-compatible server (Prometheus, Thanos, Mimir, ...) instead of scraping.
+    #[arg(long, value_name = "URL")]
+    prometheus: Option<String>,
+    /// Header sent with every request to --prometheus, e.g. X-Scope-OrgID=tenant (repeatable).
+    #[arg(long = "header", value_name = "NAME=VALUE", value_parser = parse_header)]
+    headers: Vec<(String, String)>,
 }
 
 #[derive(Args, Debug)]
@@ -160,6 +166,13 @@ struct CheckArgs {
     for_override: Option<Duration>,
     #[command(flatten)]
     common: Common,
+}
+
+fn parse_header(s: &str) -> Result<(String, String), String> {
+    match s.split_once('=') {
+        Some((k, v)) if !k.trim().is_empty() => Ok((k.trim().to_string(), v.to_string())),
+        _ => Err(format!("expected NAME=VALUE, got {s:?}")),
+    }
 }
 
 fn parse_dur(s: &str) -> Result<Duration, String> {
@@ -254,8 +267,18 @@ pub fn main() -> i32 {
 async fn run(cli: Cli, log: Option<String>) -> Result<i32> {
     match cli.command {
         None => {
-            if cli.targets.is_empty() && cli.common.file_sd.is_empty() {
+            if cli.targets.is_empty()
+                && cli.common.file_sd.is_empty()
+                && cli.common.prometheus.is_none()
+            {
                 bail!("no targets: give TARGET arguments (host:port or URL) or --file-sd PATH, or try `vitals demo`");
+            }
+            if cli.common.prometheus.is_some()
+                && !(cli.targets.is_empty() && cli.common.file_sd.is_empty())
+            {
+                bail!(
+                    "--prometheus reads every series from the server: give no targets or --file-sd"
+                );
             }
             let targets = parse_targets(&cli.targets)?;
             dashboard(targets, &cli.common, log, "vitals".into(), None).await
@@ -334,6 +357,17 @@ fn engine_options(c: &Common, log: Option<String>, alert_log: bool) -> Result<En
     })
 }
 
+/// The client of `--prometheus URL`, with `--header`s and the timeout.
+fn remote_client(url: &str, c: &Common) -> Result<Arc<crate::source::PromClient>> {
+    let opts = crate::source::PromOptions {
+        timeout: scrape_options(c)?.timeout,
+        headers: c.headers.clone(),
+        ..Default::default()
+    };
+    let client = crate::source::PromClient::new(url, opts).map_err(|e| anyhow::anyhow!("{e}"))?;
+    Ok(Arc::new(client))
+}
+
 /// Everything behind the screen: target discovery, scrapers and the engine.
 struct Pipeline {
     frames: watch::Receiver<Arc<Frame>>,
@@ -382,6 +416,21 @@ async fn start_pipeline(
             resend_delay: crate::alerts::notify::RESEND_DELAY,
             alertmanager: c.alertmanager.is_some(),
             webhook: c.webhook.is_some(),
+        });
+    }
+    if let Some(url) = &c.prometheus {
+        let client = remote_client(url, c)?;
+        let plan = engine.connect_remote(client.url());
+        let ch = engine::remote_run::RemoteChannels {
+            commands: cmd_rx,
+            frames: frames_tx,
+            cancel: cancel_rx,
+        };
+        tokio::spawn(engine::remote_run::run(engine, client, plan, ch));
+        return Ok(Pipeline {
+            frames: frames_rx,
+            commands: cmd_tx,
+            cancel: cancel_tx,
         });
     }
     tokio::spawn(engine::run(
@@ -446,6 +495,19 @@ async fn collect(
     duration: Duration,
     for_override: Option<Duration>,
 ) -> Result<Frame> {
+    if let Some(url) = &c.prometheus {
+        if !targets.is_empty() || !c.file_sd.is_empty() {
+            bail!("--prometheus reads every series from the server: give no targets or --file-sd");
+        }
+        let mut eopts = engine_options(c, log, c.alert_log.is_some())?;
+        eopts.for_override = for_override;
+        let client = remote_client(url, c)?;
+        let mut engine = Engine::new(eopts);
+        engine.connect_remote(client.url());
+        return engine::remote_run::collect(&mut engine, client, duration)
+            .await
+            .map_err(anyhow::Error::msg);
+    }
     if targets.is_empty() && c.file_sd.is_empty() {
         bail!("no targets: give TARGET arguments (host:port or URL) or --file-sd PATH");
     }
@@ -471,7 +533,11 @@ async fn collect(
 }
 
 async fn snapshot(s: SnapshotArgs, log: Option<String>) -> Result<i32> {
-    let duration = s.duration.unwrap_or_else(|| default_duration(&s.common));
+    let duration = s.duration.unwrap_or_else(|| match s.common.prometheus {
+        // The server already holds the history: one refresh is enough.
+        Some(_) => Duration::ZERO,
+        None => default_duration(&s.common),
+    });
     let frame = collect(s.targets, &s.common, log, duration, None).await?;
     match s.format {
         Format::Json => println!(
@@ -485,9 +551,10 @@ async fn snapshot(s: SnapshotArgs, log: Option<String>) -> Result<i32> {
 
 async fn check(c: CheckArgs, log: Option<String>) -> Result<i32> {
     let longest_for = c.for_override.unwrap_or(Duration::from_secs(30));
-    let duration = c
-        .duration
-        .unwrap_or_else(|| default_duration(&c.common) + longest_for + c.common.interval);
+    let duration = c.duration.unwrap_or_else(|| match c.common.prometheus {
+        Some(_) => longest_for + c.common.interval,
+        None => default_duration(&c.common) + longest_for + c.common.interval,
+    });
     let frame = collect(c.targets, &c.common, log, duration, c.for_override).await?;
     let firing: Vec<_> = frame
         .alerts

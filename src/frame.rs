@@ -52,6 +52,23 @@ pub struct Frame {
     pub alert_log_path: Option<String>,
     /// A problem with the dashboard itself (bad reload, sink failure, ...).
     pub notice: Option<String>,
+    /// The server answering the queries (`--prometheus`), if any.
+    pub server: Option<ServerStatus>,
+}
+
+/// The Prometheus-compatible server behind the dashboard (`--prometheus`).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ServerStatus {
+    /// Base URL, without credentials.
+    pub url: String,
+    /// From `/api/v1/status/buildinfo`, when the server has it.
+    pub version: Option<String>,
+    /// Why the last refresh failed; the data shown is then stale.
+    pub error: Option<String>,
+    /// When the data shown was evaluated (ms since epoch).
+    pub data_ms: Option<i64>,
+    /// Partial-response and other warnings of the last refresh.
+    pub warnings: Vec<String>,
 }
 
 /// The health of one scrape target.

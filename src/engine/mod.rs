@@ -8,12 +8,17 @@ mod ingest;
 mod notify;
 mod panels;
 mod recording;
+mod remote;
+pub mod remote_run;
+#[cfg(test)]
+mod remote_tests;
 mod rules;
 pub mod run;
 #[cfg(test)]
 mod tests;
 
 pub use notify::SinkLink;
+pub use remote::{remote_rate_window, TABLE_TOP_N, TOP_N};
 pub use run::{run, EngineChannels};
 
 use crate::alerts::log::AlertLog;
@@ -94,6 +99,8 @@ pub struct Engine {
     alert_log: Option<AlertLog>,
     seq: u64,
     notice: Option<String>,
+    /// The server read instead of the store (`--prometheus`).
+    remote: Option<Box<remote::RemoteState>>,
 }
 
 impl Engine {
@@ -143,6 +150,7 @@ impl Engine {
             alert_log,
             seq: 0,
             notice,
+            remote: None,
         };
         e.redetect();
         e
@@ -210,6 +218,7 @@ impl Engine {
         for r in &mut self.recording {
             r.eval(&mut self.store, now_ms);
         }
+        self.remote_charts();
         let panels = self.eval_panels(now_ms);
         let (mut alerts, transitions) = self.eval_rules(now_ms);
         self.last_tick_ms = now_ms;
@@ -229,7 +238,7 @@ impl Engine {
         self.notify(now_ms);
         let instances = self.instance_rows(now_ms);
         self.seq += 1;
-        Frame {
+        let mut frame = Frame {
             seq: self.seq,
             time_ms: now_ms,
             source: SourceKind::Scrape,
@@ -247,13 +256,16 @@ impl Engine {
                 .notice
                 .clone()
                 .or_else(|| self.recording.iter().find_map(|r| r.error.clone())),
-        }
+            server: None,
+        };
+        self.finish_remote(&mut frame);
+        frame
     }
 
     /// Rebuilds panels and rules from the catalog, keeping chart history and
     /// alert state of everything that did not change.
     fn redetect(&mut self) {
-        let detected = crate::detect::detect(&self.catalog, self.opts.interval);
+        let detected = self.detect_defaults();
         if detected == self.detected && !self.panels.is_empty() {
             return;
         }

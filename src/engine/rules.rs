@@ -1,6 +1,6 @@
 //! Rule evaluation: panel thresholds and expression rules, staleness.
 
-use super::panels::{eval_vector, PanelRuntime, Vector};
+use super::panels::{PanelRuntime, Vector};
 use super::{Engine, SYNTHETIC};
 use crate::alerts::rulefile::FileRule;
 use crate::alerts::{self, Evaluation, RuleSpec, RuleState, Transition};
@@ -139,6 +139,7 @@ impl Engine {
             .collect();
         let mut transitions = Vec::new();
         let mut alerts = Vec::new();
+        let source = super::remote::Source::of(&self.store, self.remote.as_deref());
         for rule in &mut self.rules {
             let (result, expr): (Result<Vector, String>, Option<&Expr>) = match &rule.source {
                 RuleSource::Threshold {
@@ -148,14 +149,18 @@ impl Engine {
                     below,
                 } => {
                     let p = &self.panels[*panel];
-                    let r = p.current[*expr].clone().map(|v| {
+                    let fresh = source.check_fresh(&p.def.exprs[*expr].expr);
+                    let r = fresh.and_then(|()| p.current[*expr].clone()).map(|v| {
                         v.into_iter()
                             .filter(|(_, x)| if *below { x < value } else { x > value })
                             .collect()
                     });
                     (r, p.parsed(*expr))
                 }
-                RuleSource::Expr(Ok(e)) => (eval_vector(&self.store, e, now_ms), Some(e)),
+                RuleSource::Expr(Ok(e)) => (
+                    source.rule_vector(&rule.state.spec.expr, e, now_ms),
+                    Some(e),
+                ),
                 RuleSource::Expr(Err(e)) => (Err(e.clone()), None),
             };
             let read_now = expr

@@ -40,6 +40,9 @@ pub fn render(frame: &Frame, view: &View, theme: &Theme, area: Rect, buf: &mut B
         ));
     }
     // Most important first: narrow screens cut the end of the line.
+    if let Some(server) = &frame.server {
+        server_spans(server, view, theme, &g, &mut spans);
+    }
     let total = frame.targets.len();
     if total > 0 {
         let up = frame.targets.iter().filter(|t| t.up).count();
@@ -97,6 +100,9 @@ pub fn render(frame: &Frame, view: &View, theme: &Theme, area: Rect, buf: &mut B
     }
     spans.push(sep());
     spans.push(Span::styled(frame.source.as_str(), theme.text()));
+    if let Some(v) = frame.server.as_ref().and_then(|s| s.version.as_ref()) {
+        spans.push(Span::styled(format!(" {v}"), theme.text()));
+    }
     if let Some(notice) = &frame.notice {
         spans.push(sep());
         spans.push(Span::styled(
@@ -111,5 +117,36 @@ pub fn render(frame: &Frame, view: &View, theme: &Theme, area: Rect, buf: &mut B
     let hint_w = hint.len() as u16;
     if used.saturating_add(hint_w) <= area.width {
         buf.set_string(area.right() - hint_w, area.y, hint, theme.muted());
+    }
+}
+
+/// A failing server (`--prometheus`): the error and the age of the data
+/// still shown; partial-response warnings.
+fn server_spans(
+    s: &crate::frame::ServerStatus,
+    view: &View,
+    theme: &Theme,
+    g: &Glyphs,
+    spans: &mut Vec<Span<'static>>,
+) {
+    let sep = || Span::styled(format!(" {} ", g.sep), theme.muted());
+    if let Some(e) = &s.error {
+        let age = match (s.data_ms, view.now_ms) {
+            (Some(d), Some(now)) => format!("data {} old", format::duration_ms(now - d)),
+            (Some(_), None) => "data stale".to_string(),
+            (None, _) => "no data".to_string(),
+        };
+        spans.push(sep());
+        spans.push(Span::styled(
+            format!(" {} {age}: {e} ", g.crit),
+            theme.banner(Level::Crit),
+        ));
+    }
+    if let Some(w) = s.warnings.first() {
+        spans.push(sep());
+        spans.push(Span::styled(
+            format!("{} partial answer: {w}", g.warn),
+            theme.level(Level::Warn),
+        ));
     }
 }

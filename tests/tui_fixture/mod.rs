@@ -246,6 +246,7 @@ pub fn incident() -> Frame {
         log_path: Some("/home/oncall/.local/state/vitals/vitals.log".into()),
         alert_log_path: Some("/home/oncall/.local/state/vitals/alerts.jsonl".into()),
         notice: None,
+        server: None,
     }
 }
 
