@@ -119,14 +119,17 @@ async fn poll(
         if discovered.is_none_or(|d| d.elapsed() >= REDISCOVER) {
             match poller.discover().await {
                 Ok(d) => {
+                    let first = discovered.is_none();
                     discovered = Some(started);
                     targets_at = Some(started);
                     plan.mark_unchanged();
                     if tx.send(Update::Discovered(Box::new(d))).await.is_err() {
                         return;
                     }
-                    // The engine answers with the plan for these names.
-                    let _ = tokio::time::timeout(interval, plan.changed()).await;
+                    if first {
+                        // The engine answers with the plan for these names.
+                        let _ = tokio::time::timeout(interval, plan.changed()).await;
+                    }
                 }
                 Err(e) => {
                     failures += 1;
