@@ -257,8 +257,8 @@ impl Engine {
                 r.scrape_interval = source::scrape_interval(&t).or(r.scrape_interval);
                 r.targets = Some(t);
             }
-            Some(Err(_)) if !f.all_failed => r.targets = None,
-            _ => {}
+            Some(Err(_)) => r.targets = None,
+            None => {}
         }
         r.warnings = f.warnings;
         r.error = f.error;

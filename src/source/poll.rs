@@ -65,7 +65,8 @@ pub struct Refresh {
     pub instant: HashMap<String, VectorResult>,
     /// Chart series by expression text: the whole window, oldest first.
     pub charts: HashMap<String, Result<Arc<Vec<Series>>, String>>,
-    /// Target health, when asked this time (`Err` when the server has none).
+    /// Target health, when asked and answered this time (`Err` when the
+    /// server has no such endpoint).
     pub targets: Option<Result<Vec<TargetHealth>, String>>,
     /// Partial-response and other warnings, without duplicates.
     pub warnings: Vec<String>,
@@ -270,14 +271,15 @@ impl Poller {
                     .or_insert_with(|| Ok(cache.shared.clone()));
             }
         }
-        out.targets = targets.map(|t| match t {
-            Ok(t) => Ok(t),
-            Err(e) if missing_endpoint(&e) => Err(e.to_string()),
-            Err(e) => {
+        out.targets = match targets {
+            Some(Ok(t)) => Some(Ok(t)),
+            Some(Err(e)) if missing_endpoint(&e) => Some(Err(e.to_string())),
+            Some(Err(e)) => {
                 note(&e, &mut out);
-                Err(e.to_string())
+                None
             }
-        });
+            None => None,
+        };
         out.warnings.sort();
         out.warnings.dedup();
         out.all_failed = out.requests > 0 && failures == out.requests;
