@@ -552,7 +552,8 @@ async fn snapshot(s: SnapshotArgs, log: Option<String>) -> Result<i32> {
 async fn check(c: CheckArgs, log: Option<String>) -> Result<i32> {
     let longest_for = c.for_override.unwrap_or(Duration::from_secs(30));
     let duration = c.duration.unwrap_or_else(|| match c.common.prometheus {
-        Some(_) => longest_for + c.common.interval,
+        // The rules are brought up to date from the server's history.
+        Some(_) => Duration::ZERO,
         None => default_duration(&c.common) + longest_for + c.common.interval,
     });
     let frame = collect(c.targets, &c.common, log, duration, c.for_override).await?;

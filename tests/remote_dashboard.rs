@@ -342,6 +342,25 @@ async fn dashboard_over_real_prometheus_scraping_the_demo() {
         );
         tokio::time::sleep(Duration::from_millis(250)).await;
     }
+    // check: the rules are stepped through the server's history, so a
+    // condition that has held for its `for` fires at once.
+    let dir = tempfile::tempdir().unwrap();
+    let rules = dir.path().join("rules.yml");
+    let yml = "groups:\n  - name: t\n    rules:\n      - alert: AllUp\n        expr: up == 1\n        for: 5s\n";
+    std::fs::write(&rules, yml).unwrap();
+    let out = Command::new(bin)
+        .args(["check", "--prometheus", &prom.url, "--rules"])
+        .arg(&rules)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout.contains("FIRING AllUp"), "{stdout}");
     // The live loop: charts are backfilled at once, then the server dies
     // and the dashboard shows the last data, its age and the error.
     let mut l = start_loop(

@@ -274,6 +274,16 @@ impl Engine {
         }
     }
 
+    /// The longest `for` plus `keep_firing_for` of any rule: how much
+    /// history brings every alert state up to date.
+    pub fn longest_for(&self) -> Duration {
+        self.rules
+            .iter()
+            .map(|r| r.state.spec.for_ + r.state.spec.keep_firing_for)
+            .max()
+            .unwrap_or_default()
+    }
+
     /// True when reading from a server.
     pub fn is_remote(&self) -> bool {
         self.remote.is_some()

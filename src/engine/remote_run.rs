@@ -160,9 +160,11 @@ async fn poll(
     }
 }
 
-/// Without a screen (`snapshot`, `check`): discovery, then a refresh and a
-/// tick every interval until `duration` has passed; returns the last frame.
-/// A server that cannot be read at all is an error (one line).
+/// Without a screen (`snapshot`, `check`): discovery; the alert rules
+/// stepped through the server's history over their longest `for` (so a
+/// condition that has held long enough fires at once); then a refresh and
+/// a tick every interval until `duration` has passed. Returns the last
+/// frame. A server that cannot be read at all is an error (one line).
 pub async fn collect(
     engine: &mut Engine,
     client: Arc<PromClient>,
@@ -172,6 +174,25 @@ pub async fn collect(
     let mut poller = Poller::new(client);
     let d = poller.discover().await.map_err(|e| e.to_string())?;
     engine.apply_discovery(d);
+    let step = i64::try_from(interval.as_millis())
+        .unwrap_or(i64::MAX)
+        .max(1);
+    let span = i64::try_from(engine.longest_for().as_millis())
+        .unwrap_or(i64::MAX)
+        .min(step.saturating_mul(crate::source::MAX_POINTS - 2));
+    if span > 0 {
+        let now = now_ms();
+        let start = now - span - step;
+        let history = poller
+            .history(&engine.remote_plan(), start, now - step, step)
+            .await
+            .map_err(|e| e.to_string())?;
+        for r in history {
+            let t = r.time_ms;
+            engine.apply_refresh(r);
+            engine.tick(t);
+        }
+    }
     let end = now_ms() + i64::try_from(duration.as_millis()).unwrap_or(i64::MAX);
     loop {
         let started = tokio::time::Instant::now();
