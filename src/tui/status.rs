@@ -150,3 +150,57 @@ fn server_spans(
         ));
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::frame::ServerStatus;
+
+    fn line(frame: &Frame, view: &View) -> String {
+        let area = Rect::new(0, 0, 160, 1);
+        let mut buf = Buffer::empty(area);
+        render(frame, view, &Theme::no_color(), area, &mut buf);
+        (0..area.width)
+            .map(|x| buf[(x, 0)].symbol().to_string())
+            .collect()
+    }
+
+    #[test]
+    fn a_failing_server_shows_the_error_and_the_age_of_the_data() {
+        let t = 1_795_348_800_000;
+        let mut frame = Frame {
+            time_ms: t,
+            interval: std::time::Duration::from_secs(2),
+            source: crate::frame::SourceKind::Prometheus,
+            server: Some(ServerStatus {
+                url: "http://prom:9090".into(),
+                version: Some("2.42.0".into()),
+                error: Some("http://prom:9090/api/v1/query answered HTTP 500: oops".into()),
+                data_ms: Some(t - 12_000),
+                warnings: vec![],
+            }),
+            ..Frame::default()
+        };
+        let view = View {
+            now_ms: Some(t),
+            ..View::default()
+        };
+        let s = line(&frame, &view);
+        assert!(
+            s.contains("data 12s old: http://prom:9090/api/v1/query answered HTTP 500"),
+            "{s}"
+        );
+        assert!(s.contains("prometheus 2.42.0"), "{s}");
+        frame.server = frame.server.map(|s| ServerStatus {
+            error: None,
+            warnings: vec!["partial response: store 3 unavailable".into()],
+            ..s
+        });
+        let s = line(&frame, &view);
+        assert!(!s.contains("old:"), "{s}");
+        assert!(
+            s.contains("partial answer: partial response: store 3"),
+            "{s}"
+        );
+    }
+}
