@@ -9,6 +9,7 @@ mod notify;
 mod panels;
 mod recording;
 mod remote;
+mod remote_frame;
 pub mod remote_run;
 #[cfg(test)]
 mod remote_tests;
