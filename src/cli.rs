@@ -109,6 +109,12 @@ struct Common {
     /// Maximum redraws per second.
     #[arg(long, value_name = "N", default_value_t = 30, value_parser = clap::value_parser!(u32).range(1..=120))]
     fps: u32,
+    /// Read from a Prometheus-compatible server (Prometheus, Thanos, Mimir, ...) instead of scraping.
+    #[arg(long, value_name = "URL")]
+    prometheus: Option<String>,
+    /// Header sent with every request to --prometheus, e.g. X-Scope-OrgID=tenant (repeatable).
+    #[arg(long = "header", value_name = "NAME=VALUE", value_parser = parse_header)]
+    headers: Vec<(String, String)>,
 }
 
 #[derive(Args, Debug)]
@@ -167,6 +173,13 @@ struct CheckArgs {
     for_override: Option<Duration>,
     #[command(flatten)]
     common: Common,
+}
+
+fn parse_header(s: &str) -> Result<(String, String), String> {
+    match s.split_once('=') {
+        Some((k, v)) if !k.trim().is_empty() => Ok((k.trim().to_string(), v.to_string())),
+        _ => Err(format!("expected NAME=VALUE, got {s:?}")),
+    }
 }
 
 fn parse_dur(s: &str) -> Result<Duration, String> {
@@ -262,8 +275,14 @@ async fn run(cli: Cli, log: Option<String>) -> Result<i32> {
     match cli.command {
         None => {
             let s = settings(&cli.common, &cli.targets)?;
-            if s.targets.is_empty() && s.file_sd.is_empty() {
-                bail!("no targets: give TARGET arguments (host:port or URL), --file-sd PATH or [[target]] in the config file, or try `vitals demo`");
+            let remote = prometheus_endpoint(&cli.common, &s).is_some();
+            if remote && s.targets_from_flags {
+                bail!(
+                    "--prometheus reads every series from the server: give no targets or --file-sd"
+                );
+            }
+            if !remote && s.targets.is_empty() && s.file_sd.is_empty() {
+                bail!("no targets: give TARGET arguments (host:port or URL), --file-sd PATH, [[target]] in the config file or --prometheus URL, or try `vitals demo`");
             }
             dashboard(&s, &cli.common, log, "vitals".into(), None).await
         }
@@ -368,8 +387,50 @@ fn engine_options(
         rules: rc.rules,
         panels: rc.panels,
         detected_panels: rc.detected_panels,
-        prometheus_url: None,
+        prometheus_url: prometheus_endpoint(c, s).map(|e| public_url(&e.url)),
     })
+}
+
+/// The client of `--prometheus URL`, with `--header`s and the timeout.
+/// The server to read from: `--prometheus URL` (credentials only in its
+/// URL), else the config file's `[prometheus]` with its credentials and TLS.
+fn prometheus_endpoint(c: &Common, s: &Settings) -> Option<config::Endpoint> {
+    match &c.prometheus {
+        Some(url) => Some(config::Endpoint {
+            url: url.clone(),
+            timeout: None,
+            auth: None,
+        }),
+        None => s.prometheus.clone(),
+    }
+}
+
+fn remote_client(
+    ep: &config::Endpoint,
+    c: &Common,
+    s: &Settings,
+) -> Result<Arc<crate::source::PromClient>> {
+    let opts = crate::source::PromOptions {
+        timeout: ep.timeout.unwrap_or(s.timeout),
+        headers: c.headers.clone(),
+        auth: ep.auth.clone(),
+        ..Default::default()
+    };
+    let client =
+        crate::source::PromClient::new(&ep.url, opts).map_err(|e| anyhow::anyhow!("{e}"))?;
+    Ok(Arc::new(client))
+}
+
+/// The server's URL without credentials (for `generatorURL`).
+fn public_url(url: &str) -> String {
+    match reqwest::Url::parse(url) {
+        Ok(mut u) => {
+            let _ = u.set_username("");
+            let _ = u.set_password(None);
+            u.to_string().trim_end_matches('/').to_string()
+        }
+        Err(_) => crate::net::redact_urls(url),
+    }
 }
 
 /// Everything behind the screen: target discovery, scrapers and the engine.
@@ -440,6 +501,21 @@ async fn start_pipeline(c: &Common, s: &Settings, eopts: EngineOptions) -> Resul
     if let Some(am) = &s.alertmanager {
         let link = crate::alerts::silence::spawn(&am.url, am.auth.clone(), s.interval);
         engine.connect_alertmanager(link);
+    }
+    if let Some(ep) = prometheus_endpoint(c, s) {
+        let client = remote_client(&ep, c, s)?;
+        let plan = engine.connect_remote(client.url());
+        let ch = engine::remote_run::RemoteChannels {
+            commands: cmd_rx,
+            frames: frames_tx,
+            cancel: cancel_rx,
+        };
+        tokio::spawn(engine::remote_run::run(engine, client, plan, ch));
+        return Ok(Pipeline {
+            frames: frames_rx,
+            commands: cmd_tx,
+            cancel: cancel_tx,
+        });
     }
     tokio::spawn(engine::run(
         engine,
@@ -512,8 +588,21 @@ async fn collect(
     duration: Duration,
     for_override: Option<Duration>,
 ) -> Result<Frame> {
+    if let Some(ep) = prometheus_endpoint(c, s) {
+        if s.targets_from_flags {
+            bail!("--prometheus reads every series from the server: give no targets or --file-sd");
+        }
+        let mut eopts = engine_options(c, s, log, s.alert_log.is_some())?;
+        eopts.for_override = for_override;
+        let client = remote_client(&ep, c, s)?;
+        let mut engine = Engine::new(eopts);
+        engine.connect_remote(client.url());
+        return engine::remote_run::collect(&mut engine, client, duration)
+            .await
+            .map_err(anyhow::Error::msg);
+    }
     if s.targets.is_empty() && s.file_sd.is_empty() {
-        bail!("no targets: give TARGET arguments (host:port or URL), --file-sd PATH or [[target]] in the config file");
+        bail!("no targets: give TARGET arguments (host:port or URL), --file-sd PATH, [[target]] in the config file or --prometheus URL");
     }
     for e in &c.exprs {
         crate::promql::parse(e).map_err(|err| anyhow::anyhow!("--expr {e:?}: {err}"))?;
@@ -537,9 +626,13 @@ async fn collect(
 
 async fn snapshot(s: SnapshotArgs, log: Option<String>) -> Result<i32> {
     let settings = settings(&s.common, &s.targets)?;
-    let duration = s
-        .duration
-        .unwrap_or_else(|| default_duration(&s.common, &settings));
+    let duration = s.duration.unwrap_or_else(|| {
+        match prometheus_endpoint(&s.common, &settings) {
+            // The server already holds the history: one refresh is enough.
+            Some(_) => Duration::ZERO,
+            None => default_duration(&s.common, &settings),
+        }
+    });
     let frame = collect(&settings, &s.common, log, duration, None).await?;
     match s.format {
         Format::Json => println!(
@@ -564,7 +657,11 @@ async fn check(c: CheckArgs, log: Option<String>) -> Result<i32> {
     });
     let duration = c
         .duration
-        .unwrap_or_else(|| default_duration(&c.common, &s) + longest_for + s.interval);
+        .unwrap_or_else(|| match prometheus_endpoint(&c.common, &s) {
+            // The rules are brought up to date from the server's history.
+            Some(_) => Duration::ZERO,
+            None => default_duration(&c.common, &s) + longest_for + s.interval,
+        });
     let frame = collect(&s, &c.common, log, duration, c.for_override).await?;
     let firing: Vec<_> = frame
         .alerts

@@ -135,7 +135,13 @@ fn find_by_suffix<'a>(
 
 /// Builds the default panels from what the targets expose.
 pub fn detect(c: &Catalog, scrape_interval: Duration) -> Detected {
-    let w = format_duration(rate_window(scrape_interval));
+    detect_with_window(c, rate_window(scrape_interval))
+}
+
+/// [`detect`] with the rate window `W` given (over `--prometheus` it is
+/// 4 x the server's scrape interval).
+pub fn detect_with_window(c: &Catalog, window: Duration) -> Detected {
+    let w = format_duration(window);
     let mut d = Detected::default();
     d.panels.push(latency(c, &w, &mut d.table));
     d.panels.push(traffic(c, &w));

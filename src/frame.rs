@@ -66,6 +66,8 @@ pub struct Frame {
     /// The alerts `--alertmanager` holds that are not this process's own
     /// (`GET /api/v2/alerts`, polled apart from the engine).
     pub alertmanager_alerts: Vec<HeldAlert>,
+    /// The server answering the queries (`--prometheus`), if any.
+    pub server: Option<ServerStatus>,
 }
 
 /// An alert that Alertmanager holds (`GET /api/v2/alerts`).
@@ -84,6 +86,21 @@ pub struct HeldAlert {
     /// The `summary` annotation.
     pub summary: String,
     pub generator_url: String,
+}
+
+/// The Prometheus-compatible server behind the dashboard (`--prometheus`).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ServerStatus {
+    /// Base URL, without credentials.
+    pub url: String,
+    /// From `/api/v1/status/buildinfo`, when the server has it.
+    pub version: Option<String>,
+    /// Why the last refresh failed; the data shown is then stale.
+    pub error: Option<String>,
+    /// When the data shown was evaluated (ms since epoch).
+    pub data_ms: Option<i64>,
+    /// Partial-response and other warnings of the last refresh.
+    pub warnings: Vec<String>,
 }
 
 /// The health of one scrape target.

@@ -89,13 +89,26 @@ pub fn to_json(frame: &Frame) -> Value {
             })
         })
         .collect();
-    json!({
+    let mut doc = json!({
         "time": rfc3339_ms(frame.time_ms),
         "source": frame.source.as_str(),
         "targets": targets,
         "panels": panels,
         "alerts": alerts,
-    })
+    });
+    if let (Some(s), Some(map)) = (&frame.server, doc.as_object_mut()) {
+        map.insert(
+            "server".into(),
+            json!({
+                "url": s.url,
+                "version": s.version,
+                "error": s.error,
+                "data_time": s.data_ms.map(rfc3339_ms),
+                "warnings": s.warnings,
+            }),
+        );
+    }
+    doc
 }
 
 use crate::tui::format::value as format_value;

@@ -17,7 +17,7 @@ pub(crate) fn target_labels(t: &Target, name: &str) -> Labels {
 }
 
 /// The family type of a sample name, from the page's TYPE lines.
-fn kind_of(types: &HashMap<&str, MetricType>, name: &str) -> MetricType {
+pub(super) fn kind_of(types: &HashMap<&str, MetricType>, name: &str) -> MetricType {
     if let Some(k) = types.get(name) {
         return *k;
     }

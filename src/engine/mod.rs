@@ -10,6 +10,11 @@ mod panels;
 mod pin;
 mod recording;
 mod reload;
+mod remote;
+mod remote_frame;
+pub mod remote_run;
+#[cfg(test)]
+mod remote_tests;
 mod rules;
 pub mod run;
 mod silences;
@@ -18,6 +23,7 @@ mod tests;
 
 pub use notify::SinkLink;
 pub use reload::{Reconfig, ReloadLink};
+pub use remote::{remote_rate_window, TABLE_TOP_N, TOP_N};
 pub use run::{run, EngineChannels};
 pub use silences::AlertmanagerLink;
 
@@ -119,6 +125,8 @@ pub struct Engine {
     journal: rules::Journal,
     /// Silences and the alerts Alertmanager holds (`--alertmanager`).
     alertmanager: Option<silences::AlertmanagerState>,
+    /// The server read instead of the store (`--prometheus`).
+    remote: Option<Box<remote::RemoteState>>,
 }
 
 impl Engine {
@@ -173,6 +181,7 @@ impl Engine {
             published_catalog: Arc::default(),
             journal: Default::default(),
             alertmanager: None,
+            remote: None,
         };
         e.redetect();
         e
@@ -251,6 +260,7 @@ impl Engine {
         for r in &mut self.recording {
             r.eval(&mut self.store, now_ms);
         }
+        self.remote_charts();
         let panels = self.eval_panels(now_ms);
         let panels = self.eval_pinned(now_ms).unwrap_or(panels);
         let (mut alerts, transitions) = self.eval_rules(now_ms);
@@ -273,7 +283,7 @@ impl Engine {
         self.notify(now_ms);
         let instances = self.instance_rows(now_ms);
         self.seq += 1;
-        Frame {
+        let mut frame = Frame {
             seq: self.seq,
             time_ms: now_ms,
             source: SourceKind::Scrape,
@@ -298,13 +308,16 @@ impl Engine {
             bell: self.journal.bell,
             alert_history: self.journal.history.iter().cloned().collect(),
             alertmanager_alerts: held,
-        }
+            server: None,
+        };
+        self.finish_remote(&mut frame);
+        frame
     }
 
     /// Rebuilds panels and rules from the catalog, keeping chart history and
     /// alert state of everything that did not change.
     fn redetect(&mut self) {
-        let detected = crate::detect::detect(&self.catalog, self.opts.interval);
+        let detected = self.detect_defaults();
         if detected == self.detected && !self.panels.is_empty() {
             return;
         }

@@ -135,7 +135,7 @@ impl Engine {
     pub(super) fn eval_panels(&mut self, now_ms: i64) -> Vec<Panel> {
         let keep_from = now_ms - self.opts.retention.as_millis() as i64;
         let started = self.started_ms;
-        let store = &self.store;
+        let source = super::remote::Source::of(&self.store, self.remote.as_deref());
         self.panels
             .iter_mut()
             .map(|p| {
@@ -165,7 +165,7 @@ impl Engine {
                 let mut now_values: HashMap<(usize, Labels), f64> = HashMap::new();
                 for (i, def) in p.def.exprs.iter().enumerate() {
                     let result = match &p.parsed[i] {
-                        Ok(e) => eval_vector(store, e, now_ms).map(|v| {
+                        Ok(e) => source.panel_vector(&def.expr, e, now_ms).map(|v| {
                             v.into_iter()
                                 .map(|(mut l, x)| {
                                     for (n, val) in &def.add_labels {

@@ -156,6 +156,7 @@ impl Engine {
             .collect();
         let mut transitions = Vec::new();
         let mut alerts = Vec::new();
+        let source = super::remote::Source::of(&self.store, self.remote.as_deref());
         for rule in &mut self.rules {
             let (mut result, expr): (Result<Vector, String>, Option<&Expr>) = match &rule.source {
                 RuleSource::Threshold {
@@ -165,7 +166,8 @@ impl Engine {
                     below,
                 } => {
                     let p = &self.panels[*panel];
-                    let r = p.current[*expr].as_ref().map_err(Clone::clone).map(|v| {
+                    let fresh = source.check_fresh(&p.def.exprs[*expr].expr);
+                    let r = fresh.and_then(|()| p.current[*expr].clone()).map(|v| {
                         let hit: Vector = v
                             .iter()
                             .filter(|(_, x)| if *below { x < value } else { x > value })
@@ -173,18 +175,26 @@ impl Engine {
                             .collect();
                         // The panel value is the unfiltered one.
                         match rule.state.spec.clear_below {
-                            Some(c) if !*below => alerts::hold_above(&rule.state, hit, v, c),
+                            Some(c) if !*below => alerts::hold_above(&rule.state, hit, &v, c),
                             _ => hit,
                         }
                     });
                     (r, p.parsed(*expr))
                 }
-                RuleSource::Expr(Ok(e)) => (eval_vector(&self.store, e, now_ms), Some(e)),
+                RuleSource::Expr(Ok(e)) => (
+                    source.rule_vector(&rule.state.spec.expr, e, now_ms),
+                    Some(e),
+                ),
                 RuleSource::Expr(Err(e)) => (Err(e.clone()), None),
             };
-            if let (Ok(v), Some(lhs), Some(clear)) =
-                (&mut result, &rule.hold_expr, rule.state.spec.clear_below)
-            {
+            // Over a server the left-hand side is not asked for, so a
+            // config rule's clear_below holds only when scraping.
+            if let (Ok(v), Some(lhs), Some(clear), false) = (
+                &mut result,
+                &rule.hold_expr,
+                rule.state.spec.clear_below,
+                matches!(source, super::remote::Source::Remote(_)),
+            ) {
                 if let Ok(unfiltered) = eval_vector(&self.store, lhs, now_ms) {
                     *v = alerts::hold_above(&rule.state, std::mem::take(v), &unfiltered, clear);
                 }

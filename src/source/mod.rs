@@ -7,12 +7,14 @@
 //! data stays on screen.
 
 mod http;
+pub mod poll;
 pub mod prometheus;
 mod step;
 mod wire;
 
+pub use poll::{Discovery, Plan, Poller, Refresh, VectorResult, CHART_POINTS};
 pub use prometheus::{PromClient, PromOptions};
-pub use step::{limit_top, range_params, MAX_POINTS};
+pub use step::{breaks_down_by_instance, limit_top, range_params, MAX_POINTS};
 pub use wire::{scrape_interval, Health, QueryResult, RangeResult, Series, TargetHealth, Value};
 
 use std::time::Duration;

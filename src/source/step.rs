@@ -71,6 +71,36 @@ pub fn limit_top(expr: &str, n: usize) -> String {
     format!("topk({n}, {expr})")
 }
 
+/// True when `expr` returns one series per instance (its result keeps the
+/// `instance` label): the breakdowns [`limit_top`] is meant for. An
+/// expression that does not parse is not a breakdown.
+pub fn breaks_down_by_instance(expr: &str) -> bool {
+    promql_parser::parser::parse(expr).is_ok_and(|e| keeps_instance(&e))
+}
+
+fn keeps_instance(e: &promql_parser::parser::Expr) -> bool {
+    use promql_parser::parser::{Expr, LabelModifier};
+    let named = |l: &promql_parser::label::Labels| l.labels.iter().any(|x| x == "instance");
+    match e {
+        Expr::VectorSelector(_) | Expr::MatrixSelector(_) => true,
+        Expr::Aggregate(a) => match &a.modifier {
+            _ if matches!(a.op.to_string().as_str(), "topk" | "bottomk") => keeps_instance(&a.expr),
+            Some(LabelModifier::Include(l)) => named(l),
+            Some(LabelModifier::Exclude(l)) => !named(l) && keeps_instance(&a.expr),
+            None => false,
+        },
+        Expr::Binary(b) => keeps_instance(&b.lhs) || keeps_instance(&b.rhs),
+        Expr::Paren(p) => keeps_instance(&p.expr),
+        Expr::Unary(u) => keeps_instance(&u.expr),
+        Expr::Subquery(s) => keeps_instance(&s.expr),
+        Expr::Call(c) => {
+            !matches!(c.func.name, "vector" | "scalar" | "time")
+                && c.args.args.iter().any(|a| keeps_instance(a))
+        }
+        _ => false,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -189,6 +219,31 @@ mod tests {
         ] {
             let limited = limit_top(e, 10);
             promql_parser::parser::parse(&limited).unwrap_or_else(|err| panic!("{limited}: {err}"));
+        }
+    }
+
+    #[test]
+    fn instance_breakdowns_are_recognised() {
+        for e in [
+            "1 - avg by (instance) (rate(node_cpu_seconds_total{mode=\"idle\"}[1m]))",
+            "rate(process_cpu_seconds_total[1m]) / on (job, instance) max by (job, instance) (app_cpu_limit_cores)",
+            "app_event_queue_depth / on (job, instance) app_event_queue_capacity",
+            "sum without (cpu) (rate(node_cpu_seconds_total[1m]))",
+            "up",
+        ] {
+            assert!(breaks_down_by_instance(e), "{e}");
+        }
+        for e in [
+            "histogram_quantile(0.99, sum by (le) (rate(x_bucket[1m])))",
+            "sum(rate(http_requests_total[1m]))",
+            "(sum(rate(y{code=~\"5..\"}[1m])) or vector(0)) / sum(rate(y[1m]))",
+            "count(up == 1)",
+            "max(autoscaler_max_instances)",
+            "sum without (instance) (up)",
+            "1 + 1",
+            "sum(",
+        ] {
+            assert!(!breaks_down_by_instance(e), "{e}");
         }
     }
 }

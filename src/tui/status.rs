@@ -53,6 +53,9 @@ pub fn render(frame: &Frame, view: &View, theme: &Theme, area: Rect, buf: &mut B
         ));
     }
     // Most important first: narrow screens cut the end of the line.
+    if let Some(server) = &frame.server {
+        server_spans(server, view, theme, &g, &mut spans);
+    }
     let total = frame.targets.len();
     if total > 0 {
         let up = frame.targets.iter().filter(|t| t.up).count();
@@ -122,6 +125,9 @@ pub fn render(frame: &Frame, view: &View, theme: &Theme, area: Rect, buf: &mut B
     }
     spans.push(sep());
     spans.push(Span::styled(frame.source.as_str(), theme.text()));
+    if let Some(v) = frame.server.as_ref().and_then(|s| s.version.as_ref()) {
+        spans.push(Span::styled(format!(" {v}"), theme.text()));
+    }
     if let Some(notice) = &frame.notice {
         spans.push(sep());
         spans.push(Span::styled(
@@ -136,5 +142,90 @@ pub fn render(frame: &Frame, view: &View, theme: &Theme, area: Rect, buf: &mut B
     let hint_w = hint.len() as u16;
     if used.saturating_add(hint_w) <= area.width {
         buf.set_string(area.right() - hint_w, area.y, hint, theme.muted());
+    }
+}
+
+/// A failing server (`--prometheus`): the error and the age of the data
+/// still shown; partial-response warnings.
+fn server_spans(
+    s: &crate::frame::ServerStatus,
+    view: &View,
+    theme: &Theme,
+    g: &Glyphs,
+    spans: &mut Vec<Span<'static>>,
+) {
+    let sep = || Span::styled(format!(" {} ", g.sep), theme.muted());
+    if let Some(e) = &s.error {
+        let age = match (s.data_ms, view.now_ms) {
+            (Some(d), Some(now)) => format!("data {} old", format::duration_ms(now - d)),
+            (Some(_), None) => "data stale".to_string(),
+            (None, _) => "no data".to_string(),
+        };
+        spans.push(sep());
+        spans.push(Span::styled(
+            format!(" {} {age}: {e} ", g.crit),
+            theme.banner(Level::Crit),
+        ));
+    }
+    if let Some(w) = s.warnings.first() {
+        spans.push(sep());
+        spans.push(Span::styled(
+            format!("{} partial answer: {w}", g.warn),
+            theme.level(Level::Warn),
+        ));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::frame::ServerStatus;
+
+    fn line(frame: &Frame, view: &View) -> String {
+        let area = Rect::new(0, 0, 160, 1);
+        let mut buf = Buffer::empty(area);
+        render(frame, view, &Theme::no_color(), area, &mut buf);
+        (0..area.width)
+            .map(|x| buf[(x, 0)].symbol().to_string())
+            .collect()
+    }
+
+    #[test]
+    fn a_failing_server_shows_the_error_and_the_age_of_the_data() {
+        let t = 1_795_348_800_000;
+        let mut frame = Frame {
+            time_ms: t,
+            interval: std::time::Duration::from_secs(2),
+            source: crate::frame::SourceKind::Prometheus,
+            server: Some(ServerStatus {
+                url: "http://prom:9090".into(),
+                version: Some("2.42.0".into()),
+                error: Some("http://prom:9090/api/v1/query answered HTTP 500: oops".into()),
+                data_ms: Some(t - 12_000),
+                warnings: vec![],
+            }),
+            ..Frame::default()
+        };
+        let view = View {
+            now_ms: Some(t),
+            ..View::default()
+        };
+        let s = line(&frame, &view);
+        assert!(
+            s.contains("data 12s old: http://prom:9090/api/v1/query answered HTTP 500"),
+            "{s}"
+        );
+        assert!(s.contains("prometheus 2.42.0"), "{s}");
+        frame.server = frame.server.map(|s| ServerStatus {
+            error: None,
+            warnings: vec!["partial response: store 3 unavailable".into()],
+            ..s
+        });
+        let s = line(&frame, &view);
+        assert!(!s.contains("old:"), "{s}");
+        assert!(
+            s.contains("partial answer: partial response: store 3"),
+            "{s}"
+        );
     }
 }

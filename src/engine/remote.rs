@@ -1,0 +1,358 @@
+//! The engine over a Prometheus-compatible server (`--prometheus`).
+//!
+//! The data source is the one thing that changes: [`Source`] is where an
+//! expression's result comes from, either the local store (evaluated by
+//! `promql`) or the server's last answer to exactly that text (held in
+//! [`RemoteState`]). Panels, rules, alert state machines, sinks and the
+//! frame are the same code in both cases. The answers arrive as messages
+//! from a poller task (`remote_run.rs`), as scrape results do, so the
+//! engine itself never waits on the network.
+
+use super::panels::Vector;
+use super::Engine;
+use crate::detect::{Catalog, Detected, MetricInfo};
+use crate::promql::Expr;
+use crate::scrape::expo::MetricType;
+use crate::source::{self, Discovery, Plan, Refresh, TargetHealth};
+use crate::store::Store;
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::watch;
+
+/// Series kept by a detected default's `by (instance)` breakdown on a
+/// chart (the busiest, by `topk`).
+pub const TOP_N: usize = 20;
+/// Rows of the instance table that get CPU, p99 and error values.
+pub const TABLE_TOP_N: usize = 200;
+
+/// The latest answer to one instant query.
+#[derive(Default)]
+pub(super) struct Slot {
+    /// The last good answer and when it was evaluated.
+    pub(super) good: Option<(i64, Arc<Vector>)>,
+    /// Why the last request for it failed.
+    pub(super) error: Option<String>,
+}
+
+/// What the engine knows of the server.
+pub(crate) struct RemoteState {
+    pub(super) url: String,
+    pub(super) version: Option<String>,
+    /// The server's scrape interval (the longest among its targets).
+    scrape_interval: Option<Duration>,
+    /// `None` when the server has no targets endpoint (then `up` is read).
+    pub(super) targets: Option<Vec<TargetHealth>>,
+    pub(super) instant: HashMap<String, Slot>,
+    charts: HashMap<String, Arc<Vec<source::Series>>>,
+    pub(super) error: Option<String>,
+    pub(super) warnings: Vec<String>,
+    pub(super) data_ms: Option<i64>,
+    plan: watch::Sender<Plan>,
+}
+
+/// Where an expression's result comes from.
+pub(crate) enum Source<'a> {
+    Local(&'a Store),
+    Remote(&'a RemoteState),
+}
+
+impl<'a> Source<'a> {
+    pub fn of(store: &'a Store, remote: Option<&'a RemoteState>) -> Source<'a> {
+        match remote {
+            Some(r) => Source::Remote(r),
+            None => Source::Local(store),
+        }
+    }
+
+    /// A panel's values: the server's last good answer, however old (the
+    /// status line says how old and why).
+    pub fn panel_vector(&self, text: &str, parsed: &Expr, t_ms: i64) -> Result<Vector, String> {
+        match self {
+            Source::Local(store) => super::panels::eval_vector(store, parsed, t_ms),
+            Source::Remote(r) => match r.instant.get(text) {
+                Some(Slot {
+                    good: Some((_, v)), ..
+                }) => Ok(v.as_ref().clone()),
+                Some(Slot { error: Some(e), .. }) => Err(e.clone()),
+                _ => Ok(Vec::new()),
+            },
+        }
+    }
+
+    /// A rule's values: only an answer of the latest refresh counts; a
+    /// failed one holds every alert state.
+    pub fn rule_vector(&self, text: &str, parsed: &Expr, t_ms: i64) -> Result<Vector, String> {
+        match self {
+            Source::Local(store) => super::panels::eval_vector(store, parsed, t_ms),
+            Source::Remote(r) => r.fresh(text).map(|v| v.as_ref().clone()),
+        }
+    }
+
+    /// Whether a rule may read the panel's current result of `text`: always
+    /// when scraping; over a server only when the latest refresh answered it.
+    pub fn check_fresh(&self, text: &str) -> Result<(), String> {
+        match self {
+            Source::Local(_) => Ok(()),
+            Source::Remote(r) => r.fresh(text).map(|_| ()),
+        }
+    }
+}
+
+impl RemoteState {
+    /// The answer to `text` from the latest refresh, or why there is none.
+    fn fresh(&self, text: &str) -> Result<&Arc<Vector>, String> {
+        match self.instant.get(text) {
+            Some(Slot { error: Some(e), .. }) => Err(e.clone()),
+            Some(Slot {
+                good: Some((at, v)),
+                ..
+            }) if Some(*at) == self.data_ms => Ok(v),
+            Some(_) => Err(format!("no recent answer from {}", self.url)),
+            None => Err(format!("no answer from {} yet", self.url)),
+        }
+    }
+}
+
+/// The catalog detection reads, from what the server lists.
+fn catalog(d: &Discovery) -> Catalog {
+    let types: HashMap<&str, MetricType> = d.types.iter().map(|(k, v)| (k.as_str(), *v)).collect();
+    let mut c: Catalog = d
+        .names
+        .iter()
+        .map(|n| {
+            let labels = d
+                .labels
+                .get(n)
+                .map(|l| l.iter().filter(|x| *x != "__name__").cloned().collect())
+                .unwrap_or_default();
+            let kind = super::ingest::kind_of(&types, n);
+            (n.clone(), MetricInfo { kind, labels })
+        })
+        .collect();
+    if let Some(up) = c.get_mut("up") {
+        up.kind = MetricType::Gauge;
+    }
+    c
+}
+
+/// The rate window over a server: 4 x its scrape interval, else 1m.
+pub fn remote_rate_window(scrape_interval: Option<Duration>) -> Duration {
+    scrape_interval
+        .filter(|d| !d.is_zero())
+        .map_or(Duration::from_secs(60), |d| d * 4)
+}
+
+/// Limits the detected defaults' `by (instance)` breakdowns to the top
+/// series; every other expression is kept as it is.
+fn limit(mut d: Detected) -> Detected {
+    for p in &mut d.panels {
+        for e in &mut p.exprs {
+            if !e.is_limit && source::breaks_down_by_instance(&e.expr) {
+                e.expr = source::limit_top(&e.expr, TOP_N);
+            }
+        }
+    }
+    for e in [&mut d.table.cpu, &mut d.table.p99, &mut d.table.error_ratio]
+        .into_iter()
+        .flatten()
+    {
+        *e = source::limit_top(e, TABLE_TOP_N);
+    }
+    d
+}
+
+impl Engine {
+    /// Reads from the server at `url` instead of the store. Returns what
+    /// each refresh must ask, updated whenever panels or rules change.
+    pub fn connect_remote(&mut self, url: String) -> watch::Receiver<Plan> {
+        let (tx, rx) = watch::channel(Plan::default());
+        self.remote = Some(Box::new(RemoteState {
+            url,
+            version: None,
+            scrape_interval: None,
+            targets: None,
+            instant: HashMap::new(),
+            charts: HashMap::new(),
+            error: None,
+            warnings: Vec::new(),
+            data_ms: None,
+            plan: tx,
+        }));
+        rx
+    }
+
+    /// What the next refresh must ask (empty before discovery).
+    pub fn remote_plan(&self) -> Plan {
+        self.remote
+            .as_ref()
+            .map(|r| r.plan.borrow().clone())
+            .unwrap_or_default()
+    }
+
+    /// The server's metric names, version and targets: re-detects the
+    /// default panels (rate window from the server's scrape interval).
+    pub fn apply_discovery(&mut self, d: Discovery) {
+        let Some(r) = self.remote.as_mut() else {
+            return;
+        };
+        r.version = d.version.clone();
+        if let Some(t) = &d.targets {
+            r.scrape_interval = source::scrape_interval(t);
+        }
+        r.targets = d.targets.clone();
+        r.error = None;
+        let c = catalog(&d);
+        if c != self.catalog {
+            self.catalog = c;
+            self.catalog_changed = true;
+        }
+        // The server holds the history: nothing is warming up.
+        self.started_ms.get_or_insert(0);
+        if self.catalog_changed {
+            self.catalog_changed = false;
+            self.redetect();
+        }
+        self.update_plan();
+    }
+
+    /// One refresh's answers. Failed queries keep their last good answer
+    /// for panels (shown stale) and hold the rules.
+    pub fn apply_refresh(&mut self, f: Refresh) {
+        let Some(r) = self.remote.as_mut() else {
+            return;
+        };
+        for (text, v) in f.instant {
+            let slot = r.instant.entry(text).or_default();
+            match v {
+                Ok(v) => {
+                    slot.good = Some((f.time_ms, Arc::new(v)));
+                    slot.error = None;
+                }
+                Err(e) => slot.error = Some(e),
+            }
+        }
+        for (text, c) in f.charts {
+            if let Ok(c) = c {
+                r.charts.insert(text, c);
+            }
+        }
+        match f.targets {
+            Some(Ok(t)) => {
+                r.scrape_interval = source::scrape_interval(&t).or(r.scrape_interval);
+                r.targets = Some(t);
+            }
+            Some(Err(_)) => r.targets = None,
+            None => {}
+        }
+        r.warnings = f.warnings;
+        r.error = f.error;
+        if !f.all_failed {
+            r.data_ms = Some(f.time_ms);
+        }
+    }
+
+    /// A refresh that could not be made at all (discovery failed).
+    pub fn remote_failed(&mut self, error: String) {
+        if let Some(r) = self.remote.as_mut() {
+            r.error = Some(error);
+        }
+    }
+
+    /// The longest `for` plus `keep_firing_for` of any rule: how much
+    /// history brings every alert state up to date.
+    pub fn longest_for(&self) -> Duration {
+        self.rules
+            .iter()
+            .map(|r| r.state.spec.for_ + r.state.spec.keep_firing_for)
+            .max()
+            .unwrap_or_default()
+    }
+
+    /// True when reading from a server.
+    pub fn is_remote(&self) -> bool {
+        self.remote.is_some()
+    }
+
+    /// The default panels: over a server, detected with its rate window and
+    /// with `by (instance)` breakdowns limited to the top series.
+    pub(super) fn detect_defaults(&self) -> Detected {
+        match &self.remote {
+            None => crate::detect::detect(&self.catalog, self.opts.interval),
+            Some(r) => limit(crate::detect::detect_with_window(
+                &self.catalog,
+                remote_rate_window(r.scrape_interval),
+            )),
+        }
+    }
+
+    /// Recomputes what each refresh asks and hands it to the poller.
+    pub(super) fn update_plan(&mut self) {
+        let Some(r) = &self.remote else { return };
+        let mut instant: Vec<String> = Vec::new();
+        let mut charts: Vec<String> = Vec::new();
+        let add = |v: &mut Vec<String>, e: &str| {
+            if !v.iter().any(|x| x == e) {
+                v.push(e.to_string());
+            }
+        };
+        for p in &self.panels {
+            if p.def.error.is_some() {
+                continue;
+            }
+            for e in &p.def.exprs {
+                add(&mut instant, &e.expr);
+                if !e.is_limit {
+                    add(&mut charts, &e.expr);
+                }
+            }
+        }
+        for d in &self.detected.rules {
+            add(&mut instant, &d.expr);
+        }
+        for f in &self.opts.rules {
+            if let crate::alerts::rulefile::FileRule::Alerting(a) = f {
+                add(&mut instant, &a.expr);
+            }
+        }
+        let t = &self.detected.table;
+        for e in [&t.cpu, &t.p99, &t.error_ratio].into_iter().flatten() {
+            add(&mut instant, e);
+        }
+        if r.targets.is_none() {
+            add(&mut instant, "up");
+        }
+        let plan = Plan {
+            instant,
+            charts,
+            window: self.opts.retention,
+            min_step: r.scrape_interval.unwrap_or(self.opts.interval),
+        };
+        r.plan.send_if_modified(|p| {
+            let changed = *p != plan;
+            *p = plan;
+            changed
+        });
+    }
+
+    /// Charts over a server are the range answers: they replace the
+    /// history before the panels append the current values.
+    pub(super) fn remote_charts(&mut self) {
+        let Some(r) = &self.remote else { return };
+        for p in &mut self.panels {
+            for (i, def) in p.def.exprs.iter().enumerate() {
+                let Some(chart) = r.charts.get(&def.expr) else {
+                    continue;
+                };
+                p.history.retain(|(j, _), _| *j != i);
+                for (labels, pts) in chart.iter() {
+                    let mut l = labels.clone();
+                    for (n, v) in &def.add_labels {
+                        l.set(n, v);
+                    }
+                    p.history.insert((i, l), pts.iter().copied().collect());
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,99 @@
+//! The frame over a server: its source, targets (from `/api/v1/targets`
+//! or the `up` series), the instance table and the server's status.
+
+use super::remote::RemoteState;
+use super::Engine;
+use crate::frame::{Frame, InstanceRow, ServerStatus, SourceKind, TargetStatus};
+use crate::source::{self, TargetHealth};
+use std::collections::HashMap;
+
+fn status_of(t: &TargetHealth) -> TargetStatus {
+    TargetStatus {
+        url: t.scrape_url.clone(),
+        job: t.job.clone(),
+        instance: t.instance.clone(),
+        up: t.health == source::Health::Up,
+        scrape_duration_seconds: t.last_scrape_duration.as_secs_f64(),
+        samples: 0,
+        invalid_lines: 0,
+        error: (!t.last_error.is_empty()).then(|| t.last_error.clone()),
+        last_scrape_ms: Some(0),
+        insecure_skip_verify: false,
+    }
+}
+
+impl Engine {
+    /// Over a server: the source, its targets, the instance table and the
+    /// server's status go into the frame.
+    pub(super) fn finish_remote(&mut self, frame: &mut Frame) {
+        self.update_plan();
+        let Some(r) = &self.remote else { return };
+        frame.source = SourceKind::Prometheus;
+        frame.targets = match &r.targets {
+            Some(t) => t.iter().map(status_of).collect(),
+            None => self.up_targets(r),
+        };
+        frame.instances = self.remote_rows(r, &frame.targets);
+        frame.server = Some(ServerStatus {
+            url: r.url.clone(),
+            version: r.version.clone(),
+            error: r.error.clone(),
+            data_ms: r.data_ms,
+            warnings: r.warnings.clone(),
+        });
+    }
+
+    /// Targets from the `up` series, for servers without a targets endpoint.
+    fn up_targets(&self, r: &RemoteState) -> Vec<TargetStatus> {
+        let Some((_, up)) = r.instant.get("up").and_then(|s| s.good.as_ref()) else {
+            return Vec::new();
+        };
+        let mut out: Vec<TargetStatus> = up
+            .iter()
+            .map(|(l, v)| TargetStatus {
+                url: l.get("instance").unwrap_or_default().to_string(),
+                job: l.get("job").unwrap_or_default().to_string(),
+                instance: l.get("instance").unwrap_or_default().to_string(),
+                up: *v == 1.0,
+                last_scrape_ms: Some(0),
+                ..Default::default()
+            })
+            .collect();
+        out.sort_by(|a, b| (&a.job, &a.instance).cmp(&(&b.job, &b.instance)));
+        out
+    }
+
+    fn remote_rows(&self, r: &RemoteState, targets: &[TargetStatus]) -> Vec<InstanceRow> {
+        let by_instance = |e: &Option<String>| -> HashMap<String, f64> {
+            e.as_ref()
+                .and_then(|e| r.instant.get(e))
+                .and_then(|s| s.good.as_ref())
+                .map(|(_, v)| {
+                    v.iter()
+                        .filter_map(|(l, x)| Some((l.get("instance")?.to_string(), *x)))
+                        .collect()
+                })
+                .unwrap_or_default()
+        };
+        let t = &self.detected.table;
+        let (cpu, p99, err) = (
+            by_instance(&t.cpu),
+            by_instance(&t.p99),
+            by_instance(&t.error_ratio),
+        );
+        targets
+            .iter()
+            .map(|s| InstanceRow {
+                instance: s.instance.clone(),
+                job: s.job.clone(),
+                up: s.up,
+                cpu: cpu.get(&s.instance).copied(),
+                cpu_is_cores: t.cpu_is_cores,
+                p99: p99.get(&s.instance).copied(),
+                error_ratio: err.get(&s.instance).copied(),
+                last_error: s.error.clone(),
+                awaiting_first_scrape: false,
+            })
+            .collect()
+    }
+}

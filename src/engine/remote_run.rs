@@ -1,0 +1,212 @@
+//! The loop over a server: a poller task asks, the engine applies and
+//! publishes. The poller never blocks the engine: a slow or failing server
+//! leaves the dashboard running on its last answers, with the error and
+//! their age in the status line.
+
+use super::run::now_ms;
+use super::Engine;
+use crate::frame::{Command, Frame};
+use crate::source::{backoff, Discovery, Plan, Poller, PromClient, Refresh};
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::{mpsc, watch};
+
+/// Metric names and metadata are read again this often (new metrics, such
+/// as lazily created 5xx series, change the detected panels).
+const REDISCOVER: Duration = Duration::from_secs(60);
+
+/// Target health is read at most this often (it is the largest answer on
+/// a big fleet).
+const TARGETS_EVERY: Duration = Duration::from_secs(10);
+
+/// What the poller tells the engine.
+#[derive(Debug)]
+pub enum Update {
+    Discovered(Box<Discovery>),
+    Refreshed(Box<Refresh>),
+    /// Nothing could be read (discovery failed).
+    Failed(String),
+}
+
+/// The channels of the engine loop over a server.
+pub struct RemoteChannels {
+    pub commands: mpsc::Receiver<Command>,
+    pub frames: watch::Sender<Arc<Frame>>,
+    pub cancel: watch::Receiver<bool>,
+}
+
+/// Runs the engine over the server until cancelled. `engine` must have
+/// been connected with [`Engine::connect_remote`]; `plan` is what that
+/// returned.
+pub async fn run(
+    mut engine: Engine,
+    client: Arc<PromClient>,
+    plan: watch::Receiver<Plan>,
+    mut ch: RemoteChannels,
+) {
+    let interval = engine.opts.interval;
+    let (tx, mut rx) = mpsc::channel(4);
+    tokio::spawn(poll(client, interval, plan, tx, ch.cancel.clone()));
+    let mut last = now_ms();
+    let _ = ch.frames.send(Arc::new(engine.tick(last)));
+    let mut ticker = tokio::time::interval(interval);
+    ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    ticker.tick().await;
+    let wait_ms = i64::try_from(interval.as_millis() * 3 / 2).unwrap_or(i64::MAX);
+    loop {
+        let t = tokio::select! {
+            biased;
+            _ = ch.cancel.changed() => break,
+            Some(u) = rx.recv() => match u {
+                Update::Discovered(d) => {
+                    engine.apply_discovery(*d);
+                    now_ms()
+                }
+                Update::Refreshed(r) => {
+                    let t = r.time_ms;
+                    engine.apply_refresh(*r);
+                    t
+                }
+                Update::Failed(e) => {
+                    engine.remote_failed(e);
+                    now_ms()
+                }
+            },
+            _ = ticker.tick() => {
+                // Only when the server is late: the status line must move on.
+                let now = now_ms();
+                if now - last < wait_ms {
+                    continue;
+                }
+                now
+            }
+            Some(c) = ch.commands.recv() => {
+                engine.command(c);
+                continue;
+            }
+        };
+        last = t.max(last);
+        if ch.frames.send(Arc::new(engine.tick(last))).is_err() {
+            break;
+        }
+    }
+}
+
+/// Waits `d`, or less when cancelled or the plan changes.
+async fn pause(d: Duration, plan: &mut watch::Receiver<Plan>, cancel: &mut watch::Receiver<bool>) {
+    tokio::select! {
+        _ = tokio::time::sleep(d) => {}
+        _ = plan.changed() => {}
+        _ = cancel.changed() => {}
+    }
+}
+
+/// The poller: discovery, then one refresh per interval (backing off
+/// while the server fails), re-reading names every [`REDISCOVER`].
+async fn poll(
+    client: Arc<PromClient>,
+    interval: Duration,
+    mut plan: watch::Receiver<Plan>,
+    tx: mpsc::Sender<Update>,
+    mut cancel: watch::Receiver<bool>,
+) {
+    let mut poller = Poller::new(client);
+    let mut failures = 0u32;
+    let mut discovered: Option<tokio::time::Instant> = None;
+    let mut targets_at: Option<tokio::time::Instant> = None;
+    while !*cancel.borrow() {
+        let started = tokio::time::Instant::now();
+        if discovered.is_none_or(|d| d.elapsed() >= REDISCOVER) {
+            match poller.discover().await {
+                Ok(d) => {
+                    let first = discovered.is_none();
+                    discovered = Some(started);
+                    targets_at = Some(started);
+                    plan.mark_unchanged();
+                    if tx.send(Update::Discovered(Box::new(d))).await.is_err() {
+                        return;
+                    }
+                    if first {
+                        // The engine answers with the plan for these names.
+                        let _ = tokio::time::timeout(interval, plan.changed()).await;
+                    }
+                }
+                Err(e) => {
+                    failures += 1;
+                    if tx.send(Update::Failed(e.to_string())).await.is_err() {
+                        return;
+                    }
+                    pause(backoff(failures, interval), &mut plan, &mut cancel).await;
+                    continue;
+                }
+            }
+        }
+        let current = plan.borrow_and_update().clone();
+        let with_targets = targets_at.is_none_or(|t| t.elapsed() >= TARGETS_EVERY);
+        let r = poller.refresh(&current, now_ms(), with_targets).await;
+        if with_targets {
+            targets_at = Some(started);
+        }
+        failures = if r.all_failed && r.transient {
+            failures + 1
+        } else {
+            0
+        };
+        if tx.send(Update::Refreshed(Box::new(r))).await.is_err() {
+            return;
+        }
+        let wait = backoff(failures, interval).saturating_sub(started.elapsed());
+        pause(wait, &mut plan, &mut cancel).await;
+    }
+}
+
+/// Without a screen (`snapshot`, `check`): discovery; the alert rules
+/// stepped through the server's history over their longest `for` (so a
+/// condition that has held long enough fires at once); then a refresh and
+/// a tick every interval until `duration` has passed. Returns the last
+/// frame. A server that cannot be read at all is an error (one line).
+pub async fn collect(
+    engine: &mut Engine,
+    client: Arc<PromClient>,
+    duration: Duration,
+) -> Result<Frame, String> {
+    let interval = engine.opts.interval;
+    let mut poller = Poller::new(client);
+    let d = poller.discover().await.map_err(|e| e.to_string())?;
+    engine.apply_discovery(d);
+    let step = i64::try_from(interval.as_millis())
+        .unwrap_or(i64::MAX)
+        .max(1);
+    let span = i64::try_from(engine.longest_for().as_millis())
+        .unwrap_or(i64::MAX)
+        .min(step.saturating_mul(crate::source::MAX_POINTS - 2));
+    if span > 0 {
+        let now = now_ms();
+        let start = now - span - step;
+        let history = poller
+            .history(&engine.remote_plan(), start, now - step, step)
+            .await
+            .map_err(|e| e.to_string())?;
+        for r in history {
+            let t = r.time_ms;
+            engine.apply_refresh(r);
+            engine.tick(t);
+        }
+    }
+    let end = now_ms() + i64::try_from(duration.as_millis()).unwrap_or(i64::MAX);
+    loop {
+        let started = tokio::time::Instant::now();
+        let t = now_ms();
+        let r = poller.refresh(&engine.remote_plan(), t, true).await;
+        if r.all_failed {
+            let url = poller.client().url();
+            return Err(r.error.unwrap_or_else(|| format!("no answer from {url}")));
+        }
+        engine.apply_refresh(r);
+        let frame = engine.tick(t);
+        if t >= end {
+            return Ok(frame);
+        }
+        tokio::time::sleep(interval.saturating_sub(started.elapsed())).await;
+    }
+}

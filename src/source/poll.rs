@@ -1,0 +1,419 @@
+//! One refresh of the dashboard over a server: what to ask ([`Plan`]), the
+//! discovery of metric names and targets ([`Discovery`]), and the
+//! concurrent queries of one refresh ([`Refresh`]), with chart ranges
+//! fetched incrementally on an aligned step grid.
+
+use super::prometheus::PromClient;
+use super::step::range_params;
+use super::wire::{Series, TargetHealth, Value};
+use super::SourceError;
+use crate::labels::Labels;
+use crate::scrape::expo::MetricType;
+use futures_util::future::join_all;
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Chart resolution when the server is asked for a range: the braille dots
+/// of a 120-column panel (two per column).
+pub const CHART_POINTS: u16 = 240;
+
+/// At most this many metrics are asked for their label names during
+/// discovery (the ones detection reads labels of).
+const MAX_LABEL_LOOKUPS: usize = 64;
+
+/// What one refresh asks the server. Every text is sent exactly as written.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Plan {
+    /// Instant queries: current values of panels, rules and the instance
+    /// table, without duplicates.
+    pub instant: Vec<String>,
+    /// Range queries for the charts, without duplicates.
+    pub charts: Vec<String>,
+    /// The chart window (the engine's retention).
+    pub window: Duration,
+    /// The smallest useful step: the server's scrape interval.
+    pub min_step: Duration,
+}
+
+/// What the server holds, for detection and the status line.
+#[derive(Clone, Debug, Default)]
+pub struct Discovery {
+    /// Every metric name.
+    pub names: Vec<String>,
+    /// Family types by family name (`/api/v1/metadata`; empty when the
+    /// server has none).
+    pub types: HashMap<String, MetricType>,
+    /// Label names of the metrics detection looks at (histogram buckets,
+    /// request counters, latency summaries).
+    pub labels: HashMap<String, Vec<String>>,
+    /// `None` when the server has no version endpoint (Mimir, Cortex).
+    pub version: Option<String>,
+    /// `None` when the server has no targets endpoint.
+    pub targets: Option<Vec<TargetHealth>>,
+}
+
+/// An instant result as a vector of (labels, value), or why there is none.
+pub type VectorResult = Result<Vec<(Labels, f64)>, String>;
+
+/// The answers of one refresh at `time_ms`.
+#[derive(Clone, Debug, Default)]
+pub struct Refresh {
+    /// The evaluation instant of every instant query.
+    pub time_ms: i64,
+    /// By expression text.
+    pub instant: HashMap<String, VectorResult>,
+    /// Chart series by expression text: the whole window, oldest first.
+    pub charts: HashMap<String, Result<Arc<Vec<Series>>, String>>,
+    /// Target health, when asked and answered this time (`Err` when the
+    /// server has no such endpoint).
+    pub targets: Option<Result<Vec<TargetHealth>, String>>,
+    /// Partial-response and other warnings, without duplicates.
+    pub warnings: Vec<String>,
+    /// Requests sent.
+    pub requests: u32,
+    /// The first error of the refresh, and whether every request failed.
+    pub error: Option<String>,
+    pub all_failed: bool,
+    /// The error was a transient one (worth backing off and retrying).
+    pub transient: bool,
+}
+
+/// A chart's points on the step grid, kept between refreshes.
+#[derive(Default)]
+struct ChartCache {
+    step: i64,
+    start: i64,
+    end: i64,
+    series: BTreeMap<Labels, Vec<(i64, f64)>>,
+    shared: Arc<Vec<Series>>,
+}
+
+impl ChartCache {
+    /// Merges points fetched from `from` on, dropping those before `start`.
+    fn merge(&mut self, fetched: Vec<Series>, from: i64, start: i64, end: i64) {
+        for pts in self.series.values_mut() {
+            pts.retain(|(t, _)| *t >= start && *t < from);
+        }
+        for (labels, pts) in fetched {
+            self.series.entry(labels).or_default().extend(pts);
+        }
+        self.series.retain(|_, pts| !pts.is_empty());
+        self.start = start;
+        self.end = end;
+        self.shared = Arc::new(
+            self.series
+                .iter()
+                .map(|(l, p)| (l.clone(), p.clone()))
+                .collect(),
+        );
+    }
+}
+
+/// Asks the server, keeping the chart caches between refreshes.
+pub struct Poller {
+    client: Arc<PromClient>,
+    charts: HashMap<String, ChartCache>,
+}
+
+/// An instant answer as a vector, as the local evaluation would give it.
+pub fn to_vector(v: Value) -> VectorResult {
+    match v {
+        Value::Vector(v) => Ok(v),
+        Value::Scalar(x) => Ok(vec![(Labels::new(), x)]),
+        Value::Matrix(_) => Err(
+            "expression returns a range vector; a panel needs an instant vector or scalar".into(),
+        ),
+        Value::String(_) => Err("expression returns a string; a panel needs a number".into()),
+    }
+}
+
+/// True for the metrics whose label names detection reads.
+fn wants_labels(name: &str) -> bool {
+    name.ends_with("_bucket")
+        || name.ends_with("_requests_total")
+        || name.contains("duration_seconds")
+        || name.contains("latency_seconds")
+}
+
+fn missing_endpoint(e: &SourceError) -> bool {
+    matches!(e, SourceError::Http { status, .. } if matches!(status, 404 | 405 | 501))
+}
+
+impl Poller {
+    pub fn new(client: Arc<PromClient>) -> Poller {
+        Poller {
+            client,
+            charts: HashMap::new(),
+        }
+    }
+
+    pub fn client(&self) -> &PromClient {
+        &self.client
+    }
+
+    /// Reads metric names, types, the labels detection needs, the version
+    /// and the targets. Fails only when the names cannot be read (the
+    /// server is unreachable or not Prometheus-compatible).
+    pub async fn discover(&self) -> Result<Discovery, SourceError> {
+        let c = &self.client;
+        let (names, types, version, targets) =
+            tokio::join!(c.metric_names(), c.metadata(), c.buildinfo(), c.targets());
+        let names = names?;
+        let lookups: Vec<&String> = names
+            .iter()
+            .filter(|n| wants_labels(n))
+            .take(MAX_LABEL_LOOKUPS)
+            .collect();
+        let answers = join_all(lookups.iter().map(|n| c.label_names(n))).await;
+        let labels = lookups
+            .into_iter()
+            .zip(answers)
+            .filter_map(|(n, a)| Some((n.clone(), a.ok()?)))
+            .collect();
+        let targets = match targets {
+            Ok(t) => Some(t),
+            Err(e) if missing_endpoint(&e) => None,
+            Err(e) => {
+                tracing::warn!(error = %e, "targets");
+                None
+            }
+        };
+        Ok(Discovery {
+            names,
+            types: types.unwrap_or_default(),
+            labels,
+            version: version.ok(),
+            targets,
+        })
+    }
+
+    /// Runs every query of `plan` at `time_ms` concurrently (identical
+    /// texts once), and the targets when `with_targets`. Charts ask only
+    /// for the steps they do not hold yet (the last one again, as the
+    /// server may have had more samples since).
+    pub async fn refresh(&mut self, plan: &Plan, time_ms: i64, with_targets: bool) -> Refresh {
+        let c = &self.client;
+        let (start, end, step) = range_params(time_ms, plan.window, CHART_POINTS, plan.min_step);
+        self.charts.retain(|k, _| plan.charts.contains(k));
+        let mut range_jobs = Vec::new();
+        for expr in &plan.charts {
+            let cache = self.charts.entry(expr.clone()).or_default();
+            let from = if cache.step == step && cache.end >= start && cache.end <= end {
+                cache.end
+            } else {
+                cache.series.clear();
+                start
+            };
+            let unchanged = cache.step == step && cache.end == end && cache.start == start;
+            if !unchanged || cache.series.is_empty() {
+                range_jobs.push((expr.clone(), from));
+            }
+        }
+        let instants = join_all(plan.instant.iter().map(|e| c.query(e, time_ms)));
+        let ranges = join_all(
+            range_jobs
+                .iter()
+                .map(|(e, from)| c.query_range(e, *from, end, step)),
+        );
+        let targets = async {
+            if with_targets {
+                Some(c.targets().await)
+            } else {
+                None
+            }
+        };
+        let (instants, ranges, targets) = tokio::join!(instants, ranges, targets);
+        let mut out = Refresh {
+            time_ms,
+            requests: (plan.instant.len() + range_jobs.len() + usize::from(with_targets)) as u32,
+            ..Refresh::default()
+        };
+        let mut failures = 0u32;
+        let mut note = |e: &SourceError, out: &mut Refresh| {
+            failures += 1;
+            if out.error.is_none() {
+                out.error = Some(e.to_string());
+                out.transient = e.is_transient();
+            }
+        };
+        for (expr, r) in plan.instant.iter().zip(instants) {
+            let v = match r {
+                Ok(q) => {
+                    out.warnings.extend(q.warnings);
+                    to_vector(q.value)
+                }
+                Err(e) => {
+                    note(&e, &mut out);
+                    Err(e.to_string())
+                }
+            };
+            out.instant.insert(expr.clone(), v);
+        }
+        for ((expr, from), r) in range_jobs.into_iter().zip(ranges) {
+            let cache = self.charts.entry(expr.clone()).or_default();
+            match r {
+                Ok(r) => {
+                    out.warnings.extend(r.warnings);
+                    cache.step = step;
+                    cache.merge(r.series, from, start, end);
+                }
+                Err(e) => {
+                    note(&e, &mut out);
+                    out.charts.insert(expr, Err(e.to_string()));
+                }
+            }
+        }
+        for expr in &plan.charts {
+            if let Some(cache) = self.charts.get(expr) {
+                out.charts
+                    .entry(expr.clone())
+                    .or_insert_with(|| Ok(cache.shared.clone()));
+            }
+        }
+        out.targets = match targets {
+            Some(Ok(t)) => Some(Ok(t)),
+            Some(Err(e)) if missing_endpoint(&e) => Some(Err(e.to_string())),
+            Some(Err(e)) => {
+                note(&e, &mut out);
+                None
+            }
+            None => None,
+        };
+        out.warnings.sort();
+        out.warnings.dedup();
+        out.all_failed = out.requests > 0 && failures == out.requests;
+        out
+    }
+}
+
+/// The steps `start_ms`, `start_ms + step_ms`, ... up to `end_ms`.
+fn steps(start_ms: i64, end_ms: i64, step_ms: i64) -> Vec<i64> {
+    let n = if step_ms > 0 && end_ms >= start_ms {
+        (end_ms.saturating_sub(start_ms) / step_ms).saturating_add(1)
+    } else {
+        0
+    };
+    (0..n.min(super::MAX_POINTS))
+        .map(|i| start_ms.saturating_add(i.saturating_mul(step_ms)))
+        .collect()
+}
+
+impl Poller {
+    /// Every instant query of `plan` as the server answers it at each step
+    /// from `start_ms` to `end_ms` (one range query per text), as one
+    /// refresh per step, oldest first: the history alert rules are brought
+    /// up to date with. Fails when no query could be answered.
+    pub async fn history(
+        &self,
+        plan: &Plan,
+        start_ms: i64,
+        end_ms: i64,
+        step_ms: i64,
+    ) -> Result<Vec<Refresh>, SourceError> {
+        let c = &self.client;
+        let answers = join_all(
+            plan.instant
+                .iter()
+                .map(|e| c.query_range(e, start_ms, end_ms, step_ms)),
+        )
+        .await;
+        let mut out: Vec<Refresh> = steps(start_ms, end_ms, step_ms)
+            .into_iter()
+            .map(|t| Refresh {
+                time_ms: t,
+                requests: plan.instant.len() as u32,
+                ..Refresh::default()
+            })
+            .collect();
+        let mut first_error = None;
+        let mut answered = 0;
+        for (expr, a) in plan.instant.iter().zip(answers) {
+            match a {
+                Ok(r) => {
+                    answered += 1;
+                    for refresh in &mut out {
+                        let t = refresh.time_ms;
+                        let v = r
+                            .series
+                            .iter()
+                            .filter_map(|(l, pts)| {
+                                let i = pts.binary_search_by_key(&t, |p| p.0).ok()?;
+                                Some((l.clone(), pts[i].1))
+                            })
+                            .collect();
+                        refresh.instant.insert(expr.clone(), Ok(v));
+                    }
+                }
+                Err(e) => {
+                    for refresh in &mut out {
+                        refresh.instant.insert(expr.clone(), Err(e.to_string()));
+                        refresh.error.get_or_insert_with(|| e.to_string());
+                    }
+                    first_error.get_or_insert(e);
+                }
+            }
+        }
+        match first_error {
+            Some(e) if answered == 0 => Err(e),
+            _ => Ok(out),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn l(i: &str) -> Labels {
+        Labels::from_pairs([("instance", i)])
+    }
+
+    #[test]
+    fn chart_merge_keeps_the_window_and_replaces_the_overlap() {
+        let mut c = ChartCache::default();
+        c.merge(
+            vec![(l("a"), vec![(0, 1.0), (10, 2.0), (20, 3.0)])],
+            0,
+            0,
+            20,
+        );
+        // next refresh: the window moved one step; the last point is asked again
+        c.merge(vec![(l("a"), vec![(20, 3.5), (30, 4.0)])], 20, 10, 30);
+        assert_eq!(c.series[&l("a")], vec![(10, 2.0), (20, 3.5), (30, 4.0)]);
+        assert_eq!(c.shared.len(), 1);
+        // a series that left the window is dropped
+        c.merge(vec![(l("b"), vec![(40, 1.0)])], 40, 40, 40);
+        assert_eq!(c.series.len(), 1);
+        assert!(c.series.contains_key(&l("b")));
+    }
+
+    #[test]
+    fn detection_asks_labels_of_few_metrics() {
+        assert!(wants_labels("http_request_duration_seconds_bucket"));
+        assert!(wants_labels("api_requests_total"));
+        assert!(wants_labels("rpc_latency_seconds"));
+        assert!(!wants_labels("process_cpu_seconds_total"));
+        assert!(!wants_labels("up"));
+    }
+
+    #[test]
+    fn history_steps() {
+        assert_eq!(steps(0, 10, 5), vec![0, 5, 10]);
+        assert_eq!(steps(0, 9, 5), vec![0, 5]);
+        assert!(steps(10, 0, 5).is_empty() && steps(0, 10, 0).is_empty());
+        assert_eq!(
+            steps(0, i64::MAX, 1).len() as i64,
+            crate::source::MAX_POINTS
+        );
+    }
+
+    #[test]
+    fn scalars_become_one_series() {
+        assert_eq!(
+            to_vector(Value::Scalar(2.0)),
+            Ok(vec![(Labels::new(), 2.0)])
+        );
+        assert!(to_vector(Value::String("x".into())).is_err());
+    }
+}
