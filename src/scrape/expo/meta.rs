@@ -138,3 +138,65 @@ fn metric_type(s: &[u8], format: Format) -> Option<MetricType> {
         _ => None,
     })
 }
+
+/// The usual `# HELP name text` and `# TYPE name kind` lines, read straight
+/// from the body at `pos` (the start of a line) without splitting the line
+/// first: single spaces, an unquoted name, no backslash in the HELP text,
+/// no CR. `known` is the current family's name (a valid metric name, or
+/// empty): a TYPE line after its HELP line names it again, and those bytes
+/// need no character check. The body must be valid UTF-8.
+///
+/// Returns the comment and the index of the line's end (its `\n`, or the
+/// body's length); `None` leaves the line to [`parse_comment`], which
+/// gives the same result for every line this accepts.
+#[inline]
+pub(crate) fn fast_comment<'a>(
+    body: &'a [u8],
+    pos: usize,
+    known: &[u8],
+    format: Format,
+) -> Option<(Comment<'a>, usize)> {
+    const NAME: usize = b"# HELP ".len();
+    let line = body.get(pos..)?;
+    let help = line.starts_with(b"# HELP ");
+    if !help && !line.starts_with(b"# TYPE ") {
+        return None;
+    }
+    let rest = &line[NAME..];
+    let known = if !known.is_empty() && super::lex::starts_with(rest, known) {
+        known.len()
+    } else {
+        0
+    };
+    let n = super::lex::metric_name_len_from(rest, known);
+    if n == 0 || rest.get(n) != Some(&b' ') {
+        return None;
+    }
+    // ASCII by construction.
+    let name = (Cow::Borrowed(as_str(&rest[..n], true)?), true);
+    let t = NAME + n + 1;
+    if help {
+        let end = match memchr::memchr2(b'\n', b'\\', &line[t..]) {
+            Some(off) if line[t + off] == b'\\' => return None,
+            Some(off) => t + off,
+            None => line.len(),
+        };
+        let text = &line[t..end];
+        if matches!(text.first(), Some(b' ' | b'\t')) || text.last() == Some(&b'\r') {
+            return None;
+        }
+        // Cut at ASCII bytes of a body known to be UTF-8.
+        let text = Cow::Borrowed(as_str(text, true)?);
+        Some((Comment::Help(name, text), pos + end))
+    } else {
+        let mut end = t;
+        while end < line.len() && line[end].is_ascii_lowercase() {
+            end += 1;
+        }
+        if !matches!(line.get(end), None | Some(b'\n')) {
+            return None;
+        }
+        let kind = metric_type(&line[t..end], format)?;
+        Some((Comment::Type(name, kind), pos + end))
+    }
+}
