@@ -9,6 +9,7 @@ use crate::scrape::expo::{
 };
 use crate::scrape::{Page, ScrapeError, ScrapeResult, Target};
 use crate::store::ScrapeWriter;
+use rustc_hash::FxHashSet;
 use std::collections::BTreeMap;
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -186,6 +187,7 @@ impl Engine {
             target: &target,
             catalog: &mut self.catalog,
             catalog_changed: &mut self.catalog_changed,
+            strings: FxHashSet::default(),
         };
         let summary = parse(body, format_from_content_type(content_type), &mut sink);
         let entry = target_entry(&mut self.targets, &target);
@@ -225,6 +227,9 @@ struct Sink<'w, 's> {
     target: &'w Target,
     catalog: &'w mut Catalog,
     catalog_changed: &'w mut bool,
+    /// Label text of this page's new series (empty, and never allocated,
+    /// in a steady-state scrape).
+    strings: FxHashSet<Arc<str>>,
 }
 
 impl<'a> Visitor<'a> for Sink<'_, '_> {
@@ -235,9 +240,9 @@ impl<'a> Visitor<'a> for Sink<'_, '_> {
         }
         // A series text new to this target: build its label set once.
         let mut pairs: Vec<Label> = Vec::with_capacity(s.labels.len() + 1);
-        pairs.push((Arc::from(METRIC_NAME), Arc::from(s.name)));
+        pairs.push((self.intern(METRIC_NAME), self.intern(s.name)));
         for l in s.labels {
-            pairs.push((Arc::from(l.name.as_ref()), Arc::from(l.value.as_ref())));
+            pairs.push((self.intern(&l.name), self.intern(&l.value)));
         }
         let exposed = Labels::from_shared(pairs);
         self.note(s, &exposed);
@@ -247,6 +252,16 @@ impl<'a> Visitor<'a> for Sink<'_, '_> {
 }
 
 impl Sink<'_, '_> {
+    /// One shared string per distinct text among the page's new series.
+    fn intern(&mut self, s: &str) -> Arc<str> {
+        if let Some(a) = self.strings.get(s) {
+            return a.clone();
+        }
+        let a: Arc<str> = Arc::from(s);
+        self.strings.insert(a.clone());
+        a
+    }
+
     /// Records the sample's name, type and label names in the catalog, as
     /// `update_catalog` does for a page.
     fn note(&mut self, s: &SampleRef<'_, '_>, exposed: &Labels) {

@@ -12,6 +12,7 @@ use std::borrow::Cow;
 pub(crate) type Name<'a> = (Cow<'a, str>, bool);
 
 /// What a line starting with `#` says.
+#[derive(Debug, PartialEq)]
 pub(crate) enum Comment<'a> {
     /// A comment to ignore.
     Plain,
@@ -198,5 +199,55 @@ pub(crate) fn fast_comment<'a>(
         }
         let kind = metric_type(&line[t..end], format)?;
         Some((Comment::Type(name, kind), pos + end))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_fast_path_reads_lines_as_the_general_parser_does() {
+        let lines: [&[u8]; 20] = [
+            b"# HELP foo Some text.",
+            b"# HELP foo  two spaces",
+            b"# HELP foo",
+            b"# HELP foo ",
+            b"# HELP foo a\\nb \\\\ c",
+            b"# HELP foo text\r",
+            b"# HELP foo\ttab",
+            b"# HELP foo_bar x",
+            b"# TYPE foo counter",
+            b"# TYPE foo_bar gauge",
+            b"# TYPE foo histogram ",
+            b"# TYPE foo bogus",
+            b"# TYPE foo counter\r",
+            b"# TYPE 1foo counter",
+            b"# TYPE \"a.b\" counter",
+            b"# HELP foo{ x",
+            b"# UNIT foo seconds",
+            b"# EOF",
+            b"# TYPE foo unknown",
+            b"# TYPE foo info",
+        ];
+        let mut fast = 0;
+        for format in [Format::Text, Format::OpenMetrics] {
+            let ctx = Ctx { format, utf8: true };
+            for line in lines {
+                for known in [&b""[..], b"foo"] {
+                    let mut body = line.to_vec();
+                    body.extend_from_slice(b"\nnext 1\n");
+                    let Some((c, end)) = fast_comment(&body, 0, known, format) else {
+                        continue;
+                    };
+                    fast += 1;
+                    assert_eq!(end, line.len(), "{}", String::from_utf8_lossy(line));
+                    assert_eq!(Ok(c), parse_comment(line, ctx));
+                }
+            }
+        }
+        // HELP foo, HELP foo (empty), HELP foo_bar, TYPE foo counter,
+        // TYPE foo_bar gauge: twice per format, plus the OpenMetrics types.
+        assert!(fast >= 20, "{fast}");
     }
 }
