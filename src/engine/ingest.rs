@@ -1,13 +1,19 @@
 //! Applying scrape results: target labels, synthetic series, catalog.
 
 use super::{Engine, TargetState, SYNTHETIC};
-use crate::detect::MetricInfo;
+use crate::detect::{Catalog, MetricInfo};
 use crate::frame::TargetStatus;
-use crate::labels::Labels;
-use crate::scrape::expo::MetricType;
-use crate::scrape::{Page, ScrapeResult, Target};
+use crate::labels::{Label, Labels, METRIC_NAME};
+use crate::scrape::expo::{
+    format_from_content_type, parse, MetricType, SampleRef, Summary, Visitor,
+};
+use crate::scrape::{Page, ScrapeError, ScrapeResult, Target};
+use crate::store::ScrapeWriter;
+use rustc_hash::FxHashSet;
+use std::collections::BTreeMap;
 use std::collections::HashMap;
 use std::sync::Arc;
+use std::time::Duration;
 
 /// The labels of a synthetic per-target series (`up`, ...).
 pub(crate) fn target_labels(t: &Target, name: &str) -> Labels {
@@ -33,25 +39,36 @@ pub(super) fn kind_of(types: &HashMap<&str, MetricType>, name: &str) -> MetricTy
     MetricType::Untyped
 }
 
+/// The state of target `t` in `targets`, created on its first result.
+fn target_entry<'m>(
+    targets: &'m mut BTreeMap<String, TargetState>,
+    t: &Arc<Target>,
+) -> &'m mut TargetState {
+    if !targets.contains_key(&t.url) {
+        targets.insert(
+            t.url.clone(),
+            TargetState {
+                target: t.clone(),
+                status: TargetStatus {
+                    url: t.url.clone(),
+                    job: t.job.clone(),
+                    instance: t.instance.clone(),
+                    ..Default::default()
+                },
+                seen_up: false,
+            },
+        );
+    }
+    targets.get_mut(&t.url).expect("inserted above")
+}
+
 impl Engine {
     /// Applies one scrape result.
     pub fn apply(&mut self, r: ScrapeResult) {
         let url = r.target.url.clone();
         let t_ms = r.time_ms;
         let secs = r.duration.as_secs_f64();
-        let entry = self
-            .targets
-            .entry(url.clone())
-            .or_insert_with(|| TargetState {
-                target: r.target.clone(),
-                status: TargetStatus {
-                    url: url.clone(),
-                    job: r.target.job.clone(),
-                    instance: r.target.instance.clone(),
-                    ..Default::default()
-                },
-                seen_up: false,
-            });
+        let entry = target_entry(&mut self.targets, &r.target);
         let target: Arc<Target> = entry.target.clone();
         entry.status.scrape_duration_seconds = secs;
         // Follows the target's settings across reloads.
@@ -88,6 +105,11 @@ impl Engine {
         for s in synthetic {
             self.store.append(&s.labels, t_ms, s.value);
         }
+        self.note_synthetic();
+    }
+
+    /// Puts the synthetic series in the catalog once.
+    fn note_synthetic(&mut self) {
         if !self.catalog.contains_key("up") {
             for name in SYNTHETIC {
                 self.catalog.insert(
@@ -131,5 +153,239 @@ impl Engine {
                 }
             }
         }
+    }
+}
+
+/// Series-text keys of the synthetic series in a target's cache: they
+/// start with a newline, which no page line holds.
+const SYNTHETIC_KEYS: [&[u8]; 3] = [
+    b"\nup",
+    b"\nscrape_duration_seconds",
+    b"\nscrape_samples_scraped",
+];
+
+impl Engine {
+    /// Applies one scrape straight from its HTTP body: what [`Engine::apply`]
+    /// does with the [`Page`] parsed from `body`, without building that
+    /// page. The parser streams each sample into the store; a series whose
+    /// text (`name{labels}` as written) this target exposed before is found
+    /// by one lookup of those bytes, so a steady-state scrape builds no
+    /// label set and allocates next to nothing. `time_ms` is the scrape's
+    /// start (every sample's timestamp), `duration` the fetch's length.
+    /// A page without a valid sample counts as a failed scrape, as in
+    /// [`crate::scrape::scrape_once`].
+    pub fn apply_body(
+        &mut self,
+        target: &Arc<Target>,
+        time_ms: i64,
+        duration: Duration,
+        body: &[u8],
+        content_type: Option<&str>,
+    ) -> Summary {
+        let entry = target_entry(&mut self.targets, target);
+        let target = entry.target.clone();
+        entry.status.scrape_duration_seconds = duration.as_secs_f64();
+        entry.status.last_scrape_ms = Some(time_ms + duration.as_millis() as i64);
+        let scope = target.target_labels();
+        let mut writer = self.store.begin_scrape(&target.url, &scope, time_ms);
+        let mut sink = Sink {
+            writer: &mut writer,
+            target: &target,
+            catalog: &mut self.catalog,
+            catalog_changed: &mut self.catalog_changed,
+            strings: FxHashSet::default(),
+        };
+        let summary = parse(body, format_from_content_type(content_type), &mut sink);
+        let entry = target_entry(&mut self.targets, &target);
+        let error = summary.first_error.as_ref().map(ToString::to_string);
+        if summary.samples == 0 {
+            writer.abandon();
+            entry.status.up = false;
+            entry.status.samples = 0;
+            entry.status.invalid_lines = 0;
+            entry.status.error = Some(ScrapeError::NoSamples(error).to_string());
+            self.store.mark_target_down(&target.url, time_ms);
+            for (name, value) in SYNTHETIC.iter().zip([0.0, duration.as_secs_f64(), 0.0]) {
+                self.store
+                    .append(&target_labels(&target, name), time_ms, value);
+            }
+        } else {
+            entry.status.up = true;
+            entry.status.samples = summary.samples;
+            entry.status.invalid_lines = summary.invalid_lines;
+            entry.status.error = error;
+            entry.seen_up = true;
+            let values = [1.0, duration.as_secs_f64(), summary.samples as f64];
+            for ((name, key), value) in SYNTHETIC.iter().zip(SYNTHETIC_KEYS).zip(values) {
+                writer.append_extra(key, || target_labels(&target, name), value);
+            }
+            writer.finish();
+            self.started_ms.get_or_insert(time_ms);
+        }
+        self.note_synthetic();
+        summary
+    }
+}
+
+/// Feeds a target's samples from the parser into the store.
+struct Sink<'w, 's> {
+    writer: &'w mut ScrapeWriter<'s>,
+    target: &'w Target,
+    catalog: &'w mut Catalog,
+    catalog_changed: &'w mut bool,
+    /// Label text of this page's new series (empty, and never allocated,
+    /// in a steady-state scrape).
+    strings: FxHashSet<Arc<str>>,
+}
+
+impl<'a> Visitor<'a> for Sink<'_, '_> {
+    #[inline]
+    fn sample(&mut self, s: &SampleRef<'a, '_>) {
+        if self.writer.append_cached(s.series, s.value) {
+            return;
+        }
+        // A series text new to this target: build its label set once.
+        let mut pairs: Vec<Label> = Vec::with_capacity(s.labels.len() + 1);
+        pairs.push((self.intern(METRIC_NAME), self.intern(s.name)));
+        for l in s.labels {
+            pairs.push((self.intern(&l.name), self.intern(&l.value)));
+        }
+        let exposed = Labels::from_shared(pairs);
+        self.note(s, &exposed);
+        let labels = self.target.attach_labels(&exposed);
+        self.writer.append_new(s.series, &labels, s.value);
+    }
+}
+
+impl Sink<'_, '_> {
+    /// One shared string per distinct text among the page's new series.
+    fn intern(&mut self, s: &str) -> Arc<str> {
+        if let Some(a) = self.strings.get(s) {
+            return a.clone();
+        }
+        let a: Arc<str> = Arc::from(s);
+        self.strings.insert(a.clone());
+        a
+    }
+
+    /// Records the sample's name, type and label names in the catalog, as
+    /// `update_catalog` does for a page.
+    fn note(&mut self, s: &SampleRef<'_, '_>, exposed: &Labels) {
+        let info = match self.catalog.get_mut(s.name) {
+            Some(i) => i,
+            None => {
+                *self.catalog_changed = true;
+                self.catalog
+                    .entry(s.name.to_string())
+                    .or_insert(MetricInfo {
+                        kind: s.kind(),
+                        labels: Default::default(),
+                    })
+            }
+        };
+        for (l, _) in exposed.iter() {
+            if l != METRIC_NAME && !info.labels.contains(l) {
+                info.labels.insert(l.to_string());
+                *self.catalog_changed = true;
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::EngineOptions;
+    use crate::scrape::expo::parse_page;
+
+    fn target() -> Arc<Target> {
+        Arc::new(Target {
+            url: "http://127.0.0.1:9/metrics".into(),
+            job: "node".into(),
+            instance: "127.0.0.1:9".into(),
+            labels: Labels::from_pairs([("zone", "a")]),
+        })
+    }
+
+    const PAGE_1: &str = "# HELP req_total Requests.\n# TYPE req_total counter\n\
+        req_total{code=\"200\",job=\"x\"} 5\nreq_total{code=\"500\"} 1\n\
+        # TYPE lat histogram\nlat_bucket{le=\"1\"} 2\nlat_bucket{le=\"+Inf\"} 3\n\
+        lat_sum 1.5\nlat_count 3\nesc{v=\"a\\\"b\\\\c\\nd\",e=\"\"} 7\nbad line here\nup_ish 1\n";
+    const PAGE_2: &str = "# TYPE req_total counter\nreq_total{code=\"200\",job=\"x\"} 9\n\
+        esc{v=\"a\\\"b\\\\c\\nd\",e=\"\"} 8\nnew_one{k=\"v\"} 2\n";
+    const EMPTY: &str = "garbage\n";
+
+    /// The same scrapes through the owned page and straight from the body.
+    fn both(pages: &[(&str, i64)]) -> (Engine, Engine) {
+        let (mut a, mut b) = (
+            Engine::new(EngineOptions::default()),
+            Engine::new(EngineOptions::default()),
+        );
+        let t = target();
+        for (body, t_ms) in pages {
+            let duration = Duration::from_millis(12);
+            let page = parse_page(body.as_bytes(), None);
+            let outcome = if page.samples.is_empty() {
+                Err(ScrapeError::NoSamples(page.first_error))
+            } else {
+                Ok(page)
+            };
+            a.apply(ScrapeResult {
+                target: t.clone(),
+                time_ms: *t_ms,
+                duration,
+                outcome,
+            });
+            b.apply_body(&t, *t_ms, duration, body.as_bytes(), None);
+        }
+        (a, b)
+    }
+
+    fn contents(e: &Engine) -> Vec<(String, Vec<(i64, u64)>)> {
+        let st = e.store();
+        let mut out: Vec<(String, Vec<(i64, u64)>)> = st
+            .select(&[])
+            .into_iter()
+            .filter_map(|id| st.get(id))
+            .map(|s| {
+                let points = s.range(i64::MIN, i64::MAX).map(|(t, v)| (t, v.to_bits()));
+                (s.labels().to_string(), points.collect())
+            })
+            .collect();
+        out.sort();
+        out
+    }
+
+    #[test]
+    fn the_body_path_stores_what_the_page_path_stores() {
+        let (a, b) = both(&[
+            (PAGE_1, 1000),
+            (PAGE_2, 3000),
+            (EMPTY, 5000),
+            (PAGE_1, 7000),
+        ]);
+        assert_eq!(contents(&a), contents(&b));
+        assert!(contents(&b).len() > 10);
+        assert_eq!(a.catalog, b.catalog);
+        let status = |e: &Engine| e.targets.values().next().map(|t| t.status.clone());
+        assert_eq!(status(&a), status(&b));
+        let exported = contents(&b)
+            .iter()
+            .any(|(l, _)| l.contains("exported_job=\"x\"") && l.contains("job=\"node\""));
+        assert!(exported, "an exposed job label is kept as exported_job");
+    }
+
+    #[test]
+    fn a_page_without_samples_takes_the_target_down() {
+        let (a, b) = both(&[(PAGE_2, 1000), (EMPTY, 3000)]);
+        assert_eq!(contents(&a), contents(&b));
+        let t = b.targets.values().next().unwrap();
+        assert!(!t.status.up);
+        assert!(t
+            .status
+            .error
+            .as_deref()
+            .unwrap_or("")
+            .contains("no valid sample"));
     }
 }

@@ -4,11 +4,13 @@
 //! Pure data structure: no I/O and no clock (every time is an argument).
 
 mod index;
+mod scrape;
 mod series;
 #[cfg(test)]
 mod tests;
 
 pub use index::SeriesId;
+pub use scrape::ScrapeWriter;
 pub use series::Series;
 
 use crate::labels::{Labels, METRIC_NAME};
@@ -52,11 +54,16 @@ pub struct IngestStats {
 pub struct Store {
     retention_ms: i64,
     series: Vec<Option<Series>>,
+    /// Per slot: bumped each time the slot's series is dropped, so that a
+    /// remembered id of a dropped series is recognised (never shrinks).
+    generations: Vec<u32>,
     free: Vec<SeriesId>,
     by_labels: HashMap<Labels, SeriesId, foldhash::fast::RandomState>,
     index: Index,
     /// Sorted ids exposed by each target's last successful scrape.
     targets: HashMap<String, Vec<SeriesId>>,
+    /// Per target: series text → series, for [`Store::begin_scrape`].
+    caches: HashMap<String, scrape::SeriesCache>,
     live: usize,
 }
 
@@ -66,10 +73,12 @@ impl Store {
         Store {
             retention_ms: retention_ms.max(0),
             series: Vec::new(),
+            generations: Vec::new(),
             free: Vec::new(),
             by_labels: HashMap::default(),
             index: Index::default(),
             targets: HashMap::new(),
+            caches: HashMap::new(),
             live: 0,
         }
     }
@@ -92,6 +101,9 @@ impl Store {
             }
             None => {
                 self.series.push(Some(s));
+                if self.generations.len() < self.series.len() {
+                    self.generations.push(0);
+                }
                 (self.series.len() - 1) as SeriesId
             }
         };
@@ -144,18 +156,7 @@ impl Store {
         seen.dedup();
         let previous = self.targets.insert(target_key.to_string(), seen.clone());
         if let Some(prev) = previous {
-            let mut j = 0;
-            for id in prev {
-                while j < seen.len() && seen[j] < id {
-                    j += 1;
-                }
-                if j < seen.len() && seen[j] == id {
-                    continue;
-                }
-                if self.push(id, t_ms, stale_nan()).is_ok() {
-                    stats.stale_markers += 1;
-                }
-            }
+            self.mark_vanished(&prev, &seen, t_ms, &mut stats);
         }
         stats
     }
@@ -174,6 +175,7 @@ impl Store {
     /// target list; its series then age out through `gc`).
     pub fn forget_target(&mut self, target_key: &str) {
         self.targets.remove(target_key);
+        self.caches.remove(target_key);
     }
 
     /// Appends one sample outside of scrapes. Out-of-order and duplicate
@@ -197,6 +199,7 @@ impl Store {
                 }
                 self.by_labels.remove(s.labels());
                 *slot = None;
+                self.generations[i] = self.generations[i].wrapping_add(1);
                 removed.push(i as SeriesId);
             }
         }
@@ -244,6 +247,8 @@ impl Store {
         self.by_labels.clear();
         self.index.clear();
         self.targets.clear();
+        // Remembered ids would point at reused slots.
+        self.caches.clear();
         self.live = 0;
     }
 

@@ -43,8 +43,33 @@ pub fn metric_name_len(s: &[u8]) -> usize {
         Some(&c) if CLASS[c as usize] & NAME_START != 0 => {}
         _ => return 0,
     }
-    let mut i = 1;
-    while i < s.len() && CLASS[s[i] as usize] & NAME_CONT != 0 {
+    scan_class(s, 1, NAME_CONT)
+}
+
+/// Index of the first byte at or after `i` whose class lacks `class`
+/// (a single flag): eight bytes per step, the last few one by one.
+#[inline(always)]
+fn scan_class(s: &[u8], mut i: usize, class: u8) -> usize {
+    const LO: u64 = 0x0101_0101_0101_0101;
+    while let Some(c) = s.get(i..i + 8).and_then(|c| <&[u8; 8]>::try_from(c).ok()) {
+        let w = u64::from_le_bytes([
+            CLASS[c[0] as usize],
+            CLASS[c[1] as usize],
+            CLASS[c[2] as usize],
+            CLASS[c[3] as usize],
+            CLASS[c[4] as usize],
+            CLASS[c[5] as usize],
+            CLASS[c[6] as usize],
+            CLASS[c[7] as usize],
+        ]);
+        // One bit per byte that lacks `class`; the lowest is the answer.
+        let miss = !w & (LO * u64::from(class));
+        if miss != 0 {
+            return i + (miss.trailing_zeros() / 8) as usize;
+        }
+        i += 8;
+    }
+    while i < s.len() && CLASS[s[i] as usize] & class != 0 {
         i += 1;
     }
     i
@@ -57,11 +82,7 @@ pub fn metric_name_len_from(s: &[u8], known: usize) -> usize {
     if known == 0 {
         return metric_name_len(s);
     }
-    let mut i = known;
-    while i < s.len() && CLASS[s[i] as usize] & NAME_CONT != 0 {
-        i += 1;
-    }
-    i
+    scan_class(s, known, NAME_CONT)
 }
 
 /// Length of the label name (`[a-zA-Z_][a-zA-Z0-9_]*`) at the start of `s`.
@@ -71,11 +92,35 @@ pub fn label_name_len(s: &[u8]) -> usize {
         Some(&c) if CLASS[c as usize] & LABEL_START != 0 => {}
         _ => return 0,
     }
-    let mut i = 1;
-    while i < s.len() && CLASS[s[i] as usize] & LABEL_CONT != 0 {
+    scan_class(s, 1, LABEL_CONT)
+}
+
+/// `s.starts_with(prefix)`, compared eight bytes at a time in line (names
+/// are short; a call to `memcmp` costs more than the comparison).
+#[inline(always)]
+pub fn starts_with(s: &[u8], prefix: &[u8]) -> bool {
+    if s.len() < prefix.len() {
+        return false;
+    }
+    let word = |b: &[u8], i: usize| -> u64 {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(&b[i..i + 8]);
+        u64::from_le_bytes(w)
+    };
+    let mut i = 0;
+    while i + 8 <= prefix.len() {
+        if word(s, i) != word(prefix, i) {
+            return false;
+        }
+        i += 8;
+    }
+    while i < prefix.len() {
+        if s[i] != prefix[i] {
+            return false;
+        }
         i += 1;
     }
-    i
+    true
 }
 
 /// True for the blanks that separate tokens: space and tab.
@@ -84,9 +129,18 @@ pub fn is_blank(c: u8) -> bool {
     c == b' ' || c == b'\t'
 }
 
-/// Index of the first non-blank byte at or after `i`.
-#[inline]
-pub fn skip_blanks(s: &[u8], mut i: usize) -> usize {
+/// Index of the first non-blank byte at or after `i`. Separators are
+/// usually absent or one space, so that case is checked inline.
+#[inline(always)]
+pub fn skip_blanks(s: &[u8], i: usize) -> usize {
+    match s.get(i) {
+        Some(b' ' | b'\t') => skip_more_blanks(s, i + 1),
+        _ => i,
+    }
+}
+
+#[inline(never)]
+fn skip_more_blanks(s: &[u8], mut i: usize) -> usize {
     while i < s.len() && is_blank(s[i]) {
         i += 1;
     }
@@ -126,6 +180,22 @@ static POW10: [f64; 23] = [
 /// fraction and exponent, or `NaN` / `Inf` / `+Inf` / `-Inf` in any case.
 #[inline]
 pub fn parse_float(s: &[u8]) -> Option<f64> {
+    // Plain integers of up to 15 digits (most values on a page) are exact.
+    if !s.is_empty() && s.len() <= 15 {
+        let mut m: u64 = 0;
+        let mut all_digits = true;
+        for &c in s {
+            let d = c.wrapping_sub(b'0');
+            if d > 9 {
+                all_digits = false;
+                break;
+            }
+            m = m * 10 + u64::from(d);
+        }
+        if all_digits {
+            return Some(m as f64);
+        }
+    }
     if let Some(v) = fast_decimal(s) {
         return Some(v);
     }

@@ -2,7 +2,7 @@
 
 use super::lex::{
     as_str, is_blank, label_name_len, metric_name_len_from, parse_float, parse_i64,
-    parse_seconds_as_ms, skip_blanks, snippet, token_end, unescape_label,
+    parse_seconds_as_ms, skip_blanks, snippet, starts_with, token_end, unescape_label,
 };
 use super::{ErrorKind, Format, LabelRef};
 use std::borrow::Cow;
@@ -11,6 +11,8 @@ use std::borrow::Cow;
 /// scratch vector, so that it is reused from line to line).
 pub(crate) struct RawSample<'a> {
     pub name: Cow<'a, str>,
+    /// The line up to the end of the name or label set, as written.
+    pub series: &'a [u8],
     /// The name started with the known prefix passed in.
     pub prefix_matched: bool,
     pub value: f64,
@@ -54,7 +56,7 @@ pub(crate) fn parse_sample<'a>(
         }
         Some(b'{') => {}
         _ => {
-            prefix_matched = !known_prefix.is_empty() && line.starts_with(known_prefix);
+            prefix_matched = !known_prefix.is_empty() && starts_with(line, known_prefix);
             let known = if prefix_matched {
                 known_prefix.len()
             } else {
@@ -77,6 +79,7 @@ pub(crate) fn parse_sample<'a>(
     if line.get(j) == Some(&b'{') {
         i = label_set(line, j + 1, ctx, labels, Some(&mut name))?;
     }
+    let series = &line[..i];
     let Some(name) = name else {
         return Err(ErrorKind::NoMetricName);
     };
@@ -94,6 +97,7 @@ pub(crate) fn parse_sample<'a>(
         parse_float(&line[j..end]).ok_or_else(|| ErrorKind::Value(snippet(&line[j..end])))?;
     let mut sample = RawSample {
         name,
+        series,
         prefix_matched,
         value,
         timestamp_ms: None,
@@ -175,6 +179,36 @@ fn label_set<'a>(
         };
         if c == b'}' {
             return Ok(i + 1);
+        }
+        // The usual label: `name="value"` with no escape in the value,
+        // stored as two borrowed slices. Anything else (and any error) goes
+        // through the general code below, from the same position.
+        if c != b'"' {
+            let n = label_name_len(&line[i..]);
+            let v = i + n + 2;
+            if n > 0 && line.get(i + n..v) == Some(b"=\"".as_slice()) {
+                if let Some(off) = find_quote_or_backslash(&line[v..]) {
+                    let value = as_str(&line[v..v + off], ctx.utf8);
+                    if let (b'"', Some(value)) = (line[v + off], value) {
+                        // ASCII by construction.
+                        let name = as_str(&line[i..i + n], true).unwrap_or_default();
+                        out.push(LabelRef {
+                            name: Cow::Borrowed(name),
+                            value: Cow::Borrowed(value),
+                        });
+                        i = skip_blanks(line, v + off + 1);
+                        match line.get(i) {
+                            Some(b',') => {
+                                i += 1;
+                                continue;
+                            }
+                            Some(b'}') => return Ok(i + 1),
+                            None => return Err(ErrorKind::UnclosedLabels),
+                            Some(_) => return Err(ErrorKind::ExpectedComma(snippet(&line[i..]))),
+                        }
+                    }
+                }
+            }
         }
         let label: Cow<'a, str>;
         if c == b'"' {
@@ -258,7 +292,7 @@ fn quoted(line: &[u8], start: usize, ctx: Ctx) -> Result<(Cow<'_, str>, usize), 
 }
 
 /// Index of the first `"` or `\\`: eight bytes at a time (the usual label
-/// value fits in one or two words), SIMD search beyond.
+/// value fits in a few words), SIMD search beyond 64 bytes.
 #[inline(always)]
 fn find_quote_or_backslash(s: &[u8]) -> Option<usize> {
     const LO: u64 = 0x0101_0101_0101_0101;
@@ -266,7 +300,7 @@ fn find_quote_or_backslash(s: &[u8]) -> Option<usize> {
     const QUOTE: u64 = LO * b'"' as u64;
     const BACKSLASH: u64 = LO * b'\\' as u64;
     let mut i = 0;
-    while i < 32 {
+    while i < 64 {
         let Some(chunk) = s.get(i..i + 8) else {
             break;
         };
@@ -282,7 +316,7 @@ fn find_quote_or_backslash(s: &[u8]) -> Option<usize> {
         }
         i += 8;
     }
-    if i < 32 {
+    if i < 64 {
         for (k, &c) in s[i..].iter().enumerate() {
             if c == b'"' || c == b'\\' {
                 return Some(i + k);
@@ -298,11 +332,16 @@ fn check_duplicates(labels: &[LabelRef<'_>]) -> Result<(), ErrorKind> {
     let dup = |n: &str| Err(ErrorKind::DuplicateLabel(n.to_string()));
     if labels.len() <= 32 {
         for (k, a) in labels.iter().enumerate() {
-            if a.name == super::METRIC_NAME_LABEL {
-                return dup(&a.name);
+            let a = a.name.as_bytes();
+            if a == super::METRIC_NAME_LABEL.as_bytes() {
+                return dup(super::METRIC_NAME_LABEL);
             }
-            if labels[k + 1..].iter().any(|b| b.name == a.name) {
-                return dup(&a.name);
+            let same = |b: &LabelRef<'_>| {
+                let b = b.name.as_bytes();
+                b.len() == a.len() && b == a
+            };
+            if labels[k + 1..].iter().any(same) {
+                return dup(&String::from_utf8_lossy(a));
             }
         }
         return Ok(());

@@ -133,6 +133,11 @@ pub struct ExemplarRef<'a, 's> {
 pub struct SampleRef<'a, 's> {
     /// Metric name as exposed (with `_total`, `_bucket`, …).
     pub name: &'s str,
+    /// The series as written on the line: from the line's first non-blank
+    /// byte to the end of the name or label set (`up`,
+    /// `http_requests_total{code="200"}`). One text always gives one name
+    /// and label set, so it can key a cache of series across scrapes.
+    pub series: &'a [u8],
     /// Labels in page order, without `__name__`; no two with one name.
     pub labels: &'s [LabelRef<'a>],
     pub value: f64,

@@ -3,7 +3,7 @@
 
 use super::lex::skip_blanks;
 use super::line::{parse_sample, Ctx};
-use super::meta::{parse_comment, Comment};
+use super::meta::{fast_comment, parse_comment, Comment};
 use super::{ErrorKind, ExemplarRef, FamilyRef, Format, LabelRef, MetricType, ParseError};
 use super::{SampleRef, Visitor};
 use rustc_hash::{FxHashMap, FxHashSet};
@@ -54,6 +54,14 @@ pub fn parse<'a, V: Visitor<'a>>(body: &'a [u8], format: Format, visitor: &mut V
     let mut pos = 0;
     let mut lineno = 0u64;
     while pos < body.len() {
+        if ctx.utf8 && body[pos] == b'#' && !st.eof {
+            if let Some((c, end)) = fast_comment(body, pos, st.known_name(), format) {
+                lineno += 1;
+                st.comment(c, lineno, visitor);
+                pos = end + 1;
+                continue;
+            }
+        }
         let end = memchr::memchr(b'\n', &body[pos..]).map_or(body.len(), |e| pos + e);
         let mut line = &body[pos..end];
         pos = end + 1;
@@ -117,10 +125,7 @@ impl<'a> State<'a> {
             }
             return;
         }
-        let known: &[u8] = match self.current {
-            Some(c) if self.seen[c].plain_name => self.families[c].name.as_bytes(),
-            _ => b"",
-        };
+        let known = self.known_name();
         let raw = match parse_sample(line, known, self.ctx, &mut self.labels, &mut self.ex_labels) {
             Ok(raw) => raw,
             Err(e) => return self.error(lineno, e, v),
@@ -132,6 +137,7 @@ impl<'a> State<'a> {
         let family = family.map(|f| &self.families[f]);
         let sample = SampleRef {
             name: &raw.name,
+            series: raw.series,
             labels: &self.labels,
             value: raw.value,
             timestamp_ms: raw.timestamp_ms,
@@ -154,6 +160,20 @@ impl<'a> State<'a> {
             if let Cow::Borrowed(name) = raw.name {
                 self.note_untyped(name);
             }
+        }
+    }
+
+    /// The current family's name when it is a valid unquoted metric name
+    /// (a line that starts with it needs no check of those bytes), else
+    /// empty.
+    #[inline]
+    fn known_name(&self) -> &'a [u8] {
+        match self.current {
+            Some(c) if self.seen[c].plain_name => match &self.families[c].name {
+                Cow::Borrowed(name) => name.as_bytes(),
+                Cow::Owned(_) => b"",
+            },
+            _ => b"",
         }
     }
 
