@@ -98,6 +98,7 @@ fn target() -> Arc<Target> {
         job: "node".into(),
         instance: "127.0.0.1:9100".into(),
         labels: Labels::new(),
+        ..Default::default()
     })
 }
 

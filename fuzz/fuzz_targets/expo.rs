@@ -47,6 +47,7 @@ thread_local! {
         job: "fuzz".into(),
         instance: "127.0.0.1:9".into(),
         labels: Default::default(),
+        ..Default::default()
     });
 }
 

@@ -304,6 +304,7 @@ mod tests {
             job: "node".into(),
             instance: "127.0.0.1:9".into(),
             labels: Labels::from_pairs([("zone", "a")]),
+            ..Default::default()
         })
     }
 
