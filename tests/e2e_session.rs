@@ -85,12 +85,20 @@ fn last_line(s: &str) -> &str {
 }
 
 /// The x-axis label of an expanded chart shows at least a minute of data.
+/// More than a minute of history on screen: `+` narrows only to a step
+/// below the current width, and the narrowest step is one minute, so a
+/// window of exactly `1m00s` cannot narrow.
 fn a_minute_shown(s: &str) -> bool {
     s.lines().any(|l| {
         l.split_whitespace()
             .collect::<Vec<_>>()
             .windows(2)
-            .any(|w| w[1] == "window" && w[0].contains('m') && !w[0].ends_with("ms"))
+            .any(|w| {
+                w[1] == "window"
+                    && w[0].contains('m')
+                    && !w[0].ends_with("ms")
+                    && !matches!(w[0], "1m" | "1m00s" | "1m01s")
+            })
     })
 }
 
