@@ -212,16 +212,27 @@ fn first_row(view: &View, len: usize, inner_rows: usize) -> usize {
     scroll
 }
 
-/// The instances the table drawn in `area` shows, top to bottom.
+/// The instances the table drawn in `area` shows, top to bottom: the rows
+/// whose values the engine asks a server for by name. Sorted by a value
+/// column, only rows that already have that value count: a row given its
+/// value would move, and the rows in sight would change under the user.
 pub fn window(frame: &Frame, view: &View, area: Rect) -> Vec<String> {
     let shown = table_view::visible(frame, view);
     let inner_rows = usize::from(area.height.saturating_sub(3));
     let scroll = first_row(view, shown.len(), inner_rows);
+    let sorted_by = match view.sort {
+        SortKey::Cpu => Some(Signal::Cpu),
+        SortKey::P99 => Some(Signal::P99),
+        SortKey::Errors => Some(Signal::Errors),
+        _ => None,
+    };
     shown
         .iter()
         .skip(scroll)
         .take(inner_rows)
-        .map(|i| frame.instances[*i].instance.clone())
+        .map(|i| &frame.instances[*i])
+        .filter(|r| sorted_by.is_none_or(|s| s.of(r).is_some()))
+        .map(|r| r.instance.clone())
         .collect()
 }
 
