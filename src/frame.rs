@@ -327,4 +327,8 @@ pub enum Command {
     /// Pin every panel to one instance (its own values, by adding an
     /// `instance` matcher to every selector); `None` goes back to the fleet.
     Pin(Option<String>),
+    /// The instances the table shows now, top to bottom. Over a server
+    /// their values are asked for by name, so rows past the busiest ones
+    /// get values too; scraping ignores it.
+    TableWindow(Vec<String>),
 }

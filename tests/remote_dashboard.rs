@@ -308,6 +308,53 @@ async fn dashboard_over_real_prometheus_scraping_the_demo() {
     assert_eq!(json["source"], "prometheus");
     assert_eq!(json["server"]["url"], prom.url.as_str());
 
+    // The table's rows in sight are asked for by name: the server accepts
+    // the escaped names and the rows carry its answers.
+    let row = frame.instances.iter().find(|r| r.cpu.is_some()).unwrap();
+    let mut e = engine(Duration::from_secs(1));
+    e.connect_remote(prom.url.clone());
+    e.command(vitals::frame::Command::TableWindow(vec![row
+        .instance
+        .clone()]));
+    let f = remote_run::collect(
+        &mut e,
+        client(&prom.url, Duration::from_secs(5)),
+        Duration::ZERO,
+    )
+    .await
+    .unwrap();
+    let narrowed: Vec<String> = e
+        .remote_plan()
+        .instant
+        .into_iter()
+        .filter(|t| t.contains("instance=~"))
+        .collect();
+    assert!(!narrowed.is_empty(), "the window is asked");
+    let ours = f
+        .instances
+        .iter()
+        .find(|r| r.instance == row.instance)
+        .unwrap();
+    for text in &narrowed {
+        let theirs = raw_vector(&prom.url, text, f.time_ms).await;
+        assert!(
+            theirs
+                .keys()
+                .all(|l| l.get("instance") == Some(row.instance.as_str())),
+            "{text}: {theirs:?}"
+        );
+        if text.contains("process_cpu_seconds_total") {
+            let want = theirs
+                .values()
+                .next()
+                .expect("the server has the CPU value");
+            assert!(
+                same_value(ours.cpu.unwrap(), want),
+                "{text}: {ours:?} vs {want}"
+            );
+        }
+    }
+
     // The command line: snapshot with a header, and exit 2 on a dead server.
     let bin = env!("CARGO_BIN_EXE_vitals");
     let out = Command::new(bin)

@@ -31,11 +31,38 @@ pub(crate) struct Pinned {
     runtimes: Vec<PanelRuntime>,
 }
 
-fn narrow(vs: &mut VectorSelector, instance: &str) {
-    let m = Matcher::new(MatchOp::Equal, INSTANCE, instance);
+fn narrow(vs: &mut VectorSelector, m: &Matcher) {
     vs.matchers.matchers.push(m.clone());
     for group in &mut vs.matchers.or_matchers {
         group.push(m.clone());
+    }
+}
+
+/// Adds the matcher `m` to every vector and matrix selector of `expr`
+/// (existing matchers stay, so the selection can only narrow).
+pub(crate) fn add_matcher(expr: &mut Expr, m: &Matcher) {
+    match expr {
+        Expr::VectorSelector(vs) => narrow(vs, m),
+        Expr::MatrixSelector(ms) => narrow(&mut ms.vs, m),
+        Expr::Aggregate(a) => {
+            if let Some(p) = a.param.as_mut() {
+                add_matcher(p, m);
+            }
+            add_matcher(&mut a.expr, m);
+        }
+        Expr::Unary(u) => add_matcher(&mut u.expr, m),
+        Expr::Binary(b) => {
+            add_matcher(&mut b.lhs, m);
+            add_matcher(&mut b.rhs, m);
+        }
+        Expr::Paren(p) => add_matcher(&mut p.expr, m),
+        Expr::Subquery(s) => add_matcher(&mut s.expr, m),
+        Expr::Call(c) => {
+            for a in &mut c.args.args {
+                add_matcher(a, m);
+            }
+        }
+        Expr::NumberLiteral(_) | Expr::StringLiteral(_) | Expr::Extension(_) => {}
     }
 }
 
@@ -43,29 +70,25 @@ fn narrow(vs: &mut VectorSelector, instance: &str) {
 /// `expr` (existing matchers stay: `{instance="b"}` pinned to `a` selects
 /// nothing, as it should).
 pub fn pin_expr(expr: &mut Expr, instance: &str) {
-    match expr {
-        Expr::VectorSelector(vs) => narrow(vs, instance),
-        Expr::MatrixSelector(ms) => narrow(&mut ms.vs, instance),
-        Expr::Aggregate(a) => {
-            if let Some(p) = a.param.as_mut() {
-                pin_expr(p, instance);
-            }
-            pin_expr(&mut a.expr, instance);
-        }
-        Expr::Unary(u) => pin_expr(&mut u.expr, instance),
-        Expr::Binary(b) => {
-            pin_expr(&mut b.lhs, instance);
-            pin_expr(&mut b.rhs, instance);
-        }
-        Expr::Paren(p) => pin_expr(&mut p.expr, instance),
-        Expr::Subquery(s) => pin_expr(&mut s.expr, instance),
-        Expr::Call(c) => {
-            for a in &mut c.args.args {
-                pin_expr(a, instance);
-            }
-        }
-        Expr::NumberLiteral(_) | Expr::StringLiteral(_) | Expr::Extension(_) => {}
+    add_matcher(expr, &Matcher::new(MatchOp::Equal, INSTANCE, instance));
+}
+
+/// The PromQL text of `text` with `instance=~"a|b|…"` (each name
+/// regex-escaped) added to every selector: the values of just those
+/// instances. `None` when `text` does not parse or `instances` is empty.
+pub(crate) fn narrow_to_instances(text: &str, instances: &[String]) -> Option<String> {
+    if instances.is_empty() {
+        return None;
     }
+    let pattern = instances
+        .iter()
+        .map(|i| regex::escape(i))
+        .collect::<Vec<_>>()
+        .join("|");
+    let re = regex::Regex::new(&format!("^(?:{pattern})$")).ok()?;
+    let mut e = promql::parse(text).ok()?;
+    add_matcher(&mut e, &Matcher::new(MatchOp::Re(re), INSTANCE, &pattern));
+    Some(e.to_string())
 }
 
 /// The PromQL text of `text` pinned to `instance`; text that does not

@@ -152,3 +152,32 @@ fn pinning_backfills_the_whole_retention() {
         "oldest first, no repeats"
     );
 }
+
+#[test]
+fn narrowing_to_instances_escapes_their_names() {
+    let names = vec!["10.0.0.1:9100".to_string(), "[::1]:80".to_string()];
+    let got = narrow_to_instances("topk(200, sum by (instance) (rate(x[1m])))", &names).unwrap();
+    assert_eq!(
+        got,
+        r#"topk(200, sum by (instance) (rate(x{instance=~"10\\.0\\.0\\.1:9100|\\[::1\\]:80"}[1m])))"#
+    );
+    // What the server reads back selects exactly those names.
+    let got = narrow_to_instances("rate(x[1m])", &names).unwrap();
+    let Expr::Call(c) = promql::parse(&got).unwrap() else {
+        panic!("{got}")
+    };
+    let Expr::MatrixSelector(ms) = c.args.args[0].as_ref().clone() else {
+        panic!("{got}")
+    };
+    let m = ms
+        .vs
+        .matchers
+        .matchers
+        .iter()
+        .find(|m| m.name == "instance")
+        .unwrap();
+    assert!(m.is_match("10.0.0.1:9100") && m.is_match("[::1]:80"));
+    assert!(!m.is_match("10a0.0.1:9100") && !m.is_match("10.0.0.1:91000"));
+    assert_eq!(narrow_to_instances("x", &[]), None);
+    assert_eq!(narrow_to_instances("x +", &names), None);
+}

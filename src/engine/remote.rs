@@ -23,8 +23,11 @@ use tokio::sync::watch;
 /// Series kept by a detected default's `by (instance)` breakdown on a
 /// chart (the busiest, by `topk`).
 pub const TOP_N: usize = 20;
-/// Rows of the instance table that get CPU, p99 and error values.
+/// Rows of the instance table that get CPU, p99 and error values from
+/// the busiest-first (`topk`) queries.
 pub const TABLE_TOP_N: usize = 200;
+/// Most rows of the table window asked for by name (more than a screen).
+pub const TABLE_WINDOW_MAX: usize = 100;
 
 /// The latest answer to one instant query.
 #[derive(Default)]
@@ -48,6 +51,8 @@ pub(crate) struct RemoteState {
     pub(super) error: Option<String>,
     pub(super) warnings: Vec<String>,
     pub(super) data_ms: Option<i64>,
+    /// The instances the table shows (`Command::TableWindow`).
+    pub(super) window: Vec<String>,
     plan: watch::Sender<Plan>,
 }
 
@@ -162,7 +167,35 @@ fn limit(mut d: Detected) -> Detected {
     d
 }
 
+/// A table expression narrowed to the instances of the table window, or
+/// `None` without a window.
+pub(super) fn window_expr(expr: &str, window: &[String]) -> Option<String> {
+    super::pin::narrow_to_instances(expr, window)
+}
+
 impl Engine {
+    /// The instances the table shows: over a server their CPU, p99 and
+    /// errors are asked for by name too (at most [`TABLE_WINDOW_MAX`]).
+    pub(super) fn set_table_window(&mut self, mut instances: Vec<String>) {
+        let Some(r) = self.remote.as_mut() else {
+            return;
+        };
+        instances.truncate(TABLE_WINDOW_MAX);
+        if r.window == instances {
+            return;
+        }
+        // The old window's answers go: they would show stale values when
+        // the same rows come back into sight.
+        let t = &self.detected.table;
+        for e in [&t.cpu, &t.p99, &t.error_ratio].into_iter().flatten() {
+            if let Some(w) = window_expr(e, &r.window) {
+                r.instant.remove(&w);
+            }
+        }
+        r.window = instances;
+        self.update_plan();
+    }
+
     /// Reads from the server at `url` instead of the store. Returns what
     /// each refresh must ask, updated whenever panels or rules change.
     pub fn connect_remote(&mut self, url: String) -> watch::Receiver<Plan> {
@@ -177,6 +210,7 @@ impl Engine {
             error: None,
             warnings: Vec::new(),
             data_ms: None,
+            window: Vec::new(),
             plan: tx,
         }));
         rx
@@ -318,6 +352,9 @@ impl Engine {
         let t = &self.detected.table;
         for e in [&t.cpu, &t.p99, &t.error_ratio].into_iter().flatten() {
             add(&mut instant, e);
+            if let Some(w) = window_expr(e, &r.window) {
+                add(&mut instant, &w);
+            }
         }
         if r.targets.is_none() {
             add(&mut instant, "up");

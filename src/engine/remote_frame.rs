@@ -1,7 +1,7 @@
 //! The frame over a server: its source, targets (from `/api/v1/targets`
 //! or the `up` series), the instance table and the server's status.
 
-use super::remote::RemoteState;
+use super::remote::{window_expr, RemoteState};
 use super::Engine;
 use crate::frame::{Frame, InstanceRow, ServerStatus, SourceKind, TargetStatus};
 use crate::source::{self, TargetHealth};
@@ -64,16 +64,26 @@ impl Engine {
     }
 
     fn remote_rows(&self, r: &RemoteState, targets: &[TargetStatus]) -> Vec<InstanceRow> {
+        let answer = |text: &str, out: &mut HashMap<String, f64>| {
+            if let Some((_, v)) = r.instant.get(text).and_then(|s| s.good.as_ref()) {
+                for (l, x) in v.iter() {
+                    if let Some(i) = l.get("instance") {
+                        out.insert(i.to_string(), *x);
+                    }
+                }
+            }
+        };
+        // The busiest first, then the rows on screen asked for by name
+        // (the newer answer when both have an instance).
         let by_instance = |e: &Option<String>| -> HashMap<String, f64> {
-            e.as_ref()
-                .and_then(|e| r.instant.get(e))
-                .and_then(|s| s.good.as_ref())
-                .map(|(_, v)| {
-                    v.iter()
-                        .filter_map(|(l, x)| Some((l.get("instance")?.to_string(), *x)))
-                        .collect()
-                })
-                .unwrap_or_default()
+            let mut out = HashMap::new();
+            if let Some(e) = e {
+                answer(e, &mut out);
+                if let Some(w) = window_expr(e, &r.window) {
+                    answer(&w, &mut out);
+                }
+            }
+            out
         };
         let t = &self.detected.table;
         let (cpu, p99, err) = (

@@ -183,3 +183,59 @@ fn a_failing_server_keeps_the_last_data_and_holds_the_alerts() {
     assert!(!firing(&f));
     assert_eq!(f.server.unwrap().error, None);
 }
+
+#[test]
+fn the_table_window_asks_for_the_rows_in_sight_by_name() {
+    let mut e = remote_engine();
+    let table_cpu = e.detected.table.cpu.clone().unwrap();
+    assert!(table_cpu.starts_with("topk(200, "), "{table_cpu}");
+    let before = e.remote_plan().instant;
+    let window = vec!["h2:9100".to_string()];
+    e.command(crate::frame::Command::TableWindow(window.clone()));
+    let plan = e.remote_plan().instant;
+    let narrowed = super::remote::window_expr(&table_cpu, &window).unwrap();
+    assert!(narrowed.contains(r#"instance=~"h2:9100""#), "{narrowed}");
+    assert!(plan.contains(&table_cpu), "the busiest are still asked");
+    assert!(plan.contains(&narrowed), "{plan:?}");
+    let t = &e.detected.table;
+    let columns = [&t.cpu, &t.p99, &t.error_ratio]
+        .iter()
+        .filter(|c| c.is_some())
+        .count();
+    assert_eq!(
+        plan.len(),
+        before.len() + columns,
+        "one more query per column"
+    );
+    // Only h1 is among the busiest; h2's value comes from the window query.
+    let mut r = answers(&e, T0, 0.5);
+    r.instant.insert(
+        table_cpu.clone(),
+        Ok(vec![(Labels::from_pairs([("instance", "h1:9100")]), 0.9)]),
+    );
+    r.instant.insert(
+        narrowed.clone(),
+        Ok(vec![(Labels::from_pairs([("instance", "h2:9100")]), 0.1)]),
+    );
+    e.apply_refresh(r);
+    let f = e.tick(T0);
+    let cpu = |i: &str| f.instances.iter().find(|r| r.instance == i).unwrap().cpu;
+    assert_eq!((cpu("h1:9100"), cpu("h2:9100")), (Some(0.9), Some(0.1)));
+    // Scrolling away drops the old window's query and its answer.
+    e.command(crate::frame::Command::TableWindow(vec![]));
+    assert_eq!(e.remote_plan().instant, before);
+    let f = e.tick(T0 + 1);
+    let h2 = f
+        .instances
+        .iter()
+        .find(|r| r.instance == "h2:9100")
+        .unwrap();
+    assert_eq!(h2.cpu, None);
+}
+
+#[test]
+fn scraping_ignores_the_table_window() {
+    let mut e = Engine::new(EngineOptions::default());
+    e.command(crate::frame::Command::TableWindow(vec!["a:1".into()]));
+    assert!(e.remote_plan().instant.is_empty());
+}

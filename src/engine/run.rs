@@ -71,6 +71,7 @@ impl Engine {
             }
             Command::Reload => self.request_reload(),
             Command::Pin(instance) => self.set_pin(instance),
+            Command::TableWindow(instances) => self.set_table_window(instances),
             Command::Ack { name, labels } => {
                 if let Err(e) = self.acks.ack(&name, &labels) {
                     self.notice = Some(e);

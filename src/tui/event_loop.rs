@@ -196,6 +196,7 @@ where
         .map(|s| Rect::new(0, 0, s.width, s.height))
         .unwrap_or_default();
     let mut showing_stale = false;
+    let mut table_window: Vec<String> = Vec::new();
     let mut tick = tokio::time::interval(Duration::from_secs(1));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     loop {
@@ -208,6 +209,17 @@ where
                 .map_err(|e| anyhow::anyhow!("cannot draw to the terminal: {e}"))?;
             area = completed.area;
             draws += 1;
+            if frame.server.is_some() {
+                // Over a server, the rows in sight get their values by name.
+                let w = super::table_window(&frame, &view, area);
+                if w != table_window {
+                    if let Err(e) = commands.try_send(Command::TableWindow(w.clone())) {
+                        tracing::debug!("table window not sent to the engine: {e}");
+                    } else {
+                        table_window = w;
+                    }
+                }
+            }
             dirty = false;
             last_draw = Some(now);
         }

@@ -296,3 +296,34 @@ async fn export_writes_the_summary_and_says_where() {
     let text = std::fs::read_to_string(&path).unwrap();
     assert_eq!(text, crate::snapshot::to_markdown(&frame(0)));
 }
+
+#[tokio::test(start_paused = true)]
+async fn over_a_server_the_rows_in_sight_are_sent_once() {
+    let mut h = start(30, 1_000_000);
+    advance(100).await;
+    assert!(h.commands.try_recv().is_err(), "scraping: nothing sent");
+    let rows = ["a:1", "b:1", "c:1"].map(|i| crate::frame::InstanceRow {
+        instance: i.into(),
+        up: true,
+        ..Default::default()
+    });
+    let mut f = (*frame(1)).clone();
+    f.instances = rows.to_vec();
+    f.server = Some(crate::frame::ServerStatus::default());
+    h.frames.send(Arc::new(f.clone())).unwrap();
+    advance(100).await;
+    let names = vec!["a:1".to_string(), "b:1".into(), "c:1".into()];
+    assert_eq!(
+        h.commands.try_recv().ok(),
+        Some(Command::TableWindow(names))
+    );
+    f.seq = 2;
+    h.frames.send(Arc::new(f)).unwrap();
+    advance(100).await;
+    assert!(
+        h.commands.try_recv().is_err(),
+        "the same rows are not sent again"
+    );
+    h.events.send(key('q')).unwrap();
+    h.task.await.unwrap().unwrap();
+}

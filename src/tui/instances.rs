@@ -198,6 +198,44 @@ fn row<'a>(
     Row::new(cells)
 }
 
+/// The first of `len` rows shown when `inner_rows` fit: the scroll
+/// position, moved so that the selected row stays in sight.
+fn first_row(view: &View, len: usize, inner_rows: usize) -> usize {
+    let mut scroll = view.table_scroll.min(len.saturating_sub(inner_rows.max(1)));
+    if let Some(r) = view.selected_row(len).filter(|_| inner_rows > 0) {
+        if r < scroll {
+            scroll = r;
+        } else if r >= scroll + inner_rows {
+            scroll = r + 1 - inner_rows;
+        }
+    }
+    scroll
+}
+
+/// The instances the table drawn in `area` shows, top to bottom: the rows
+/// whose values the engine asks a server for by name. Sorted by a value
+/// column, only rows that already have that value count: a row given its
+/// value would move, and the rows in sight would change under the user.
+pub fn window(frame: &Frame, view: &View, area: Rect) -> Vec<String> {
+    let shown = table_view::visible(frame, view);
+    let inner_rows = usize::from(area.height.saturating_sub(3));
+    let scroll = first_row(view, shown.len(), inner_rows);
+    let sorted_by = match view.sort {
+        SortKey::Cpu => Some(Signal::Cpu),
+        SortKey::P99 => Some(Signal::P99),
+        SortKey::Errors => Some(Signal::Errors),
+        _ => None,
+    };
+    shown
+        .iter()
+        .skip(scroll)
+        .take(inner_rows)
+        .map(|i| &frame.instances[*i])
+        .filter(|r| sorted_by.is_none_or(|s| s.of(r).is_some()))
+        .map(|r| r.instance.clone())
+        .collect()
+}
+
 pub fn render(
     frame: &Frame,
     view: &View,
@@ -211,18 +249,8 @@ pub fn render(
     let up = frame.instances.iter().filter(|r| r.up).count();
     let shown = table_view::visible(frame, view);
     let inner_rows = usize::from(area.height.saturating_sub(3));
-    let mut scroll = view
-        .table_scroll
-        .min(shown.len().saturating_sub(inner_rows.max(1)));
-    // The selected row stays in sight.
+    let scroll = first_row(view, shown.len(), inner_rows);
     let selected = view.selected_row(shown.len());
-    if let Some(r) = selected.filter(|_| inner_rows > 0) {
-        if r < scroll {
-            scroll = r;
-        } else if r >= scroll + inner_rows {
-            scroll = r + 1 - inner_rows;
-        }
-    }
     let mut title = vec![Span::styled(" Instances ", theme.accent())];
     let count_style = if up < total {
         theme.level(Level::Crit)

@@ -131,22 +131,40 @@ impl Default for UiOptions {
     }
 }
 
+/// The view as drawn: focus kept inside what the frame has.
+fn drawn_view<'a>(frame: &Frame, view: &'a View) -> std::borrow::Cow<'a, View> {
+    if matches!(view.focus, Focus::Panel(i) if i >= frame.panels.len())
+        || (view.focus == Focus::Instances && frame.instances.is_empty())
+    {
+        let mut v = view.clone();
+        v.clamp(frame);
+        std::borrow::Cow::Owned(v)
+    } else {
+        std::borrow::Cow::Borrowed(view)
+    }
+}
+
+/// The instances the instance table shows on a screen of `area`, top to
+/// bottom (empty when the table is not drawn).
+pub fn table_window(frame: &Frame, view: &View, area: Rect) -> Vec<String> {
+    if area.is_empty() {
+        return Vec::new();
+    }
+    let view = drawn_view(frame, view);
+    match layout::plan(area, frame, &view).table {
+        Some(t) => instances::window(frame, &view, t),
+        None => Vec::new(),
+    }
+}
+
 /// Pure rendering of the whole screen: no I/O, no clock, no lock.
 pub fn render(frame: &Frame, view: &View, theme: &Theme, area: Rect, buf: &mut Buffer) {
     let area = area.intersection(buf.area);
     if area.is_empty() {
         return;
     }
-    let mut view_c;
-    let view = if matches!(view.focus, Focus::Panel(i) if i >= frame.panels.len())
-        || (view.focus == Focus::Instances && frame.instances.is_empty())
-    {
-        view_c = view.clone();
-        view_c.clamp(frame);
-        &view_c
-    } else {
-        view
-    };
+    let view = drawn_view(frame, view);
+    let view = view.as_ref();
     let plan = layout::plan(area, frame, view);
     let ctx = plot::ChartCtx {
         range: timeview::range(frame, view),
