@@ -63,8 +63,17 @@ fn target_entry<'m>(
 }
 
 impl Engine {
-    /// Applies one scrape result.
+    /// Applies one scrape result. A page still in its body (what the
+    /// scrape tasks send) goes to [`Engine::apply_body`].
     pub fn apply(&mut self, r: ScrapeResult) {
+        if let Ok(Page {
+            body: Some(body), ..
+        }) = &r.outcome
+        {
+            let ct = body.content_type.as_deref();
+            self.apply_body(&r.target, r.time_ms, r.duration, &body.bytes, ct);
+            return;
+        }
         let url = r.target.url.clone();
         let t_ms = r.time_ms;
         let secs = r.duration.as_secs_f64();
@@ -183,6 +192,11 @@ impl Engine {
         content_type: Option<&str>,
     ) -> Summary {
         let entry = target_entry(&mut self.targets, target);
+        // Follows the target's settings across reloads, as in `apply`.
+        entry.status.insecure_skip_verify = target
+            .auth
+            .as_ref()
+            .is_some_and(|a| a.insecure_skip_verify());
         let target = entry.target.clone();
         entry.status.scrape_duration_seconds = duration.as_secs_f64();
         entry.status.last_scrape_ms = Some(time_ms + duration.as_millis() as i64);
@@ -316,12 +330,10 @@ mod tests {
         esc{v=\"a\\\"b\\\\c\\nd\",e=\"\"} 8\nnew_one{k=\"v\"} 2\n";
     const EMPTY: &str = "garbage\n";
 
-    /// The same scrapes through the owned page and straight from the body.
-    fn both(pages: &[(&str, i64)]) -> (Engine, Engine) {
-        let (mut a, mut b) = (
-            Engine::new(EngineOptions::default()),
-            Engine::new(EngineOptions::default()),
-        );
+    /// The same scrapes through the owned page, straight from the body,
+    /// and as the scrape tasks send them (the body in the result).
+    fn all_three(pages: &[(&str, i64)]) -> [Engine; 3] {
+        let mut e = [(); 3].map(|()| Engine::new(EngineOptions::default()));
         let t = target();
         for (body, t_ms) in pages {
             let duration = Duration::from_millis(12);
@@ -331,14 +343,34 @@ mod tests {
             } else {
                 Ok(page)
             };
-            a.apply(ScrapeResult {
+            let result = |outcome| ScrapeResult {
                 target: t.clone(),
                 time_ms: *t_ms,
                 duration,
                 outcome,
-            });
-            b.apply_body(&t, *t_ms, duration, body.as_bytes(), None);
+            };
+            e[0].apply(result(outcome));
+            e[1].apply_body(&t, *t_ms, duration, body.as_bytes(), None);
+            e[2].apply(result(Ok(Page {
+                body: Some(crate::scrape::Body {
+                    bytes: body.as_bytes().to_vec(),
+                    content_type: None,
+                }),
+                ..Page::default()
+            })));
         }
+        e
+    }
+
+    /// The same scrapes through the owned page and straight from the body;
+    /// the body sent in a result lands exactly as `apply_body` puts it.
+    fn both(pages: &[(&str, i64)]) -> (Engine, Engine) {
+        let [a, b, c] = all_three(pages);
+        assert_eq!(contents(&b), contents(&c));
+        assert_eq!(b.catalog, c.catalog);
+        assert_eq!(b.catalog_changed, c.catalog_changed);
+        let status = |e: &Engine| e.targets.values().next().map(|t| t.status.clone());
+        assert_eq!(status(&b), status(&c));
         (a, b)
     }
 

@@ -153,4 +153,23 @@ mod tests {
         assert_eq!(get(&s, "up"), Some(0.0));
         assert_eq!(get(&s, "scrape_samples_scraped"), Some(0.0));
     }
+
+    #[test]
+    fn an_unparsed_page_parses_on_demand() {
+        let body = |text: &str| Page {
+            body: Some(super::super::Body {
+                bytes: text.as_bytes().to_vec(),
+                content_type: Some("text/plain; version=0.0.4".into()),
+            }),
+            ..Page::default()
+        };
+        let page = body("a 1\nbad\nb{x=\"y\"} 2\n").parsed().unwrap();
+        assert_eq!(page.samples.len(), 2);
+        assert_eq!(page.invalid_lines, 1);
+        assert_eq!((page.bytes, page.body), (19, None));
+        let err = body("bad\n").parsed().unwrap_err();
+        assert!(matches!(err, ScrapeError::NoSamples(Some(_))), "{err}");
+        let parsed = Page::default();
+        assert_eq!(parsed.clone().parsed(), Ok(parsed));
+    }
 }
