@@ -44,7 +44,9 @@ impl Target {
 impl ScrapeResult {
     /// `up` (1 for a page, 0 for a failure), `scrape_duration_seconds` and
     /// `scrape_samples_scraped` for this scrape, labelled with the target's
-    /// labels and stamped with the scrape's start.
+    /// labels and stamped with the scrape's start. For a page still in its
+    /// body the sample count is not known here (0): the engine writes these
+    /// series itself when it parses the body (`Engine::apply_body`).
     pub fn synthetic_samples(&self) -> Vec<ScrapedSample> {
         let (up, samples) = match &self.outcome {
             Ok(page) => (1.0, page.samples.len() as f64),
