@@ -6,7 +6,7 @@ use std::fmt::Write;
 use std::sync::Arc;
 use std::time::Duration;
 use vitals::engine::{Engine, EngineOptions};
-use vitals::scrape::{expo, ScrapeResult, Target};
+use vitals::scrape::{expo, Body, Page, ScrapeResult, Target};
 
 const TARGETS: usize = 100;
 const ROUTES: usize = 10;
@@ -118,6 +118,24 @@ fn bench(c: &mut Criterion) {
                 time_ms: t0 + n * 2000,
                 duration: Duration::from_millis(2),
                 outcome: Ok(expo::parse_page(body.as_bytes(), None)),
+            })
+        })
+    });
+    // What the scrape tasks send: the body, parsed into the store by the engine.
+    g.bench_function("apply/1000_series_body", |b| {
+        b.iter(|| {
+            n += 1;
+            e.apply(ScrapeResult {
+                target: t.clone(),
+                time_ms: t0 + n * 2000,
+                duration: Duration::from_millis(2),
+                outcome: Ok(Page {
+                    body: Some(Body {
+                        bytes: body.as_bytes().to_vec(),
+                        content_type: None,
+                    }),
+                    ..Page::default()
+                }),
             })
         })
     });

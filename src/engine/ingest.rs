@@ -63,8 +63,17 @@ fn target_entry<'m>(
 }
 
 impl Engine {
-    /// Applies one scrape result.
+    /// Applies one scrape result. A page still in its body (what the
+    /// scrape tasks send) goes to [`Engine::apply_body`].
     pub fn apply(&mut self, r: ScrapeResult) {
+        if let Ok(Page {
+            body: Some(body), ..
+        }) = &r.outcome
+        {
+            let ct = body.content_type.as_deref();
+            self.apply_body(&r.target, r.time_ms, r.duration, &body.bytes, ct);
+            return;
+        }
         let url = r.target.url.clone();
         let t_ms = r.time_ms;
         let secs = r.duration.as_secs_f64();
@@ -183,6 +192,11 @@ impl Engine {
         content_type: Option<&str>,
     ) -> Summary {
         let entry = target_entry(&mut self.targets, target);
+        // Follows the target's settings across reloads, as in `apply`.
+        entry.status.insecure_skip_verify = target
+            .auth
+            .as_ref()
+            .is_some_and(|a| a.insecure_skip_verify());
         let target = entry.target.clone();
         entry.status.scrape_duration_seconds = duration.as_secs_f64();
         entry.status.last_scrape_ms = Some(time_ms + duration.as_millis() as i64);
@@ -293,100 +307,5 @@ impl Sink<'_, '_> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::engine::EngineOptions;
-    use crate::scrape::expo::parse_page;
-
-    fn target() -> Arc<Target> {
-        Arc::new(Target {
-            url: "http://127.0.0.1:9/metrics".into(),
-            job: "node".into(),
-            instance: "127.0.0.1:9".into(),
-            labels: Labels::from_pairs([("zone", "a")]),
-            ..Default::default()
-        })
-    }
-
-    const PAGE_1: &str = "# HELP req_total Requests.\n# TYPE req_total counter\n\
-        req_total{code=\"200\",job=\"x\"} 5\nreq_total{code=\"500\"} 1\n\
-        # TYPE lat histogram\nlat_bucket{le=\"1\"} 2\nlat_bucket{le=\"+Inf\"} 3\n\
-        lat_sum 1.5\nlat_count 3\nesc{v=\"a\\\"b\\\\c\\nd\",e=\"\"} 7\nbad line here\nup_ish 1\n";
-    const PAGE_2: &str = "# TYPE req_total counter\nreq_total{code=\"200\",job=\"x\"} 9\n\
-        esc{v=\"a\\\"b\\\\c\\nd\",e=\"\"} 8\nnew_one{k=\"v\"} 2\n";
-    const EMPTY: &str = "garbage\n";
-
-    /// The same scrapes through the owned page and straight from the body.
-    fn both(pages: &[(&str, i64)]) -> (Engine, Engine) {
-        let (mut a, mut b) = (
-            Engine::new(EngineOptions::default()),
-            Engine::new(EngineOptions::default()),
-        );
-        let t = target();
-        for (body, t_ms) in pages {
-            let duration = Duration::from_millis(12);
-            let page = parse_page(body.as_bytes(), None);
-            let outcome = if page.samples.is_empty() {
-                Err(ScrapeError::NoSamples(page.first_error))
-            } else {
-                Ok(page)
-            };
-            a.apply(ScrapeResult {
-                target: t.clone(),
-                time_ms: *t_ms,
-                duration,
-                outcome,
-            });
-            b.apply_body(&t, *t_ms, duration, body.as_bytes(), None);
-        }
-        (a, b)
-    }
-
-    fn contents(e: &Engine) -> Vec<(String, Vec<(i64, u64)>)> {
-        let st = e.store();
-        let mut out: Vec<(String, Vec<(i64, u64)>)> = st
-            .select(&[])
-            .into_iter()
-            .filter_map(|id| st.get(id))
-            .map(|s| {
-                let points = s.range(i64::MIN, i64::MAX).map(|(t, v)| (t, v.to_bits()));
-                (s.labels().to_string(), points.collect())
-            })
-            .collect();
-        out.sort();
-        out
-    }
-
-    #[test]
-    fn the_body_path_stores_what_the_page_path_stores() {
-        let (a, b) = both(&[
-            (PAGE_1, 1000),
-            (PAGE_2, 3000),
-            (EMPTY, 5000),
-            (PAGE_1, 7000),
-        ]);
-        assert_eq!(contents(&a), contents(&b));
-        assert!(contents(&b).len() > 10);
-        assert_eq!(a.catalog, b.catalog);
-        let status = |e: &Engine| e.targets.values().next().map(|t| t.status.clone());
-        assert_eq!(status(&a), status(&b));
-        let exported = contents(&b)
-            .iter()
-            .any(|(l, _)| l.contains("exported_job=\"x\"") && l.contains("job=\"node\""));
-        assert!(exported, "an exposed job label is kept as exported_job");
-    }
-
-    #[test]
-    fn a_page_without_samples_takes_the_target_down() {
-        let (a, b) = both(&[(PAGE_2, 1000), (EMPTY, 3000)]);
-        assert_eq!(contents(&a), contents(&b));
-        let t = b.targets.values().next().unwrap();
-        assert!(!t.status.up);
-        assert!(t
-            .status
-            .error
-            .as_deref()
-            .unwrap_or("")
-            .contains("no valid sample"));
-    }
-}
+#[path = "ingest_tests.rs"]
+mod tests;

@@ -1,18 +1,19 @@
 //! One scrape over HTTP: request, bounded streaming read, parse.
 
-use super::{expo, Page, ScrapeError, ScrapeOptions, ScrapeResult, Target};
+use super::{expo, Body, Page, ScrapeError, ScrapeOptions, ScrapeResult, Target};
 use anyhow::Context;
 use reqwest::header::{ACCEPT, CONTENT_ENCODING, CONTENT_TYPE};
 use reqwest::StatusCode;
 use std::sync::Arc;
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use tokio::time::Instant;
 
 /// The `Accept` header Prometheus 2.42 sends (OpenMetrics preferred, text
 /// format 0.0.4 accepted, anything else last).
 pub const ACCEPT_HEADER: &str = "application/openmetrics-text;version=1.0.0,application/openmetrics-text;version=0.0.1;q=0.75,text/plain;version=0.0.4;q=0.5,*/*;q=0.1";
 
-/// Bodies above this size are parsed off the async worker threads.
+/// Bodies above this size are parsed off the async worker threads (by
+/// [`scrape_once`]; the scrape tasks leave parsing to the engine).
 const INLINE_PARSE_LIMIT: usize = 64 << 10;
 
 /// The HTTP client shared by every target without credentials or TLS
@@ -34,17 +35,9 @@ pub async fn scrape_once(
     target: Arc<Target>,
     opts: &ScrapeOptions,
 ) -> ScrapeResult {
-    let time_ms = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX));
-    let start = Instant::now();
-    let fetched = match tokio::time::timeout(opts.timeout, fetch(client, &target, opts)).await {
-        Ok(r) => r,
-        Err(_) => Err(ScrapeError::Timeout(opts.timeout)),
-    };
-    let duration = start.elapsed();
+    let (time_ms, duration, fetched) = fetch_timed(client, &target, opts).await;
     let outcome = match fetched {
-        Ok((body, content_type)) => parse(body, content_type).await,
+        Ok(body) => parse(body.bytes, body.content_type).await,
         Err(e) => Err(e),
     };
     ScrapeResult {
@@ -55,6 +48,46 @@ pub async fn scrape_once(
     }
 }
 
+/// [`scrape_once`] without the parse: a fetched page comes back as its
+/// body ([`Page::body`], with `bytes` set) for the engine to parse
+/// straight into the store. What the scrape tasks send.
+pub async fn scrape_body(
+    client: &reqwest::Client,
+    target: Arc<Target>,
+    opts: &ScrapeOptions,
+) -> ScrapeResult {
+    let (time_ms, duration, fetched) = fetch_timed(client, &target, opts).await;
+    let outcome = fetched.map(|body| Page {
+        bytes: body.bytes.len() as u64,
+        body: Some(body),
+        ..Page::default()
+    });
+    ScrapeResult {
+        target,
+        time_ms,
+        duration,
+        outcome,
+    }
+}
+
+/// The wall-clock start, the length and the result of one fetch within
+/// the scrape timeout.
+async fn fetch_timed(
+    client: &reqwest::Client,
+    target: &Target,
+    opts: &ScrapeOptions,
+) -> (i64, Duration, Result<Body, ScrapeError>) {
+    let time_ms = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX));
+    let start = Instant::now();
+    let fetched = match tokio::time::timeout(opts.timeout, fetch(client, target, opts)).await {
+        Ok(r) => r,
+        Err(_) => Err(ScrapeError::Timeout(opts.timeout)),
+    };
+    (time_ms, start.elapsed(), fetched)
+}
+
 /// The body (decompressed, at most `body_limit` bytes) and its Content-Type.
 /// The target's own client and headers are used when it has credentials
 /// or TLS settings.
@@ -62,7 +95,7 @@ async fn fetch(
     shared: &reqwest::Client,
     target: &Target,
     opts: &ScrapeOptions,
-) -> Result<(Vec<u8>, Option<String>), ScrapeError> {
+) -> Result<Body, ScrapeError> {
     let auth = target.auth.as_deref();
     let client = auth.map_or(shared, |a| a.client());
     let mut req = client
@@ -108,7 +141,10 @@ async fn fetch(
         }
         body.extend_from_slice(&chunk);
     }
-    Ok((body, content_type))
+    Ok(Body {
+        bytes: body,
+        content_type,
+    })
 }
 
 /// Parses the page; a page without one valid sample is an error. Large

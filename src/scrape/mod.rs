@@ -1,7 +1,9 @@
 //! Scraping: one tokio task per target, turning HTTP bodies into samples.
 //!
 //! The tasks never touch the store or the screen; they send owned
-//! [`ScrapeResult`]s down a bounded channel to the engine.
+//! [`ScrapeResult`]s down a bounded channel to the engine, each page as
+//! its unparsed body ([`Page::body`]): the engine parses it straight into
+//! the store.
 
 pub mod expo;
 
@@ -75,6 +77,36 @@ pub struct Page {
     pub first_error: Option<String>,
     /// Body size after decompression.
     pub bytes: u64,
+    /// The body itself when it is not parsed yet: the scrape tasks
+    /// ([`scrape_body`]) leave parsing to the engine, which streams it
+    /// straight into the store (`Engine::apply_body`). While it is set,
+    /// `samples`, `families`, `invalid_lines` and `first_error` are empty;
+    /// [`Page::parsed`] fills them.
+    pub body: Option<Body>,
+}
+
+/// A fetched body, decompressed and within the size cap, with its
+/// Content-Type (which picks the text format or OpenMetrics).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Body {
+    pub bytes: Vec<u8>,
+    pub content_type: Option<String>,
+}
+
+impl Page {
+    /// The page with its samples: itself when parsed, else its body
+    /// parsed; a body without one valid sample is
+    /// [`ScrapeError::NoSamples`], as in [`scrape_once`].
+    pub fn parsed(self) -> Result<Page, ScrapeError> {
+        let Some(body) = self.body else {
+            return Ok(self);
+        };
+        let page = expo::parse_page(&body.bytes, body.content_type.as_deref());
+        if page.samples.is_empty() {
+            return Err(ScrapeError::NoSamples(page.first_error));
+        }
+        Ok(page)
+    }
 }
 
 /// Why a scrape failed.
@@ -116,7 +148,7 @@ mod sd;
 mod series;
 mod target;
 
-pub use http::{build_client, scrape_once, ACCEPT_HEADER};
+pub use http::{build_client, scrape_body, scrape_once, ACCEPT_HEADER};
 pub use runner::{
     run_scrapers, run_scrapers_with_stats, scrape_offset, target_options, ScrapeStats,
 };

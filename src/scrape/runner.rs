@@ -1,6 +1,6 @@
 //! The scrape loops: one task per target, spread across the interval.
 
-use super::{scrape_once, ScrapeOptions, ScrapeResult, Target};
+use super::{scrape_body, ScrapeOptions, ScrapeResult, Target};
 use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
@@ -60,7 +60,9 @@ fn first_delay(now: Duration, offset: Duration, interval: Duration) -> Duration 
 /// is dropped) or the result channel closes. Each target is scraped every
 /// `opts.interval` at its [`scrape_offset`]; the target list is followed
 /// from `targets` (new targets start, removed ones are aborted). A result
-/// that cannot be sent within one interval is dropped and counted.
+/// that cannot be sent within one interval is dropped and counted. Pages
+/// are sent unparsed ([`scrape_body`]): the engine parses them into the
+/// store.
 pub async fn run_scrapers(
     client: reqwest::Client,
     opts: ScrapeOptions,
@@ -140,7 +142,7 @@ async fn target_loop(
     ticker.set_missed_tick_behavior(MissedTickBehavior::Skip);
     loop {
         ticker.tick().await;
-        let result = scrape_once(&client, target.clone(), &opts).await;
+        let result = scrape_body(&client, target.clone(), &opts).await;
         match tokio::time::timeout(interval, tx.send(result)).await {
             Ok(Ok(())) => {
                 stats.sent.fetch_add(1, Ordering::Relaxed);

@@ -44,7 +44,9 @@ impl Target {
 impl ScrapeResult {
     /// `up` (1 for a page, 0 for a failure), `scrape_duration_seconds` and
     /// `scrape_samples_scraped` for this scrape, labelled with the target's
-    /// labels and stamped with the scrape's start.
+    /// labels and stamped with the scrape's start. For a page still in its
+    /// body the sample count is not known here (0): the engine writes these
+    /// series itself when it parses the body (`Engine::apply_body`).
     pub fn synthetic_samples(&self) -> Vec<ScrapedSample> {
         let (up, samples) = match &self.outcome {
             Ok(page) => (1.0, page.samples.len() as f64),
@@ -152,5 +154,24 @@ mod tests {
         let s = r.synthetic_samples();
         assert_eq!(get(&s, "up"), Some(0.0));
         assert_eq!(get(&s, "scrape_samples_scraped"), Some(0.0));
+    }
+
+    #[test]
+    fn an_unparsed_page_parses_on_demand() {
+        let body = |text: &str| Page {
+            body: Some(super::super::Body {
+                bytes: text.as_bytes().to_vec(),
+                content_type: Some("text/plain; version=0.0.4".into()),
+            }),
+            ..Page::default()
+        };
+        let page = body("a 1\nbad\nb{x=\"y\"} 2\n").parsed().unwrap();
+        assert_eq!(page.samples.len(), 2);
+        assert_eq!(page.invalid_lines, 1);
+        assert_eq!((page.bytes, page.body), (19, None));
+        let err = body("bad\n").parsed().unwrap_err();
+        assert!(matches!(err, ScrapeError::NoSamples(Some(_))), "{err}");
+        let parsed = Page::default();
+        assert_eq!(parsed.clone().parsed(), Ok(parsed));
     }
 }

@@ -61,6 +61,7 @@ impl PageParser {
             invalid_lines: summary.invalid_lines,
             first_error: summary.first_error.as_ref().map(ParseError::to_string),
             bytes: body.len() as u64,
+            body: None,
         }
     }
 
