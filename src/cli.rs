@@ -548,6 +548,7 @@ async fn dashboard(
         no_color: c.no_color || std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()),
         theme: s.theme.clone(),
         log_path: log,
+        config_path: s.file.as_ref().map(|p| p.display().to_string()),
         title,
         bell: c.bell || s.bell,
     };

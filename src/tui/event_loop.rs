@@ -48,6 +48,7 @@ pub async fn run(
         ascii: opts.ascii,
         title: opts.title.clone(),
         log_path: opts.log_path.clone(),
+        config_path: opts.config_path.clone(),
         // Read once here, outside rendering, for `t`.
         local_offset_s: chrono::Local::now().offset().local_minus_utc(),
         alerts: super::alerts_keys::AlertsView {

@@ -77,6 +77,14 @@ fn lines<'a>(frame: &'a Frame, view: &'a View, theme: &Theme) -> Vec<Line<'a>> {
         format!("  log: {log}"),
         theme.text(),
     )));
+    let config = view
+        .config_path
+        .as_deref()
+        .unwrap_or("(none: defaults and flags)");
+    out.push(Line::from(Span::styled(
+        format!("  config: {config}"),
+        theme.text(),
+    )));
     if let Some(a) = &frame.alert_log_path {
         out.push(Line::from(Span::styled(
             format!("  alert log: {a}"),

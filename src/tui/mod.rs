@@ -111,6 +111,8 @@ pub struct UiOptions {
     pub theme: String,
     /// The diagnostics log, shown in help when the frame does not name one.
     pub log_path: Option<String>,
+    /// The configuration file in use, shown in help.
+    pub config_path: Option<String>,
     /// First words of the status line, e.g. `vitals demo`.
     pub title: String,
     /// Ring the terminal bell on new critical alerts (`--bell`).
@@ -125,6 +127,7 @@ impl Default for UiOptions {
             no_color: false,
             theme: "dark".to_string(),
             log_path: None,
+            config_path: None,
             title: "vitals".to_string(),
             bell: false,
         }

@@ -39,6 +39,8 @@ pub struct View {
     pub now_ms: Option<i64>,
     /// The diagnostics log, when the frame does not name one.
     pub log_path: Option<String>,
+    /// The configuration file in use (help shows it).
+    pub config_path: Option<String>,
     /// Width of the chart window in ms; `None` shows everything retained.
     pub window_ms: Option<i64>,
     /// How far back from the newest data the window ends, in ms.
@@ -81,6 +83,7 @@ impl Default for View {
             title: "vitals".to_string(),
             now_ms: None,
             log_path: None,
+            config_path: None,
             window_ms: None,
             pan_ms: 0,
             paused: false,
