@@ -85,6 +85,13 @@ fn last_line(s: &str) -> &str {
 }
 
 /// The x-axis label of an expanded chart shows at least a minute of data.
+/// The first data row of the instance table (the line after its header).
+fn first_table_row(s: &str) -> Option<&str> {
+    let mut lines = s.lines().skip_while(|l| !l.contains("INSTANCE"));
+    lines.next()?;
+    lines.next()
+}
+
 /// More than a minute of history on screen: `+` narrows only to a step
 /// below the current width, and the narrowest step is one minute, so a
 /// window of exactly `1m00s` cannot narrow.
@@ -195,6 +202,12 @@ fn on_call_session_at_80x24() {
     }
     t.wait_screen("the table focused", Duration::from_secs(5), |s| {
         s.contains("┏ Instances")
+    });
+    // The selected (first) row may be an instance the demo's autoscaler has
+    // just added, with no rates yet; pinned to it, every panel rightly says
+    // "no data". Wait until that row has its values.
+    t.wait_screen("the first row with values", Duration::from_secs(60), |s| {
+        first_table_row(s).is_some_and(|row| row.contains("ms"))
     });
     t.send(&["Enter"]);
     let s = t.wait_screen("the pinned mark", Duration::from_secs(10), |s| {
