@@ -36,7 +36,7 @@ pub const KEYS: [(&str, &str); 24] = [
         "command: q help theme window filter expr export (Tab completes)",
     ),
     ("PgUp  PgDn  Home", "scroll the instance table"),
-    ("mouse", "click focuses, wheel zooms the window"),
+    ("mouse", "click focuses (a table row: selects), wheel zooms"),
     ("A", "alerts list (j k select, Esc closes)"),
     ("a", "acknowledge the selected alert (stops the bell)"),
     ("m", "mute the selected alert for a duration (0 unmutes)"),

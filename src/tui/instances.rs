@@ -212,6 +212,18 @@ fn first_row(view: &View, len: usize, inner_rows: usize) -> usize {
     scroll
 }
 
+/// The row (position among the rows shown) drawn at screen row `y` of the
+/// table in `area`, and the scroll position it was drawn with.
+pub(super) fn row_at(frame: &Frame, view: &View, area: Rect, y: u16) -> Option<(usize, usize)> {
+    let shown = table_view::visible(frame, view).len();
+    let inner_rows = usize::from(area.height.saturating_sub(3));
+    let scroll = first_row(view, shown, inner_rows);
+    // Border, then the header, then the rows.
+    let offset = usize::from(y.checked_sub(area.y.checked_add(2)?)?);
+    let row = scroll + offset;
+    (offset < inner_rows && row < shown).then_some((row, scroll))
+}
+
 /// The instances the table drawn in `area` shows, top to bottom: the rows
 /// whose values the engine asks a server for by name. Sorted by a value
 /// column, only rows that already have that value count: a row given its

@@ -61,7 +61,8 @@ impl View {
         })
     }
 
-    /// A mouse event: a click focuses the region under it, the wheel
+    /// A mouse event: a click focuses the region under it (and selects a
+    /// row of the instance table), the wheel
     /// narrows (up) or widens (down) the time window.
     pub fn on_mouse(&mut self, ev: MouseEvent, frame: &Frame, area: Rect) -> KeyOutcome {
         if self.help || self.prompt.is_some() {
@@ -74,7 +75,17 @@ impl View {
             MouseEventKind::Down(MouseButton::Left) if !self.expanded => {
                 let at = Position::new(ev.column, ev.row);
                 let plan = super::layout::plan(area, frame, self);
-                if let Some((f, _)) = plan.focusable().into_iter().find(|(_, r)| r.contains(at)) {
+                if let Some((f, r)) = plan.focusable().into_iter().find(|(_, r)| r.contains(at)) {
+                    // A click on a row of the instance table selects it
+                    // (`Enter` then pins), keeping the rows where they are.
+                    if f == Focus::Instances {
+                        if let Some((row, scroll)) =
+                            super::instances::row_at(frame, self, r, ev.row)
+                        {
+                            self.table_row = row;
+                            self.table_scroll = scroll;
+                        }
+                    }
                     self.focus = f;
                 }
             }

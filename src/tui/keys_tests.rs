@@ -130,3 +130,46 @@ fn window_command_and_filter_command() {
     press(&mut v, &f, KeyCode::Enter);
     assert_eq!(v.filter, None);
 }
+
+#[test]
+fn a_click_on_a_table_row_selects_it_and_enter_pins_it() {
+    let mut f = frame();
+    f.instances = (0..60)
+        .map(|i| crate::frame::InstanceRow {
+            instance: format!("10.0.0.{i}:9100"),
+            job: "node".into(),
+            up: true,
+            ..Default::default()
+        })
+        .collect();
+    let mut v = View::default();
+    let plan = super::super::layout::plan(AREA, &f, &v);
+    let (_, table) = plan
+        .focusable()
+        .into_iter()
+        .find(|(focus, _)| *focus == Focus::Instances)
+        .expect("an instance table");
+    // Border and header, then the rows: the third row on screen.
+    let click = mouse(
+        MouseEventKind::Down(MouseButton::Left),
+        table.x + 3,
+        table.y + 4,
+    );
+    assert_eq!(v.on_mouse(click, &f, AREA), KeyOutcome::Redraw);
+    assert_eq!(v.focus, Focus::Instances);
+    assert_eq!(v.table_row, 2);
+    let shown = table_view::visible(&f, &v);
+    let expected = f.instances[shown[2]].instance.clone();
+    assert_eq!(
+        press(&mut v, &f, KeyCode::Enter),
+        KeyOutcome::Send(Command::Pin(Some(expected)))
+    );
+    // A click on the border or the header selects nothing new.
+    let header = mouse(
+        MouseEventKind::Down(MouseButton::Left),
+        table.x + 3,
+        table.y + 1,
+    );
+    v.on_mouse(header, &f, AREA);
+    assert_eq!(v.table_row, 2);
+}

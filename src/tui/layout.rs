@@ -3,7 +3,7 @@
 //! handling can navigate by position.
 
 use super::view::{Focus, View};
-use crate::frame::{AlertState, Frame};
+use crate::frame::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 
 /// Smallest height of a chart panel (border, value line, 4 plot rows).
@@ -54,11 +54,8 @@ impl Plan {
 
 /// Number of rows the alerts bar takes.
 fn alert_rows(frame: &Frame, area: Rect) -> u16 {
-    let firing = frame
-        .alerts
-        .iter()
-        .filter(|a| a.state == AlertState::Firing)
-        .count();
+    // Muted alerts are not shown in the bar, so they take no row.
+    let firing = super::alerts_bar::firing(frame).len();
     let max = if area.height >= 40 { 3 } else { 1 };
     u16::try_from(firing).unwrap_or(u16::MAX).clamp(1, max)
 }
@@ -162,4 +159,37 @@ pub fn plan(area: Rect, frame: &Frame, view: &View) -> Plan {
         plan.table = Some(table);
     }
     plan
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::frame::{Alert, AlertState};
+
+    fn firing(name: &str, muted_until_ms: Option<i64>) -> Alert {
+        Alert {
+            name: name.to_string(),
+            state: AlertState::Firing,
+            muted_until_ms,
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn muted_alerts_take_no_row_of_the_bar() {
+        let area = Rect::new(0, 0, 200, 50);
+        let mut frame = Frame {
+            time_ms: 1_000,
+            alerts: vec![
+                firing("A", None),
+                firing("B", Some(60_000)),
+                firing("C", Some(60_000)),
+            ],
+            ..Default::default()
+        };
+        assert_eq!(alert_rows(&frame, area), 1);
+        // A mute that has run out counts again.
+        frame.alerts[1].muted_until_ms = Some(500);
+        assert_eq!(alert_rows(&frame, area), 2);
+    }
 }
