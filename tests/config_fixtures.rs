@@ -140,7 +140,8 @@ fn the_file_overrides_defaults_and_flags_override_the_file() {
     assert_eq!(s.retention, Duration::from_secs(30 * 60));
     assert_eq!(s.theme, "light");
     assert_eq!(s.targets.len(), 2);
-    assert_eq!(s.file_sd, vec![PathBuf::from("/etc/vitals/sd.json")]);
+    let sd: Vec<PathBuf> = s.file_sd.iter().map(|f| f.path.clone()).collect();
+    assert_eq!(sd, vec![PathBuf::from("/etc/vitals/sd.json")]);
     let node = &s.targets[0];
     assert_eq!(node.url, "http://127.0.0.1:9100/metrics");
     assert_eq!(node.job, "node");
@@ -266,7 +267,7 @@ fn relative_paths_are_taken_from_the_files_directory() {
     .unwrap();
     std::fs::write(dir.path().join("pw"), "secret\n").unwrap();
     let s = config::load_settings(Some(&f), &Overrides::default()).unwrap();
-    assert_eq!(s.file_sd, vec![dir.path().join("sd/targets.json")]);
+    assert_eq!(s.file_sd[0].path, dir.path().join("sd/targets.json"));
     assert_eq!(s.alert_log, Some(PathBuf::from("/abs/alerts.jsonl")));
     // The password file beside the config was found and read.
     assert!(s.targets[0].auth.as_ref().unwrap().has_credentials());

@@ -202,3 +202,38 @@ async fn redirect_errors_never_show_credentials() {
     assert!(e.contains("redirect to another host refused"), "{e}");
     assert!(!e.contains(PASSWORD), "{e}");
 }
+
+/// A `file_sd` table gives the targets of its file their credentials,
+/// scheme default, job, interval and timeout; a bare path gives none.
+#[tokio::test]
+async fn file_sd_targets_get_the_credentials_of_their_table() {
+    let server = guarded(format!("Bearer {TOKEN}")).await;
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("token"), format!("{TOKEN}\n")).unwrap();
+    std::fs::write(
+        dir.path().join("sd.json"),
+        format!(r#"[{{"targets": ["{}"]}}]"#, server.addr),
+    )
+    .unwrap();
+    let file = dir.path().join("vitals.toml");
+    std::fs::write(
+        &file,
+        "file_sd = [\n  \"sd.json\",\n  { path = \"sd.json\", job = \"api\", interval = \"5s\", timeout = \"3s\", bearer_token_file = \"token\" },\n]\n",
+    )
+    .unwrap();
+    let s = vitals::config::load_settings(Some(&file), &Default::default()).unwrap();
+    assert_eq!(s.file_sd.len(), 2);
+    let bare = vitals::scrape::read_sd_source(&s.file_sd[0]).unwrap();
+    let with = vitals::scrape::read_sd_source(&s.file_sd[1]).unwrap();
+    assert_eq!((bare.len(), with.len()), (1, 1));
+    assert_eq!(bare[0].job, "vitals");
+    assert!(bare[0].auth.is_none());
+    assert_eq!(with[0].job, "api");
+    assert_eq!(with[0].interval, Some(Duration::from_secs(5)));
+    assert_eq!(with[0].timeout, Some(Duration::from_secs(3)));
+    match outcome(&scrape(bare[0].clone()).await) {
+        Err(ScrapeError::Denied(m)) => assert!(m.starts_with("401"), "{m}"),
+        other => panic!("a bare file_sd path sends no credentials: {other:?}"),
+    }
+    assert_eq!(outcome(&scrape(with[0].clone()).await), Ok(3));
+}

@@ -4,7 +4,7 @@ use std::path::Path;
 use std::time::Duration;
 use tokio::sync::watch;
 use vitals::labels::Labels;
-use vitals::scrape::{parse_target, read_file_sd, watch_file_sd, SdError, Target};
+use vitals::scrape::{parse_target, read_file_sd, watch_file_sd, SdError, SdSource, Target};
 
 fn write(path: &Path, text: &str) {
     std::fs::write(path, text).unwrap();
@@ -81,7 +81,7 @@ async fn follows_changes_and_keeps_the_last_good_list() {
     write(&path, r#"[{"targets": ["a:1"]}]"#);
     let fixed = parse_target("s:9").unwrap();
     let (tx, mut rx) = watch::channel(Vec::new());
-    let task = watch_file_sd(vec![path.clone()], vec![fixed], tx);
+    let task = watch_file_sd(vec![SdSource::file(&path)], vec![fixed], tx);
 
     // first read: static and file targets, sorted
     let list = next(&mut rx, 1).await.expect("first list");
@@ -149,7 +149,10 @@ async fn merges_files_and_removes_duplicates() {
     let (tx, mut rx) = watch::channel(Vec::new());
     let missing = dir.path().join("not-yet.json");
     let _task = watch_file_sd(
-        vec![one, two, missing.clone()],
+        vec![one, two, missing.clone()]
+            .into_iter()
+            .map(SdSource::file)
+            .collect(),
         vec![parse_target("a:1").unwrap()],
         tx,
     );

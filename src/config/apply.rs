@@ -11,7 +11,7 @@ use super::{Auth, Config, ConfigErrors, PanelsMode};
 use crate::alerts::rulefile::FileRule;
 use crate::detect::PanelDef;
 use crate::duration::parse_duration;
-use crate::scrape::Target;
+use crate::scrape::{SdSource, Target};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
@@ -61,8 +61,9 @@ pub struct Settings {
     pub theme: String,
     /// Static targets (TARGET arguments, or the file's `[[target]]`s).
     pub targets: Vec<Target>,
-    /// file_sd files (`--file-sd`, or the file's `file_sd`).
-    pub file_sd: Vec<PathBuf>,
+    /// file_sd files (`--file-sd`, or the file's `file_sd` with its
+    /// targets' settings).
+    pub file_sd: Vec<SdSource>,
     /// Whether the targets came from the command line.
     pub targets_from_flags: bool,
     /// Show the detected default panels.
@@ -120,11 +121,14 @@ pub fn resolve(file: Option<&Path>, c: &Config, flags: &Overrides) -> Settings {
     let mode = c.panels.as_ref().map(|m| *m.get_ref()).unwrap_or_default();
     let targets_from_flags = !flags.targets.is_empty() || !flags.file_sd.is_empty();
     let (targets, file_sd) = if targets_from_flags {
-        (flags.targets.clone(), flags.file_sd.clone())
+        (
+            flags.targets.clone(),
+            flags.file_sd.iter().map(SdSource::file).collect(),
+        )
     } else {
         (
             c.target.iter().filter_map(target).collect(),
-            c.file_sd.clone(),
+            c.file_sd.iter().map(sd_source).collect(),
         )
     };
     let flag_endpoint = |url: &Option<String>| {
@@ -196,7 +200,12 @@ pub(super) fn relative_to(base: &Path, c: &Config) -> Config {
         }
     };
     let mut c = c.clone();
-    c.file_sd.iter_mut().for_each(at);
+    for f in &mut c.file_sd {
+        at(f.path_mut());
+        if let super::FileSd::Table(t) = f {
+            auth(&mut t.auth);
+        }
+    }
     c.alert_log.iter_mut().for_each(at);
     c.target.iter_mut().for_each(|t| auth(&mut t.auth));
     for s in [&mut c.prometheus, &mut c.alertmanager, &mut c.webhook]
@@ -222,6 +231,20 @@ fn auth(a: &Auth) -> Option<Arc<crate::net::HttpAuth>> {
             tracing::warn!("credentials or TLS settings not applied: {e}");
             None
         }
+    }
+}
+
+fn sd_source(f: &super::FileSd) -> SdSource {
+    match f {
+        super::FileSd::Path(p) => SdSource::file(p),
+        super::FileSd::Table(t) => SdSource {
+            path: t.path.get_ref().clone(),
+            scheme: t.scheme.as_ref().map(|s| s.get_ref().clone()),
+            job: t.job.clone(),
+            interval: dur(&t.interval),
+            timeout: dur(&t.timeout),
+            auth: auth(&t.auth),
+        },
     }
 }
 

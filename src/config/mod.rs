@@ -153,6 +153,11 @@ fn check_credentials(path: &Path, c: &Config, report: &mut Report<'_>) {
     for (i, (t, r)) in c.target.iter().zip(&resolved.target).enumerate() {
         check(format!("target[{i}]"), &r.auth, t.url.span());
     }
+    for (i, (f, r)) in c.file_sd.iter().zip(&resolved.file_sd).enumerate() {
+        if let (FileSd::Table(f), FileSd::Table(r)) = (f, r) {
+            check(format!("file_sd[{i}]"), &r.auth, f.path.span());
+        }
+    }
     let servers = [
         ("prometheus", &c.prometheus, &resolved.prometheus),
         ("alertmanager", &c.alertmanager, &resolved.alertmanager),
@@ -285,6 +290,11 @@ fn validate(c: &Config, text: &str, report: &mut Report<'_>) {
         label_names(&t.labels, &what, t.url.span(), report);
         t.auth.validate(&what, t.url.span(), report);
     }
+    for (i, f) in c.file_sd.iter().enumerate() {
+        if let FileSd::Table(f) = f {
+            file_sd_table(f, &format!("file_sd[{i}]"), interval, report);
+        }
+    }
     for (i, p) in c.panel.iter().enumerate() {
         let what = format!("panel[{i}]");
         if p.exprs().is_empty() {
@@ -368,6 +378,39 @@ fn validate(c: &Config, text: &str, report: &mut Report<'_>) {
 }
 
 /// Label names must be valid Prometheus label names, not reserved ones.
+/// A file_sd table's scheme, interval, timeout and credentials.
+fn file_sd_table(
+    f: &FileSdConfig,
+    what: &str,
+    interval: Option<Duration>,
+    report: &mut Report<'_>,
+) {
+    if let Some(s) = &f.scheme {
+        if !matches!(s.get_ref().as_str(), "http" | "https") {
+            report(
+                s.span(),
+                format!("{what}.scheme: {:?} is not http or https", s.get_ref()),
+            );
+        }
+    }
+    let fi = duration(&f.interval, &format!("{what}.interval"), report);
+    let ft = duration(&f.timeout, &format!("{what}.timeout"), report);
+    if let (Some(s), Some(i)) = (&f.interval, fi) {
+        if i < Duration::from_millis(100) {
+            report(s.span(), format!("{what}.interval: must be 100ms or more"));
+        }
+    }
+    if let (Some(s), Some(t)) = (&f.timeout, ft) {
+        if t > fi.or(interval).unwrap_or(apply::DEFAULT_INTERVAL) {
+            report(
+                s.span(),
+                format!("{what}.timeout: must be at most the targets' interval"),
+            );
+        }
+    }
+    f.auth.validate(what, f.path.span(), report);
+}
+
 fn label_names(
     labels: &std::collections::BTreeMap<String, String>,
     what: &str,

@@ -8,7 +8,7 @@
 use super::{load_settings, Overrides, Settings};
 use crate::alerts::rulefile::{self, FileRule};
 use crate::engine::Reconfig;
-use crate::scrape::{self, Target};
+use crate::scrape::{self, SdSource, Target};
 use std::path::{Path, PathBuf};
 use tokio::sync::{mpsc, watch};
 use tokio::task::JoinHandle;
@@ -25,7 +25,7 @@ impl TargetFeed {
     pub fn start(
         tx: watch::Sender<Vec<Target>>,
         statics: Vec<Target>,
-        file_sd: Vec<PathBuf>,
+        file_sd: Vec<SdSource>,
     ) -> Self {
         let mut feed = TargetFeed { tx, watcher: None };
         feed.replace(statics, file_sd);
@@ -33,7 +33,7 @@ impl TargetFeed {
     }
 
     /// Replaces the static targets and file_sd files.
-    pub fn replace(&mut self, statics: Vec<Target>, file_sd: Vec<PathBuf>) {
+    pub fn replace(&mut self, statics: Vec<Target>, file_sd: Vec<SdSource>) {
         if let Some(w) = self.watcher.take() {
             w.abort();
         }
@@ -76,9 +76,9 @@ pub fn load_rule_files(paths: &[PathBuf]) -> Result<Vec<FileRule>, String> {
 }
 
 /// Checks that every file_sd file can be read now.
-pub fn check_file_sd(paths: &[PathBuf]) -> Result<(), String> {
-    for p in paths {
-        scrape::read_file_sd(p).map_err(|e| e.to_string())?;
+pub fn check_file_sd(sources: &[SdSource]) -> Result<(), String> {
+    for s in sources {
+        scrape::read_sd_source(s).map_err(|e| e.to_string())?;
     }
     Ok(())
 }

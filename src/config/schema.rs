@@ -26,9 +26,10 @@ pub struct Config {
     pub alert_log: Option<PathBuf>,
     /// Ring the terminal bell on new critical alerts.
     pub bell: Option<bool>,
-    /// Prometheus file_sd JSON files, followed as they change.
+    /// Prometheus file_sd JSON files, followed as they change: each a path,
+    /// or a table with the path and its targets' credentials and settings.
     #[serde(default)]
-    pub file_sd: Vec<PathBuf>,
+    pub file_sd: Vec<FileSd>,
     /// Static targets.
     #[serde(default)]
     pub target: Vec<TargetConfig>,
@@ -124,6 +125,67 @@ pub struct TargetConfig {
     pub job: Option<String>,
     #[serde(default)]
     pub labels: BTreeMap<String, String>,
+    pub interval: Option<Spanned<String>>,
+    pub timeout: Option<Spanned<String>>,
+    #[serde(flatten)]
+    pub auth: Auth,
+}
+
+/// One `file_sd` entry: `"targets.json"`, or
+/// `{ path = "targets.json", scheme = "https", bearer_token_file = "…" }`.
+#[derive(Clone, Debug)]
+pub enum FileSd {
+    Path(PathBuf),
+    Table(Box<FileSdConfig>),
+}
+
+impl FileSd {
+    pub fn path(&self) -> &std::path::Path {
+        match self {
+            FileSd::Path(p) => p,
+            FileSd::Table(t) => t.path.get_ref(),
+        }
+    }
+
+    pub fn path_mut(&mut self) -> &mut PathBuf {
+        match self {
+            FileSd::Path(p) => p,
+            FileSd::Table(t) => t.path.get_mut(),
+        }
+    }
+}
+
+/// A string is a path; a table is read strictly as [`FileSdConfig`], so
+/// a misspelt key is reported by name.
+impl<'de> Deserialize<'de> for FileSd {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Entry;
+        impl<'de> serde::de::Visitor<'de> for Entry {
+            type Value = FileSd;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a file_sd path, or a table { path = \"…\", … }")
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<FileSd, E> {
+                Ok(FileSd::Path(PathBuf::from(v)))
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, map: A) -> Result<FileSd, A::Error> {
+                FileSdConfig::deserialize(serde::de::value::MapAccessDeserializer::new(map))
+                    .map(|t| FileSd::Table(Box::new(t)))
+            }
+        }
+        d.deserialize_any(Entry)
+    }
+}
+
+/// A file_sd file with what its targets get: the scheme and job of groups
+/// that do not set `__scheme__` or `job`, interval, timeout, credentials
+/// and TLS.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileSdConfig {
+    pub path: Spanned<PathBuf>,
+    pub scheme: Option<Spanned<String>>,
+    pub job: Option<String>,
     pub interval: Option<Spanned<String>>,
     pub timeout: Option<Spanned<String>>,
     #[serde(flatten)]

@@ -152,7 +152,7 @@ pub use http::{build_client, scrape_body, scrape_once, ACCEPT_HEADER};
 pub use runner::{
     run_scrapers, run_scrapers_with_stats, scrape_offset, target_options, ScrapeStats,
 };
-pub use sd::{read_file_sd, watch_file_sd, SdError, SD_POLL_INTERVAL};
+pub use sd::{read_file_sd, read_sd_source, watch_file_sd, SdError, SdSource, SD_POLL_INTERVAL};
 pub use target::{parse_target, TargetError, DEFAULT_JOB};
 
 /// How targets are scraped.

@@ -6,6 +6,7 @@ use super::Target;
 use crate::labels::Labels;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
@@ -27,6 +28,32 @@ pub enum SdError {
     },
 }
 
+/// A file_sd file, and what its targets get that the file cannot say:
+/// credentials and TLS, the scheme and job when a group does not set them,
+/// and the scrape interval and timeout (Prometheus keeps these in the
+/// scrape config around its `file_sd_configs`).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct SdSource {
+    pub path: PathBuf,
+    /// The scheme of groups without a `__scheme__` label (default `http`).
+    pub scheme: Option<String>,
+    /// The job of groups without a `job` label (default `vitals`).
+    pub job: Option<String>,
+    pub interval: Option<Duration>,
+    pub timeout: Option<Duration>,
+    pub auth: Option<Arc<crate::net::HttpAuth>>,
+}
+
+impl SdSource {
+    /// A file whose targets get nothing more than the file says.
+    pub fn file(path: impl Into<PathBuf>) -> SdSource {
+        SdSource {
+            path: path.into(),
+            ..SdSource::default()
+        }
+    }
+}
+
 #[derive(serde::Deserialize)]
 #[serde(deny_unknown_fields)]
 struct Group {
@@ -42,6 +69,11 @@ struct Group {
 /// `__` labels are dropped and the rest become [`Target::labels`].
 pub fn read_file_sd(path: &Path) -> Result<Vec<Target>, SdError> {
     parse_file_sd(path, &read_capped(path)?)
+}
+
+/// Reads `source`'s file and gives its targets the source's settings.
+pub fn read_sd_source(source: &SdSource) -> Result<Vec<Target>, SdError> {
+    parse_sd_source(source, &read_capped(&source.path)?)
 }
 
 /// Largest file_sd file read.
@@ -66,6 +98,12 @@ fn read_capped(path: &Path) -> Result<Vec<u8>, SdError> {
 
 /// Parses file_sd JSON text; `path` only names the file in errors.
 pub(crate) fn parse_file_sd(path: &Path, bytes: &[u8]) -> Result<Vec<Target>, SdError> {
+    parse_sd_source(&SdSource::file(path), bytes)
+}
+
+/// Parses file_sd JSON text with `source`'s defaults and settings.
+fn parse_sd_source(source: &SdSource, bytes: &[u8]) -> Result<Vec<Target>, SdError> {
+    let path = source.path.as_path();
     let text = std::str::from_utf8(bytes).map_err(|e| {
         let (line, column) = line_col(bytes, e.valid_up_to());
         invalid(path, line, column, "not UTF-8".to_string())
@@ -87,9 +125,9 @@ pub(crate) fn parse_file_sd(path: &Path, bytes: &[u8]) -> Result<Vec<Target>, Sd
             let offset = text.find(&quoted).unwrap_or(0);
             line_col(bytes, offset)
         };
-        let mut scheme = "http";
+        let mut scheme = source.scheme.as_deref().unwrap_or("http");
         let mut metrics_path = "/metrics";
-        let mut job = DEFAULT_JOB;
+        let mut job = source.job.as_deref().unwrap_or(DEFAULT_JOB);
         let mut instance = None;
         let mut params = Vec::new();
         let mut extra = Vec::new();
@@ -130,7 +168,12 @@ pub(crate) fn parse_file_sd(path: &Path, bytes: &[u8]) -> Result<Vec<Target>, Sd
                 let (line, column) = at(addr);
                 invalid(path, line, column, e.to_string())
             })?;
-            out.push(target);
+            out.push(Target {
+                interval: source.interval,
+                timeout: source.timeout,
+                auth: source.auth.clone(),
+                ..target
+            });
         }
     }
     Ok(out)
@@ -170,7 +213,7 @@ fn valid_label_name(name: &str) -> bool {
 
 /// One watched file: what it said last and the targets it last gave.
 struct SdFile {
-    path: PathBuf,
+    source: SdSource,
     content: Option<Vec<u8>>,
     last_error: Option<String>,
     targets: Vec<Target>,
@@ -179,7 +222,7 @@ struct SdFile {
 impl SdFile {
     /// Looks at the file once; true when its targets changed.
     fn poll(&mut self) -> bool {
-        let bytes = match read_capped(&self.path) {
+        let bytes = match read_capped(&self.source.path) {
             Ok(b) => b,
             Err(e) => {
                 self.report(Some(e.to_string()));
@@ -189,7 +232,7 @@ impl SdFile {
         if self.content.as_deref() == Some(bytes.as_slice()) {
             return false;
         }
-        let parsed = parse_file_sd(&self.path, &bytes);
+        let parsed = parse_sd_source(&self.source, &bytes);
         self.content = Some(bytes);
         match parsed {
             Ok(targets) => {
@@ -197,7 +240,7 @@ impl SdFile {
                 if targets == self.targets {
                     return false;
                 }
-                tracing::info!(path = %self.path.display(), targets = targets.len(), "file_sd read");
+                tracing::info!(path = %self.source.path.display(), targets = targets.len(), "file_sd read");
                 self.targets = targets;
                 true
             }
@@ -215,7 +258,7 @@ impl SdFile {
         }
         match &error {
             Some(e) => tracing::warn!("{e}; keeping the previous targets"),
-            None => tracing::info!(path = %self.path.display(), "file_sd readable again"),
+            None => tracing::info!(path = %self.source.path.display(), "file_sd readable again"),
         }
         self.last_error = error;
     }
@@ -238,15 +281,15 @@ fn merged(static_targets: &[Target], files: &[SdFile]) -> Vec<Target> {
 /// parsed (a bad rewrite, or one caught mid-write) keeps its previous
 /// targets; the error is logged. Ends when every receiver is gone.
 pub fn watch_file_sd(
-    paths: Vec<PathBuf>,
+    sources: Vec<SdSource>,
     static_targets: Vec<Target>,
     tx: watch::Sender<Vec<Target>>,
 ) -> JoinHandle<()> {
     tokio::spawn(async move {
-        let mut files: Vec<SdFile> = paths
+        let mut files: Vec<SdFile> = sources
             .into_iter()
-            .map(|path| SdFile {
-                path,
+            .map(|source| SdFile {
+                source,
                 content: None,
                 last_error: None,
                 targets: Vec::new(),
