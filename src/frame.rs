@@ -68,6 +68,9 @@ pub struct Frame {
     pub alertmanager_alerts: Vec<HeldAlert>,
     /// The server answering the queries (`--prometheus`), if any.
     pub server: Option<ServerStatus>,
+    /// The theme a configuration reload asked for, numbered so that the
+    /// screen applies each request once (`:theme` may change it since).
+    pub theme: Option<(u64, String)>,
 }
 
 /// An alert that Alertmanager holds (`GET /api/v2/alerts`).

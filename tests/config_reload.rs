@@ -261,6 +261,7 @@ fn the_engine_asks_the_reloader_and_shows_the_outcome() {
             detected_panels: false,
             rules: vec![],
             message: "config reloaded".into(),
+            ..Default::default()
         }))
         .unwrap();
     let f = e.tick(T0 + 62_000);
@@ -286,4 +287,46 @@ fn the_engine_asks_the_reloader_and_shows_the_outcome() {
         e.tick(T0 + 74_000).notice.as_deref(),
         Some("reload: the configuration reloader stopped")
     );
+}
+
+/// A reload that changes the theme asks the screen for it (once, numbered);
+/// one that changes the retention applies it to the store at once.
+#[test]
+fn theme_and_retention_apply_at_reload() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("vitals.toml");
+    std::fs::write(&path, V1).unwrap();
+    let (tx, _targets) = watch::channel(vec![]);
+    let (mut reloader, rc) = reloader(&path, tx);
+    assert_eq!((rc.theme.as_deref(), rc.retention), (None, None));
+    let mut e = Engine::new(EngineOptions::default());
+    assert_eq!(e.tick(T0).theme, None);
+
+    std::fs::write(
+        &path,
+        format!("theme = \"light\"\nretention = \"30m\"\n{V1}"),
+    )
+    .unwrap();
+    let rc = reloader.reload().expect("loads");
+    assert!(!rc.message.contains("next start"), "{}", rc.message);
+    assert_eq!(rc.theme.as_deref(), Some("light"));
+    assert_eq!(rc.retention, Some(Duration::from_secs(30 * 60)));
+    e.reconfigure(rc);
+    assert_eq!(e.store().retention_ms(), 30 * 60 * 1000);
+    let f = e.tick(T0 + 1000);
+    assert_eq!(f.theme, Some((1, "light".to_string())));
+    // Later frames repeat the same request; the screen applies it once.
+    assert_eq!(e.tick(T0 + 2000).theme, Some((1, "light".to_string())));
+
+    // Unchanged on the next reload: nothing new is asked.
+    let rc = reloader.reload().expect("loads");
+    assert_eq!((rc.theme.as_deref(), rc.retention), (None, None));
+    e.reconfigure(rc);
+    assert_eq!(e.tick(T0 + 3000).theme, Some((1, "light".to_string())));
+
+    std::fs::write(&path, format!("theme = \"dark\"\n{V1}")).unwrap();
+    let rc = reloader.reload().expect("loads");
+    e.reconfigure(rc);
+    assert_eq!(e.tick(T0 + 4000).theme, Some((2, "dark".to_string())));
+    assert_eq!(e.store().retention_ms(), 15 * 60 * 1000);
 }

@@ -92,6 +92,8 @@ pub fn reconfig(s: &Settings, file_rules: Vec<FileRule>, message: String) -> Rec
         detected_panels: s.detected_panels,
         rules,
         message,
+        theme: None,
+        retention: None,
     }
 }
 
@@ -136,8 +138,6 @@ impl Reloader {
                 "interval",
                 c.interval != s.interval || c.timeout != s.timeout,
             ),
-            ("retention", c.retention != s.retention),
-            ("theme", c.theme != s.theme),
             ("alert_log", c.alert_log != s.alert_log),
             ("bell", c.bell != s.bell),
             ("prometheus", c.prometheus != s.prometheus),
@@ -157,7 +157,9 @@ impl Reloader {
         if !restart.is_empty() {
             message.push_str(&format!("; {} apply at the next start", restart.join(", ")));
         }
-        let r = reconfig(&s, file_rules, message);
+        let mut r = reconfig(&s, file_rules, message);
+        r.theme = (s.theme != c.theme).then(|| s.theme.clone());
+        r.retention = (s.retention != c.retention).then_some(s.retention);
         self.current = s;
         Ok(r)
     }

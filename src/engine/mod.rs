@@ -127,6 +127,8 @@ pub struct Engine {
     alertmanager: Option<silences::AlertmanagerState>,
     /// The server read instead of the store (`--prometheus`).
     remote: Option<Box<remote::RemoteState>>,
+    /// The theme the last reload asked for (see [`Frame::theme`]).
+    theme_request: Option<(u64, String)>,
 }
 
 impl Engine {
@@ -182,6 +184,7 @@ impl Engine {
             journal: Default::default(),
             alertmanager: None,
             remote: None,
+            theme_request: None,
         };
         e.redetect();
         e
@@ -309,6 +312,7 @@ impl Engine {
             alert_history: self.journal.history.iter().cloned().collect(),
             alertmanager_alerts: held,
             server: None,
+            theme: self.theme_request.clone(),
         };
         self.finish_remote(&mut frame);
         frame

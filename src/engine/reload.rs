@@ -24,6 +24,10 @@ pub struct Reconfig {
     pub rules: Vec<FileRule>,
     /// What to say on screen once applied, e.g. "config reloaded".
     pub message: String,
+    /// The file's theme, when the reload changed it.
+    pub theme: Option<String>,
+    /// The file's retention, when the reload changed it.
+    pub retention: Option<std::time::Duration>,
 }
 
 /// The engine's end of the reloader (see `config::reload`).
@@ -93,9 +97,9 @@ impl Engine {
         }
     }
 
-    /// Replaces the configured panels and rules. The store is untouched;
-    /// unchanged panels keep their chart history and unchanged rules their
-    /// alert state.
+    /// Replaces the configured panels and rules, and the retention and
+    /// theme when they changed. The store is untouched; unchanged panels
+    /// keep their chart history and unchanged rules their alert state.
     pub fn reconfigure(&mut self, cfg: Reconfig) {
         let recording = |rules: &[FileRule]| -> Vec<FileRule> {
             rules
@@ -112,6 +116,16 @@ impl Engine {
                     FileRule::Alerting(_) => None,
                 })
                 .collect();
+        }
+        if let Some(name) = cfg.theme {
+            let n = self.theme_request.as_ref().map_or(1, |(n, _)| n + 1);
+            self.theme_request = Some((n, name));
+        }
+        if let Some(r) = cfg.retention {
+            // Longer keeps more from now on; shorter trims at the next append.
+            self.opts.retention = r;
+            self.store
+                .set_retention_ms(i64::try_from(r.as_millis()).unwrap_or(i64::MAX));
         }
         self.opts.panels = cfg.panels;
         self.opts.detected_panels = cfg.detected_panels;

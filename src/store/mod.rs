@@ -83,9 +83,16 @@ impl Store {
         }
     }
 
-    /// The retention this store was built with, ms.
+    /// The retention of this store, ms.
     pub fn retention_ms(&self) -> i64 {
         self.retention_ms
+    }
+
+    /// Changes the retention (a configuration reload): samples older than
+    /// the new one go at each series' next append and at the next
+    /// [`Store::gc`].
+    pub fn set_retention_ms(&mut self, retention_ms: i64) {
+        self.retention_ms = retention_ms.max(0);
     }
 
     fn id_for(&mut self, labels: &Labels, new_series: &mut usize) -> SeriesId {

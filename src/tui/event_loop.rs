@@ -198,6 +198,7 @@ where
         .unwrap_or_default();
     let mut showing_stale = false;
     let mut table_window: Vec<String> = Vec::new();
+    let mut reload_theme = latest.theme.as_ref().map(|(n, _)| *n);
     let mut tick = tokio::time::interval(Duration::from_secs(1));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     loop {
@@ -265,16 +266,7 @@ where
                             dirty = true;
                         }
                         KeyOutcome::SetTheme(name) => {
-                            view.message = Some(match Theme::load(&name, theme.is_no_color()) {
-                                Ok(t) => {
-                                    theme = t;
-                                    format!("theme {name}")
-                                }
-                                Err(e) => {
-                                    let e = format!("{e:#}");
-                                    format!("theme {name}: {}", e.lines().next().unwrap_or(""))
-                                }
-                            });
+                            view.message = Some(switch_theme(&mut theme, &name));
                             dirty = true;
                         }
                     }
@@ -301,6 +293,14 @@ where
             changed = frames.changed() => match changed {
                 Ok(()) => {
                     latest = frames.borrow_and_update().clone();
+                    // A reload that changed the file's theme: applied once.
+                    if let Some((n, name)) = &latest.theme {
+                        if reload_theme != Some(*n) {
+                            reload_theme = Some(*n);
+                            view.message = Some(switch_theme(&mut theme, name));
+                            dirty = true;
+                        }
+                    }
                     super::alerts_bell::ring(&mut view.alerts, &latest, terminal.backend_mut());
                     if !view.paused {
                         frame = latest.clone();
@@ -353,3 +353,18 @@ async fn sleep_until_opt(at: Option<Instant>) {
 #[cfg(test)]
 #[path = "event_loop_tests.rs"]
 mod tests;
+
+/// Loads theme `name` in place of `theme` (keeping `--no-color`); what to
+/// say on the message line.
+fn switch_theme(theme: &mut Theme, name: &str) -> String {
+    match Theme::load(name, theme.is_no_color()) {
+        Ok(t) => {
+            *theme = t;
+            format!("theme {name}")
+        }
+        Err(e) => {
+            let e = format!("{e:#}");
+            format!("theme {name}: {}", e.lines().next().unwrap_or(""))
+        }
+    }
+}
