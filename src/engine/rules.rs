@@ -1,6 +1,6 @@
 //! Rule evaluation: panel thresholds and expression rules, staleness.
 
-use super::panels::{eval_vector, PanelRuntime, Vector};
+use super::panels::{PanelRuntime, Vector};
 use super::{Engine, SYNTHETIC};
 use crate::alerts::rulefile::FileRule;
 use crate::alerts::{self, Evaluation, RuleSpec, RuleState, Transition};
@@ -28,10 +28,10 @@ pub(crate) enum RuleSource {
 pub(crate) struct RuleRuntime {
     pub state: RuleState,
     source: RuleSource,
-    /// Hysteresis of an expression rule `X > t`: the parsed `X`, whose
-    /// values decide how long a firing instance is held (see
-    /// [`alerts::hold_above`]).
-    hold_expr: Option<Expr>,
+    /// Hysteresis of an expression rule `X > t`: `X` as text (asked from
+    /// a server) and parsed, whose values decide how long a firing
+    /// instance is held (see [`alerts::hold_above`]).
+    hold_expr: Option<(String, Expr)>,
     /// (job, instance) of every target the expression read at its last
     /// evaluation in which all of them could be scraped.
     read_targets: BTreeSet<(String, String)>,
@@ -39,6 +39,23 @@ pub(crate) struct RuleRuntime {
 
 fn key(s: &RuleSpec) -> (String, String, crate::frame::Severity, Labels) {
     (s.name.clone(), s.expr.clone(), s.severity, s.labels.clone())
+}
+
+impl RuleRuntime {
+    /// The rule's own expression (not a panel threshold), as written and
+    /// parsed.
+    pub fn own_expr(&self) -> Option<(&str, &Expr)> {
+        match &self.source {
+            RuleSource::Expr(Ok(e)) => Some((&self.state.spec.expr, e)),
+            _ => None,
+        }
+    }
+
+    /// The left-hand side `X` of a `clear_below` rule `X > t`, as text and
+    /// parsed.
+    pub fn hold(&self) -> Option<(&str, &Expr)> {
+        self.hold_expr.as_ref().map(|(t, e)| (t.as_str(), e))
+    }
 }
 
 /// Builds the rule list from panel thresholds and rule definitions, keeping
@@ -56,7 +73,7 @@ pub(crate) fn rebuild(
     let mut push = |spec: RuleSpec, source: RuleSource| {
         let (source, hold_expr) = match (source, spec.clear_below) {
             (RuleSource::Expr(Ok(e)), Some(_)) => match hold_operand(&e) {
-                Ok(lhs) => (RuleSource::Expr(Ok(e)), Some(lhs)),
+                Ok(lhs) => (RuleSource::Expr(Ok(e)), Some((lhs.to_string(), lhs))),
                 Err(msg) => (RuleSource::Expr(Err(msg)), None),
             },
             (source, _) => (source, None),
@@ -148,12 +165,15 @@ impl Engine {
     /// Evaluates every rule at `now_ms`; returns all alert instances for
     /// display and this tick's transitions.
     pub(super) fn eval_rules(&mut self, now_ms: i64) -> (Vec<Alert>, Vec<Transition>) {
-        let down: BTreeSet<(String, String)> = self
-            .targets
-            .values()
-            .filter(|t| t.seen_up && !t.status.up)
-            .map(|t| (t.status.job.clone(), t.status.instance.clone()))
-            .collect();
+        let down: BTreeSet<(String, String)> = match self.remote.as_deref() {
+            Some(r) => r.down_targets(),
+            None => self
+                .targets
+                .values()
+                .filter(|t| t.seen_up && !t.status.up)
+                .map(|t| (t.status.job.clone(), t.status.instance.clone()))
+                .collect(),
+        };
         let mut transitions = Vec::new();
         let mut alerts = Vec::new();
         let source = super::remote::Source::of(&self.store, self.remote.as_deref());
@@ -166,7 +186,7 @@ impl Engine {
                     below,
                 } => {
                     let p = &self.panels[*panel];
-                    let fresh = source.check_fresh(&p.def.exprs[*expr].expr);
+                    let fresh = source.check_fresh(&p.def.exprs[*expr].expr, p.parsed(*expr));
                     let r = fresh.and_then(|()| p.current[*expr].clone()).map(|v| {
                         let hit: Vector = v
                             .iter()
@@ -187,16 +207,16 @@ impl Engine {
                 ),
                 RuleSource::Expr(Err(e)) => (Err(e.clone()), None),
             };
-            // Over a server the left-hand side is not asked for, so a
-            // config rule's clear_below holds only when scraping.
-            if let (Ok(v), Some(lhs), Some(clear), false) = (
-                &mut result,
-                &rule.hold_expr,
-                rule.state.spec.clear_below,
-                matches!(source, super::remote::Source::Remote(_)),
-            ) {
-                if let Ok(unfiltered) = eval_vector(&self.store, lhs, now_ms) {
-                    *v = alerts::hold_above(&rule.state, std::mem::take(v), &unfiltered, clear);
+            // The unfiltered left-hand side comes from the same source: a
+            // failed answer holds the rule as a failed evaluation does.
+            if let (Ok(v), Some((text, lhs)), Some(clear)) =
+                (&mut result, &rule.hold_expr, rule.state.spec.clear_below)
+            {
+                match source.rule_vector(text, lhs, now_ms) {
+                    Ok(unfiltered) => {
+                        *v = alerts::hold_above(&rule.state, std::mem::take(v), &unfiltered, clear);
+                    }
+                    Err(e) => result = Err(e),
                 }
             }
             let read_now = expr
