@@ -28,7 +28,11 @@ const RULES: &str = "groups:
         expr: instance:queue_depth:max > 50
       - alert: QueueDeepDirect
         expr: app_queue_depth > 50
+      - alert: QueuesDeep
+        expr: sum(app_queue_depth) > 50
 ";
+
+const ALL: [&str; 3] = ["QueueDeep", "QueueDeepDirect", "QueuesDeep"];
 
 fn state(f: &Frame, rule: &str) -> Option<(AlertState, bool)> {
     f.alerts
@@ -125,9 +129,14 @@ async fn recorded_by_vitals_and_held_stale_when_the_server_loses_the_target() {
         panel.series[0].labels.get("instance"),
         Some(exporter.addr.to_string().as_str())
     );
-    for rule in ["QueueDeep", "QueueDeepDirect"] {
+    for rule in ALL {
         assert_eq!(state(&f, rule), Some((AlertState::Firing, false)), "{rule}");
     }
+    // While the aggregate fires, the server is asked which targets it reads.
+    let f = refresh(&mut e, &c).await;
+    let reads = "group by (job, instance) (last_over_time(app_queue_depth[5m]))";
+    assert!(e.remote_plan().instant.contains(&reads.to_string()));
+    assert_eq!(f.server.unwrap().error, None, "the server takes it");
 
     // The exporter fails: the server marks its series stale and the
     // target down; both alerts are held, neither resolves.
@@ -135,7 +144,7 @@ async fn recorded_by_vitals_and_held_stale_when_the_server_loses_the_target() {
     let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
     let f = loop {
         let f = refresh(&mut e, &c).await;
-        let stale = ["QueueDeep", "QueueDeepDirect"]
+        let stale = ALL
             .iter()
             .all(|r| state(&f, r) == Some((AlertState::Firing, true)));
         if stale {
@@ -161,7 +170,7 @@ async fn recorded_by_vitals_and_held_stale_when_the_server_loses_the_target() {
     let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
     loop {
         let f = refresh(&mut e, &c).await;
-        let back = ["QueueDeep", "QueueDeepDirect"]
+        let back = ALL
             .iter()
             .all(|r| state(&f, r) == Some((AlertState::Firing, false)));
         if back {

@@ -16,11 +16,12 @@ use super::remote::{RemoteState, Source};
 use super::Engine;
 use crate::promql::{self, Expr};
 use crate::source::{self, Health};
-use promql_parser::label::MatchOp;
-use promql_parser::parser::VectorSelector;
+use promql_parser::label::{MatchOp, Matcher};
+use promql_parser::parser::{MatrixSelector, VectorSelector};
 use promql_parser::util::{walk_expr, ExprVisitor};
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::convert::Infallible;
+use std::time::Duration;
 
 /// What the engine keeps for rules over a server.
 #[derive(Default)]
@@ -76,6 +77,92 @@ impl ExprVisitor for Names {
         }
         Ok(true)
     }
+}
+
+/// Prometheus's lookback for an instant selector, as `promql` uses it.
+const LOOKBACK: Duration = Duration::from_secs(300);
+
+/// The parts of a "targets read" query: one per selector, over the time
+/// the selector reads (its range or the lookback, plus the range of every
+/// subquery around it).
+struct Reads {
+    extra: Vec<Duration>,
+    parts: Vec<String>,
+    /// `__name__!~"up|scrape_.+"`, for selectors without a fixed name.
+    not_synthetic: Option<Matcher>,
+}
+
+impl Reads {
+    fn add(&mut self, vs: &VectorSelector, range: Duration) {
+        if name_of(vs).is_some_and(|n| n == "up" || n.starts_with("scrape_")) {
+            return;
+        }
+        let mut vs = vs.clone();
+        if name_of(&vs).is_none() {
+            vs.matchers.matchers.extend(self.not_synthetic.clone());
+        }
+        let range = range + self.extra.iter().sum::<Duration>();
+        let m = MatrixSelector { vs, range };
+        let part = format!("group by (job, instance) (last_over_time({m}))");
+        if !self.parts.contains(&part) {
+            self.parts.push(part);
+        }
+    }
+}
+
+impl ExprVisitor for Reads {
+    type Error = Infallible;
+
+    fn pre_visit(&mut self, e: &Expr) -> Result<bool, Infallible> {
+        match e {
+            Expr::VectorSelector(vs) => self.add(vs, LOOKBACK),
+            Expr::MatrixSelector(ms) => self.add(&ms.vs, ms.range),
+            Expr::Subquery(sq) => self.extra.push(sq.range),
+            Expr::Aggregate(a) => {
+                if let Some(p) = &a.param {
+                    walk_expr(self, p)?;
+                }
+            }
+            _ => {}
+        }
+        Ok(true)
+    }
+
+    fn post_visit(&mut self, e: &Expr) -> Result<bool, Infallible> {
+        if let Expr::Subquery(_) = e {
+            self.extra.pop();
+        }
+        Ok(true)
+    }
+}
+
+/// The query that tells which targets' series `expr` reads (each
+/// selector's series with a sample in the time it reads; `up` and
+/// `scrape_*` do not count, as they exist while a target is down):
+/// what scraping learns from the store, asked from a server. `None`
+/// for an expression without such selectors.
+pub(crate) fn reads_text(expr: &Expr) -> Option<String> {
+    let not_synthetic = Matcher::new_matcher(
+        promql_parser::parser::token::T_NEQ_REGEX,
+        "__name__".into(),
+        "up|scrape_.+".into(),
+    )
+    .ok();
+    let mut reads = Reads {
+        extra: Vec::new(),
+        parts: Vec::new(),
+        not_synthetic,
+    };
+    let _ = walk_expr(&mut reads, expr);
+    let text = reads.parts.join(" or ");
+    promql::parse(&text).is_ok().then_some(text)
+}
+
+/// The (job, instance) pairs of an answer.
+pub(crate) fn targets_of(v: &[(crate::labels::Labels, f64)]) -> BTreeSet<(String, String)> {
+    v.iter()
+        .filter_map(|(l, _)| Some((l.get("job")?.to_string(), l.get("instance")?.to_string())))
+        .collect()
 }
 
 /// Where `expr` is answered when vitals records the names `recorded`
@@ -203,7 +290,7 @@ impl Engine {
             }
         }
         for rule in &self.rules {
-            if let Some((text, e)) = rule.hold() {
+            for (text, e) in rule.hold().into_iter().chain(rule.wanted_reads()) {
                 if r.route(e) == Route::Server {
                     add(instant, text);
                 }

@@ -1,11 +1,13 @@
 //! Rule evaluation: panel thresholds and expression rules, staleness.
 
 use super::panels::{PanelRuntime, Vector};
+use super::remote::Source;
+use super::remote_rules::{targets_of, Route};
 use super::{Engine, SYNTHETIC};
 use crate::alerts::rulefile::FileRule;
 use crate::alerts::{self, Evaluation, RuleSpec, RuleState, Transition};
 use crate::detect::RuleDef;
-use crate::frame::Alert;
+use crate::frame::{Alert, AlertState};
 use crate::labels::Labels;
 use crate::promql::{self, Expr};
 use std::collections::{BTreeSet, HashMap};
@@ -35,6 +37,13 @@ pub(crate) struct RuleRuntime {
     /// (job, instance) of every target the expression read at its last
     /// evaluation in which all of them could be scraped.
     read_targets: BTreeSet<(String, String)>,
+    /// Over a server: the query telling which targets the expression
+    /// reads (`remote_rules::reads_text`), as text and parsed.
+    reads: Option<(String, Expr)>,
+    /// An active instance has no `instance` label: its staleness depends
+    /// on the targets the expression reads (over a server, `reads` is
+    /// then asked).
+    holds_aggregate: bool,
 }
 
 fn key(s: &RuleSpec) -> (String, String, crate::frame::Severity, Labels) {
@@ -49,6 +58,15 @@ impl RuleRuntime {
             RuleSource::Expr(Ok(e)) => Some((&self.state.spec.expr, e)),
             _ => None,
         }
+    }
+
+    /// The query for the targets the expression reads, when an active
+    /// instance's staleness depends on them.
+    pub fn wanted_reads(&self) -> Option<(&str, &Expr)> {
+        self.reads
+            .as_ref()
+            .filter(|_| self.holds_aggregate)
+            .map(|(t, e)| (t.as_str(), e))
     }
 
     /// The left-hand side `X` of a `clear_below` rule `X > t`, as text and
@@ -90,6 +108,8 @@ pub(crate) fn rebuild(
                 source,
                 hold_expr,
                 read_targets: BTreeSet::new(),
+                reads: None,
+                holds_aggregate: false,
             },
         };
         out.push(r);
@@ -158,6 +178,15 @@ pub(crate) fn rebuild(
         let parsed = promql::parse(&a.expr).map_err(|e| e.to_string());
         push(spec, RuleSource::Expr(parsed));
     }
+    for r in &mut out {
+        let e = match &r.source {
+            RuleSource::Threshold { panel, expr, .. } => panels[*panel].parsed(*expr),
+            RuleSource::Expr(e) => e.as_ref().ok(),
+        };
+        r.reads = e
+            .and_then(super::remote_rules::reads_text)
+            .and_then(|t| Some((t.clone(), promql::parse(&t).ok()?)));
+    }
     out
 }
 
@@ -176,7 +205,7 @@ impl Engine {
         };
         let mut transitions = Vec::new();
         let mut alerts = Vec::new();
-        let source = super::remote::Source::of(&self.store, self.remote.as_deref());
+        let source = Source::of(&self.store, self.remote.as_deref());
         for rule in &mut self.rules {
             let (mut result, expr): (Result<Vector, String>, Option<&Expr>) = match &rule.source {
                 RuleSource::Threshold {
@@ -219,11 +248,21 @@ impl Engine {
                     Err(e) => result = Err(e),
                 }
             }
-            let read_now = expr
-                .map(|e| read_targets(&self.store, e, now_ms))
-                .unwrap_or_default();
-            if read_now.is_disjoint(&down) && rule.read_targets.is_disjoint(&down) {
-                rule.read_targets = read_now;
+            // Over a server the targets read are the answer to `reads`;
+            // without one they stay as they were.
+            let read_now = match (expr, &source) {
+                (None, _) => Some(BTreeSet::new()),
+                (Some(e), Source::Remote(r, _)) if r.route(e) == Route::Server => rule
+                    .reads
+                    .as_ref()
+                    .and_then(|(t, p)| source.rule_vector(t, p, now_ms).ok())
+                    .map(|v| targets_of(&v)),
+                (Some(e), _) => Some(read_targets(&self.store, e, now_ms)),
+            };
+            if let Some(read_now) = read_now {
+                if read_now.is_disjoint(&down) && rule.read_targets.is_disjoint(&down) {
+                    rule.read_targets = read_now;
+                }
             }
             let whole_rule_stale = !rule.read_targets.is_disjoint(&down);
             let is_stale = |l: &Labels| match (l.get("job"), l.get("instance")) {
@@ -236,7 +275,12 @@ impl Engine {
                 Err(e) => Evaluation::Error(e.clone()),
             };
             transitions.extend(rule.state.step(now_ms, eval, is_stale));
-            alerts.extend(rule.state.alerts(now_ms));
+            let shown = rule.state.alerts(now_ms);
+            rule.holds_aggregate = shown.iter().any(|a| {
+                matches!(a.state, AlertState::Pending | AlertState::Firing)
+                    && a.labels.get("instance").is_none()
+            });
+            alerts.extend(shown);
         }
         alerts::sort_for_display(&mut alerts);
         (alerts, transitions)
