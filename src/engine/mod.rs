@@ -12,6 +12,7 @@ mod recording;
 mod reload;
 mod remote;
 mod remote_frame;
+mod remote_route;
 mod remote_rules;
 pub mod remote_run;
 #[cfg(test)]

@@ -9,7 +9,7 @@
 //! engine itself never waits on the network.
 
 use super::panels::Vector;
-use super::remote_rules::Route;
+use super::remote_route::Route;
 use super::Engine;
 use crate::detect::{Catalog, Detected, MetricInfo};
 use crate::promql::Expr;

@@ -164,7 +164,8 @@ fn an_aggregate_reading_a_target_the_server_lost_is_held_stale() {
 
 #[test]
 fn the_targets_read_query_covers_every_selector() {
-    let reads = |text: &str| super::super::reads_text(&crate::promql::parse(text).unwrap());
+    let reads =
+        |text: &str| crate::engine::remote_route::reads_text(&crate::promql::parse(text).unwrap());
     assert_eq!(
         reads("sum(rate(a[1m])) / on () sum(b offset 5m) > 0 and on () up == 1").as_deref(),
         Some(

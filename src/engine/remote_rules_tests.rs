@@ -4,7 +4,6 @@
 //! Prometheus would: the samples, `up`, staleness markers). Every alert
 //! transition must be the same in both runs.
 
-use super::Route;
 use crate::alerts::rulefile;
 use crate::engine::panels::eval_vector;
 use crate::engine::tests::{ok, T0};
@@ -242,26 +241,28 @@ fn script() -> Vec<[Option<f64>; 2]> {
 }
 
 #[test]
-fn routes_follow_the_names_vitals_records() {
-    let recorded: BTreeSet<String> = ["a:x".to_string()].into();
-    let r = |text: &str| super::route(&promql::parse(text).unwrap(), &recorded, URL);
-    assert_eq!(r("sum(rate(b[1m]))"), Route::Server);
-    assert_eq!(r("vector(1)"), Route::Server);
-    assert_eq!(r("a:x * 2"), Route::Local(recorded.clone()));
-    assert_eq!(
-        r(r#"rate({__name__="a:x"}[1m])"#),
-        Route::Local(recorded.clone())
-    );
-    assert_eq!(r("topk(scalar(a:x), a:x)"), Route::Local(recorded.clone()));
-    let mixed = "a:x is recorded by vitals, not by http://prom:9090; an expression over a server cannot mix it with server metrics";
-    assert_eq!(r("a:x / b"), Route::Mixed(mixed.into()));
-    assert_eq!(r(r#"a:x or {job="x"}"#), Route::Mixed(mixed.into()));
-    assert_eq!(r("topk(scalar(b), a:x)"), Route::Mixed(mixed.into()));
-    let none = BTreeSet::new();
-    assert_eq!(
-        super::route(&promql::parse("a:x").unwrap(), &none, URL),
-        Route::Server
-    );
+fn answers_without_a_range_query_are_recorded_from_the_first_on() {
+    // As `snapshot` and `check` step through the server's history: one
+    // answer per step, no chart.
+    let mut w = Twin::new(options(RULES, &["instance:queue_depth:max"]));
+    w.connect(&[]);
+    let script = script();
+    for depths in &script[..8] {
+        w.scrape(depths);
+        let mut r = w.answers();
+        r.charts.clear();
+        w.remote.apply_refresh(r);
+        let remote = w.remote.tick(w.t);
+        assert!(
+            w.remote.remote_plan().charts.is_empty(),
+            "no backfill asked"
+        );
+        assert_eq!(remote.notice, None);
+    }
+    let first = T0 + STEP;
+    let l = recorded("h1:9100");
+    assert_eq!(samples(&w.remote, &l, T0), samples(&w.local, &l, T0));
+    assert_eq!(samples(&w.remote, &l, T0)[0].0, first);
 }
 
 #[test]
