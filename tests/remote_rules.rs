@@ -138,6 +138,59 @@ async fn recorded_by_vitals_and_held_stale_when_the_server_loses_the_target() {
     assert!(e.remote_plan().instant.contains(&reads.to_string()));
     assert_eq!(f.server.unwrap().error, None, "the server takes it");
 
+    // The command line: `check` steps the rules through the server's
+    // history, the recorded name included, so `for` is met at once.
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
+    loop {
+        let now = vitals::engine::run::now_ms();
+        let r = c
+            .query("count_over_time(app_queue_depth[10s])", now)
+            .await
+            .unwrap();
+        if matches!(&r.value, Value::Vector(v) if v.first().is_some_and(|(_, n)| *n >= 7.0)) {
+            break;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "no history after 60 s"
+        );
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    let rules = dir.path().join("rules.yml");
+    let with_for = format!(
+        "{RULES}      - alert: QueueDeepFor\n        expr: instance:queue_depth:max > 50\n        for: 3s\n"
+    );
+    std::fs::write(&rules, with_for).unwrap();
+    let bin = env!("CARGO_BIN_EXE_vitals");
+    let out = std::process::Command::new(bin)
+        .args(["check", "--prometheus", &prom.url, "--rules"])
+        .arg(&rules)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    assert!(stdout.contains("FIRING QueueDeepFor"), "{stdout}");
+    let out = std::process::Command::new(bin)
+        .args(["snapshot", "--prometheus", &prom.url, "--rules"])
+        .arg(&rules)
+        .args(["--expr", "instance:queue_depth:max"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let panel = doc["panels"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["exprs"][0] == "instance:queue_depth:max")
+        .unwrap_or_else(|| panic!("{doc}"));
+    assert_eq!(panel["error"], serde_json::Value::Null, "{panel}");
+    assert_eq!(panel["series"][0]["value"], 99.0, "{panel}");
+
     // The exporter fails: the server marks its series stale and the
     // target down; both alerts are held, neither resolves.
     up.store(false, Ordering::SeqCst);
