@@ -179,7 +179,7 @@ impl Engine {
             }
         }
         let Some(t) = r.data_ms else { return };
-        let grid = {
+        let mut grid = {
             let plan = r.plan.borrow();
             let (start, end, step) =
                 source::range_params(t, plan.window, source::CHART_POINTS, plan.min_step);
@@ -226,6 +226,9 @@ impl Engine {
                             .any(|p| p.def.exprs.iter().any(|d| d.expr == text && !d.is_limit));
                         if !charted {
                             r.charts.remove(text);
+                        }
+                        if let Some(h) = &h {
+                            grid = chart_grid(h, grid, t);
                         }
                         h
                     };
@@ -275,6 +278,26 @@ impl Engine {
             }
         }
     }
+}
+
+/// The step grid `(start, last, step)` of a chart answer at `t`: the
+/// grid the poller asks on (`source::range_params`), or, for points off
+/// it, the grid the points themselves are on.
+fn chart_grid(chart: &[source::Series], grid: (i64, i64, i64), t: i64) -> (i64, i64, i64) {
+    let (start, _, step) = grid;
+    let times = || chart.iter().flat_map(|(_, p)| p.iter().map(|x| x.0));
+    if times().all(|x| x >= start && (x - start) % step == 0) {
+        return grid;
+    }
+    let step = chart
+        .iter()
+        .flat_map(|(_, p)| p.windows(2).map(|w| w[1].0 - w[0].0))
+        .filter(|d| *d > 0)
+        .min()
+        .unwrap_or(step);
+    let start = times().min().unwrap_or(start);
+    let last = times().filter(|x| *x < t).max().unwrap_or(grid.1);
+    (start, last, step)
 }
 
 /// `expr` over the store at every step of `(start, last, step)`.

@@ -395,3 +395,13 @@ fn a_name_the_server_lists_is_the_servers_own() {
 
 #[path = "remote_rules_stale_tests.rs"]
 mod stale;
+
+#[test]
+fn the_backfill_follows_the_grid_of_the_chart_points() {
+    let l = Labels::new;
+    let on = vec![(l(), vec![(10, 1.0), (20, 1.0)])];
+    assert_eq!(super::chart_grid(&on, (0, 20, 10), 25), (0, 20, 10));
+    let off = vec![(l(), vec![(15, 1.0), (30, 1.0)]), (l(), vec![(45, 1.0)])];
+    assert_eq!(super::chart_grid(&off, (0, 40, 10), 45), (15, 30, 15));
+    assert_eq!(super::chart_grid(&[], (0, 40, 10), 45), (0, 40, 10));
+}
