@@ -2,12 +2,15 @@
 //! `/usr/bin/prometheus`) scraping the demo fleet, and servers that hang,
 //! fail or answer garbage.
 
+#[path = "remote_support/mod.rs"]
+mod remote_support;
 #[path = "scrape_support/mod.rs"]
 mod scrape_support;
 
+use remote_support::start_prometheus;
 use scrape_support::{closed_port, serve, Reply};
 use std::collections::BTreeMap;
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::{mpsc, watch};
@@ -19,7 +22,6 @@ use vitals::frame::{Frame, SourceKind};
 use vitals::labels::Labels;
 use vitals::source::{range_params, PromClient, PromOptions, CHART_POINTS};
 
-const PROMETHEUS: &str = "/usr/bin/prometheus";
 const DEFAULT_PANELS: [&str; 6] = [
     "latency",
     "traffic",
@@ -29,63 +31,8 @@ const DEFAULT_PANELS: [&str; 6] = [
     "saturation",
 ];
 
-/// The Prometheus process, killed when dropped.
-struct Prometheus {
-    child: Child,
-    url: String,
-    _dir: tempfile::TempDir,
-}
-
-impl Drop for Prometheus {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
 fn now_ms() -> i64 {
     vitals::engine::run::now_ms()
-}
-
-fn in_ci() -> bool {
-    std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "false" && v != "0")
-}
-
-/// Prometheus scraping the targets of `file_sd` every second, or `None`
-/// (with a note) when it is not installed outside CI.
-fn start_prometheus(file_sd: &std::path::Path) -> Option<Prometheus> {
-    if !std::path::Path::new(PROMETHEUS).exists() {
-        assert!(!in_ci(), "{PROMETHEUS} is missing on CI");
-        eprintln!("note: {PROMETHEUS} is not installed; skipping (scripts/test installs it)");
-        return None;
-    }
-    let dir = tempfile::tempdir().unwrap();
-    let config = dir.path().join("prometheus.yml");
-    let yml = format!(
-        "global:\n  scrape_interval: 1s\n  scrape_timeout: 1s\n\
-         scrape_configs:\n  - job_name: fleet\n    file_sd_configs:\n      - files: ['{}']\n        refresh_interval: 1s\n",
-        file_sd.display()
-    );
-    std::fs::write(&config, yml).unwrap();
-    let port = closed_port();
-    let child = Command::new(PROMETHEUS)
-        .arg(format!("--config.file={}", config.display()))
-        .arg(format!(
-            "--storage.tsdb.path={}",
-            dir.path().join("data").display()
-        ))
-        .arg(format!("--web.listen-address=127.0.0.1:{port}"))
-        .arg("--log.level=warn")
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    Some(Prometheus {
-        child,
-        url: format!("http://127.0.0.1:{port}"),
-        _dir: dir,
-    })
 }
 
 fn client(url: &str, timeout: Duration) -> Arc<PromClient> {

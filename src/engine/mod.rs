@@ -12,6 +12,8 @@ mod recording;
 mod reload;
 mod remote;
 mod remote_frame;
+mod remote_route;
+mod remote_rules;
 pub mod remote_run;
 #[cfg(test)]
 mod remote_tests;
@@ -260,9 +262,7 @@ impl Engine {
             self.redetect();
             self.published_catalog = Arc::new(self.catalog.clone());
         }
-        for r in &mut self.recording {
-            r.eval(&mut self.store, now_ms);
-        }
+        self.eval_recording(now_ms);
         self.remote_charts();
         let panels = self.eval_panels(now_ms);
         let panels = self.eval_pinned(now_ms).unwrap_or(panels);

@@ -9,6 +9,7 @@
 //! engine itself never waits on the network.
 
 use super::panels::Vector;
+use super::remote_route::Route;
 use super::Engine;
 use crate::detect::{Catalog, Detected, MetricInfo};
 use crate::promql::Expr;
@@ -43,29 +44,34 @@ pub(crate) struct RemoteState {
     pub(super) url: String,
     pub(super) version: Option<String>,
     /// The server's scrape interval (the longest among its targets).
-    scrape_interval: Option<Duration>,
+    pub(super) scrape_interval: Option<Duration>,
     /// `None` when the server has no targets endpoint (then `up` is read).
     pub(super) targets: Option<Vec<TargetHealth>>,
     pub(super) instant: HashMap<String, Slot>,
-    charts: HashMap<String, Arc<Vec<source::Series>>>,
+    pub(super) charts: HashMap<String, Arc<Vec<source::Series>>>,
     pub(super) error: Option<String>,
     pub(super) warnings: Vec<String>,
     pub(super) data_ms: Option<i64>,
     /// The instances the table shows (`Command::TableWindow`).
     pub(super) window: Vec<String>,
-    plan: watch::Sender<Plan>,
+    pub(super) plan: watch::Sender<Plan>,
+    /// Recording rules and target health for the alert rules.
+    pub(super) rules: super::remote_rules::RemoteRules,
 }
 
 /// Where an expression's result comes from.
 pub(crate) enum Source<'a> {
     Local(&'a Store),
-    Remote(&'a RemoteState),
+    /// The server's answers, and the store holding the recording rules
+    /// vitals evaluates itself (an expression reading only those is
+    /// evaluated over the store).
+    Remote(&'a RemoteState, &'a Store),
 }
 
 impl<'a> Source<'a> {
     pub fn of(store: &'a Store, remote: Option<&'a RemoteState>) -> Source<'a> {
         match remote {
-            Some(r) => Source::Remote(r),
+            Some(r) => Source::Remote(r, store),
             None => Source::Local(store),
         }
     }
@@ -75,12 +81,16 @@ impl<'a> Source<'a> {
     pub fn panel_vector(&self, text: &str, parsed: &Expr, t_ms: i64) -> Result<Vector, String> {
         match self {
             Source::Local(store) => super::panels::eval_vector(store, parsed, t_ms),
-            Source::Remote(r) => match r.instant.get(text) {
-                Some(Slot {
-                    good: Some((_, v)), ..
-                }) => Ok(v.as_ref().clone()),
-                Some(Slot { error: Some(e), .. }) => Err(e.clone()),
-                _ => Ok(Vec::new()),
+            Source::Remote(r, store) => match r.route(parsed) {
+                Route::Server => match r.instant.get(text) {
+                    Some(Slot {
+                        good: Some((_, v)), ..
+                    }) => Ok(v.as_ref().clone()),
+                    Some(Slot { error: Some(e), .. }) => Err(e.clone()),
+                    _ => Ok(Vec::new()),
+                },
+                Route::Local(_) => super::panels::eval_vector(store, parsed, t_ms),
+                Route::Mixed(e) => Err(e),
             },
         }
     }
@@ -90,16 +100,28 @@ impl<'a> Source<'a> {
     pub fn rule_vector(&self, text: &str, parsed: &Expr, t_ms: i64) -> Result<Vector, String> {
         match self {
             Source::Local(store) => super::panels::eval_vector(store, parsed, t_ms),
-            Source::Remote(r) => r.fresh(text).map(|v| v.as_ref().clone()),
+            Source::Remote(r, store) => match r.route(parsed) {
+                Route::Server => r.fresh(text).map(|v| v.as_ref().clone()),
+                Route::Local(names) => r
+                    .recorded_fresh(&names)
+                    .and_then(|()| super::panels::eval_vector(store, parsed, t_ms)),
+                Route::Mixed(e) => Err(e),
+            },
         }
     }
 
-    /// Whether a rule may read the panel's current result of `text`: always
-    /// when scraping; over a server only when the latest refresh answered it.
-    pub fn check_fresh(&self, text: &str) -> Result<(), String> {
+    /// Whether a rule may read the panel's current result of `text`
+    /// (`parsed`): always when scraping; over a server only when the latest
+    /// refresh answered it (or the latest evaluation of the recorded names
+    /// it reads succeeded).
+    pub fn check_fresh(&self, text: &str, parsed: Option<&Expr>) -> Result<(), String> {
         match self {
             Source::Local(_) => Ok(()),
-            Source::Remote(r) => r.fresh(text).map(|_| ()),
+            Source::Remote(r, _) => match parsed.map(|e| r.route(e)) {
+                Some(Route::Local(names)) => r.recorded_fresh(&names),
+                Some(Route::Mixed(e)) => Err(e),
+                _ => r.fresh(text).map(|_| ()),
+            },
         }
     }
 }
@@ -212,6 +234,7 @@ impl Engine {
             data_ms: None,
             window: Vec::new(),
             plan: tx,
+            rules: Default::default(),
         }));
         rx
     }
@@ -235,6 +258,7 @@ impl Engine {
             r.scrape_interval = source::scrape_interval(t);
         }
         r.targets = d.targets.clone();
+        r.rules.server_names = Some(d.names.iter().cloned().collect());
         r.error = None;
         let c = catalog(&d);
         if c != self.catalog {
@@ -322,6 +346,7 @@ impl Engine {
 
     /// Recomputes what each refresh asks and hands it to the poller.
     pub(super) fn update_plan(&mut self) {
+        self.sync_recorded();
         let Some(r) = &self.remote else { return };
         let mut instant: Vec<String> = Vec::new();
         let mut charts: Vec<String> = Vec::new();
@@ -359,6 +384,7 @@ impl Engine {
         if r.targets.is_none() {
             add(&mut instant, "up");
         }
+        self.plan_rules(r, &mut instant, &mut charts);
         let plan = Plan {
             instant,
             charts,

@@ -1,11 +1,13 @@
 //! Rule evaluation: panel thresholds and expression rules, staleness.
 
-use super::panels::{eval_vector, PanelRuntime, Vector};
+use super::panels::{PanelRuntime, Vector};
+use super::remote::Source;
+use super::remote_route::{reads_text, targets_of, Route};
 use super::{Engine, SYNTHETIC};
 use crate::alerts::rulefile::FileRule;
 use crate::alerts::{self, Evaluation, RuleSpec, RuleState, Transition};
 use crate::detect::RuleDef;
-use crate::frame::Alert;
+use crate::frame::{Alert, AlertState};
 use crate::labels::Labels;
 use crate::promql::{self, Expr};
 use std::collections::{BTreeSet, HashMap};
@@ -28,17 +30,50 @@ pub(crate) enum RuleSource {
 pub(crate) struct RuleRuntime {
     pub state: RuleState,
     source: RuleSource,
-    /// Hysteresis of an expression rule `X > t`: the parsed `X`, whose
-    /// values decide how long a firing instance is held (see
-    /// [`alerts::hold_above`]).
-    hold_expr: Option<Expr>,
+    /// Hysteresis of an expression rule `X > t`: `X` as text (asked from
+    /// a server) and parsed, whose values decide how long a firing
+    /// instance is held (see [`alerts::hold_above`]).
+    hold_expr: Option<(String, Expr)>,
     /// (job, instance) of every target the expression read at its last
     /// evaluation in which all of them could be scraped.
     read_targets: BTreeSet<(String, String)>,
+    /// Over a server: the query telling which targets the expression
+    /// reads (`remote_rules::reads_text`), as text and parsed.
+    reads: Option<(String, Expr)>,
+    /// An active instance has no `instance` label: its staleness depends
+    /// on the targets the expression reads (over a server, `reads` is
+    /// then asked).
+    holds_aggregate: bool,
 }
 
 fn key(s: &RuleSpec) -> (String, String, crate::frame::Severity, Labels) {
     (s.name.clone(), s.expr.clone(), s.severity, s.labels.clone())
+}
+
+impl RuleRuntime {
+    /// The rule's own expression (not a panel threshold), as written and
+    /// parsed.
+    pub fn own_expr(&self) -> Option<(&str, &Expr)> {
+        match &self.source {
+            RuleSource::Expr(Ok(e)) => Some((&self.state.spec.expr, e)),
+            _ => None,
+        }
+    }
+
+    /// The query for the targets the expression reads, when an active
+    /// instance's staleness depends on them.
+    pub fn wanted_reads(&self) -> Option<(&str, &Expr)> {
+        self.reads
+            .as_ref()
+            .filter(|_| self.holds_aggregate)
+            .map(|(t, e)| (t.as_str(), e))
+    }
+
+    /// The left-hand side `X` of a `clear_below` rule `X > t`, as text and
+    /// parsed.
+    pub fn hold(&self) -> Option<(&str, &Expr)> {
+        self.hold_expr.as_ref().map(|(t, e)| (t.as_str(), e))
+    }
 }
 
 /// Builds the rule list from panel thresholds and rule definitions, keeping
@@ -56,7 +91,7 @@ pub(crate) fn rebuild(
     let mut push = |spec: RuleSpec, source: RuleSource| {
         let (source, hold_expr) = match (source, spec.clear_below) {
             (RuleSource::Expr(Ok(e)), Some(_)) => match hold_operand(&e) {
-                Ok(lhs) => (RuleSource::Expr(Ok(e)), Some(lhs)),
+                Ok(lhs) => (RuleSource::Expr(Ok(e)), Some((lhs.to_string(), lhs))),
                 Err(msg) => (RuleSource::Expr(Err(msg)), None),
             },
             (source, _) => (source, None),
@@ -73,6 +108,8 @@ pub(crate) fn rebuild(
                 source,
                 hold_expr,
                 read_targets: BTreeSet::new(),
+                reads: None,
+                holds_aggregate: false,
             },
         };
         out.push(r);
@@ -141,6 +178,15 @@ pub(crate) fn rebuild(
         let parsed = promql::parse(&a.expr).map_err(|e| e.to_string());
         push(spec, RuleSource::Expr(parsed));
     }
+    for r in &mut out {
+        let e = match &r.source {
+            RuleSource::Threshold { panel, expr, .. } => panels[*panel].parsed(*expr),
+            RuleSource::Expr(e) => e.as_ref().ok(),
+        };
+        r.reads = e
+            .and_then(reads_text)
+            .and_then(|t| Some((t.clone(), promql::parse(&t).ok()?)));
+    }
     out
 }
 
@@ -148,15 +194,18 @@ impl Engine {
     /// Evaluates every rule at `now_ms`; returns all alert instances for
     /// display and this tick's transitions.
     pub(super) fn eval_rules(&mut self, now_ms: i64) -> (Vec<Alert>, Vec<Transition>) {
-        let down: BTreeSet<(String, String)> = self
-            .targets
-            .values()
-            .filter(|t| t.seen_up && !t.status.up)
-            .map(|t| (t.status.job.clone(), t.status.instance.clone()))
-            .collect();
+        let down: BTreeSet<(String, String)> = match self.remote.as_deref() {
+            Some(r) => r.down_targets(),
+            None => self
+                .targets
+                .values()
+                .filter(|t| t.seen_up && !t.status.up)
+                .map(|t| (t.status.job.clone(), t.status.instance.clone()))
+                .collect(),
+        };
         let mut transitions = Vec::new();
         let mut alerts = Vec::new();
-        let source = super::remote::Source::of(&self.store, self.remote.as_deref());
+        let source = Source::of(&self.store, self.remote.as_deref());
         for rule in &mut self.rules {
             let (mut result, expr): (Result<Vector, String>, Option<&Expr>) = match &rule.source {
                 RuleSource::Threshold {
@@ -166,7 +215,7 @@ impl Engine {
                     below,
                 } => {
                     let p = &self.panels[*panel];
-                    let fresh = source.check_fresh(&p.def.exprs[*expr].expr);
+                    let fresh = source.check_fresh(&p.def.exprs[*expr].expr, p.parsed(*expr));
                     let r = fresh.and_then(|()| p.current[*expr].clone()).map(|v| {
                         let hit: Vector = v
                             .iter()
@@ -187,23 +236,33 @@ impl Engine {
                 ),
                 RuleSource::Expr(Err(e)) => (Err(e.clone()), None),
             };
-            // Over a server the left-hand side is not asked for, so a
-            // config rule's clear_below holds only when scraping.
-            if let (Ok(v), Some(lhs), Some(clear), false) = (
-                &mut result,
-                &rule.hold_expr,
-                rule.state.spec.clear_below,
-                matches!(source, super::remote::Source::Remote(_)),
-            ) {
-                if let Ok(unfiltered) = eval_vector(&self.store, lhs, now_ms) {
-                    *v = alerts::hold_above(&rule.state, std::mem::take(v), &unfiltered, clear);
+            // The unfiltered left-hand side comes from the same source: a
+            // failed answer holds the rule as a failed evaluation does.
+            if let (Ok(v), Some((text, lhs)), Some(clear)) =
+                (&mut result, &rule.hold_expr, rule.state.spec.clear_below)
+            {
+                match source.rule_vector(text, lhs, now_ms) {
+                    Ok(unfiltered) => {
+                        *v = alerts::hold_above(&rule.state, std::mem::take(v), &unfiltered, clear);
+                    }
+                    Err(e) => result = Err(e),
                 }
             }
-            let read_now = expr
-                .map(|e| read_targets(&self.store, e, now_ms))
-                .unwrap_or_default();
-            if read_now.is_disjoint(&down) && rule.read_targets.is_disjoint(&down) {
-                rule.read_targets = read_now;
+            // Over a server the targets read are the answer to `reads`;
+            // without one they stay as they were.
+            let read_now = match (expr, &source) {
+                (None, _) => Some(BTreeSet::new()),
+                (Some(e), Source::Remote(r, _)) if r.route(e) == Route::Server => rule
+                    .reads
+                    .as_ref()
+                    .and_then(|(t, p)| source.rule_vector(t, p, now_ms).ok())
+                    .map(|v| targets_of(&v)),
+                (Some(e), _) => Some(read_targets(&self.store, e, now_ms)),
+            };
+            if let Some(read_now) = read_now {
+                if read_now.is_disjoint(&down) && rule.read_targets.is_disjoint(&down) {
+                    rule.read_targets = read_now;
+                }
             }
             let whole_rule_stale = !rule.read_targets.is_disjoint(&down);
             let is_stale = |l: &Labels| match (l.get("job"), l.get("instance")) {
@@ -216,7 +275,12 @@ impl Engine {
                 Err(e) => Evaluation::Error(e.clone()),
             };
             transitions.extend(rule.state.step(now_ms, eval, is_stale));
-            alerts.extend(rule.state.alerts(now_ms));
+            let shown = rule.state.alerts(now_ms);
+            rule.holds_aggregate = shown.iter().any(|a| {
+                matches!(a.state, AlertState::Pending | AlertState::Firing)
+                    && a.labels.get("instance").is_none()
+            });
+            alerts.extend(shown);
         }
         alerts::sort_for_display(&mut alerts);
         (alerts, transitions)
@@ -294,72 +358,5 @@ impl Journal {
 }
 
 #[cfg(test)]
-mod tests {
-    use crate::engine::{Engine, EngineOptions};
-    use crate::frame::AlertState;
-    use crate::scrape::{expo, ScrapeResult, Target};
-    use std::sync::Arc;
-    use std::time::Duration;
-
-    fn scrape(t: &Target, t_ms: i64, depth: f64) -> ScrapeResult {
-        let body = format!(
-            "# TYPE app_queue_depth gauge\napp_queue_depth {depth}\n# TYPE app_queue_capacity gauge\napp_queue_capacity 100\n"
-        );
-        ScrapeResult {
-            target: Arc::new(t.clone()),
-            time_ms: t_ms,
-            duration: Duration::from_millis(2),
-            outcome: Ok(expo::parse_page(body.as_bytes(), None)),
-        }
-    }
-
-    #[test]
-    fn a_panel_threshold_with_clear_below_holds_on_the_panel_value() {
-        let mut e = Engine::new(EngineOptions {
-            for_override: Some(Duration::ZERO),
-            ..Default::default()
-        });
-        let t = Target {
-            url: "http://127.0.0.1:9100/metrics".into(),
-            job: "app".into(),
-            instance: "127.0.0.1:9100".into(),
-            labels: Default::default(),
-            ..Default::default()
-        };
-        let t0 = 1_795_348_800_000;
-        e.set_targets(std::slice::from_ref(&t), t0);
-        e.apply(scrape(&t, t0, 10.0));
-        e.tick(t0);
-        let rule = e
-            .rules
-            .iter_mut()
-            .find(|r| r.state.spec.name == "QueueNearFull")
-            .expect("the saturation panel's critical threshold");
-        rule.state.spec.clear_below = Some(0.5);
-        let state = |e: &mut Engine, i: i64, depth: f64| {
-            let now = t0 + i * 2000;
-            e.apply(scrape(&t, now, depth));
-            let f = e.tick(now);
-            f.alerts
-                .iter()
-                .find(|a| a.name == "QueueNearFull")
-                .map(|a| (a.state, a.value))
-        };
-        assert_eq!(
-            state(&mut e, 1, 97.0),
-            Some((AlertState::Firing, Some(0.97)))
-        );
-        assert_eq!(
-            state(&mut e, 2, 90.0),
-            Some((AlertState::Firing, Some(0.9)))
-        );
-        assert_eq!(
-            state(&mut e, 3, 60.0),
-            Some((AlertState::Firing, Some(0.6)))
-        );
-        assert_eq!(
-            state(&mut e, 4, 40.0).map(|s| s.0),
-            Some(AlertState::Resolved)
-        );
-    }
-}
+#[path = "rules_tests.rs"]
+mod tests;

@@ -1,0 +1,243 @@
+//! Rules over `--prometheus` against the real Prometheus (Debian's
+//! `/usr/bin/prometheus`): a recording rule the server does not have is
+//! recorded by vitals from the server's answers, and an alert whose
+//! target goes down on the server is held stale, never resolved.
+
+#[path = "remote_support/mod.rs"]
+mod remote_support;
+#[path = "scrape_support/mod.rs"]
+mod scrape_support;
+
+use remote_support::start_prometheus;
+use scrape_support::{serve, Reply};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+use vitals::alerts::rulefile;
+use vitals::engine::remote_run;
+use vitals::engine::{Engine, EngineOptions};
+use vitals::frame::{AlertState, Frame};
+use vitals::source::{PromClient, PromOptions, Value};
+
+const RULES: &str = "groups:
+  - name: queue
+    rules:
+      - record: instance:queue_depth:max
+        expr: max by (job, instance) (app_queue_depth)
+      - alert: QueueDeep
+        expr: instance:queue_depth:max > 50
+      - alert: QueueDeepDirect
+        expr: app_queue_depth > 50
+      - alert: QueuesDeep
+        expr: sum(app_queue_depth) > 50
+";
+
+const ALL: [&str; 3] = ["QueueDeep", "QueueDeepDirect", "QueuesDeep"];
+
+fn state(f: &Frame, rule: &str) -> Option<(AlertState, bool)> {
+    f.alerts
+        .iter()
+        .find(|a| a.name == rule)
+        .map(|a| (a.state, a.stale))
+}
+
+/// One snapshot's worth of work on the same engine (its alert states go on).
+async fn refresh(e: &mut Engine, c: &Arc<PromClient>) -> Frame {
+    remote_run::collect(e, c.clone(), Duration::ZERO)
+        .await
+        .expect("the server answers")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn recorded_by_vitals_and_held_stale_when_the_server_loses_the_target() {
+    let up = Arc::new(AtomicBool::new(true));
+    let flag = up.clone();
+    let exporter = serve(move |_| {
+        if flag.load(Ordering::SeqCst) {
+            Reply::Page {
+                status: "200 OK",
+                content_type: Some("text/plain; version=0.0.4"),
+                gzip: false,
+                body: b"# TYPE app_queue_depth gauge\napp_queue_depth 99\n".to_vec(),
+            }
+        } else {
+            Reply::status("503 Service Unavailable")
+        }
+    })
+    .await;
+    let dir = tempfile::tempdir().unwrap();
+    let sd = dir.path().join("targets.json");
+    std::fs::write(&sd, format!("[{{\"targets\": [\"{}\"]}}]", exporter.addr)).unwrap();
+    let Some(prom) = start_prometheus(&sd) else {
+        return;
+    };
+    let c = Arc::new(PromClient::new(&prom.url, PromOptions::default()).unwrap());
+    // The server has scraped the exporter.
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
+    loop {
+        let now = vitals::engine::run::now_ms();
+        if let Ok(r) = c.query("app_queue_depth", now).await {
+            if matches!(&r.value, Value::Vector(v) if !v.is_empty()) {
+                break;
+            }
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "Prometheus has not scraped the exporter after 60 s"
+        );
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+
+    let mut e = Engine::new(EngineOptions {
+        interval: Duration::from_secs(1),
+        retention: Duration::from_secs(120),
+        rules: rulefile::parse("rules.yml", RULES).unwrap(),
+        exprs: vec!["instance:queue_depth:max".into()],
+        detected_panels: false,
+        ..EngineOptions::default()
+    });
+    e.connect_remote(prom.url.clone());
+    let f = refresh(&mut e, &c).await;
+    let plan = e.remote_plan();
+    assert!(
+        plan.instant
+            .contains(&"max by (job, instance) (app_queue_depth)".to_string()),
+        "the rule's expression is asked: {plan:?}"
+    );
+    assert!(
+        !plan
+            .instant
+            .iter()
+            .any(|t| t.contains("instance:queue_depth")),
+        "the recorded name is not sent: {plan:?}"
+    );
+    // The panel over the recorded name shows the server's answer to the
+    // rule's expression at the same instant.
+    let theirs = c
+        .query("max by (job, instance) (app_queue_depth)", f.time_ms)
+        .await
+        .unwrap();
+    let Value::Vector(theirs) = theirs.value else {
+        panic!("a vector")
+    };
+    let panel = f.panels.iter().find(|p| p.id == "expr1").unwrap();
+    assert_eq!(panel.error, None);
+    let ours: Vec<f64> = panel.series.iter().filter_map(|s| s.value).collect();
+    assert_eq!(ours, vec![theirs[0].1]);
+    assert_eq!(ours, vec![99.0]);
+    assert_eq!(
+        panel.series[0].labels.get("instance"),
+        Some(exporter.addr.to_string().as_str())
+    );
+    for rule in ALL {
+        assert_eq!(state(&f, rule), Some((AlertState::Firing, false)), "{rule}");
+    }
+    // While the aggregate fires, the server is asked which targets it reads.
+    let f = refresh(&mut e, &c).await;
+    let reads = "group by (job, instance) (last_over_time(app_queue_depth[5m]))";
+    assert!(e.remote_plan().instant.contains(&reads.to_string()));
+    assert_eq!(f.server.unwrap().error, None, "the server takes it");
+
+    // The command line: `check` steps the rules through the server's
+    // history, the recorded name included, so `for` is met at once.
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
+    loop {
+        let now = vitals::engine::run::now_ms();
+        let r = c
+            .query("count_over_time(app_queue_depth[10s])", now)
+            .await
+            .unwrap();
+        if matches!(&r.value, Value::Vector(v) if v.first().is_some_and(|(_, n)| *n >= 7.0)) {
+            break;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "no history after 60 s"
+        );
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    let rules = dir.path().join("rules.yml");
+    let with_for = format!(
+        "{RULES}      - alert: QueueDeepFor\n        expr: instance:queue_depth:max > 50\n        for: 3s\n"
+    );
+    std::fs::write(&rules, with_for).unwrap();
+    let bin = env!("CARGO_BIN_EXE_vitals");
+    let out = std::process::Command::new(bin)
+        .args(["check", "--prometheus", &prom.url, "--rules"])
+        .arg(&rules)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    assert!(stdout.contains("FIRING QueueDeepFor"), "{stdout}");
+    let out = std::process::Command::new(bin)
+        .args(["snapshot", "--prometheus", &prom.url, "--rules"])
+        .arg(&rules)
+        .args(["--expr", "instance:queue_depth:max"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let panel = doc["panels"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["exprs"][0] == "instance:queue_depth:max")
+        .unwrap_or_else(|| panic!("{doc}"));
+    assert_eq!(panel["error"], serde_json::Value::Null, "{panel}");
+    assert_eq!(panel["series"][0]["value"], 99.0, "{panel}");
+
+    // The exporter fails: the server marks its series stale and the
+    // target down; both alerts are held, neither resolves.
+    up.store(false, Ordering::SeqCst);
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    let f = loop {
+        let f = refresh(&mut e, &c).await;
+        let stale = ALL
+            .iter()
+            .all(|r| state(&f, r) == Some((AlertState::Firing, true)));
+        if stale {
+            break f;
+        }
+        assert!(
+            f.alert_history.iter().all(|t| t.to != "resolved"),
+            "{:?}",
+            f.alert_history
+        );
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "no stale alerts after 30 s: {:?}",
+            f.alerts
+        );
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    };
+    assert!(f.targets.iter().all(|t| !t.up), "{:?}", f.targets);
+    assert!(f.alert_history.iter().all(|t| t.to != "resolved"));
+
+    // Back: firing again, from stale.
+    up.store(true, Ordering::SeqCst);
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    loop {
+        let f = refresh(&mut e, &c).await;
+        let back = ALL
+            .iter()
+            .all(|r| state(&f, r) == Some((AlertState::Firing, false)));
+        if back {
+            assert!(f
+                .alert_history
+                .iter()
+                .any(|t| t.from == "stale" && t.to == "firing"));
+            break;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "not firing again after 30 s: {:?}",
+            f.alerts
+        );
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+}

@@ -1,0 +1,62 @@
+//! A real Prometheus (Debian's `/usr/bin/prometheus`) for the tests over
+//! `--prometheus`, started on a free loopback port.
+
+use super::scrape_support::closed_port;
+use std::process::{Child, Command, Stdio};
+
+pub const PROMETHEUS: &str = "/usr/bin/prometheus";
+
+/// The Prometheus process, killed when dropped.
+pub struct Prometheus {
+    child: Child,
+    pub url: String,
+    _dir: tempfile::TempDir,
+}
+
+impl Drop for Prometheus {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+pub fn in_ci() -> bool {
+    std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "false" && v != "0")
+}
+
+/// Prometheus scraping the targets of `file_sd` every second, or `None`
+/// (with a note) when it is not installed outside CI.
+pub fn start_prometheus(file_sd: &std::path::Path) -> Option<Prometheus> {
+    if !std::path::Path::new(PROMETHEUS).exists() {
+        assert!(!in_ci(), "{PROMETHEUS} is missing on CI");
+        eprintln!("note: {PROMETHEUS} is not installed; skipping (scripts/test installs it)");
+        return None;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("prometheus.yml");
+    let yml = format!(
+        "global:\n  scrape_interval: 1s\n  scrape_timeout: 1s\n\
+         scrape_configs:\n  - job_name: fleet\n    file_sd_configs:\n      - files: ['{}']\n        refresh_interval: 1s\n",
+        file_sd.display()
+    );
+    std::fs::write(&config, yml).unwrap();
+    let port = closed_port();
+    let child = Command::new(PROMETHEUS)
+        .arg(format!("--config.file={}", config.display()))
+        .arg(format!(
+            "--storage.tsdb.path={}",
+            dir.path().join("data").display()
+        ))
+        .arg(format!("--web.listen-address=127.0.0.1:{port}"))
+        .arg("--log.level=warn")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    Some(Prometheus {
+        child,
+        url: format!("http://127.0.0.1:{port}"),
+        _dir: dir,
+    })
+}
