@@ -87,7 +87,11 @@ pub fn render_row(
                 theme.muted(),
             ));
         }
-        if panel.series.len() <= 3 {
+        // Series of their own expressions (up, targets, desired, …) are
+        // different signals, all worth reading; a breakdown by instance is
+        // summed up by its worst.
+        let signals = panel.exprs.len() >= panel.series.len();
+        if panel.series.len() <= 3 || signals {
             for (i, s) in panel.series.iter().enumerate().filter(|(i, _)| *i != hi) {
                 left.push(Span::styled(
                     format!(" {}", s.legend),
@@ -139,5 +143,65 @@ pub fn render_row(
     Line::from(left).render(area, buf);
     if left_w + right_w < width {
         Line::from(right).right_aligned().render(area, buf);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::frame::{Panel, Series};
+    use crate::theme::ColorDepth;
+
+    fn row(panel: &Panel) -> String {
+        let ctx = ChartCtx {
+            range: super::super::timeview::Range {
+                start: 0,
+                end: 60_000,
+                live: true,
+            },
+            interval: std::time::Duration::from_secs(2),
+            cursor: None,
+            tz: None,
+            ascii: false,
+        };
+        let theme = Theme::load_with_depth("dark", ColorDepth::TrueColor).unwrap();
+        let area = Rect::new(0, 0, 100, 1);
+        let mut buf = Buffer::empty(area);
+        render_row(panel, false, &ctx, &theme, area, &mut buf);
+        (0..area.width).map(|x| buf[(x, 0)].symbol()).collect()
+    }
+
+    fn series(legend: &str, v: f64) -> Series {
+        Series {
+            legend: legend.into(),
+            value: Some(v),
+            points: vec![(60_000, v)],
+            ..Series::default()
+        }
+    }
+
+    #[test]
+    fn separate_signals_are_all_shown_and_a_breakdown_by_its_worst() {
+        let names = ["up", "targets", "current", "desired"];
+        let signals = Panel {
+            title: "Instances".into(),
+            exprs: names.iter().map(|n| format!("count({n})")).collect(),
+            series: names.iter().map(|n| series(n, 5.0)).collect(),
+            ..Panel::default()
+        };
+        let r = row(&signals);
+        assert!(r.contains("targets 5 current 5 desired 5"), "{r}");
+        assert!(!r.contains("worst of"), "{r}");
+        let breakdown = Panel {
+            title: "CPU".into(),
+            exprs: vec!["rate(cpu[1m])".into()],
+            series: (0..4).map(|i| series(&format!("host{i}"), 0.5)).collect(),
+            ..Panel::default()
+        };
+        assert!(
+            row(&breakdown).contains("(worst of 4)"),
+            "{}",
+            row(&breakdown)
+        );
     }
 }
