@@ -241,3 +241,85 @@ async fn recorded_by_vitals_and_held_stale_when_the_server_loses_the_target() {
         tokio::time::sleep(Duration::from_millis(250)).await;
     }
 }
+
+/// The live loop over a server steps its rules through the server's
+/// history before its first refresh, as `check` does: a condition that has
+/// held longer than its `for` is firing in the first frame that shows it,
+/// not pending for another `for`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_dashboard_catches_up_with_the_servers_history() {
+    let exporter = serve(|_| Reply::Page {
+        status: "200 OK",
+        content_type: Some("text/plain; version=0.0.4"),
+        gzip: false,
+        body: b"# TYPE app_queue_depth gauge\napp_queue_depth 99\n".to_vec(),
+    })
+    .await;
+    let dir = tempfile::tempdir().unwrap();
+    let sd = dir.path().join("targets.json");
+    std::fs::write(&sd, format!("[{{\"targets\": [\"{}\"]}}]", exporter.addr)).unwrap();
+    let Some(prom) = start_prometheus(&sd) else {
+        return;
+    };
+    let c = Arc::new(PromClient::new(&prom.url, PromOptions::default()).unwrap());
+    // The server holds more than the rule's `for` of history.
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(90);
+    loop {
+        let now = vitals::engine::run::now_ms();
+        if let Ok(r) = c
+            .query("count_over_time(app_queue_depth[10s]) >= 7", now)
+            .await
+        {
+            if matches!(&r.value, Value::Vector(v) if !v.is_empty()) {
+                break;
+            }
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "Prometheus holds no 7 s of history after 90 s"
+        );
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    let rules = "groups:
+  - name: queue
+    rules:
+      - alert: QueueDeepFor5s
+        expr: app_queue_depth > 50
+        for: 5s
+";
+    let mut e = Engine::new(EngineOptions {
+        interval: Duration::from_secs(1),
+        retention: Duration::from_secs(120),
+        rules: rulefile::parse("rules.yml", rules).unwrap(),
+        detected_panels: false,
+        ..EngineOptions::default()
+    });
+    let plan = e.connect_remote(prom.url.clone());
+    let (_commands_tx, commands) = tokio::sync::mpsc::channel(4);
+    let (frames, mut rx) = tokio::sync::watch::channel(Arc::new(Frame::default()));
+    let (cancel_tx, cancel) = tokio::sync::watch::channel(false);
+    let run = tokio::spawn(remote_run::run(
+        e,
+        c.clone(),
+        plan,
+        remote_run::RemoteChannels {
+            commands,
+            frames,
+            cancel,
+        },
+    ));
+    let first = tokio::time::timeout(Duration::from_secs(30), async {
+        loop {
+            rx.changed().await.expect("the loop runs");
+            let f = rx.borrow_and_update().clone();
+            if let Some(s) = state(&f, "QueueDeepFor5s") {
+                return s;
+            }
+        }
+    })
+    .await
+    .expect("the alert shows within 30 s");
+    let _ = cancel_tx.send(true);
+    let _ = run.await;
+    assert_eq!(first, (AlertState::Firing, false));
+}

@@ -390,6 +390,7 @@ impl Engine {
             charts,
             window: self.opts.retention,
             min_step: r.scrape_interval.unwrap_or(self.opts.interval),
+            catch_up: self.longest_for(),
         };
         r.plan.send_if_modified(|p| {
             let changed = *p != plan;

@@ -24,6 +24,9 @@ const TARGETS_EVERY: Duration = Duration::from_secs(10);
 pub enum Update {
     Discovered(Box<Discovery>),
     Refreshed(Box<Refresh>),
+    /// The server's history at each interval step over the longest `for`,
+    /// oldest first, before the first refresh: alert states catch up.
+    History(Vec<Refresh>),
     /// Nothing could be read (discovery failed).
     Failed(String),
 }
@@ -66,6 +69,17 @@ pub async fn run(
                     let t = r.time_ms;
                     engine.apply_refresh(*r);
                     t
+                }
+                Update::History(steps) => {
+                    // Alert states only: the frame waits for the first
+                    // refresh, whose range answers are the charts.
+                    for r in steps {
+                        let t = r.time_ms;
+                        engine.apply_refresh(r);
+                        engine.tick(t);
+                        last = t.max(last);
+                    }
+                    continue;
                 }
                 Update::Failed(e) => {
                     engine.remote_failed(e);
@@ -129,6 +143,15 @@ async fn poll(
                     if first {
                         // The engine answers with the plan for these names.
                         let _ = tokio::time::timeout(interval, plan.changed()).await;
+                        let current = plan.borrow_and_update().clone();
+                        // Alert states catch up with the server's history,
+                        // as `check` does: a condition that has held for
+                        // its `for` is firing from the first frame.
+                        if let Ok(steps) = catch_up(&poller, &current, interval).await {
+                            if !steps.is_empty() && tx.send(Update::History(steps)).await.is_err() {
+                                return;
+                            }
+                        }
                     }
                 }
                 Err(e) => {
@@ -160,6 +183,29 @@ async fn poll(
     }
 }
 
+/// The server's answers to `plan` at every `interval` step over its
+/// `catch_up` span (at most [`crate::source::MAX_POINTS`] steps), ending
+/// one step before now; empty when no rule has a `for`.
+async fn catch_up(
+    poller: &Poller,
+    plan: &Plan,
+    interval: Duration,
+) -> Result<Vec<Refresh>, crate::source::SourceError> {
+    let step = i64::try_from(interval.as_millis())
+        .unwrap_or(i64::MAX)
+        .max(1);
+    let span = i64::try_from(plan.catch_up.as_millis())
+        .unwrap_or(i64::MAX)
+        .min(step.saturating_mul(crate::source::MAX_POINTS - 2));
+    if span <= 0 || plan.instant.is_empty() {
+        return Ok(Vec::new());
+    }
+    let now = now_ms();
+    poller
+        .history(plan, now - span - step, now - step, step)
+        .await
+}
+
 /// Without a screen (`snapshot`, `check`): discovery; the alert rules
 /// stepped through the server's history over their longest `for` (so a
 /// condition that has held long enough fires at once); then a refresh and
@@ -174,24 +220,13 @@ pub async fn collect(
     let mut poller = Poller::new(client);
     let d = poller.discover().await.map_err(|e| e.to_string())?;
     engine.apply_discovery(d);
-    let step = i64::try_from(interval.as_millis())
-        .unwrap_or(i64::MAX)
-        .max(1);
-    let span = i64::try_from(engine.longest_for().as_millis())
-        .unwrap_or(i64::MAX)
-        .min(step.saturating_mul(crate::source::MAX_POINTS - 2));
-    if span > 0 {
-        let now = now_ms();
-        let start = now - span - step;
-        let history = poller
-            .history(&engine.remote_plan(), start, now - step, step)
-            .await
-            .map_err(|e| e.to_string())?;
-        for r in history {
-            let t = r.time_ms;
-            engine.apply_refresh(r);
-            engine.tick(t);
-        }
+    let history = catch_up(&poller, &engine.remote_plan(), interval)
+        .await
+        .map_err(|e| e.to_string())?;
+    for r in history {
+        let t = r.time_ms;
+        engine.apply_refresh(r);
+        engine.tick(t);
     }
     let end = now_ms() + i64::try_from(duration.as_millis()).unwrap_or(i64::MAX);
     loop {

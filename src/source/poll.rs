@@ -34,6 +34,9 @@ pub struct Plan {
     pub window: Duration,
     /// The smallest useful step: the server's scrape interval.
     pub min_step: Duration,
+    /// How much history brings every alert state up to date (the longest
+    /// `for` plus `keep_firing_for`): stepped through once at start.
+    pub catch_up: Duration,
 }
 
 /// What the server holds, for detection and the status line.
