@@ -47,23 +47,15 @@ pub fn metric_name_len(s: &[u8]) -> usize {
 }
 
 /// Index of the first byte at or after `i` whose class lacks `class`
-/// (a single flag): eight bytes per step, the last few one by one.
+/// (`NAME_CONT` or `LABEL_CONT`): eight bytes per step, classified with
+/// word arithmetic ([`name_bytes`]), the last few one by one.
 #[inline(always)]
 fn scan_class(s: &[u8], mut i: usize, class: u8) -> usize {
-    const LO: u64 = 0x0101_0101_0101_0101;
-    while let Some(c) = s.get(i..i + 8).and_then(|c| <&[u8; 8]>::try_from(c).ok()) {
-        let w = u64::from_le_bytes([
-            CLASS[c[0] as usize],
-            CLASS[c[1] as usize],
-            CLASS[c[2] as usize],
-            CLASS[c[3] as usize],
-            CLASS[c[4] as usize],
-            CLASS[c[5] as usize],
-            CLASS[c[6] as usize],
-            CLASS[c[7] as usize],
-        ]);
-        // One bit per byte that lacks `class`; the lowest is the answer.
-        let miss = !w & (LO * u64::from(class));
+    let colon = class == NAME_CONT;
+    while let Some(c) = s.get(i..i + 8) {
+        let w = word(c, 0);
+        // One bit per byte outside the class; the lowest is the answer.
+        let miss = !name_bytes(w, colon) & HI;
         if miss != 0 {
             return i + (miss.trailing_zeros() / 8) as usize;
         }
@@ -73,6 +65,29 @@ fn scan_class(s: &[u8], mut i: usize, class: u8) -> usize {
         i += 1;
     }
     i
+}
+
+const LO: u64 = 0x0101_0101_0101_0101;
+const HI: u64 = 0x8080_8080_8080_8080;
+
+/// The high bit of each byte of `w` that is a name character:
+/// `[a-zA-Z0-9_]`, plus `:` when `colon`. Each byte is tested on its low
+/// seven bits (so no sum carries into the next byte), and bytes with the
+/// high bit set (not ASCII) are never name characters.
+#[inline(always)]
+fn name_bytes(w: u64, colon: bool) -> u64 {
+    // High bit of each byte `v` with lo <= v <= hi (for v < 0x80: the first
+    // sum reaches 0x80 exactly when v >= lo, the second when v > hi).
+    let range = |v: u64, lo: u8, hi: u8| {
+        v.wrapping_add(LO * u64::from(0x80 - lo)) & !v.wrapping_add(LO * u64::from(0x7f - hi))
+    };
+    let low = w & !HI;
+    // Setting bit 5 maps `A`-`Z` onto `a`-`z` and nothing else into it.
+    let letters = range(low | (LO * 0x20), b'a', b'z');
+    // `:` is the byte after `9`.
+    let digits = range(low, b'0', if colon { b':' } else { b'9' });
+    let underscore = range(low, b'_', b'_');
+    (letters | digits | underscore) & !w & HI
 }
 
 /// Like [`metric_name_len`] for `s` whose first `known` bytes are already
@@ -96,31 +111,47 @@ pub fn label_name_len(s: &[u8]) -> usize {
 }
 
 /// `s.starts_with(prefix)`, compared eight bytes at a time in line (names
-/// are short; a call to `memcmp` costs more than the comparison).
+/// are short; a call to `memcmp` costs more than the comparison). The last
+/// word overlaps the one before it instead of ending byte by byte.
 #[inline(always)]
 pub fn starts_with(s: &[u8], prefix: &[u8]) -> bool {
-    if s.len() < prefix.len() {
+    let n = prefix.len();
+    if s.len() < n {
         return false;
     }
-    let word = |b: &[u8], i: usize| -> u64 {
-        let mut w = [0u8; 8];
-        w.copy_from_slice(&b[i..i + 8]);
-        u64::from_le_bytes(w)
-    };
-    let mut i = 0;
-    while i + 8 <= prefix.len() {
-        if word(s, i) != word(prefix, i) {
-            return false;
+    if n >= 8 {
+        let mut i = 0;
+        while i + 8 < n {
+            if word(s, i) != word(prefix, i) {
+                return false;
+            }
+            i += 8;
         }
-        i += 8;
+        return word(s, n - 8) == word(prefix, n - 8);
     }
-    while i < prefix.len() {
-        if s[i] != prefix[i] {
-            return false;
-        }
-        i += 1;
+    if n >= 4 {
+        let half = |b: &[u8], i: usize| -> u32 {
+            let mut w = [0u8; 4];
+            w.copy_from_slice(&b[i..i + 4]);
+            u32::from_le_bytes(w)
+        };
+        return half(s, 0) == half(prefix, 0) && half(s, n - 4) == half(prefix, n - 4);
     }
-    true
+    s[..n] == *prefix
+}
+
+/// `a == b` for short byte strings, compared in line.
+#[inline(always)]
+pub fn bytes_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && starts_with(a, b)
+}
+
+/// The eight bytes of `b` at `i` as a little-endian word (`b` holds them).
+#[inline(always)]
+pub fn word(b: &[u8], i: usize) -> u64 {
+    let mut w = [0u8; 8];
+    w.copy_from_slice(&b[i..i + 8]);
+    u64::from_le_bytes(w)
 }
 
 /// True for the blanks that separate tokens: space and tab.
@@ -166,6 +197,31 @@ pub fn as_str(s: &[u8], trusted: bool) -> Option<&str> {
         Some(unsafe { std::str::from_utf8_unchecked(s) })
     } else {
         std::str::from_utf8(s).ok()
+    }
+}
+
+/// A plain integer value at `start` (1 to 15 digits, ending the line or
+/// followed by a blank): the value, exact, and the index after it. Anything
+/// else is `None`, for [`token_end`] and [`parse_float`] to read.
+#[inline(always)]
+pub fn int_token(s: &[u8], start: usize) -> Option<(f64, usize)> {
+    let mut i = start;
+    let mut m: u64 = 0;
+    while let Some(&c) = s.get(i) {
+        let d = c.wrapping_sub(b'0');
+        if d > 9 {
+            break;
+        }
+        m = m * 10 + u64::from(d);
+        i += 1;
+        if i - start > 15 {
+            return None;
+        }
+    }
+    match s.get(i) {
+        _ if i == start => None,
+        None | Some(b' ' | b'\t') => Some((m as f64, i)),
+        _ => None,
     }
 }
 
@@ -407,4 +463,55 @@ pub fn snippet(s: &[u8]) -> String {
         out.push('…');
     }
     out.escape_debug().to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn word_classification_agrees_with_the_table_for_every_byte() {
+        for class in [NAME_CONT, LABEL_CONT] {
+            for b in 0..=255u8 {
+                for at in 0..8 {
+                    let mut line = *b"abcdefghijklmnop";
+                    line[at] = b;
+                    let want = if CLASS[b as usize] & class != 0 {
+                        line.len()
+                    } else {
+                        at
+                    };
+                    assert_eq!(scan_class(&line, 0, class), want, "byte {b:#x} at {at}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn starts_with_compares_every_byte() {
+        let s = b"node_network_receive_bytes_total{device=\"eth0\"} 1";
+        for n in 0..40 {
+            assert!(starts_with(s, &s[..n]));
+            for k in 0..n {
+                let mut p = s[..n].to_vec();
+                p[k] ^= 1;
+                assert!(!starts_with(s, &p), "{n} {k}");
+            }
+        }
+        assert!(!starts_with(b"abc", b"abcd"));
+    }
+
+    #[test]
+    fn integer_tokens_are_exact_and_bounded() {
+        assert_eq!(int_token(b"12 3", 0), Some((12.0, 2)));
+        assert_eq!(
+            int_token(b"x 999999999999999", 2),
+            Some((999_999_999_999_999.0, 17))
+        );
+        assert_eq!(int_token(b"1234567890123456", 0), None);
+        assert_eq!(int_token(b"1.5", 0), None);
+        assert_eq!(int_token(b"", 0), None);
+        assert_eq!(int_token(b"7\t", 0), Some((7.0, 1)));
+        assert_eq!(int_token(b"7e", 0), None);
+    }
 }

@@ -1,7 +1,7 @@
 //! One sample line: `name{labels} value [timestamp] [# {exemplar} value [ts]]`.
 
 use super::lex::{
-    as_str, is_blank, label_name_len, metric_name_len_from, parse_float, parse_i64,
+    as_str, int_token, is_blank, label_name_len, metric_name_len_from, parse_float, parse_i64,
     parse_seconds_as_ms, skip_blanks, snippet, starts_with, token_end, unescape_label,
 };
 use super::{ErrorKind, Format, LabelRef};
@@ -89,12 +89,18 @@ pub(crate) fn parse_sample<'a>(
     check_duplicates(labels)?;
 
     let j = skip_blanks(line, i);
-    let end = token_end(line, j);
-    if j == end {
-        return Err(ErrorKind::NoValue);
-    }
-    let value =
-        parse_float(&line[j..end]).ok_or_else(|| ErrorKind::Value(snippet(&line[j..end])))?;
+    let (value, end) = match int_token(line, j) {
+        Some(v) => v,
+        None => {
+            let end = token_end(line, j);
+            if j == end {
+                return Err(ErrorKind::NoValue);
+            }
+            let v = parse_float(&line[j..end])
+                .ok_or_else(|| ErrorKind::Value(snippet(&line[j..end])))?;
+            (v, end)
+        }
+    };
     let mut sample = RawSample {
         name,
         series,
@@ -327,8 +333,18 @@ fn find_quote_or_backslash(s: &[u8]) -> Option<usize> {
     memchr::memchr2(b'"', b'\\', &s[i..]).map(|k| k + i)
 }
 
-/// Rejects a label set that names a label twice.
-fn check_duplicates(labels: &[LabelRef<'_>]) -> Result<(), ErrorKind> {
+/// Rejects a label set that names a label twice (or names `__name__`).
+#[inline(always)]
+pub(crate) fn check_duplicates(labels: &[LabelRef<'_>]) -> Result<(), ErrorKind> {
+    match labels {
+        [] => Ok(()),
+        [one] if one.name.as_bytes() != super::METRIC_NAME_LABEL.as_bytes() => Ok(()),
+        _ => check_duplicates_of_many(labels),
+    }
+}
+
+#[inline(never)]
+fn check_duplicates_of_many(labels: &[LabelRef<'_>]) -> Result<(), ErrorKind> {
     let dup = |n: &str| Err(ErrorKind::DuplicateLabel(n.to_string()));
     if labels.len() <= 32 {
         for (k, a) in labels.iter().enumerate() {

@@ -36,6 +36,7 @@
 //!   second `# TYPE` or `# HELP` for a family and an unknown type keyword
 //!   are invalid lines (the samples stay, untyped).
 
+mod fast;
 mod lex;
 mod line;
 mod meta;

@@ -1,8 +1,9 @@
 //! The line loop: splits the body, dispatches lines, tracks families and
 //! reports each sample, metadata change and error to the visitor.
 
-use super::lex::skip_blanks;
-use super::line::{parse_sample, Ctx};
+use super::fast::fast_sample;
+use super::lex::{bytes_eq, skip_blanks};
+use super::line::{parse_sample, Ctx, RawSample};
 use super::meta::{fast_comment, parse_comment, Comment};
 use super::{ErrorKind, ExemplarRef, FamilyRef, Format, LabelRef, MetricType, ParseError};
 use super::{SampleRef, Visitor};
@@ -54,10 +55,24 @@ pub fn parse<'a, V: Visitor<'a>>(body: &'a [u8], format: Format, visitor: &mut V
     let mut pos = 0;
     let mut lineno = 0u64;
     while pos < body.len() {
-        if ctx.utf8 && body[pos] == b'#' && !st.eof {
-            if let Some((c, end)) = fast_comment(body, pos, st.known_name(), format) {
+        if ctx.utf8 && body[pos] != b'#' && !st.eof {
+            let known = st.known_name();
+            if let Some((raw, end)) = fast_sample(body, pos, known, &mut st.labels) {
                 lineno += 1;
-                st.comment(c, lineno, visitor);
+                st.sample(raw, lineno, visitor);
+                pos = end + 1;
+                continue;
+            }
+        } else if ctx.utf8 && !st.eof {
+            if let Some((c, end, same)) = fast_comment(body, pos, st.known_name(), format) {
+                lineno += 1;
+                match (c, st.current) {
+                    // The usual TYPE after its family's HELP line.
+                    (Comment::Type((name, _), kind), Some(idx)) if same => {
+                        st.type_of(idx, name, kind, lineno, visitor);
+                    }
+                    (c, _) => st.comment(c, lineno, visitor),
+                }
                 pos = end + 1;
                 continue;
             }
@@ -130,6 +145,14 @@ impl<'a> State<'a> {
             Ok(raw) => raw,
             Err(e) => return self.error(lineno, e, v),
         };
+        self.sample(raw, lineno, v);
+    }
+
+    /// Reports a parsed sample line (its labels in `self.labels`, its
+    /// exemplar's in `self.ex_labels`) with its family.
+    #[inline(always)]
+    fn sample<V: Visitor<'a>>(&mut self, raw: RawSample<'a>, lineno: u64, v: &mut V) {
+        let om = self.ctx.format == Format::OpenMetrics;
         let (family, suffix) = self.resolve(&raw.name, raw.prefix_matched);
         if let Some(f) = family {
             self.seen[f].sampled = true;
@@ -236,7 +259,9 @@ impl<'a> State<'a> {
             Comment::Type(name, kind) => (name, Meta::Type(kind)),
             Comment::Unit(name, unit) => (name, Meta::Unit(unit)),
         };
-        let current = self.current.filter(|&c| self.families[c].name == name);
+        let current = self
+            .current
+            .filter(|&c| bytes_eq(self.families[c].name.as_bytes(), name.as_bytes()));
         let idx = match current {
             Some(f) => f,
             None => {
@@ -285,6 +310,31 @@ impl<'a> State<'a> {
                 seen.typed = true;
             }
         }
+        self.current = Some(idx);
+        v.metadata(&self.families[idx]);
+    }
+
+    /// A TYPE line for family `idx`, the current one (as [`Self::comment`]
+    /// handles it once the name is found to be the current family's).
+    fn type_of<V: Visitor<'a>>(
+        &mut self,
+        idx: usize,
+        name: Cow<'a, str>,
+        kind: MetricType,
+        lineno: u64,
+        v: &mut V,
+    ) {
+        let seen = &mut self.seen[idx];
+        if seen.typed {
+            let e = ErrorKind::DuplicateMetadata("TYPE", name.into_owned());
+            return self.error(lineno, e, v);
+        }
+        if seen.sampled {
+            let e = ErrorKind::TypeAfterSamples(name.into_owned());
+            return self.error(lineno, e, v);
+        }
+        seen.typed = true;
+        self.families[idx].kind = kind;
         self.current = Some(idx);
         v.metadata(&self.families[idx]);
     }
