@@ -187,6 +187,32 @@ pub fn token_end(s: &[u8], mut i: usize) -> usize {
     i
 }
 
+/// True when `body` is valid UTF-8. Runs of ASCII (nearly all of a page)
+/// are skipped 64 bytes at a time; a line with other bytes is validated
+/// alone (a line end is ASCII, so it never splits a character).
+pub fn is_utf8(body: &[u8]) -> bool {
+    let mut i = 0;
+    loop {
+        for chunk in body[i..].chunks_exact(64) {
+            if chunk.iter().fold(0, |any, &b| any | b) >= 0x80 {
+                break;
+            }
+            i += 64;
+        }
+        while i < body.len() && body[i].is_ascii() {
+            i += 1;
+        }
+        if i >= body.len() {
+            return true;
+        }
+        let end = memchr::memchr(b'\n', &body[i..]).map_or(body.len(), |e| i + e);
+        if std::str::from_utf8(&body[i..end]).is_err() {
+            return false;
+        }
+        i = end;
+    }
+}
+
 /// Bytes as text, for bytes already known to be UTF-8 (`trusted`) or
 /// checked here.
 #[inline]
@@ -484,6 +510,28 @@ mod tests {
                     assert_eq!(scan_class(&line, 0, class), want, "byte {b:#x} at {at}");
                 }
             }
+        }
+    }
+
+    #[test]
+    fn utf8_is_checked_as_the_standard_library_does() {
+        let mut cases: Vec<Vec<u8>> = vec![
+            b"".to_vec(),
+            b"plain ascii\n".repeat(9),
+            "x\u{e9}y \u{2026}\n\u{1f680}".as_bytes().to_vec(),
+            b"\xff".to_vec(),
+            b"\xc3".to_vec(),
+            b"ok\n\xc3\nok".to_vec(),
+            b"ok\xe2\x80".to_vec(),
+        ];
+        // Every prefix of a long mixed page, so characters fall across the
+        // 64-byte steps.
+        let long = "abc\u{e9}\u{1f680}x\n".repeat(20).into_bytes();
+        for n in 0..long.len() {
+            cases.push(long[..n].to_vec());
+        }
+        for c in cases {
+            assert_eq!(is_utf8(&c), std::str::from_utf8(&c).is_ok(), "{c:?}");
         }
     }
 

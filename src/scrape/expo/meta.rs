@@ -121,8 +121,27 @@ fn memchr_quote_end(line: &[u8], mut i: usize) -> Option<usize> {
 }
 
 /// The TYPE keywords each format knows.
+#[inline]
 fn metric_type(s: &[u8], format: Format) -> Option<MetricType> {
     use MetricType::*;
+    // The usual keywords, told apart by length and first byte.
+    let guess = match (s.len(), s.first()) {
+        (7, Some(b'c')) => Counter,
+        (5, Some(b'g')) => Gauge,
+        (9, Some(b'h')) => Histogram,
+        (7, Some(b's')) => Summary,
+        _ => Untyped,
+    };
+    let word: &[u8] = match guess {
+        Counter => b"counter",
+        Gauge => b"gauge",
+        Histogram => b"histogram",
+        Summary => b"summary",
+        _ => b"",
+    };
+    if !word.is_empty() && super::lex::bytes_eq(s, word) {
+        return Some(guess);
+    }
     let common = match s {
         b"counter" => Some(Counter),
         b"gauge" => Some(Gauge),

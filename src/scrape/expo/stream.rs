@@ -2,13 +2,14 @@
 //! reports each sample, metadata change and error to the visitor.
 
 use super::fast::fast_sample;
-use super::lex::{bytes_eq, skip_blanks};
+use super::lex::{bytes_eq, is_utf8, skip_blanks};
 use super::line::{parse_sample, Ctx, RawSample};
 use super::meta::{fast_comment, parse_comment, Comment};
 use super::{ErrorKind, ExemplarRef, FamilyRef, Format, LabelRef, MetricType, ParseError};
 use super::{SampleRef, Visitor};
 use rustc_hash::{FxHashMap, FxHashSet};
 use std::borrow::Cow;
+use std::collections::hash_map::Entry;
 
 /// Totals of one [`parse`] run.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -35,7 +36,7 @@ pub struct Summary {
 pub fn parse<'a, V: Visitor<'a>>(body: &'a [u8], format: Format, visitor: &mut V) -> Summary {
     let ctx = Ctx {
         format,
-        utf8: std::str::from_utf8(body).is_ok(),
+        utf8: is_utf8(body),
     };
     // Room for the families of a typical page (one per ~256 bytes), bounded.
     let presize = (body.len() / 256).min(4096);
@@ -46,7 +47,9 @@ pub fn parse<'a, V: Visitor<'a>>(body: &'a [u8], format: Format, visitor: &mut V
         families: Vec::with_capacity(presize),
         seen: Vec::with_capacity(presize),
         by_name: FxHashMap::with_capacity_and_hasher(presize, Default::default()),
+        lazy_index: true,
         current: None,
+        known: b"",
         untyped_seen: FxHashSet::default(),
         last_untyped: "",
         eof: false,
@@ -70,6 +73,10 @@ pub fn parse<'a, V: Visitor<'a>>(body: &'a [u8], format: Format, visitor: &mut V
                     // The usual TYPE after its family's HELP line.
                     (Comment::Type((name, _), kind), Some(idx)) if same => {
                         st.type_of(idx, name, kind, lineno, visitor);
+                    }
+                    // The usual HELP that opens a family.
+                    (Comment::Help((name, plain), text), _) if !same => {
+                        st.help(name, plain, text, lineno, visitor);
                     }
                     (c, _) => st.comment(c, lineno, visitor),
                 }
@@ -101,8 +108,15 @@ struct State<'a> {
     /// Per family: had a TYPE line, had samples.
     seen: Vec<Seen>,
     by_name: FxHashMap<Cow<'a, str>, usize>,
+    /// `by_name` is not built yet: the families so far came in strictly
+    /// increasing name order (as exporters write them), so a name above the
+    /// last one is new without a lookup. The first lookup builds it.
+    lazy_index: bool,
     /// The family of the last metadata line or resolved sample.
     current: Option<usize>,
+    /// The current family's name when it is a valid unquoted metric name
+    /// (kept with `current` by [`State::set_current`]), else empty.
+    known: &'a [u8],
     /// Names (and their base names) of samples that had no family, to
     /// reject a TYPE that comes after them.
     untyped_seen: FxHashSet<&'a str>,
@@ -189,9 +203,14 @@ impl<'a> State<'a> {
     /// The current family's name when it is a valid unquoted metric name
     /// (a line that starts with it needs no check of those bytes), else
     /// empty.
-    #[inline]
+    #[inline(always)]
     fn known_name(&self) -> &'a [u8] {
-        match self.current {
+        self.known
+    }
+
+    fn set_current(&mut self, idx: usize) {
+        self.current = Some(idx);
+        self.known = match self.current {
             Some(c) if self.seen[c].plain_name => match &self.families[c].name {
                 Cow::Borrowed(name) => name.as_bytes(),
                 Cow::Owned(_) => b"",
@@ -202,7 +221,7 @@ impl<'a> State<'a> {
 
     /// The family of a sample name and the suffix that ties it to it.
     /// `prefix_matched`: the name starts with the current family's name.
-    #[inline]
+    #[inline(always)]
     fn resolve(&mut self, name: &str, prefix_matched: bool) -> (Option<usize>, &'static str) {
         if let Some(c) = self.current {
             let fam = &self.families[c];
@@ -215,9 +234,16 @@ impl<'a> State<'a> {
                 return (Some(c), suffix);
             }
         }
-        if self.by_name.is_empty() {
+        self.resolve_by_name(name)
+    }
+
+    /// [`Self::resolve`] for a name outside the current family.
+    #[inline(never)]
+    fn resolve_by_name(&mut self, name: &str) -> (Option<usize>, &'static str) {
+        if self.families.is_empty() {
             return (None, "");
         }
+        self.index();
         let mut found = self.by_name.get(name).copied().map(|f| (f, ""));
         if found.is_none_or(|(f, s)| fits(s, self.families[f].kind).is_none()) {
             found = SUFFIXES.iter().find_map(|s| {
@@ -228,7 +254,7 @@ impl<'a> State<'a> {
         }
         match found {
             Some((f, s)) => {
-                self.current = Some(f);
+                self.set_current(f);
                 (Some(f), s)
             }
             None => (None, ""),
@@ -266,7 +292,11 @@ impl<'a> State<'a> {
             Some(f) => f,
             None => {
                 let next = self.families.len();
-                let idx = *self.by_name.entry(name.clone()).or_insert(next);
+                let idx = if self.is_new_in_order(&name) {
+                    next
+                } else {
+                    *self.index().entry(name.clone()).or_insert(next)
+                };
                 if idx == next {
                     if matches!(what, Meta::Type(_)) && self.untyped_seen.contains(name.as_ref()) {
                         self.by_name.remove(name.as_ref());
@@ -310,8 +340,84 @@ impl<'a> State<'a> {
                 seen.typed = true;
             }
         }
-        self.current = Some(idx);
+        self.set_current(idx);
         v.metadata(&self.families[idx]);
+    }
+
+    /// A HELP line (as [`Self::comment`] handles it), with a shorter way
+    /// for a name that is neither the current family's nor known yet.
+    fn help<V: Visitor<'a>>(
+        &mut self,
+        name: Cow<'a, str>,
+        plain: bool,
+        text: Cow<'a, str>,
+        lineno: u64,
+        v: &mut V,
+    ) {
+        let current = self.current.map(|c| self.families[c].name.as_bytes());
+        if current.is_some_and(|c| bytes_eq(c, name.as_bytes())) {
+            return self.comment(Comment::Help((name, plain), text), lineno, v);
+        }
+        let next = self.families.len();
+        if self.is_new_in_order(&name) {
+            return self.add_help(name, plain, text, v);
+        }
+        match self.index().entry(name) {
+            Entry::Occupied(e) => {
+                let name = e.key().clone();
+                self.comment(Comment::Help((name, plain), text), lineno, v);
+            }
+            Entry::Vacant(e) => {
+                let name = e.key().clone();
+                e.insert(next);
+                self.add_help(name, plain, text, v);
+            }
+        }
+    }
+
+    /// Adds a family that had no line yet with its HELP text.
+    fn add_help<V: Visitor<'a>>(
+        &mut self,
+        name: Cow<'a, str>,
+        plain: bool,
+        text: Cow<'a, str>,
+        v: &mut V,
+    ) {
+        let next = self.families.len();
+        self.families.push(FamilyRef {
+            name,
+            kind: MetricType::Untyped,
+            help: Some(text),
+            unit: None,
+        });
+        self.seen.push(Seen {
+            plain_name: plain,
+            ..Seen::default()
+        });
+        self.set_current(next);
+        v.metadata(&self.families[next]);
+    }
+
+    /// True when `name` sorts after every family so far while the index is
+    /// still lazy: it is new, and the index stays unbuilt.
+    #[inline]
+    fn is_new_in_order(&self, name: &str) -> bool {
+        self.lazy_index
+            && self
+                .families
+                .last()
+                .is_none_or(|last| last.name.as_bytes() < name.as_bytes())
+    }
+
+    /// The family index, built on first use.
+    fn index(&mut self) -> &mut FxHashMap<Cow<'a, str>, usize> {
+        if self.lazy_index {
+            self.lazy_index = false;
+            for (i, f) in self.families.iter().enumerate() {
+                self.by_name.insert(f.name.clone(), i);
+            }
+        }
+        &mut self.by_name
     }
 
     /// A TYPE line for family `idx`, the current one (as [`Self::comment`]
@@ -335,7 +441,7 @@ impl<'a> State<'a> {
         }
         seen.typed = true;
         self.families[idx].kind = kind;
-        self.current = Some(idx);
+        self.set_current(idx);
         v.metadata(&self.families[idx]);
     }
 
