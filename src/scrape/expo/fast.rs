@@ -4,8 +4,9 @@
 //! left to [`parse_sample`](super::line::parse_sample), which gives the
 //! same result for every line accepted here.
 
-use super::lex::{as_str, label_name_len, metric_name_len_from, parse_float, starts_with, word};
+use super::lex::{as_str, label_name_len, metric_name_len_from, starts_with, word};
 use super::line::{check_duplicates, RawSample};
+use super::num::parse_float;
 use super::LabelRef;
 use std::borrow::Cow;
 

@@ -1,9 +1,10 @@
 //! One sample line: `name{labels} value [timestamp] [# {exemplar} value [ts]]`.
 
 use super::lex::{
-    as_str, bytes_eq, int_token, is_blank, label_name_len, metric_name_len_from, parse_float,
-    parse_i64, parse_seconds_as_ms, skip_blanks, snippet, starts_with, token_end, unescape_label,
+    as_str, bytes_eq, is_blank, label_name_len, metric_name_len_from, skip_blanks, snippet,
+    starts_with, token_end, unescape_label,
 };
+use super::num::{int_token, parse_float, parse_i64, parse_seconds_as_ms};
 use super::{ErrorKind, Format, LabelRef};
 use std::borrow::Cow;
 

@@ -36,10 +36,12 @@
 //!   second `# TYPE` or `# HELP` for a family and an unknown type keyword
 //!   are invalid lines (the samples stay, untyped).
 
+mod family;
 mod fast;
 mod lex;
 mod line;
 mod meta;
+mod num;
 mod owned;
 mod stream;
 

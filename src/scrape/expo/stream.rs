@@ -1,15 +1,15 @@
 //! The line loop: splits the body, dispatches lines, tracks families and
 //! reports each sample, metadata change and error to the visitor.
 
+use super::family::Seen;
 use super::fast::fast_sample;
-use super::lex::{bytes_eq, is_utf8, skip_blanks};
+use super::lex::{is_utf8, skip_blanks};
 use super::line::{parse_sample, Ctx, RawSample};
 use super::meta::{fast_comment, parse_comment, Comment};
 use super::{ErrorKind, ExemplarRef, FamilyRef, Format, LabelRef, MetricType, ParseError};
 use super::{SampleRef, Visitor};
 use rustc_hash::{FxHashMap, FxHashSet};
 use std::borrow::Cow;
-use std::collections::hash_map::Entry;
 
 /// Totals of one [`parse`] run.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -46,7 +46,8 @@ pub fn parse<'a, V: Visitor<'a>>(body: &'a [u8], format: Format, visitor: &mut V
         ex_labels: Vec::new(),
         families: Vec::with_capacity(presize),
         seen: Vec::with_capacity(presize),
-        by_name: FxHashMap::with_capacity_and_hasher(presize, Default::default()),
+        // Built on first use (`State::index`); many pages never need it.
+        by_name: FxHashMap::default(),
         lazy_index: true,
         current: None,
         known: b"",
@@ -100,29 +101,29 @@ pub fn parse<'a, V: Visitor<'a>>(body: &'a [u8], format: Format, visitor: &mut V
     st.summary
 }
 
-struct State<'a> {
-    ctx: Ctx,
-    labels: Vec<LabelRef<'a>>,
-    ex_labels: Vec<LabelRef<'a>>,
-    families: Vec<FamilyRef<'a>>,
+pub(super) struct State<'a> {
+    pub(super) ctx: Ctx,
+    pub(super) labels: Vec<LabelRef<'a>>,
+    pub(super) ex_labels: Vec<LabelRef<'a>>,
+    pub(super) families: Vec<FamilyRef<'a>>,
     /// Per family: had a TYPE line, had samples.
-    seen: Vec<Seen>,
-    by_name: FxHashMap<Cow<'a, str>, usize>,
+    pub(super) seen: Vec<Seen>,
+    pub(super) by_name: FxHashMap<Cow<'a, str>, usize>,
     /// `by_name` is not built yet: the families so far came in strictly
     /// increasing name order (as exporters write them), so a name above the
     /// last one is new without a lookup. The first lookup builds it.
-    lazy_index: bool,
+    pub(super) lazy_index: bool,
     /// The family of the last metadata line or resolved sample.
-    current: Option<usize>,
+    pub(super) current: Option<usize>,
     /// The current family's name when it is a valid unquoted metric name
     /// (kept with `current` by [`State::set_current`]), else empty.
-    known: &'a [u8],
+    pub(super) known: &'a [u8],
     /// Names (and their base names) of samples that had no family, to
     /// reject a TYPE that comes after them.
-    untyped_seen: FxHashSet<&'a str>,
-    last_untyped: &'a str,
-    eof: bool,
-    summary: Summary,
+    pub(super) untyped_seen: FxHashSet<&'a str>,
+    pub(super) last_untyped: &'a str,
+    pub(super) eof: bool,
+    pub(super) summary: Summary,
 }
 
 /// Suffixes that tie a sample name to its family name.
@@ -204,11 +205,11 @@ impl<'a> State<'a> {
     /// (a line that starts with it needs no check of those bytes), else
     /// empty.
     #[inline(always)]
-    fn known_name(&self) -> &'a [u8] {
+    pub(super) fn known_name(&self) -> &'a [u8] {
         self.known
     }
 
-    fn set_current(&mut self, idx: usize) {
+    pub(super) fn set_current(&mut self, idx: usize) {
         self.current = Some(idx);
         self.known = match self.current {
             Some(c) if self.seen[c].plain_name => match &self.families[c].name {
@@ -274,178 +275,7 @@ impl<'a> State<'a> {
         }
     }
 
-    fn comment<V: Visitor<'a>>(&mut self, c: Comment<'a>, lineno: u64, v: &mut V) {
-        let ((name, plain_name), what) = match c {
-            Comment::Plain => return,
-            Comment::Eof => {
-                self.eof = true;
-                return;
-            }
-            Comment::Help(name, text) => (name, Meta::Help(text)),
-            Comment::Type(name, kind) => (name, Meta::Type(kind)),
-            Comment::Unit(name, unit) => (name, Meta::Unit(unit)),
-        };
-        let current = self
-            .current
-            .filter(|&c| bytes_eq(self.families[c].name.as_bytes(), name.as_bytes()));
-        let idx = match current {
-            Some(f) => f,
-            None => {
-                let next = self.families.len();
-                let idx = if self.is_new_in_order(&name) {
-                    next
-                } else {
-                    *self.index().entry(name.clone()).or_insert(next)
-                };
-                if idx == next {
-                    if matches!(what, Meta::Type(_)) && self.untyped_seen.contains(name.as_ref()) {
-                        self.by_name.remove(name.as_ref());
-                        let e = ErrorKind::TypeAfterSamples(name.into_owned());
-                        return self.error(lineno, e, v);
-                    }
-                    self.families.push(FamilyRef {
-                        name: name.clone(),
-                        kind: MetricType::Untyped,
-                        help: None,
-                        unit: None,
-                    });
-                    self.seen.push(Seen {
-                        plain_name,
-                        ..Seen::default()
-                    });
-                }
-                idx
-            }
-        };
-        let fam = &mut self.families[idx];
-        let seen = &mut self.seen[idx];
-        let dup = match &what {
-            Meta::Help(_) => fam.help.is_some().then_some("HELP"),
-            Meta::Unit(_) => fam.unit.is_some().then_some("UNIT"),
-            Meta::Type(_) => seen.typed.then_some("TYPE"),
-        };
-        if let Some(kw) = dup {
-            let e = ErrorKind::DuplicateMetadata(kw, name.into_owned());
-            return self.error(lineno, e, v);
-        }
-        match what {
-            Meta::Help(text) => fam.help = Some(text),
-            Meta::Unit(unit) => fam.unit = Some(unit),
-            Meta::Type(kind) => {
-                if seen.sampled {
-                    let e = ErrorKind::TypeAfterSamples(name.into_owned());
-                    return self.error(lineno, e, v);
-                }
-                fam.kind = kind;
-                seen.typed = true;
-            }
-        }
-        self.set_current(idx);
-        v.metadata(&self.families[idx]);
-    }
-
-    /// A HELP line (as [`Self::comment`] handles it), with a shorter way
-    /// for a name that is neither the current family's nor known yet.
-    fn help<V: Visitor<'a>>(
-        &mut self,
-        name: Cow<'a, str>,
-        plain: bool,
-        text: Cow<'a, str>,
-        lineno: u64,
-        v: &mut V,
-    ) {
-        let current = self.current.map(|c| self.families[c].name.as_bytes());
-        if current.is_some_and(|c| bytes_eq(c, name.as_bytes())) {
-            return self.comment(Comment::Help((name, plain), text), lineno, v);
-        }
-        let next = self.families.len();
-        if self.is_new_in_order(&name) {
-            return self.add_help(name, plain, text, v);
-        }
-        match self.index().entry(name) {
-            Entry::Occupied(e) => {
-                let name = e.key().clone();
-                self.comment(Comment::Help((name, plain), text), lineno, v);
-            }
-            Entry::Vacant(e) => {
-                let name = e.key().clone();
-                e.insert(next);
-                self.add_help(name, plain, text, v);
-            }
-        }
-    }
-
-    /// Adds a family that had no line yet with its HELP text.
-    fn add_help<V: Visitor<'a>>(
-        &mut self,
-        name: Cow<'a, str>,
-        plain: bool,
-        text: Cow<'a, str>,
-        v: &mut V,
-    ) {
-        let next = self.families.len();
-        self.families.push(FamilyRef {
-            name,
-            kind: MetricType::Untyped,
-            help: Some(text),
-            unit: None,
-        });
-        self.seen.push(Seen {
-            plain_name: plain,
-            ..Seen::default()
-        });
-        self.set_current(next);
-        v.metadata(&self.families[next]);
-    }
-
-    /// True when `name` sorts after every family so far while the index is
-    /// still lazy: it is new, and the index stays unbuilt.
-    #[inline]
-    fn is_new_in_order(&self, name: &str) -> bool {
-        self.lazy_index
-            && self
-                .families
-                .last()
-                .is_none_or(|last| last.name.as_bytes() < name.as_bytes())
-    }
-
-    /// The family index, built on first use.
-    fn index(&mut self) -> &mut FxHashMap<Cow<'a, str>, usize> {
-        if self.lazy_index {
-            self.lazy_index = false;
-            for (i, f) in self.families.iter().enumerate() {
-                self.by_name.insert(f.name.clone(), i);
-            }
-        }
-        &mut self.by_name
-    }
-
-    /// A TYPE line for family `idx`, the current one (as [`Self::comment`]
-    /// handles it once the name is found to be the current family's).
-    fn type_of<V: Visitor<'a>>(
-        &mut self,
-        idx: usize,
-        name: Cow<'a, str>,
-        kind: MetricType,
-        lineno: u64,
-        v: &mut V,
-    ) {
-        let seen = &mut self.seen[idx];
-        if seen.typed {
-            let e = ErrorKind::DuplicateMetadata("TYPE", name.into_owned());
-            return self.error(lineno, e, v);
-        }
-        if seen.sampled {
-            let e = ErrorKind::TypeAfterSamples(name.into_owned());
-            return self.error(lineno, e, v);
-        }
-        seen.typed = true;
-        self.families[idx].kind = kind;
-        self.set_current(idx);
-        v.metadata(&self.families[idx]);
-    }
-
-    fn error<V: Visitor<'a>>(&mut self, line: u64, kind: ErrorKind, v: &mut V) {
+    pub(super) fn error<V: Visitor<'a>>(&mut self, line: u64, kind: ErrorKind, v: &mut V) {
         let e = ParseError { line, kind };
         v.invalid(&e);
         self.summary.invalid_lines += 1;
@@ -453,20 +283,6 @@ impl<'a> State<'a> {
             self.summary.first_error = Some(e);
         }
     }
-}
-
-#[derive(Clone, Copy, Default)]
-struct Seen {
-    typed: bool,
-    sampled: bool,
-    /// The name is an unquoted metric name (checked when declared).
-    plain_name: bool,
-}
-
-enum Meta<'a> {
-    Help(Cow<'a, str>),
-    Type(MetricType),
-    Unit(Cow<'a, str>),
 }
 
 /// `rest` (what follows the family name in a sample name) as a static
