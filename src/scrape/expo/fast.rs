@@ -146,6 +146,61 @@ mod tests {
     use super::*;
     use crate::scrape::expo::Format;
 
+    /// The general parser's reading of `line`, compared with the fast
+    /// path's when the fast path accepts it (at the start of `body`).
+    fn agrees(body: &[u8], known: &[u8]) -> bool {
+        let mut fast_labels = Vec::new();
+        let Some((raw, end)) = fast_sample(body, 0, known, &mut fast_labels) else {
+            return false;
+        };
+        let line = &body[..end];
+        let text = String::from_utf8_lossy(line);
+        assert!(!line.contains(&b'\n'), "{text}");
+        let ctx = Ctx {
+            format: Format::Text,
+            utf8: true,
+        };
+        let (mut l, mut e) = (Vec::new(), Vec::new());
+        let want = parse_sample(line, known, ctx, &mut l, &mut e);
+        let want = want.unwrap_or_else(|err| panic!("{text}: {err}"));
+        assert_eq!(raw.name, want.name, "{text}");
+        assert_eq!(raw.series, want.series, "{text}");
+        assert_eq!(raw.prefix_matched, want.prefix_matched, "{text}");
+        assert_eq!(raw.value.to_bits(), want.value.to_bits(), "{text}");
+        assert_eq!(raw.timestamp_ms, want.timestamp_ms, "{text}");
+        assert!(want.exemplar.is_none(), "{text}");
+        assert_eq!(fast_labels, l, "{text}");
+        true
+    }
+
+    proptest::proptest! {
+        /// Lines made of the bytes that matter to the grammar: whatever
+        /// the fast path accepts, the general parser reads the same way.
+        #[test]
+        fn the_fast_path_agrees_on_generated_lines(
+            line in "(up|up_total|a:b|1x|\\{|\\}|=|\"|,|a|_|\\\\| |\t|\n|\r|1|0|\\.|e|-|\\+|Inf|NaN|#|é){0,24}",
+            known in "(|up|a)",
+        ) {
+            agrees(line.as_bytes(), known.as_bytes());
+        }
+
+        #[test]
+        fn the_fast_path_agrees_on_sample_shaped_lines(
+            name in "[a-z_:]{1,3}",
+            labels in proptest::collection::vec(("[a-z_]{0,3}", "[a-z\"\\\\,{}= é\n]{0,4}"), 0..4),
+            sep in "(,|, |)",
+            value in "(-?[0-9]{1,17}(\\.[0-9]{0,6})?(e-?[0-9]{1,3})?|NaN|\\+Inf|1_0|0x1)",
+            tail in "(|\n|\r\n| 17| |\t1)",
+        ) {
+            let set: Vec<String> = labels.iter().map(|(k, v)| format!("{k}=\"{v}\"")).collect();
+            let braces = if labels.is_empty() { String::new() } else { format!("{{{}}}", set.join(&sep)) };
+            let line = format!("{name}{braces} {value}{tail}");
+            for known in ["", "a", "up"] {
+                agrees(line.as_bytes(), known.as_bytes());
+            }
+        }
+    }
+
     /// Every line the fast path accepts reads as the general parser reads
     /// it; lines it refuses are left whole.
     #[test]
