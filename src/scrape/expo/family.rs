@@ -197,3 +197,82 @@ enum Meta<'a> {
     Type(MetricType),
     Unit(Cow<'a, str>),
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::scrape::expo::{parse, ErrorKind, Format, MetricType, ParseError};
+    use crate::scrape::expo::{SampleRef, Visitor};
+
+    #[derive(Default)]
+    struct Seen {
+        samples: Vec<(String, MetricType, Option<String>)>,
+        errors: Vec<ParseError>,
+    }
+
+    impl<'a> Visitor<'a> for Seen {
+        fn sample(&mut self, s: &SampleRef<'a, '_>) {
+            let help = s.family.and_then(|f| f.help.as_deref().map(str::to_string));
+            self.samples.push((s.name.to_string(), s.kind(), help));
+        }
+        fn invalid(&mut self, e: &ParseError) {
+            self.errors.push(e.clone());
+        }
+    }
+
+    fn read(page: &str) -> Seen {
+        let mut seen = Seen::default();
+        parse(page.as_bytes(), Format::Text, &mut seen);
+        seen
+    }
+
+    #[test]
+    fn families_in_and_out_of_name_order_are_found_and_checked() {
+        let page = "# HELP b_m B.\n# TYPE b_m counter\nb_m_total 1\n\
+                    # HELP a_m A.\n# TYPE a_m gauge\na_m 2\n\
+                    # HELP b_m again\n# HELP c_m C.\nc_m 3\n\
+                    # HELP a_m again\nb_m_total 4\n# TYPE c_m gauge\n";
+        let seen = read(page);
+        let kinds: Vec<_> = seen.samples.iter().map(|s| (s.0.as_str(), s.1)).collect();
+        assert_eq!(
+            kinds,
+            [
+                ("b_m_total", MetricType::Counter),
+                ("a_m", MetricType::Gauge),
+                ("c_m", MetricType::Untyped),
+                ("b_m_total", MetricType::Counter),
+            ]
+        );
+        assert_eq!(seen.samples[3].2.as_deref(), Some("B."));
+        let errors: Vec<_> = seen
+            .errors
+            .iter()
+            .map(|e| (e.line, e.kind.clone()))
+            .collect();
+        assert_eq!(
+            errors,
+            [
+                (7, ErrorKind::DuplicateMetadata("HELP", "b_m".into())),
+                (10, ErrorKind::DuplicateMetadata("HELP", "a_m".into())),
+                (12, ErrorKind::TypeAfterSamples("c_m".into())),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_repeated_family_is_caught_while_names_are_in_order() {
+        let seen = read("# HELP a x\n# HELP b y\n# HELP a z\n# TYPE b gauge\nb 1\n");
+        let errors: Vec<_> = seen
+            .errors
+            .iter()
+            .map(|e| (e.line, e.kind.clone()))
+            .collect();
+        assert_eq!(
+            errors,
+            [(3, ErrorKind::DuplicateMetadata("HELP", "a".into()))]
+        );
+        assert_eq!(
+            seen.samples,
+            [("b".into(), MetricType::Gauge, Some("y".into()))]
+        );
+    }
+}
