@@ -10,8 +10,10 @@ use super::num::parse_float;
 use super::LabelRef;
 use std::borrow::Cow;
 
-/// Reads the sample line starting at `pos` (its first byte, not a blank)
-/// of a body known to be valid UTF-8. `known` is the current family's name
+/// Reads the sample line starting at `pos` (its first byte, not a blank).
+/// `utf8`: the whole body is known to be valid UTF-8 (label values then
+/// need no check; the parser only calls this for such bodies, and a value
+/// is checked when not). `known` is the current family's name
 /// (a valid metric name, or empty). Labels are pushed onto `labels`
 /// (cleared first). Returns the sample and the index of the line's end
 /// (its `\n` or the body's length); `None` when the line is not of the
@@ -21,6 +23,7 @@ pub(crate) fn fast_sample<'a>(
     body: &'a [u8],
     pos: usize,
     known: &[u8],
+    utf8: bool,
     labels: &mut Vec<LabelRef<'a>>,
 ) -> Option<(RawSample<'a>, usize)> {
     labels.clear();
@@ -45,10 +48,10 @@ pub(crate) fn fast_sample<'a>(
                 }
                 let off = find_quote_end(&line[v..])?;
                 labels.push(LabelRef {
-                    // ASCII by construction; the value was cut at ASCII
-                    // bytes of a body known to be UTF-8.
+                    // ASCII by construction; the value is cut at ASCII
+                    // bytes, so it is UTF-8 when the body is.
                     name: Cow::Borrowed(as_str(&line[i..i + k], true)?),
-                    value: Cow::Borrowed(as_str(&line[v..v + off], true)?),
+                    value: Cow::Borrowed(as_str(&line[v..v + off], utf8)?),
                 });
                 i = v + off + 1;
                 match line.get(i) {
@@ -150,7 +153,7 @@ mod tests {
     /// path's when the fast path accepts it (at the start of `body`).
     fn agrees(body: &[u8], known: &[u8]) -> bool {
         let mut fast_labels = Vec::new();
-        let Some((raw, end)) = fast_sample(body, 0, known, &mut fast_labels) else {
+        let Some((raw, end)) = fast_sample(body, 0, known, true, &mut fast_labels) else {
             return false;
         };
         let line = &body[..end];
@@ -239,7 +242,8 @@ mod tests {
                     let mut body = line.to_vec();
                     body.extend_from_slice(b"\nnext{a=\"\n\"} 1\n");
                     let mut fast_labels = Vec::new();
-                    let Some((raw, end)) = fast_sample(&body, 0, known, &mut fast_labels) else {
+                    let Some((raw, end)) = fast_sample(&body, 0, known, true, &mut fast_labels)
+                    else {
                         continue;
                     };
                     accepted += 1;
@@ -260,6 +264,9 @@ mod tests {
         assert!(accepted >= 30, "{accepted}");
         // A quoted value never runs into the next line.
         let body = b"up{a=\"x\ny\"} 1\n";
-        assert!(fast_sample(body, 0, b"", &mut Vec::new()).is_none());
+        assert!(fast_sample(body, 0, b"", true, &mut Vec::new()).is_none());
+        // Without the body's check, a value that is not UTF-8 is refused.
+        let body = b"up{a=\"\xff\"} 1\n";
+        assert!(fast_sample(body, 0, b"", false, &mut Vec::new()).is_none());
     }
 }

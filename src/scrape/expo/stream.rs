@@ -61,7 +61,7 @@ pub fn parse<'a, V: Visitor<'a>>(body: &'a [u8], format: Format, visitor: &mut V
     while pos < body.len() {
         if ctx.utf8 && body[pos] != b'#' && !st.eof {
             let known = st.known_name();
-            if let Some((raw, end)) = fast_sample(body, pos, known, &mut st.labels) {
+            if let Some((raw, end)) = fast_sample(body, pos, known, ctx.utf8, &mut st.labels) {
                 lineno += 1;
                 st.sample(raw, lineno, visitor);
                 pos = end + 1;
