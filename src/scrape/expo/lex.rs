@@ -47,23 +47,15 @@ pub fn metric_name_len(s: &[u8]) -> usize {
 }
 
 /// Index of the first byte at or after `i` whose class lacks `class`
-/// (a single flag): eight bytes per step, the last few one by one.
+/// (`NAME_CONT` or `LABEL_CONT`): eight bytes per step, classified with
+/// word arithmetic ([`name_bytes`]), the last few one by one.
 #[inline(always)]
 fn scan_class(s: &[u8], mut i: usize, class: u8) -> usize {
-    const LO: u64 = 0x0101_0101_0101_0101;
-    while let Some(c) = s.get(i..i + 8).and_then(|c| <&[u8; 8]>::try_from(c).ok()) {
-        let w = u64::from_le_bytes([
-            CLASS[c[0] as usize],
-            CLASS[c[1] as usize],
-            CLASS[c[2] as usize],
-            CLASS[c[3] as usize],
-            CLASS[c[4] as usize],
-            CLASS[c[5] as usize],
-            CLASS[c[6] as usize],
-            CLASS[c[7] as usize],
-        ]);
-        // One bit per byte that lacks `class`; the lowest is the answer.
-        let miss = !w & (LO * u64::from(class));
+    let colon = class == NAME_CONT;
+    while let Some(c) = s.get(i..i + 8) {
+        let w = word(c, 0);
+        // One bit per byte outside the class; the lowest is the answer.
+        let miss = !name_bytes(w, colon) & HI;
         if miss != 0 {
             return i + (miss.trailing_zeros() / 8) as usize;
         }
@@ -73,6 +65,29 @@ fn scan_class(s: &[u8], mut i: usize, class: u8) -> usize {
         i += 1;
     }
     i
+}
+
+const LO: u64 = 0x0101_0101_0101_0101;
+const HI: u64 = 0x8080_8080_8080_8080;
+
+/// The high bit of each byte of `w` that is a name character:
+/// `[a-zA-Z0-9_]`, plus `:` when `colon`. Each byte is tested on its low
+/// seven bits (so no sum carries into the next byte), and bytes with the
+/// high bit set (not ASCII) are never name characters.
+#[inline(always)]
+fn name_bytes(w: u64, colon: bool) -> u64 {
+    // High bit of each byte `v` with lo <= v <= hi (for v < 0x80: the first
+    // sum reaches 0x80 exactly when v >= lo, the second when v > hi).
+    let range = |v: u64, lo: u8, hi: u8| {
+        v.wrapping_add(LO * u64::from(0x80 - lo)) & !v.wrapping_add(LO * u64::from(0x7f - hi))
+    };
+    let low = w & !HI;
+    // Setting bit 5 maps `A`-`Z` onto `a`-`z` and nothing else into it.
+    let letters = range(low | (LO * 0x20), b'a', b'z');
+    // `:` is the byte after `9`.
+    let digits = range(low, b'0', if colon { b':' } else { b'9' });
+    let underscore = range(low, b'_', b'_');
+    (letters | digits | underscore) & !w & HI
 }
 
 /// Like [`metric_name_len`] for `s` whose first `known` bytes are already
@@ -96,31 +111,47 @@ pub fn label_name_len(s: &[u8]) -> usize {
 }
 
 /// `s.starts_with(prefix)`, compared eight bytes at a time in line (names
-/// are short; a call to `memcmp` costs more than the comparison).
+/// are short; a call to `memcmp` costs more than the comparison). The last
+/// word overlaps the one before it instead of ending byte by byte.
 #[inline(always)]
 pub fn starts_with(s: &[u8], prefix: &[u8]) -> bool {
-    if s.len() < prefix.len() {
+    let n = prefix.len();
+    if s.len() < n {
         return false;
     }
-    let word = |b: &[u8], i: usize| -> u64 {
-        let mut w = [0u8; 8];
-        w.copy_from_slice(&b[i..i + 8]);
-        u64::from_le_bytes(w)
-    };
-    let mut i = 0;
-    while i + 8 <= prefix.len() {
-        if word(s, i) != word(prefix, i) {
-            return false;
+    if n >= 8 {
+        let mut i = 0;
+        while i + 8 < n {
+            if word(s, i) != word(prefix, i) {
+                return false;
+            }
+            i += 8;
         }
-        i += 8;
+        return word(s, n - 8) == word(prefix, n - 8);
     }
-    while i < prefix.len() {
-        if s[i] != prefix[i] {
-            return false;
-        }
-        i += 1;
+    if n >= 4 {
+        let half = |b: &[u8], i: usize| -> u32 {
+            let mut w = [0u8; 4];
+            w.copy_from_slice(&b[i..i + 4]);
+            u32::from_le_bytes(w)
+        };
+        return half(s, 0) == half(prefix, 0) && half(s, n - 4) == half(prefix, n - 4);
     }
-    true
+    s[..n] == *prefix
+}
+
+/// `a == b` for short byte strings, compared in line.
+#[inline(always)]
+pub fn bytes_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && starts_with(a, b)
+}
+
+/// The eight bytes of `b` at `i` as a little-endian word (`b` holds them).
+#[inline(always)]
+pub fn word(b: &[u8], i: usize) -> u64 {
+    let mut w = [0u8; 8];
+    w.copy_from_slice(&b[i..i + 8]);
+    u64::from_le_bytes(w)
 }
 
 /// True for the blanks that separate tokens: space and tab.
@@ -156,6 +187,32 @@ pub fn token_end(s: &[u8], mut i: usize) -> usize {
     i
 }
 
+/// True when `body` is valid UTF-8. Runs of ASCII (nearly all of a page)
+/// are skipped 64 bytes at a time; a line with other bytes is validated
+/// alone (a line end is ASCII, so it never splits a character).
+pub fn is_utf8(body: &[u8]) -> bool {
+    let mut i = 0;
+    loop {
+        for chunk in body[i..].chunks_exact(64) {
+            if chunk.iter().fold(0, |any, &b| any | b) >= 0x80 {
+                break;
+            }
+            i += 64;
+        }
+        while i < body.len() && body[i].is_ascii() {
+            i += 1;
+        }
+        if i >= body.len() {
+            return true;
+        }
+        let end = memchr::memchr(b'\n', &body[i..]).map_or(body.len(), |e| i + e);
+        if std::str::from_utf8(&body[i..end]).is_err() {
+            return false;
+        }
+        i = end;
+    }
+}
+
 /// Bytes as text, for bytes already known to be UTF-8 (`trusted`) or
 /// checked here.
 #[inline]
@@ -167,197 +224,6 @@ pub fn as_str(s: &[u8], trusted: bool) -> Option<&str> {
     } else {
         std::str::from_utf8(s).ok()
     }
-}
-
-/// Powers of ten exactly representable in an f64.
-static POW10: [f64; 23] = [
-    1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16,
-    1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
-];
-
-/// Parses a sample value as Prometheus does (Go's `ParseFloat`, without
-/// hexadecimal floats or `_` separators): decimal with optional sign,
-/// fraction and exponent, or `NaN` / `Inf` / `+Inf` / `-Inf` in any case.
-#[inline]
-pub fn parse_float(s: &[u8]) -> Option<f64> {
-    // Plain integers of up to 15 digits (most values on a page) are exact.
-    if !s.is_empty() && s.len() <= 15 {
-        let mut m: u64 = 0;
-        let mut all_digits = true;
-        for &c in s {
-            let d = c.wrapping_sub(b'0');
-            if d > 9 {
-                all_digits = false;
-                break;
-            }
-            m = m * 10 + u64::from(d);
-        }
-        if all_digits {
-            return Some(m as f64);
-        }
-    }
-    if let Some(v) = fast_decimal(s) {
-        return Some(v);
-    }
-    // Only characters of a decimal float or the words nan / inf(inity).
-    if s.is_empty()
-        || !s
-            .iter()
-            .all(|&c| c.is_ascii_digit() || b"+-.eEnNaAiIfFtTyY".contains(&c))
-    {
-        return None;
-    }
-    // ASCII checked above.
-    std::str::from_utf8(s).ok()?.parse::<f64>().ok()
-}
-
-/// Exact fast path (Clinger's): `[-+]?digits(.digits)?([eE][-+]?digits)?`
-/// with at most 15 significant digits and a decimal exponent within ±22;
-/// both operands of the one multiplication or division are exact, so the
-/// result is correctly rounded. Anything else returns `None`.
-#[inline]
-fn fast_decimal(s: &[u8]) -> Option<f64> {
-    let (neg, mut i) = match s.first()? {
-        b'-' => (true, 1),
-        b'+' => (false, 1),
-        _ => (false, 0),
-    };
-    let start = i;
-    let mut mant: u64 = 0;
-    let mut digits = 0u32;
-    while i < s.len() && s[i].is_ascii_digit() {
-        mant = mant.wrapping_mul(10).wrapping_add(u64::from(s[i] - b'0'));
-        digits += 1;
-        i += 1;
-    }
-    let int_digits = i - start;
-    let mut frac = 0usize;
-    if i < s.len() && s[i] == b'.' {
-        i += 1;
-        let fstart = i;
-        while i < s.len() && s[i].is_ascii_digit() {
-            mant = mant.wrapping_mul(10).wrapping_add(u64::from(s[i] - b'0'));
-            digits += 1;
-            i += 1;
-        }
-        frac = i - fstart;
-    }
-    if int_digits + frac == 0 || digits > 15 {
-        return None;
-    }
-    // Optional exponent: `e` or `E`, sign, at most three digits.
-    let mut exp: i32 = 0;
-    if i < s.len() && (s[i] | 0x20) == b'e' {
-        i += 1;
-        let eneg = match s.get(i) {
-            Some(b'-') => {
-                i += 1;
-                true
-            }
-            Some(b'+') => {
-                i += 1;
-                false
-            }
-            _ => false,
-        };
-        let estart = i;
-        while i < s.len() && s[i].is_ascii_digit() && i - estart < 4 {
-            exp = exp * 10 + i32::from(s[i] - b'0');
-            i += 1;
-        }
-        if i == estart {
-            return None;
-        }
-        if eneg {
-            exp = -exp;
-        }
-    }
-    if i != s.len() {
-        return None;
-    }
-    let e = exp - frac as i32;
-    let m = mant as f64;
-    let v = if (0..=22).contains(&e) {
-        m * POW10[e as usize]
-    } else if (-22..0).contains(&e) {
-        m / POW10[(-e) as usize]
-    } else {
-        return None;
-    };
-    Some(if neg { -v } else { v })
-}
-
-/// Parses a base-10 `i64` with optional sign; `None` on overflow or junk.
-#[inline]
-pub fn parse_i64(s: &[u8]) -> Option<i64> {
-    let (neg, digits) = match s.first()? {
-        b'-' => (true, &s[1..]),
-        b'+' => (false, &s[1..]),
-        _ => (false, s),
-    };
-    if digits.is_empty() {
-        return None;
-    }
-    let mut v: i64 = 0;
-    for &c in digits {
-        if !c.is_ascii_digit() {
-            return None;
-        }
-        let d = i64::from(c - b'0');
-        v = v.checked_mul(10)?;
-        v = if neg {
-            v.checked_sub(d)?
-        } else {
-            v.checked_add(d)?
-        };
-    }
-    Some(v)
-}
-
-/// An OpenMetrics timestamp (float seconds) as integer milliseconds.
-///
-/// Plain decimals are converted exactly (`1520879607.789` is
-/// 1520879607789 ms, not one less through binary rounding); other forms go
-/// through `f64` and are rounded to the nearest millisecond.
-pub fn parse_seconds_as_ms(s: &[u8]) -> Option<i64> {
-    let (neg, body) = match s.first()? {
-        b'-' => (true, &s[1..]),
-        b'+' => (false, &s[1..]),
-        _ => (false, s),
-    };
-    let dot = body.iter().position(|&c| c == b'.');
-    let (int, frac) = match dot {
-        Some(d) => (&body[..d], &body[d + 1..]),
-        None => (body, &body[..0]),
-    };
-    let plain = !(int.is_empty() && frac.is_empty())
-        && int.iter().all(u8::is_ascii_digit)
-        && frac.iter().all(u8::is_ascii_digit);
-    if plain && int.len() <= 15 {
-        let mut whole: i64 = 0;
-        for &c in int {
-            whole = whole * 10 + i64::from(c - b'0');
-        }
-        let mut millis: i64 = 0;
-        for k in 0..3 {
-            millis = millis * 10 + frac.get(k).map_or(0, |&c| i64::from(c - b'0'));
-        }
-        // Round half up on the fourth fraction digit.
-        if frac.get(3).is_some_and(|&c| c >= b'5') {
-            millis += 1;
-        }
-        let v = whole * 1000 + millis;
-        return Some(if neg { -v } else { v });
-    }
-    let f = parse_float(s)?;
-    if !f.is_finite() {
-        return None;
-    }
-    let ms = (f * 1000.0).round();
-    if ms.abs() >= 9.2e18 {
-        return None;
-    }
-    Some(ms as i64)
 }
 
 /// Unescapes a quoted label value or name (`\\`, `\"`, `\n`); any other
@@ -407,4 +273,63 @@ pub fn snippet(s: &[u8]) -> String {
         out.push('…');
     }
     out.escape_debug().to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn word_classification_agrees_with_the_table_for_every_byte() {
+        for class in [NAME_CONT, LABEL_CONT] {
+            for b in 0..=255u8 {
+                for at in 0..8 {
+                    let mut line = *b"abcdefghijklmnop";
+                    line[at] = b;
+                    let want = if CLASS[b as usize] & class != 0 {
+                        line.len()
+                    } else {
+                        at
+                    };
+                    assert_eq!(scan_class(&line, 0, class), want, "byte {b:#x} at {at}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn utf8_is_checked_as_the_standard_library_does() {
+        let mut cases: Vec<Vec<u8>> = vec![
+            b"".to_vec(),
+            b"plain ascii\n".repeat(9),
+            "x\u{e9}y \u{2026}\n\u{1f680}".as_bytes().to_vec(),
+            b"\xff".to_vec(),
+            b"\xc3".to_vec(),
+            b"ok\n\xc3\nok".to_vec(),
+            b"ok\xe2\x80".to_vec(),
+        ];
+        // Every prefix of a long mixed page, so characters fall across the
+        // 64-byte steps.
+        let long = "abc\u{e9}\u{1f680}x\n".repeat(20).into_bytes();
+        for n in 0..long.len() {
+            cases.push(long[..n].to_vec());
+        }
+        for c in cases {
+            assert_eq!(is_utf8(&c), std::str::from_utf8(&c).is_ok(), "{c:?}");
+        }
+    }
+
+    #[test]
+    fn starts_with_compares_every_byte() {
+        let s = b"node_network_receive_bytes_total{device=\"eth0\"} 1";
+        for n in 0..40 {
+            assert!(starts_with(s, &s[..n]));
+            for k in 0..n {
+                let mut p = s[..n].to_vec();
+                p[k] ^= 1;
+                assert!(!starts_with(s, &p), "{n} {k}");
+            }
+        }
+        assert!(!starts_with(b"abc", b"abcd"));
+    }
 }

@@ -1,9 +1,10 @@
 //! One sample line: `name{labels} value [timestamp] [# {exemplar} value [ts]]`.
 
 use super::lex::{
-    as_str, is_blank, label_name_len, metric_name_len_from, parse_float, parse_i64,
-    parse_seconds_as_ms, skip_blanks, snippet, starts_with, token_end, unescape_label,
+    as_str, bytes_eq, is_blank, label_name_len, metric_name_len_from, skip_blanks, snippet,
+    starts_with, token_end, unescape_label,
 };
+use super::num::{int_token, parse_float, parse_i64, parse_seconds_as_ms};
 use super::{ErrorKind, Format, LabelRef};
 use std::borrow::Cow;
 
@@ -89,12 +90,18 @@ pub(crate) fn parse_sample<'a>(
     check_duplicates(labels)?;
 
     let j = skip_blanks(line, i);
-    let end = token_end(line, j);
-    if j == end {
-        return Err(ErrorKind::NoValue);
-    }
-    let value =
-        parse_float(&line[j..end]).ok_or_else(|| ErrorKind::Value(snippet(&line[j..end])))?;
+    let (value, end) = match int_token(line, j) {
+        Some(v) => v,
+        None => {
+            let end = token_end(line, j);
+            if j == end {
+                return Err(ErrorKind::NoValue);
+            }
+            let v = parse_float(&line[j..end])
+                .ok_or_else(|| ErrorKind::Value(snippet(&line[j..end])))?;
+            (v, end)
+        }
+    };
     let mut sample = RawSample {
         name,
         series,
@@ -327,20 +334,51 @@ fn find_quote_or_backslash(s: &[u8]) -> Option<usize> {
     memchr::memchr2(b'"', b'\\', &s[i..]).map(|k| k + i)
 }
 
-/// Rejects a label set that names a label twice.
-fn check_duplicates(labels: &[LabelRef<'_>]) -> Result<(), ErrorKind> {
+/// Rejects a label set that names a label twice (or names `__name__`).
+#[inline(always)]
+pub(crate) fn check_duplicates(labels: &[LabelRef<'_>]) -> Result<(), ErrorKind> {
+    let reserved =
+        |l: &LabelRef<'_>| bytes_eq(l.name.as_bytes(), super::METRIC_NAME_LABEL.as_bytes());
+    let same = |a: &LabelRef<'_>, b: &LabelRef<'_>| bytes_eq(a.name.as_bytes(), b.name.as_bytes());
+    let fine = match labels {
+        [] => true,
+        [a] => !reserved(a),
+        [a, b] => !reserved(a) && !reserved(b) && !same(a, b),
+        _ => false,
+    };
+    if fine {
+        return Ok(());
+    }
+    check_duplicates_of_many(labels)
+}
+
+#[inline(never)]
+fn check_duplicates_of_many(labels: &[LabelRef<'_>]) -> Result<(), ErrorKind> {
     let dup = |n: &str| Err(ErrorKind::DuplicateLabel(n.to_string()));
+    // Exporters usually write labels sorted by name: strictly increasing
+    // names hold no duplicate.
+    let reserved =
+        |l: &LabelRef<'_>| bytes_eq(l.name.as_bytes(), super::METRIC_NAME_LABEL.as_bytes());
+    let before = |a: &[u8], b: &[u8]| match (a.first(), b.first()) {
+        (Some(x), Some(y)) if x != y => x < y,
+        _ => a < b,
+    };
+    let sorted = labels
+        .windows(2)
+        .all(|w| before(w[0].name.as_bytes(), w[1].name.as_bytes()));
+    if sorted && !labels.iter().any(reserved) {
+        return Ok(());
+    }
     if labels.len() <= 32 {
         for (k, a) in labels.iter().enumerate() {
             let a = a.name.as_bytes();
-            if a == super::METRIC_NAME_LABEL.as_bytes() {
+            if bytes_eq(a, super::METRIC_NAME_LABEL.as_bytes()) {
                 return dup(super::METRIC_NAME_LABEL);
             }
-            let same = |b: &LabelRef<'_>| {
-                let b = b.name.as_bytes();
-                b.len() == a.len() && b == a
-            };
-            if labels[k + 1..].iter().any(same) {
+            if labels[k + 1..]
+                .iter()
+                .any(|b| bytes_eq(b.name.as_bytes(), a))
+            {
                 return dup(&String::from_utf8_lossy(a));
             }
         }

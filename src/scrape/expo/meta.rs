@@ -121,8 +121,27 @@ fn memchr_quote_end(line: &[u8], mut i: usize) -> Option<usize> {
 }
 
 /// The TYPE keywords each format knows.
+#[inline]
 fn metric_type(s: &[u8], format: Format) -> Option<MetricType> {
     use MetricType::*;
+    // The usual keywords, told apart by length and first byte.
+    let guess = match (s.len(), s.first()) {
+        (7, Some(b'c')) => Counter,
+        (5, Some(b'g')) => Gauge,
+        (9, Some(b'h')) => Histogram,
+        (7, Some(b's')) => Summary,
+        _ => Untyped,
+    };
+    let word: &[u8] = match guess {
+        Counter => b"counter",
+        Gauge => b"gauge",
+        Histogram => b"histogram",
+        Summary => b"summary",
+        _ => b"",
+    };
+    if !word.is_empty() && super::lex::bytes_eq(s, word) {
+        return Some(guess);
+    }
     let common = match s {
         b"counter" => Some(Counter),
         b"gauge" => Some(Gauge),
@@ -147,16 +166,17 @@ fn metric_type(s: &[u8], format: Format) -> Option<MetricType> {
 /// empty): a TYPE line after its HELP line names it again, and those bytes
 /// need no character check. The body must be valid UTF-8.
 ///
-/// Returns the comment and the index of the line's end (its `\n`, or the
-/// body's length); `None` leaves the line to [`parse_comment`], which
-/// gives the same result for every line this accepts.
+/// Returns the comment, the index of the line's end (its `\n`, or the
+/// body's length) and whether the name is `known` itself; `None` leaves
+/// the line to [`parse_comment`], which gives the same result for every
+/// line this accepts.
 #[inline]
 pub(crate) fn fast_comment<'a>(
     body: &'a [u8],
     pos: usize,
     known: &[u8],
     format: Format,
-) -> Option<(Comment<'a>, usize)> {
+) -> Option<(Comment<'a>, usize, bool)> {
     const NAME: usize = b"# HELP ".len();
     let line = body.get(pos..)?;
     let help = line.starts_with(b"# HELP ");
@@ -173,6 +193,7 @@ pub(crate) fn fast_comment<'a>(
     if n == 0 || rest.get(n) != Some(&b' ') {
         return None;
     }
+    let same = known != 0 && n == known;
     // ASCII by construction.
     let name = (Cow::Borrowed(as_str(&rest[..n], true)?), true);
     let t = NAME + n + 1;
@@ -188,7 +209,7 @@ pub(crate) fn fast_comment<'a>(
         }
         // Cut at ASCII bytes of a body known to be UTF-8.
         let text = Cow::Borrowed(as_str(text, true)?);
-        Some((Comment::Help(name, text), pos + end))
+        Some((Comment::Help(name, text), pos + end, same))
     } else {
         let mut end = t;
         while end < line.len() && line[end].is_ascii_lowercase() {
@@ -198,7 +219,7 @@ pub(crate) fn fast_comment<'a>(
             return None;
         }
         let kind = metric_type(&line[t..end], format)?;
-        Some((Comment::Type(name, kind), pos + end))
+        Some((Comment::Type(name, kind), pos + end, same))
     }
 }
 
@@ -237,11 +258,16 @@ mod tests {
                 for known in [&b""[..], b"foo"] {
                     let mut body = line.to_vec();
                     body.extend_from_slice(b"\nnext 1\n");
-                    let Some((c, end)) = fast_comment(&body, 0, known, format) else {
+                    let Some((c, end, same)) = fast_comment(&body, 0, known, format) else {
                         continue;
                     };
                     fast += 1;
                     assert_eq!(end, line.len(), "{}", String::from_utf8_lossy(line));
+                    let name = match &c {
+                        Comment::Help((n, _), _) | Comment::Type((n, _), _) => n.as_bytes(),
+                        _ => b"",
+                    };
+                    assert_eq!(same, !known.is_empty() && name == known);
                     assert_eq!(Ok(c), parse_comment(line, ctx));
                 }
             }

@@ -8,7 +8,12 @@
 //!   values are borrowed from the body ([`Cow::Borrowed`]) unless they held
 //!   an escape sequence; the label slices live in a scratch vector that is
 //!   reused from line to line, so unescaped input costs no allocation per
-//!   sample. This is what an ingest path uses to feed a store.
+//!   sample. This is what an ingest path uses to feed a store. The usual
+//!   lines (`# HELP name text`, `# TYPE name kind`, and a sample with a
+//!   plain name, plain labels and a value ending the line) are read
+//!   straight from the body by short paths (`meta.rs`, `fast.rs`) that
+//!   accept only lines the general code reads the same way; everything
+//!   else goes through the general code.
 //! - [`parse_page`] (and [`PageParser`], which keeps interned label text
 //!   from one scrape to the next) builds the owned [`Page`](crate::scrape::Page) the scraper
 //!   sends to the engine.
@@ -36,9 +41,12 @@
 //!   second `# TYPE` or `# HELP` for a family and an unknown type keyword
 //!   are invalid lines (the samples stay, untyped).
 
+mod family;
+mod fast;
 mod lex;
 mod line;
 mod meta;
+mod num;
 mod owned;
 mod stream;
 

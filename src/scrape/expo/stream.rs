@@ -1,8 +1,10 @@
 //! The line loop: splits the body, dispatches lines, tracks families and
 //! reports each sample, metadata change and error to the visitor.
 
-use super::lex::skip_blanks;
-use super::line::{parse_sample, Ctx};
+use super::family::Seen;
+use super::fast::fast_sample;
+use super::lex::{is_utf8, skip_blanks};
+use super::line::{parse_sample, Ctx, RawSample};
 use super::meta::{fast_comment, parse_comment, Comment};
 use super::{ErrorKind, ExemplarRef, FamilyRef, Format, LabelRef, MetricType, ParseError};
 use super::{SampleRef, Visitor};
@@ -34,7 +36,7 @@ pub struct Summary {
 pub fn parse<'a, V: Visitor<'a>>(body: &'a [u8], format: Format, visitor: &mut V) -> Summary {
     let ctx = Ctx {
         format,
-        utf8: std::str::from_utf8(body).is_ok(),
+        utf8: is_utf8(body),
     };
     // Room for the families of a typical page (one per ~256 bytes), bounded.
     let presize = (body.len() / 256).min(4096);
@@ -44,8 +46,11 @@ pub fn parse<'a, V: Visitor<'a>>(body: &'a [u8], format: Format, visitor: &mut V
         ex_labels: Vec::new(),
         families: Vec::with_capacity(presize),
         seen: Vec::with_capacity(presize),
-        by_name: FxHashMap::with_capacity_and_hasher(presize, Default::default()),
+        // Built on first use (`State::index`); many pages never need it.
+        by_name: FxHashMap::default(),
+        lazy_index: true,
         current: None,
+        known: b"",
         untyped_seen: FxHashSet::default(),
         last_untyped: "",
         eof: false,
@@ -54,10 +59,28 @@ pub fn parse<'a, V: Visitor<'a>>(body: &'a [u8], format: Format, visitor: &mut V
     let mut pos = 0;
     let mut lineno = 0u64;
     while pos < body.len() {
-        if ctx.utf8 && body[pos] == b'#' && !st.eof {
-            if let Some((c, end)) = fast_comment(body, pos, st.known_name(), format) {
+        if ctx.utf8 && body[pos] != b'#' && !st.eof {
+            let known = st.known_name();
+            if let Some((raw, end)) = fast_sample(body, pos, known, ctx.utf8, &mut st.labels) {
                 lineno += 1;
-                st.comment(c, lineno, visitor);
+                st.sample(raw, lineno, visitor);
+                pos = end + 1;
+                continue;
+            }
+        } else if ctx.utf8 && !st.eof {
+            if let Some((c, end, same)) = fast_comment(body, pos, st.known_name(), format) {
+                lineno += 1;
+                match (c, st.current) {
+                    // The usual TYPE after its family's HELP line.
+                    (Comment::Type((name, _), kind), Some(idx)) if same => {
+                        st.type_of(idx, name, kind, lineno, visitor);
+                    }
+                    // The usual HELP that opens a family.
+                    (Comment::Help((name, plain), text), _) if !same => {
+                        st.help(name, plain, text, lineno, visitor);
+                    }
+                    (c, _) => st.comment(c, lineno, visitor),
+                }
                 pos = end + 1;
                 continue;
             }
@@ -78,22 +101,29 @@ pub fn parse<'a, V: Visitor<'a>>(body: &'a [u8], format: Format, visitor: &mut V
     st.summary
 }
 
-struct State<'a> {
-    ctx: Ctx,
-    labels: Vec<LabelRef<'a>>,
-    ex_labels: Vec<LabelRef<'a>>,
-    families: Vec<FamilyRef<'a>>,
+pub(super) struct State<'a> {
+    pub(super) ctx: Ctx,
+    pub(super) labels: Vec<LabelRef<'a>>,
+    pub(super) ex_labels: Vec<LabelRef<'a>>,
+    pub(super) families: Vec<FamilyRef<'a>>,
     /// Per family: had a TYPE line, had samples.
-    seen: Vec<Seen>,
-    by_name: FxHashMap<Cow<'a, str>, usize>,
+    pub(super) seen: Vec<Seen>,
+    pub(super) by_name: FxHashMap<Cow<'a, str>, usize>,
+    /// `by_name` is not built yet: the families so far came in strictly
+    /// increasing name order (as exporters write them), so a name above the
+    /// last one is new without a lookup. The first lookup builds it.
+    pub(super) lazy_index: bool,
     /// The family of the last metadata line or resolved sample.
-    current: Option<usize>,
+    pub(super) current: Option<usize>,
+    /// The current family's name when it is a valid unquoted metric name
+    /// (kept with `current` by [`State::set_current`]), else empty.
+    pub(super) known: &'a [u8],
     /// Names (and their base names) of samples that had no family, to
     /// reject a TYPE that comes after them.
-    untyped_seen: FxHashSet<&'a str>,
-    last_untyped: &'a str,
-    eof: bool,
-    summary: Summary,
+    pub(super) untyped_seen: FxHashSet<&'a str>,
+    pub(super) last_untyped: &'a str,
+    pub(super) eof: bool,
+    pub(super) summary: Summary,
 }
 
 /// Suffixes that tie a sample name to its family name.
@@ -130,6 +160,14 @@ impl<'a> State<'a> {
             Ok(raw) => raw,
             Err(e) => return self.error(lineno, e, v),
         };
+        self.sample(raw, lineno, v);
+    }
+
+    /// Reports a parsed sample line (its labels in `self.labels`, its
+    /// exemplar's in `self.ex_labels`) with its family.
+    #[inline(always)]
+    fn sample<V: Visitor<'a>>(&mut self, raw: RawSample<'a>, lineno: u64, v: &mut V) {
+        let om = self.ctx.format == Format::OpenMetrics;
         let (family, suffix) = self.resolve(&raw.name, raw.prefix_matched);
         if let Some(f) = family {
             self.seen[f].sampled = true;
@@ -166,9 +204,14 @@ impl<'a> State<'a> {
     /// The current family's name when it is a valid unquoted metric name
     /// (a line that starts with it needs no check of those bytes), else
     /// empty.
-    #[inline]
-    fn known_name(&self) -> &'a [u8] {
-        match self.current {
+    #[inline(always)]
+    pub(super) fn known_name(&self) -> &'a [u8] {
+        self.known
+    }
+
+    pub(super) fn set_current(&mut self, idx: usize) {
+        self.current = Some(idx);
+        self.known = match self.current {
             Some(c) if self.seen[c].plain_name => match &self.families[c].name {
                 Cow::Borrowed(name) => name.as_bytes(),
                 Cow::Owned(_) => b"",
@@ -179,7 +222,7 @@ impl<'a> State<'a> {
 
     /// The family of a sample name and the suffix that ties it to it.
     /// `prefix_matched`: the name starts with the current family's name.
-    #[inline]
+    #[inline(always)]
     fn resolve(&mut self, name: &str, prefix_matched: bool) -> (Option<usize>, &'static str) {
         if let Some(c) = self.current {
             let fam = &self.families[c];
@@ -192,9 +235,16 @@ impl<'a> State<'a> {
                 return (Some(c), suffix);
             }
         }
-        if self.by_name.is_empty() {
+        self.resolve_by_name(name)
+    }
+
+    /// [`Self::resolve`] for a name outside the current family.
+    #[inline(never)]
+    fn resolve_by_name(&mut self, name: &str) -> (Option<usize>, &'static str) {
+        if self.families.is_empty() {
             return (None, "");
         }
+        self.index();
         let mut found = self.by_name.get(name).copied().map(|f| (f, ""));
         if found.is_none_or(|(f, s)| fits(s, self.families[f].kind).is_none()) {
             found = SUFFIXES.iter().find_map(|s| {
@@ -205,7 +255,7 @@ impl<'a> State<'a> {
         }
         match found {
             Some((f, s)) => {
-                self.current = Some(f);
+                self.set_current(f);
                 (Some(f), s)
             }
             None => (None, ""),
@@ -225,71 +275,7 @@ impl<'a> State<'a> {
         }
     }
 
-    fn comment<V: Visitor<'a>>(&mut self, c: Comment<'a>, lineno: u64, v: &mut V) {
-        let ((name, plain_name), what) = match c {
-            Comment::Plain => return,
-            Comment::Eof => {
-                self.eof = true;
-                return;
-            }
-            Comment::Help(name, text) => (name, Meta::Help(text)),
-            Comment::Type(name, kind) => (name, Meta::Type(kind)),
-            Comment::Unit(name, unit) => (name, Meta::Unit(unit)),
-        };
-        let current = self.current.filter(|&c| self.families[c].name == name);
-        let idx = match current {
-            Some(f) => f,
-            None => {
-                let next = self.families.len();
-                let idx = *self.by_name.entry(name.clone()).or_insert(next);
-                if idx == next {
-                    if matches!(what, Meta::Type(_)) && self.untyped_seen.contains(name.as_ref()) {
-                        self.by_name.remove(name.as_ref());
-                        let e = ErrorKind::TypeAfterSamples(name.into_owned());
-                        return self.error(lineno, e, v);
-                    }
-                    self.families.push(FamilyRef {
-                        name: name.clone(),
-                        kind: MetricType::Untyped,
-                        help: None,
-                        unit: None,
-                    });
-                    self.seen.push(Seen {
-                        plain_name,
-                        ..Seen::default()
-                    });
-                }
-                idx
-            }
-        };
-        let fam = &mut self.families[idx];
-        let seen = &mut self.seen[idx];
-        let dup = match &what {
-            Meta::Help(_) => fam.help.is_some().then_some("HELP"),
-            Meta::Unit(_) => fam.unit.is_some().then_some("UNIT"),
-            Meta::Type(_) => seen.typed.then_some("TYPE"),
-        };
-        if let Some(kw) = dup {
-            let e = ErrorKind::DuplicateMetadata(kw, name.into_owned());
-            return self.error(lineno, e, v);
-        }
-        match what {
-            Meta::Help(text) => fam.help = Some(text),
-            Meta::Unit(unit) => fam.unit = Some(unit),
-            Meta::Type(kind) => {
-                if seen.sampled {
-                    let e = ErrorKind::TypeAfterSamples(name.into_owned());
-                    return self.error(lineno, e, v);
-                }
-                fam.kind = kind;
-                seen.typed = true;
-            }
-        }
-        self.current = Some(idx);
-        v.metadata(&self.families[idx]);
-    }
-
-    fn error<V: Visitor<'a>>(&mut self, line: u64, kind: ErrorKind, v: &mut V) {
+    pub(super) fn error<V: Visitor<'a>>(&mut self, line: u64, kind: ErrorKind, v: &mut V) {
         let e = ParseError { line, kind };
         v.invalid(&e);
         self.summary.invalid_lines += 1;
@@ -297,20 +283,6 @@ impl<'a> State<'a> {
             self.summary.first_error = Some(e);
         }
     }
-}
-
-#[derive(Clone, Copy, Default)]
-struct Seen {
-    typed: bool,
-    sampled: bool,
-    /// The name is an unquoted metric name (checked when declared).
-    plain_name: bool,
-}
-
-enum Meta<'a> {
-    Help(Cow<'a, str>),
-    Type(MetricType),
-    Unit(Cow<'a, str>),
 }
 
 /// `rest` (what follows the family name in a sample name) as a static
