@@ -46,7 +46,9 @@ pub async fn run(
 ) {
     let interval = engine.opts.interval;
     let (tx, mut rx) = mpsc::channel(4);
-    tokio::spawn(poll(client, interval, plan, tx, ch.cancel.clone()));
+    if let Err(e) = spawn_poller(poll(client, interval, plan, tx, ch.cancel.clone())) {
+        engine.remote_failed(e);
+    }
     let mut last = now_ms();
     let _ = ch.frames.send(Arc::new(engine.tick(last)));
     let mut ticker = tokio::time::interval(interval);
@@ -90,6 +92,25 @@ pub async fn run(
             break;
         }
     }
+}
+
+/// Runs the poller on a thread of its own with a single-threaded runtime:
+/// a refresh's requests, their connections and their answers then stay on
+/// one thread, instead of waking the other worker of the shared runtime for
+/// every answer (most of the process's CPU over a fast server went to those
+/// wake-ups). The poller talks to the engine only through channels.
+fn spawn_poller(
+    task: impl std::future::Future<Output = ()> + Send + 'static,
+) -> Result<(), String> {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| format!("cannot start the poller: {e}"))?;
+    std::thread::Builder::new()
+        .name("vitals-poller".into())
+        .spawn(move || rt.block_on(task))
+        .map(|_| ())
+        .map_err(|e| format!("cannot start the poller: {e}"))
 }
 
 /// Waits `d`, or less when cancelled or the plan changes.

@@ -10,12 +10,14 @@ use super::SourceError;
 use crate::labels::Labels;
 use crate::scrape::expo::MetricType;
 use futures_util::future::join_all;
+use futures_util::stream::{FuturesOrdered, StreamExt};
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 use std::time::Duration;
 
-/// Chart resolution when the server is asked for a range: the braille dots
-/// of a 120-column panel (two per column).
+/// Chart resolution when the server is asked for a range before the screen
+/// has said how wide its charts are: the braille dots of a 120-column panel
+/// (two per column).
 pub const CHART_POINTS: u16 = 240;
 
 /// At most this many metrics are asked for their label names during
@@ -34,6 +36,39 @@ pub struct Plan {
     pub window: Duration,
     /// The smallest useful step: the server's scrape interval.
     pub min_step: Duration,
+    /// Points across the widest chart (its braille dots); 0 means
+    /// [`CHART_POINTS`].
+    pub points: u16,
+    /// Instant queries left out of a refresh while another query's last
+    /// answer already holds every series they would return.
+    pub covered: Vec<Covered>,
+}
+
+/// `text` (an instant query of the plan) is not sent while the last answer
+/// to `by`, a `topk(limit, …)` of the same values over more instances, held
+/// fewer than `limit` series: `topk` then kept every series, so `text`
+/// would repeat values the refresh already has. The instance table's
+/// window is such a query.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Covered {
+    pub text: String,
+    pub by: String,
+    pub limit: usize,
+}
+
+impl Plan {
+    /// Start, end and step of the charts' range queries at `time_ms`:
+    /// one point per dot of the widest chart over the window, never finer
+    /// than the server's scrape interval, on a step grid that consecutive
+    /// refreshes share ([`range_params`]).
+    pub fn chart_range(&self, time_ms: i64) -> (i64, i64, i64) {
+        let points = if self.points == 0 {
+            CHART_POINTS
+        } else {
+            self.points
+        };
+        range_params(time_ms, self.window, points, self.min_step)
+    }
 }
 
 /// What the server holds, for detection and the status line.
@@ -114,6 +149,22 @@ impl ChartCache {
 pub struct Poller {
     client: Arc<PromClient>,
     charts: HashMap<String, ChartCache>,
+    /// Series in the last good answer of each instant query.
+    answered: HashMap<String, usize>,
+}
+
+/// The instant queries of `plan` a refresh sends: all but those
+/// [`Covered`] by the last answers (`answered`: series per text).
+fn to_send<'a>(plan: &'a Plan, answered: &HashMap<String, usize>) -> Vec<&'a String> {
+    plan.instant
+        .iter()
+        .filter(|t| {
+            !plan
+                .covered
+                .iter()
+                .any(|c| c.text == **t && answered.get(&c.by).is_some_and(|n| *n < c.limit))
+        })
+        .collect()
 }
 
 /// An instant answer as a vector, as the local evaluation would give it.
@@ -145,6 +196,7 @@ impl Poller {
         Poller {
             client,
             charts: HashMap::new(),
+            answered: HashMap::new(),
         }
     }
 
@@ -194,7 +246,7 @@ impl Poller {
     /// server may have had more samples since).
     pub async fn refresh(&mut self, plan: &Plan, time_ms: i64, with_targets: bool) -> Refresh {
         let c = &self.client;
-        let (start, end, step) = range_params(time_ms, plan.window, CHART_POINTS, plan.min_step);
+        let (start, end, step) = plan.chart_range(time_ms);
         self.charts.retain(|k, _| plan.charts.contains(k));
         let mut range_jobs = Vec::new();
         for expr in &plan.charts {
@@ -210,12 +262,15 @@ impl Poller {
                 range_jobs.push((expr.clone(), from));
             }
         }
-        let instants = join_all(plan.instant.iter().map(|e| c.query(e, time_ms)));
-        let ranges = join_all(
-            range_jobs
-                .iter()
-                .map(|(e, from)| c.query_range(e, *from, end, step)),
-        );
+        // In order, polling only the requests that made progress (a
+        // `join_all` of this size polls every one of them on each wake-up).
+        let sent = to_send(plan, &self.answered);
+        let instants: FuturesOrdered<_> = sent.iter().map(|e| c.query(e, time_ms)).collect();
+        let ranges: FuturesOrdered<_> = range_jobs
+            .iter()
+            .map(|(e, from)| c.query_range(e, *from, end, step))
+            .collect();
+        let (instants, ranges) = (instants.collect::<Vec<_>>(), ranges.collect::<Vec<_>>());
         let targets = async {
             if with_targets {
                 Some(c.targets().await)
@@ -226,7 +281,7 @@ impl Poller {
         let (instants, ranges, targets) = tokio::join!(instants, ranges, targets);
         let mut out = Refresh {
             time_ms,
-            requests: (plan.instant.len() + range_jobs.len() + usize::from(with_targets)) as u32,
+            requests: (sent.len() + range_jobs.len() + usize::from(with_targets)) as u32,
             ..Refresh::default()
         };
         let mut failures = 0u32;
@@ -237,7 +292,8 @@ impl Poller {
                 out.transient = e.is_transient();
             }
         };
-        for (expr, r) in plan.instant.iter().zip(instants) {
+        self.answered.retain(|k, _| plan.instant.contains(k));
+        for (expr, r) in sent.into_iter().zip(instants) {
             let v = match r {
                 Ok(q) => {
                     out.warnings.extend(q.warnings);
@@ -247,6 +303,10 @@ impl Poller {
                     note(&e, &mut out);
                     Err(e.to_string())
                 }
+            };
+            match &v {
+                Ok(v) => self.answered.insert(expr.clone(), v.len()),
+                Err(_) => self.answered.remove(expr),
             };
             out.instant.insert(expr.clone(), v);
         }
@@ -386,6 +446,33 @@ mod tests {
         c.merge(vec![(l("b"), vec![(40, 1.0)])], 40, 40, 40);
         assert_eq!(c.series.len(), 1);
         assert!(c.series.contains_key(&l("b")));
+    }
+
+    #[test]
+    fn covered_queries_are_left_out_while_the_covering_answer_is_complete() {
+        let plan = Plan {
+            instant: vec![
+                "topk(3, x)".into(),
+                "topk(3, x{i=\"a\"})".into(),
+                "y".into(),
+            ],
+            covered: vec![Covered {
+                text: "topk(3, x{i=\"a\"})".into(),
+                by: "topk(3, x)".into(),
+                limit: 3,
+            }],
+            ..Plan::default()
+        };
+        let sent = |answered: &[(&str, usize)]| -> Vec<String> {
+            let a = answered.iter().map(|(k, n)| (k.to_string(), *n)).collect();
+            to_send(&plan, &a).into_iter().cloned().collect()
+        };
+        // No answer yet, or a full one: everything is sent.
+        assert_eq!(sent(&[]), plan.instant);
+        assert_eq!(sent(&[("topk(3, x)", 3)]), plan.instant);
+        // Fewer series than topk keeps: the narrowed query is left out.
+        assert_eq!(sent(&[("topk(3, x)", 2)]), vec!["topk(3, x)", "y"]);
+        assert_eq!(sent(&[("topk(3, x)", 0)]), vec!["topk(3, x)", "y"]);
     }
 
     #[test]

@@ -103,12 +103,10 @@ impl PromClient {
     /// long expressions fit).
     pub async fn query(&self, expr: &str, t_ms: i64) -> Result<QueryResult, SourceError> {
         let params = vec![("query", expr.to_string()), ("time", seconds(t_ms))];
-        let url = self.shown("/api/v1/query");
-        let (data, warnings) = self
+        let (value, warnings) = self
             .http
-            .call(Method::POST, "/api/v1/query", params)
+            .call_with(Method::POST, "/api/v1/query", params, wire::instant)
             .await?;
-        let value = wire::instant(data).map_err(|e| malformed(url, e))?;
         Ok(QueryResult { value, warnings })
     }
 
@@ -132,8 +130,10 @@ impl PromClient {
             ("step", seconds(step_ms)),
         ];
         let api = "/api/v1/query_range";
-        let (data, warnings) = self.http.call(Method::POST, api, params).await?;
-        let series = wire::range(data).map_err(|e| malformed(self.shown(api), e))?;
+        let (series, warnings) = self
+            .http
+            .call_with(Method::POST, api, params, wire::range)
+            .await?;
         Ok(RangeResult { series, warnings })
     }
 
