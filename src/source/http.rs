@@ -166,21 +166,26 @@ impl Http {
         api: &str,
         params: Vec<(&'static str, String)>,
     ) -> Result<(serde_json::Value, Vec<String>), SourceError> {
-        self.call_with(method, api, params, wire::open).await
+        self.call_with(method, api, params, false, wire::open).await
     }
 
     /// Calls `api` with `params` and reads the answer with `parse`, which
     /// opens the envelope itself (an API error is [`WireError::Api`]).
+    /// `plain` asks for the answer uncompressed (worth it for small ones:
+    /// a gzip stream costs both sides more CPU than it saves there).
     pub(crate) async fn call_with<T>(
         &self,
         method: Method,
         api: &str,
         params: Vec<(&'static str, String)>,
+        plain: bool,
         parse: impl FnOnce(&[u8]) -> Result<T, WireError>,
     ) -> Result<T, SourceError> {
         let url = self.base.endpoint(api);
         let shown = format!("{}{api}", self.base.shown());
-        let (status, body) = self.fetch(method, url, shown.clone(), params).await?;
+        let (status, body) = self
+            .fetch(method, url, shown.clone(), params, plain)
+            .await?;
         let success = (200..300).contains(&status);
         match parse(&body) {
             Ok(ok) if success => Ok(ok),
@@ -207,8 +212,9 @@ impl Http {
         url: Url,
         shown: String,
         params: Vec<(&'static str, String)>,
+        plain: bool,
     ) -> Fetched {
-        let mut key = format!("{method} {url}");
+        let mut key = format!("{method} {url}{}", if plain { " plain" } else { "" });
         for (k, v) in &params {
             key.push_str(&format!("\n{k}={v}"));
         }
@@ -220,9 +226,7 @@ impl Http {
                     map.retain(|_, w| w.upgrade().is_some_and(|f| f.peek().is_none()));
                     let mut req = self.client.request(method.clone(), url);
                     req = req.headers(self.headers.clone());
-                    if method == Method::POST && !self.headers.contains_key(ACCEPT_ENCODING) {
-                        // Query answers are small (topk-limited): compressing
-                        // them costs both sides more than it saves.
+                    if plain && !self.headers.contains_key(ACCEPT_ENCODING) {
                         req = req.header(ACCEPT_ENCODING, "identity");
                     }
                     if let Some((user, pass)) = &self.base.basic {

@@ -20,6 +20,12 @@ use std::time::Duration;
 /// (two per column).
 pub const CHART_POINTS: u16 = 240;
 
+/// Instant answers of at most this many series last time are asked for
+/// uncompressed (a few hundred bytes to a few KiB: gzip costs more CPU on
+/// both sides than it saves); larger ones, such as the instance table's
+/// `topk(200, …)` on a big fleet, stay compressed.
+const SMALL_ANSWER: usize = 20;
+
 /// At most this many metrics are asked for their label names during
 /// discovery (the ones detection reads labels of).
 const MAX_LABEL_LOOKUPS: usize = 64;
@@ -265,7 +271,18 @@ impl Poller {
         // In order, polling only the requests that made progress (a
         // `join_all` of this size polls every one of them on each wake-up).
         let sent = to_send(plan, &self.answered);
-        let instants: FuturesOrdered<_> = sent.iter().map(|e| c.query(e, time_ms)).collect();
+        let answered = &self.answered;
+        let instants: FuturesOrdered<_> = sent
+            .iter()
+            .map(|e| async move {
+                // Small last time: ask for it uncompressed.
+                if answered.get(*e).is_some_and(|n| *n <= SMALL_ANSWER) {
+                    c.query_uncompressed(e, time_ms).await
+                } else {
+                    c.query(e, time_ms).await
+                }
+            })
+            .collect();
         let ranges: FuturesOrdered<_> = range_jobs
             .iter()
             .map(|(e, from)| c.query_range(e, *from, end, step))

@@ -102,10 +102,29 @@ impl PromClient {
     /// Evaluates `expr` at `t_ms` (`POST /api/v1/query`, form-encoded so
     /// long expressions fit).
     pub async fn query(&self, expr: &str, t_ms: i64) -> Result<QueryResult, SourceError> {
+        self.query_as(expr, t_ms, false).await
+    }
+
+    /// [`PromClient::query`], asking for the answer uncompressed: cheaper
+    /// for both sides when it is known to be small (a few series).
+    pub async fn query_uncompressed(
+        &self,
+        expr: &str,
+        t_ms: i64,
+    ) -> Result<QueryResult, SourceError> {
+        self.query_as(expr, t_ms, true).await
+    }
+
+    async fn query_as(
+        &self,
+        expr: &str,
+        t_ms: i64,
+        plain: bool,
+    ) -> Result<QueryResult, SourceError> {
         let params = vec![("query", expr.to_string()), ("time", seconds(t_ms))];
         let (value, warnings) = self
             .http
-            .call_with(Method::POST, "/api/v1/query", params, wire::instant)
+            .call_with(Method::POST, "/api/v1/query", params, plain, wire::instant)
             .await?;
         Ok(QueryResult { value, warnings })
     }
@@ -132,7 +151,7 @@ impl PromClient {
         let api = "/api/v1/query_range";
         let (series, warnings) = self
             .http
-            .call_with(Method::POST, api, params, wire::range)
+            .call_with(Method::POST, api, params, false, wire::range)
             .await?;
         Ok(RangeResult { series, warnings })
     }
