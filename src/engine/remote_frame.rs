@@ -30,7 +30,15 @@ impl Engine {
         let Some(r) = &self.remote else { return };
         frame.source = SourceKind::Prometheus;
         frame.targets = match &r.targets {
-            Some(t) => t.iter().map(status_of).collect(),
+            Some(t) => {
+                // The server lists its targets in no fixed order: sorted, the
+                // table's rows stay put between listings (and so does the
+                // window of rows in sight, which would otherwise change the
+                // plan and trigger an extra refresh every listing).
+                let mut t: Vec<TargetStatus> = t.iter().map(status_of).collect();
+                t.sort_by(|a, b| (&a.job, &a.instance, &a.url).cmp(&(&b.job, &b.instance, &b.url)));
+                t
+            }
             None => self.up_targets(r),
         };
         frame.instances = self.remote_rows(r, &frame.targets);

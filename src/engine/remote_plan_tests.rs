@@ -141,3 +141,19 @@ fn scraping_ignores_the_chart_width() {
     e.command(Command::ChartWidth(40));
     assert_eq!(e.remote_plan(), crate::source::Plan::default());
 }
+
+#[test]
+fn targets_are_listed_in_a_fixed_order_whatever_the_server_sends() {
+    let mut e = engine(Duration::from_secs(15));
+    let names = |f: crate::frame::Frame| -> Vec<String> {
+        f.targets.into_iter().map(|t| t.instance).collect()
+    };
+    assert_eq!(names(e.tick(T0)), ["h1:9100", "h2:9100"]);
+    // The same targets listed the other way round: the rows stay put.
+    let mut r = refresh(&e, T0 + 1000, 0);
+    let mut d = e.remote.as_ref().unwrap().targets.clone().unwrap();
+    d.reverse();
+    r.targets = Some(Ok(d));
+    e.apply_refresh(r);
+    assert_eq!(names(e.tick(T0 + 1000)), ["h1:9100", "h2:9100"]);
+}
