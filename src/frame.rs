@@ -334,4 +334,8 @@ pub enum Command {
     /// their values are asked for by name, so rows past the busiest ones
     /// get values too; scraping ignores it.
     TableWindow(Vec<String>),
+    /// The width in cells of the widest chart on screen (two braille dots
+    /// each). Over a server the charts' range step follows it; scraping
+    /// ignores it.
+    ChartWidth(u16),
 }

@@ -54,6 +54,11 @@ pub(crate) struct RemoteState {
     pub(super) data_ms: Option<i64>,
     /// The instances the table shows (`Command::TableWindow`).
     pub(super) window: Vec<String>,
+    /// Table expressions narrowed to `window`, by expression (parsing and
+    /// rewriting them on every tick would cost more than the rest of it).
+    narrowed: HashMap<String, Option<String>>,
+    /// Braille dots across the widest chart (`Command::ChartWidth`).
+    chart_points: Option<u16>,
     pub(super) plan: watch::Sender<Plan>,
     /// Recording rules and target health for the alert rules.
     pub(super) rules: super::remote_rules::RemoteRules,
@@ -141,6 +146,21 @@ impl RemoteState {
     }
 }
 
+impl RemoteState {
+    /// The table expression `expr` narrowed to the table window
+    /// ([`window_expr`]), remembered until the window changes.
+    pub(super) fn window_text(&self, expr: &str) -> Option<String> {
+        match self.narrowed.get(expr) {
+            Some(w) => w.clone(),
+            None => window_expr(expr, &self.window),
+        }
+    }
+}
+
+#[cfg(test)]
+#[path = "remote_plan_tests.rs"]
+mod plan_tests;
+
 /// The catalog detection reads, from what the server lists.
 fn catalog(d: &Discovery) -> Catalog {
     let types: HashMap<&str, MetricType> = d.types.iter().map(|(k, v)| (k.as_str(), *v)).collect();
@@ -210,12 +230,28 @@ impl Engine {
         // the same rows come back into sight.
         let t = &self.detected.table;
         for e in [&t.cpu, &t.p99, &t.error_ratio].into_iter().flatten() {
-            if let Some(w) = window_expr(e, &r.window) {
+            if let Some(w) = r.window_text(e) {
                 r.instant.remove(&w);
             }
         }
         r.window = instances;
+        r.narrowed.clear();
         self.update_plan();
+    }
+
+    /// The widest chart on screen is `cells` wide: over a server the
+    /// charts are asked one point per braille dot (two per cell), so a
+    /// narrow chart asks for fewer points and a refresh less often. Zero
+    /// (no chart drawn) keeps the last width.
+    pub(super) fn set_chart_width(&mut self, cells: u16) {
+        let Some(r) = self.remote.as_mut().filter(|_| cells > 0) else {
+            return;
+        };
+        let points = Some(cells.saturating_mul(2));
+        if r.chart_points != points {
+            r.chart_points = points;
+            self.update_plan();
+        }
     }
 
     /// Reads from the server at `url` instead of the store. Returns what
@@ -233,6 +269,8 @@ impl Engine {
             warnings: Vec::new(),
             data_ms: None,
             window: Vec::new(),
+            narrowed: HashMap::new(),
+            chart_points: None,
             plan: tx,
             rules: Default::default(),
         }));
@@ -347,7 +385,25 @@ impl Engine {
     /// Recomputes what each refresh asks and hands it to the poller.
     pub(super) fn update_plan(&mut self) {
         self.sync_recorded();
-        let Some(r) = &self.remote else { return };
+        let catch_up = self.longest_for();
+        let t = &self.detected.table;
+        let table: Vec<&String> = [&t.cpu, &t.p99, &t.error_ratio]
+            .into_iter()
+            .flatten()
+            .collect();
+        let Some(r) = self.remote.as_mut() else {
+            return;
+        };
+        r.narrowed.retain(|e, _| table.contains(&e));
+        for e in &table {
+            if !r.narrowed.contains_key(*e) {
+                let w = window_expr(e, &r.window);
+                r.narrowed.insert(e.to_string(), w);
+            }
+        }
+        let Some(r) = self.remote.as_deref() else {
+            return;
+        };
         let mut instant: Vec<String> = Vec::new();
         let mut charts: Vec<String> = Vec::new();
         let add = |v: &mut Vec<String>, e: &str| {
@@ -374,11 +430,18 @@ impl Engine {
                 add(&mut instant, &a.expr);
             }
         }
-        let t = &self.detected.table;
-        for e in [&t.cpu, &t.p99, &t.error_ratio].into_iter().flatten() {
+        let mut covered = Vec::new();
+        for e in table {
             add(&mut instant, e);
-            if let Some(w) = window_expr(e, &r.window) {
+            if let Some(w) = r.window_text(e) {
                 add(&mut instant, &w);
+                // Not sent while the busiest-first answer holds every
+                // instance: it would repeat the same values.
+                covered.push(source::Covered {
+                    text: w,
+                    by: e.clone(),
+                    limit: TABLE_TOP_N,
+                });
             }
         }
         if r.targets.is_none() {
@@ -390,7 +453,9 @@ impl Engine {
             charts,
             window: self.opts.retention,
             min_step: r.scrape_interval.unwrap_or(self.opts.interval),
-            catch_up: self.longest_for(),
+            catch_up,
+            points: r.chart_points.unwrap_or(source::CHART_POINTS),
+            covered,
         };
         r.plan.send_if_modified(|p| {
             let changed = *p != plan;

@@ -1,7 +1,7 @@
 //! The frame over a server: its source, targets (from `/api/v1/targets`
 //! or the `up` series), the instance table and the server's status.
 
-use super::remote::{window_expr, RemoteState};
+use super::remote::RemoteState;
 use super::Engine;
 use crate::frame::{Frame, InstanceRow, ServerStatus, SourceKind, TargetStatus};
 use crate::source::{self, TargetHealth};
@@ -30,7 +30,15 @@ impl Engine {
         let Some(r) = &self.remote else { return };
         frame.source = SourceKind::Prometheus;
         frame.targets = match &r.targets {
-            Some(t) => t.iter().map(status_of).collect(),
+            Some(t) => {
+                // The server lists its targets in no fixed order: sorted, the
+                // table's rows stay put between listings (and so does the
+                // window of rows in sight, which would otherwise change the
+                // plan and trigger an extra refresh every listing).
+                let mut t: Vec<TargetStatus> = t.iter().map(status_of).collect();
+                t.sort_by(|a, b| (&a.job, &a.instance, &a.url).cmp(&(&b.job, &b.instance, &b.url)));
+                t
+            }
             None => self.up_targets(r),
         };
         frame.instances = self.remote_rows(r, &frame.targets);
@@ -64,23 +72,29 @@ impl Engine {
     }
 
     fn remote_rows(&self, r: &RemoteState, targets: &[TargetStatus]) -> Vec<InstanceRow> {
-        let answer = |text: &str, out: &mut HashMap<String, f64>| {
-            if let Some((_, v)) = r.instant.get(text).and_then(|s| s.good.as_ref()) {
-                for (l, x) in v.iter() {
-                    if let Some(i) = l.get("instance") {
-                        out.insert(i.to_string(), *x);
+        // The answer to `text` unless it is older than `not_before`.
+        let answer = |text: &str, not_before: i64, out: &mut HashMap<String, f64>| -> i64 {
+            match r.instant.get(text).and_then(|s| s.good.as_ref()) {
+                Some((at, v)) if *at >= not_before => {
+                    for (l, x) in v.iter() {
+                        if let Some(i) = l.get("instance") {
+                            out.insert(i.to_string(), *x);
+                        }
                     }
+                    *at
                 }
+                _ => not_before,
             }
         };
         // The busiest first, then the rows on screen asked for by name
-        // (the newer answer when both have an instance).
+        // (when that answer is as recent: it is not asked while the
+        // busiest-first answer holds every instance).
         let by_instance = |e: &Option<String>| -> HashMap<String, f64> {
             let mut out = HashMap::new();
             if let Some(e) = e {
-                answer(e, &mut out);
-                if let Some(w) = window_expr(e, &r.window) {
-                    answer(&w, &mut out);
+                let at = answer(e, i64::MIN, &mut out);
+                if let Some(w) = r.window_text(e) {
+                    answer(&w, at, &mut out);
                 }
             }
             out

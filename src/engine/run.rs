@@ -72,6 +72,7 @@ impl Engine {
             Command::Reload => self.request_reload(),
             Command::Pin(instance) => self.set_pin(instance),
             Command::TableWindow(instances) => self.set_table_window(instances),
+            Command::ChartWidth(cells) => self.set_chart_width(cells),
             Command::Ack { name, labels } => {
                 if let Err(e) = self.acks.ack(&name, &labels) {
                     self.notice = Some(e);

@@ -12,7 +12,7 @@ pub mod prometheus;
 mod step;
 mod wire;
 
-pub use poll::{Discovery, Plan, Poller, Refresh, VectorResult, CHART_POINTS};
+pub use poll::{Covered, Discovery, Plan, Poller, Refresh, VectorResult, CHART_POINTS};
 pub use prometheus::{PromClient, PromOptions};
 pub use step::{breaks_down_by_instance, limit_top, range_params, MAX_POINTS};
 pub use wire::{scrape_interval, Health, QueryResult, RangeResult, Series, TargetHealth, Value};

@@ -10,13 +10,21 @@ use super::SourceError;
 use crate::labels::Labels;
 use crate::scrape::expo::MetricType;
 use futures_util::future::join_all;
+use futures_util::stream::{FuturesOrdered, StreamExt};
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 use std::time::Duration;
 
-/// Chart resolution when the server is asked for a range: the braille dots
-/// of a 120-column panel (two per column).
+/// Chart resolution when the server is asked for a range before the screen
+/// has said how wide its charts are: the braille dots of a 120-column panel
+/// (two per column).
 pub const CHART_POINTS: u16 = 240;
+
+/// Instant answers of at most this many series last time are asked for
+/// uncompressed (a few hundred bytes to a few KiB: gzip costs more CPU on
+/// both sides than it saves); larger ones, such as the instance table's
+/// `topk(200, …)` on a big fleet, stay compressed.
+const SMALL_ANSWER: usize = 20;
 
 /// At most this many metrics are asked for their label names during
 /// discovery (the ones detection reads labels of).
@@ -37,6 +45,39 @@ pub struct Plan {
     /// How much history brings every alert state up to date (the longest
     /// `for` plus `keep_firing_for`): stepped through once at start.
     pub catch_up: Duration,
+    /// Points across the widest chart (its braille dots); 0 means
+    /// [`CHART_POINTS`].
+    pub points: u16,
+    /// Instant queries left out of a refresh while another query's last
+    /// answer already holds every series they would return.
+    pub covered: Vec<Covered>,
+}
+
+/// `text` (an instant query of the plan) is not sent while the last answer
+/// to `by`, a `topk(limit, …)` of the same values over more instances, held
+/// fewer than `limit` series: `topk` then kept every series, so `text`
+/// would repeat values the refresh already has. The instance table's
+/// window is such a query.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Covered {
+    pub text: String,
+    pub by: String,
+    pub limit: usize,
+}
+
+impl Plan {
+    /// Start, end and step of the charts' range queries at `time_ms`:
+    /// one point per dot of the widest chart over the window, never finer
+    /// than the server's scrape interval, on a step grid that consecutive
+    /// refreshes share ([`range_params`]).
+    pub fn chart_range(&self, time_ms: i64) -> (i64, i64, i64) {
+        let points = if self.points == 0 {
+            CHART_POINTS
+        } else {
+            self.points
+        };
+        range_params(time_ms, self.window, points, self.min_step)
+    }
 }
 
 /// What the server holds, for detection and the status line.
@@ -117,6 +158,22 @@ impl ChartCache {
 pub struct Poller {
     client: Arc<PromClient>,
     charts: HashMap<String, ChartCache>,
+    /// Series in the last good answer of each instant query.
+    answered: HashMap<String, usize>,
+}
+
+/// The instant queries of `plan` a refresh sends: all but those
+/// [`Covered`] by the last answers (`answered`: series per text).
+fn to_send<'a>(plan: &'a Plan, answered: &HashMap<String, usize>) -> Vec<&'a String> {
+    plan.instant
+        .iter()
+        .filter(|t| {
+            !plan
+                .covered
+                .iter()
+                .any(|c| c.text == **t && answered.get(&c.by).is_some_and(|n| *n < c.limit))
+        })
+        .collect()
 }
 
 /// An instant answer as a vector, as the local evaluation would give it.
@@ -148,6 +205,7 @@ impl Poller {
         Poller {
             client,
             charts: HashMap::new(),
+            answered: HashMap::new(),
         }
     }
 
@@ -197,7 +255,7 @@ impl Poller {
     /// server may have had more samples since).
     pub async fn refresh(&mut self, plan: &Plan, time_ms: i64, with_targets: bool) -> Refresh {
         let c = &self.client;
-        let (start, end, step) = range_params(time_ms, plan.window, CHART_POINTS, plan.min_step);
+        let (start, end, step) = plan.chart_range(time_ms);
         self.charts.retain(|k, _| plan.charts.contains(k));
         let mut range_jobs = Vec::new();
         for expr in &plan.charts {
@@ -213,12 +271,26 @@ impl Poller {
                 range_jobs.push((expr.clone(), from));
             }
         }
-        let instants = join_all(plan.instant.iter().map(|e| c.query(e, time_ms)));
-        let ranges = join_all(
-            range_jobs
-                .iter()
-                .map(|(e, from)| c.query_range(e, *from, end, step)),
-        );
+        // In order, polling only the requests that made progress (a
+        // `join_all` of this size polls every one of them on each wake-up).
+        let sent = to_send(plan, &self.answered);
+        let answered = &self.answered;
+        let instants: FuturesOrdered<_> = sent
+            .iter()
+            .map(|e| async move {
+                // Small last time: ask for it uncompressed.
+                if answered.get(*e).is_some_and(|n| *n <= SMALL_ANSWER) {
+                    c.query_uncompressed(e, time_ms).await
+                } else {
+                    c.query(e, time_ms).await
+                }
+            })
+            .collect();
+        let ranges: FuturesOrdered<_> = range_jobs
+            .iter()
+            .map(|(e, from)| c.query_range(e, *from, end, step))
+            .collect();
+        let (instants, ranges) = (instants.collect::<Vec<_>>(), ranges.collect::<Vec<_>>());
         let targets = async {
             if with_targets {
                 Some(c.targets().await)
@@ -229,7 +301,7 @@ impl Poller {
         let (instants, ranges, targets) = tokio::join!(instants, ranges, targets);
         let mut out = Refresh {
             time_ms,
-            requests: (plan.instant.len() + range_jobs.len() + usize::from(with_targets)) as u32,
+            requests: (sent.len() + range_jobs.len() + usize::from(with_targets)) as u32,
             ..Refresh::default()
         };
         let mut failures = 0u32;
@@ -240,7 +312,8 @@ impl Poller {
                 out.transient = e.is_transient();
             }
         };
-        for (expr, r) in plan.instant.iter().zip(instants) {
+        self.answered.retain(|k, _| plan.instant.contains(k));
+        for (expr, r) in sent.into_iter().zip(instants) {
             let v = match r {
                 Ok(q) => {
                     out.warnings.extend(q.warnings);
@@ -250,6 +323,10 @@ impl Poller {
                     note(&e, &mut out);
                     Err(e.to_string())
                 }
+            };
+            match &v {
+                Ok(v) => self.answered.insert(expr.clone(), v.len()),
+                Err(_) => self.answered.remove(expr),
             };
             out.instant.insert(expr.clone(), v);
         }
@@ -365,58 +442,5 @@ impl Poller {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn l(i: &str) -> Labels {
-        Labels::from_pairs([("instance", i)])
-    }
-
-    #[test]
-    fn chart_merge_keeps_the_window_and_replaces_the_overlap() {
-        let mut c = ChartCache::default();
-        c.merge(
-            vec![(l("a"), vec![(0, 1.0), (10, 2.0), (20, 3.0)])],
-            0,
-            0,
-            20,
-        );
-        // next refresh: the window moved one step; the last point is asked again
-        c.merge(vec![(l("a"), vec![(20, 3.5), (30, 4.0)])], 20, 10, 30);
-        assert_eq!(c.series[&l("a")], vec![(10, 2.0), (20, 3.5), (30, 4.0)]);
-        assert_eq!(c.shared.len(), 1);
-        // a series that left the window is dropped
-        c.merge(vec![(l("b"), vec![(40, 1.0)])], 40, 40, 40);
-        assert_eq!(c.series.len(), 1);
-        assert!(c.series.contains_key(&l("b")));
-    }
-
-    #[test]
-    fn detection_asks_labels_of_few_metrics() {
-        assert!(wants_labels("http_request_duration_seconds_bucket"));
-        assert!(wants_labels("api_requests_total"));
-        assert!(wants_labels("rpc_latency_seconds"));
-        assert!(!wants_labels("process_cpu_seconds_total"));
-        assert!(!wants_labels("up"));
-    }
-
-    #[test]
-    fn history_steps() {
-        assert_eq!(steps(0, 10, 5), vec![0, 5, 10]);
-        assert_eq!(steps(0, 9, 5), vec![0, 5]);
-        assert!(steps(10, 0, 5).is_empty() && steps(0, 10, 0).is_empty());
-        assert_eq!(
-            steps(0, i64::MAX, 1).len() as i64,
-            crate::source::MAX_POINTS
-        );
-    }
-
-    #[test]
-    fn scalars_become_one_series() {
-        assert_eq!(
-            to_vector(Value::Scalar(2.0)),
-            Ok(vec![(Labels::new(), 2.0)])
-        );
-        assert!(to_vector(Value::String("x".into())).is_err());
-    }
-}
+#[path = "poll_tests.rs"]
+mod tests;

@@ -102,13 +102,30 @@ impl PromClient {
     /// Evaluates `expr` at `t_ms` (`POST /api/v1/query`, form-encoded so
     /// long expressions fit).
     pub async fn query(&self, expr: &str, t_ms: i64) -> Result<QueryResult, SourceError> {
+        self.query_as(expr, t_ms, false).await
+    }
+
+    /// [`PromClient::query`], asking for the answer uncompressed: cheaper
+    /// for both sides when it is known to be small (a few series).
+    pub async fn query_uncompressed(
+        &self,
+        expr: &str,
+        t_ms: i64,
+    ) -> Result<QueryResult, SourceError> {
+        self.query_as(expr, t_ms, true).await
+    }
+
+    async fn query_as(
+        &self,
+        expr: &str,
+        t_ms: i64,
+        plain: bool,
+    ) -> Result<QueryResult, SourceError> {
         let params = vec![("query", expr.to_string()), ("time", seconds(t_ms))];
-        let url = self.shown("/api/v1/query");
-        let (data, warnings) = self
+        let (value, warnings) = self
             .http
-            .call(Method::POST, "/api/v1/query", params)
+            .call_with(Method::POST, "/api/v1/query", params, plain, wire::instant)
             .await?;
-        let value = wire::instant(data).map_err(|e| malformed(url, e))?;
         Ok(QueryResult { value, warnings })
     }
 
@@ -132,8 +149,10 @@ impl PromClient {
             ("step", seconds(step_ms)),
         ];
         let api = "/api/v1/query_range";
-        let (data, warnings) = self.http.call(Method::POST, api, params).await?;
-        let series = wire::range(data).map_err(|e| malformed(self.shown(api), e))?;
+        let (series, warnings) = self
+            .http
+            .call_with(Method::POST, api, params, false, wire::range)
+            .await?;
         Ok(RangeResult { series, warnings })
     }
 

@@ -7,6 +7,8 @@
 use crate::labels::Labels;
 use crate::scrape::expo::MetricType;
 use serde::Deserialize;
+use serde_json::value::RawValue;
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::time::Duration;
 
@@ -158,71 +160,160 @@ fn to_ms(t: f64) -> Result<i64, WireError> {
     }
 }
 
-fn point((t, v): &(f64, String)) -> Result<(i64, f64), WireError> {
-    Ok((to_ms(*t)?, parse_value(v)?))
+fn point((t, v): &(f64, Str<'_>)) -> Result<(i64, f64), WireError> {
+    Ok((to_ms(*t)?, parse_value(&v.0)?))
 }
 
+/// A JSON string, borrowed from the body unless it holds escapes.
+struct Str<'a>(Cow<'a, str>);
+
+impl<'de: 'a, 'a> Deserialize<'de> for Str<'a> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = Str<'de>;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a string")
+            }
+            fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Str<'de>, E> {
+                Ok(Str(Cow::Borrowed(v)))
+            }
+            fn visit_str<E>(self, v: &str) -> Result<Str<'de>, E> {
+                Ok(Str(Cow::Owned(v.to_string())))
+            }
+        }
+        d.deserialize_str(V)
+    }
+}
+
+/// A series' `metric` object: label names and values as written.
+struct Metric<'a>(Vec<(Str<'a>, Str<'a>)>);
+
+impl<'de: 'a, 'a> Deserialize<'de> for Metric<'a> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = Metric<'de>;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("an object of label names and values")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut m: A,
+            ) -> Result<Metric<'de>, A::Error> {
+                let mut out = Vec::with_capacity(m.size_hint().unwrap_or(8));
+                while let Some(pair) = m.next_entry()? {
+                    out.push(pair);
+                }
+                Ok(Metric(out))
+            }
+        }
+        d.deserialize_map(V)
+    }
+}
+
+impl Metric<'_> {
+    fn labels(&self) -> Labels {
+        Labels::from_pairs(self.0.iter().map(|(n, v)| (&*n.0, &*v.0)))
+    }
+}
+
+/// The `data` of a query answer: the type, and the result left unparsed
+/// until the type says what it is (the keys may come in any order).
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
-struct Data {
-    result_type: String,
-    result: serde_json::Value,
+struct Data<'a> {
+    #[serde(borrow)]
+    result_type: Str<'a>,
+    #[serde(borrow)]
+    result: &'a RawValue,
 }
 
 #[derive(Deserialize)]
-struct JsonSeries {
-    metric: HashMap<String, String>,
+struct JsonSeries<'a> {
+    #[serde(borrow)]
+    metric: Metric<'a>,
     /// Absent for a native-histogram sample (not read by vitals).
-    value: Option<(f64, String)>,
-    #[serde(default)]
-    values: Vec<(f64, String)>,
+    #[serde(borrow, default)]
+    value: Option<(f64, Str<'a>)>,
+    #[serde(borrow, default)]
+    values: Vec<(f64, Str<'a>)>,
 }
 
-fn series_list(result: serde_json::Value) -> Result<Vec<JsonSeries>, WireError> {
-    serde_json::from_value(result).map_err(malformed)
+fn series_list<'a>(result: &'a RawValue) -> Result<Vec<JsonSeries<'a>>, WireError> {
+    serde_json::from_str(result.get()).map_err(malformed)
 }
 
-fn matrix(result: serde_json::Value) -> Result<Vec<Series>, WireError> {
+fn matrix(result: &RawValue) -> Result<Vec<Series>, WireError> {
     series_list(result)?
-        .into_iter()
+        .iter()
         .map(|s| {
             let points = s.values.iter().map(point).collect::<Result<_, _>>()?;
-            Ok((Labels::from_pairs(s.metric), points))
+            Ok((s.metric.labels(), points))
         })
         .collect()
 }
 
-/// The `data` of `/api/v1/query`.
-pub(crate) fn instant(data: serde_json::Value) -> Result<Value, WireError> {
-    let data: Data = serde_json::from_value(data).map_err(malformed)?;
-    match data.result_type.as_str() {
-        "vector" => {
-            let mut out = Vec::new();
-            for s in series_list(data.result)? {
-                if let Some(v) = &s.value {
-                    out.push((Labels::from_pairs(s.metric), point(v)?.1));
-                }
-            }
-            Ok(Value::Vector(out))
-        }
-        "matrix" => Ok(Value::Matrix(matrix(data.result)?)),
-        "scalar" => {
-            let p: (f64, String) = serde_json::from_value(data.result).map_err(malformed)?;
-            Ok(Value::Scalar(point(&p)?.1))
-        }
-        "string" => {
-            let (_, s): (f64, String) = serde_json::from_value(data.result).map_err(malformed)?;
-            Ok(Value::String(s))
-        }
-        other => Err(malformed(format!("unknown result type {other:?}"))),
+/// Opens the envelope of a query answer straight from the body (no
+/// intermediate JSON tree): its `data` and warnings. An answer that does
+/// not fit gives the same errors as [`open`].
+fn open_data(body: &[u8]) -> Result<(Data<'_>, Vec<String>), WireError> {
+    match serde_json::from_slice::<TypedEnvelope<'_>>(body) {
+        Ok(env) => match env.status.0.as_ref() {
+            "success" => match env.data {
+                Some(d) => Ok((d, env.warnings.unwrap_or_default())),
+                None => Err(malformed("the answer has no data")),
+            },
+            _ => open(body).and(Err(malformed("unexpected status"))),
+        },
+        Err(e) => open(body).and(Err(malformed(e))),
     }
 }
 
-/// The `data` of `/api/v1/query_range` (always a matrix).
-pub(crate) fn range(data: serde_json::Value) -> Result<Vec<Series>, WireError> {
-    let data: Data = serde_json::from_value(data).map_err(malformed)?;
-    match data.result_type.as_str() {
-        "matrix" => matrix(data.result),
+#[derive(Deserialize)]
+struct TypedEnvelope<'a> {
+    #[serde(borrow)]
+    status: Str<'a>,
+    #[serde(borrow, default)]
+    data: Option<Data<'a>>,
+    #[serde(default)]
+    warnings: Option<Vec<String>>,
+}
+
+/// The answer of `/api/v1/query`: the value and the warnings.
+pub(crate) fn instant(body: &[u8]) -> Result<(Value, Vec<String>), WireError> {
+    let (data, warnings) = open_data(body)?;
+    let value = match data.result_type.0.as_ref() {
+        "vector" => {
+            let list = series_list(data.result)?;
+            let mut out = Vec::with_capacity(list.len());
+            for s in &list {
+                if let Some(v) = &s.value {
+                    out.push((s.metric.labels(), point(v)?.1));
+                }
+            }
+            Value::Vector(out)
+        }
+        "matrix" => Value::Matrix(matrix(data.result)?),
+        "scalar" => {
+            let p: (f64, Str<'_>) = serde_json::from_str(data.result.get()).map_err(malformed)?;
+            Value::Scalar(point(&p)?.1)
+        }
+        "string" => {
+            let (_, s): (f64, String) =
+                serde_json::from_str(data.result.get()).map_err(malformed)?;
+            Value::String(s)
+        }
+        other => return Err(malformed(format!("unknown result type {other:?}"))),
+    };
+    Ok((value, warnings))
+}
+
+/// The answer of `/api/v1/query_range` (always a matrix) and its warnings.
+pub(crate) fn range(body: &[u8]) -> Result<(Vec<Series>, Vec<String>), WireError> {
+    let (data, warnings) = open_data(body)?;
+    match data.result_type.0.as_ref() {
+        "matrix" => Ok((matrix(data.result)?, warnings)),
         other => Err(malformed(format!("range query answered a {other}"))),
     }
 }

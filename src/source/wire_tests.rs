@@ -1,8 +1,13 @@
 use super::*;
 use serde_json::json;
 
-fn data(body: &str) -> serde_json::Value {
-    open(body.as_bytes()).unwrap().0
+fn data(body: &str) -> &[u8] {
+    body.as_bytes()
+}
+
+/// An answer of a query whose `data` is `d`.
+fn answer(d: &serde_json::Value) -> Vec<u8> {
+    format!(r#"{{"status":"success","data":{d}}}"#).into_bytes()
 }
 
 #[test]
@@ -13,7 +18,7 @@ fn vector_values_and_special_floats() {
         {"metric":{"job":"c"},"value":[1700000000.781,"+Inf"]},
         {"metric":{"job":"d"},"value":[1700000000.781,"-Inf"]},
         {"metric":{"job":"e"},"value":[1700000000.781,"-1.5e-7"]}]}}"#;
-    let Value::Vector(v) = instant(data(body)).unwrap() else {
+    let (Value::Vector(v), _) = instant(data(body)).unwrap() else {
         panic!("not a vector")
     };
     assert_eq!(v.len(), 5);
@@ -32,7 +37,7 @@ fn vector_values_and_special_floats() {
 fn matrix_timestamps_round_to_milliseconds() {
     let body = r#"{"status":"success","data":{"resultType":"matrix","result":[
         {"metric":{"__name__":"x"},"values":[[1700000000.1,"1"],[1700000001.123,"2"],[1700000002,"3"]]}]}}"#;
-    let s = range(data(body)).unwrap();
+    let s = range(data(body)).unwrap().0;
     assert_eq!(
         s[0].1,
         vec![
@@ -46,12 +51,12 @@ fn matrix_timestamps_round_to_milliseconds() {
 #[test]
 fn scalar_string_and_instant_matrix() {
     let s = r#"{"status":"success","data":{"resultType":"scalar","result":[1.5,"42"]}}"#;
-    assert_eq!(instant(data(s)).unwrap(), Value::Scalar(42.0));
+    assert_eq!(instant(data(s)).unwrap().0, Value::Scalar(42.0));
     let s = r#"{"status":"success","data":{"resultType":"string","result":[1.5,"hi"]}}"#;
-    assert_eq!(instant(data(s)).unwrap(), Value::String("hi".into()));
+    assert_eq!(instant(data(s)).unwrap().0, Value::String("hi".into()));
     let s = r#"{"status":"success","data":{"resultType":"matrix","result":[{"metric":{},"values":[[1,"1"]]}]}}"#;
     assert_eq!(
-        instant(data(s)).unwrap(),
+        instant(data(s)).unwrap().0,
         Value::Matrix(vec![(Labels::new(), vec![(1000, 1.0)])])
     );
 }
@@ -60,6 +65,8 @@ fn scalar_string_and_instant_matrix() {
 fn warnings_are_kept() {
     let body = r#"{"status":"success","data":{"resultType":"vector","result":[]},"warnings":["partial response: store x down"]}"#;
     let (_, w) = open(body.as_bytes()).unwrap();
+    assert_eq!(w, vec!["partial response: store x down".to_string()]);
+    let (_, w) = instant(body.as_bytes()).unwrap();
     assert_eq!(w, vec!["partial response: store x down".to_string()]);
 }
 
@@ -101,11 +108,11 @@ fn malformed_answers_are_errors_not_panics() {
         json!(null),
     ] {
         assert!(
-            matches!(instant(d.clone()), Err(WireError::Malformed(_))),
+            matches!(instant(&answer(&d)), Err(WireError::Malformed(_))),
             "{d}"
         );
     }
-    assert!(range(json!({"resultType":"vector","result":[]})).is_err());
+    assert!(range(&answer(&json!({"resultType":"vector","result":[]}))).is_err());
 }
 
 #[test]
@@ -147,4 +154,36 @@ fn target_list() {
     assert_eq!(t[0].scrape_interval, Some(Duration::from_secs(90)));
     assert_eq!(t[1].health, Health::Up);
     assert_eq!(scrape_interval(&t), Some(Duration::from_secs(90)));
+}
+
+#[test]
+fn query_answers_read_without_a_json_tree() {
+    // `result` before `resultType`, escaped label values, unknown keys.
+    let body = br#"{"data":{"result":[{"metric":{"a":"x\"y\\z\u00e9","b":"plain"},
+        "value":[1700000000.5,"2.5"],"histogram":null}],"resultType":"vector","stats":{}},
+        "status":"success","infos":["i"]}"#;
+    let (Value::Vector(v), w) = instant(body).unwrap() else {
+        panic!("not a vector")
+    };
+    assert!(w.is_empty());
+    assert_eq!(
+        v,
+        vec![(Labels::from_pairs([("a", "x\"y\\zé"), ("b", "plain")]), 2.5)]
+    );
+    // The typed path gives the same errors as the envelope alone.
+    let err =
+        br#"{"status":"error","errorType":"bad_data","error":"1:5: parse error:\n unexpected"}"#;
+    assert_eq!(instant(err).unwrap_err(), open(err).unwrap_err());
+    assert_eq!(range(err).unwrap_err(), open(err).unwrap_err());
+    for body in ["", "{", "null", r#"{"status":"weird"}"#, "<html>502</html>"] {
+        assert_eq!(
+            instant(body.as_bytes()).unwrap_err(),
+            open(body.as_bytes()).unwrap_err(),
+            "{body}"
+        );
+    }
+    assert!(matches!(
+        instant(br#"{"status":"success"}"#),
+        Err(WireError::Malformed(_))
+    ));
 }

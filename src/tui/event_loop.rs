@@ -199,6 +199,7 @@ where
     let mut showing_stale = false;
     let mut table_window: Vec<String> = Vec::new();
     let mut reload_theme = latest.theme.as_ref().map(|(n, _)| *n);
+    let mut chart_width = 0u16;
     let mut tick = tokio::time::interval(Duration::from_secs(1));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     loop {
@@ -220,6 +221,11 @@ where
                     } else {
                         table_window = w;
                     }
+                }
+                // and the charts' step follows their width.
+                let w = super::chart_width(&frame, &view, area);
+                if w != 0 && w != chart_width && commands.try_send(Command::ChartWidth(w)).is_ok() {
+                    chart_width = w;
                 }
             }
             dirty = false;

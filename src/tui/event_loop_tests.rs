@@ -327,3 +327,37 @@ async fn over_a_server_the_rows_in_sight_are_sent_once() {
     h.events.send(key('q')).unwrap();
     h.task.await.unwrap().unwrap();
 }
+
+#[tokio::test(start_paused = true)]
+async fn over_a_server_the_chart_width_is_sent_once() {
+    let mut h = start(30, 1_000_000);
+    advance(100).await;
+    let mut f = (*frame(1)).clone();
+    f.panels = vec![crate::frame::Panel {
+        id: "a".into(),
+        title: "a".into(),
+        kind: crate::frame::PanelKind::Graph,
+        ..Default::default()
+    }];
+    h.frames.send(Arc::new(f.clone())).unwrap();
+    advance(100).await;
+    assert!(h.commands.try_recv().is_err(), "scraping: nothing sent");
+    f.seq = 2;
+    f.server = Some(crate::frame::ServerStatus::default());
+    h.frames.send(Arc::new(f.clone())).unwrap();
+    advance(100).await;
+    let sent = h.commands.try_recv().ok();
+    assert!(
+        matches!(sent, Some(Command::ChartWidth(w)) if w > 0 && w < 80),
+        "{sent:?}"
+    );
+    f.seq = 3;
+    h.frames.send(Arc::new(f)).unwrap();
+    advance(100).await;
+    assert!(
+        h.commands.try_recv().is_err(),
+        "the same width is not sent again"
+    );
+    h.events.send(key('q')).unwrap();
+    h.task.await.unwrap().unwrap();
+}

@@ -160,6 +160,33 @@ pub fn table_window(frame: &Frame, view: &View, area: Rect) -> Vec<String> {
     }
 }
 
+/// The width in cells of the widest chart on a screen of `area` (inside
+/// its panel's border; 0 when no chart is drawn).
+pub fn chart_width(frame: &Frame, view: &View, area: Rect) -> u16 {
+    if area.is_empty() {
+        return 0;
+    }
+    let view = drawn_view(frame, view);
+    let plan = layout::plan(area, frame, &view);
+    if plan.mode == Mode::Stats {
+        return 0;
+    }
+    frame
+        .panels
+        .iter()
+        .zip(&plan.panels)
+        .filter(|(p, r)| {
+            !r.is_empty()
+                && matches!(
+                    p.kind,
+                    crate::frame::PanelKind::Graph | crate::frame::PanelKind::Histogram
+                )
+        })
+        .map(|(_, r)| r.width.saturating_sub(2))
+        .max()
+        .unwrap_or(0)
+}
+
 /// Pure rendering of the whole screen: no I/O, no clock, no lock.
 pub fn render(frame: &Frame, view: &View, theme: &Theme, area: Rect, buf: &mut Buffer) {
     let area = area.intersection(buf.area);

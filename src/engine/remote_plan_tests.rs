@@ -1,0 +1,159 @@
+//! What each refresh asks the server: the instance-table window and the
+//! charts' range step (fed by hand, no network).
+
+use super::Engine;
+use crate::engine::EngineOptions;
+use crate::frame::Command;
+use crate::labels::Labels;
+use crate::source::{Discovery, Health, Refresh, TargetHealth, CHART_POINTS};
+use std::time::Duration;
+
+const T0: i64 = 1_795_348_800_000;
+
+fn engine(scrape_interval: Duration) -> Engine {
+    let target = |i: &str| TargetHealth {
+        scrape_url: format!("http://{i}/metrics"),
+        job: "app".into(),
+        instance: i.into(),
+        labels: Labels::from_pairs([("job", "app"), ("instance", i)]),
+        health: Health::Up,
+        last_error: String::new(),
+        last_scrape_duration: Duration::from_millis(3),
+        scrape_interval: Some(scrape_interval),
+    };
+    let mut e = Engine::new(EngineOptions::default());
+    e.connect_remote("http://prom:9090".into());
+    e.apply_discovery(Discovery {
+        names: ["up", "process_cpu_seconds_total", "app_cpu_limit_cores"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect(),
+        version: Some("2.42.0".into()),
+        targets: Some(vec![target("h1:9100"), target("h2:9100")]),
+        ..Discovery::default()
+    });
+    e
+}
+
+/// Answers every instant query of the plan; the table's CPU query with
+/// `busiest` series.
+fn refresh(e: &Engine, t_ms: i64, busiest: usize) -> Refresh {
+    let table_cpu = e.detected.table.cpu.clone().unwrap();
+    let mut r = Refresh {
+        time_ms: t_ms,
+        ..Refresh::default()
+    };
+    for text in e.remote_plan().instant {
+        let v = if text == table_cpu {
+            (0..busiest)
+                .map(|i| {
+                    (
+                        Labels::from_pairs([("instance", format!("h{i}:9100"))]),
+                        0.5,
+                    )
+                })
+                .collect()
+        } else {
+            vec![(Labels::new(), 1.0)]
+        };
+        r.instant.insert(text, Ok(v));
+    }
+    r
+}
+
+#[test]
+fn the_window_is_left_out_while_the_busiest_answer_holds_every_row() {
+    let mut e = engine(Duration::from_secs(15));
+    let table_cpu = e.detected.table.cpu.clone().unwrap();
+    let window = vec!["h1:9100".to_string()];
+    e.command(Command::TableWindow(window.clone()));
+    let narrowed = super::window_expr(&table_cpu, &window).unwrap();
+    let plan = e.remote_plan();
+    assert!(plan.instant.contains(&narrowed));
+    assert!(plan.covered.contains(&crate::source::Covered {
+        text: narrowed.clone(),
+        by: table_cpu.clone(),
+        limit: super::TABLE_TOP_N,
+    }));
+    // The busiest-first query is never left out.
+    assert!(plan.covered.iter().all(|c| c.text != table_cpu));
+}
+
+#[test]
+fn a_window_answer_older_than_the_busiest_one_is_not_shown() {
+    let mut e = engine(Duration::from_secs(15));
+    let table_cpu = e.detected.table.cpu.clone().unwrap();
+    let window = vec!["h1:9100".to_string()];
+    e.command(Command::TableWindow(window.clone()));
+    let narrowed = super::window_expr(&table_cpu, &window).unwrap();
+    let mut r = refresh(&e, T0, 0);
+    r.instant.insert(
+        narrowed.clone(),
+        Ok(vec![(Labels::from_pairs([("instance", "h1:9100")]), 0.7)]),
+    );
+    e.apply_refresh(r);
+    let cpu = |e: &mut Engine, t| {
+        let f = e.tick(t);
+        f.instances
+            .iter()
+            .find(|r| r.instance == "h1:9100")
+            .unwrap()
+            .cpu
+    };
+    assert_eq!(cpu(&mut e, T0), Some(0.7));
+    // The next refresh leaves the window out (the busiest answer was
+    // complete): its old value must not stay on screen.
+    let mut r = refresh(&e, T0 + 1000, 0);
+    r.instant.remove(&narrowed);
+    e.apply_refresh(r);
+    assert_eq!(cpu(&mut e, T0 + 1000), None);
+}
+
+#[test]
+fn the_chart_step_follows_the_chart_width() {
+    let mut e = engine(Duration::from_secs(1));
+    // Before the screen says: the default resolution.
+    assert_eq!(e.remote_plan().points, CHART_POINTS);
+    // A 38-cell chart has 76 dots: 15 min / 76 = 11.8 s, rounded to 15 s.
+    e.command(Command::ChartWidth(38));
+    let plan = e.remote_plan();
+    assert_eq!(plan.points, 76);
+    let (start, end, step) = plan.chart_range(T0 + 7_000);
+    assert_eq!(step, 15_000);
+    assert_eq!((start % step, end % step), (0, 0));
+    assert_eq!(end - start, 15 * 60 * 1000);
+    // Consecutive refreshes within one step ask for the same grid.
+    assert_eq!(plan.chart_range(T0 + 14_000), (start, end, step));
+    // A wide chart is never asked finer than the server scrapes.
+    e.command(Command::ChartWidth(1000));
+    assert_eq!(e.remote_plan().chart_range(T0).2, 1_000);
+    let mut slow = engine(Duration::from_secs(30));
+    slow.command(Command::ChartWidth(1000));
+    assert_eq!(slow.remote_plan().chart_range(T0).2, 30_000);
+    // A chart too narrow to draw keeps the last width.
+    e.command(Command::ChartWidth(0));
+    assert_eq!(e.remote_plan().points, 2000);
+}
+
+#[test]
+fn scraping_ignores_the_chart_width() {
+    let mut e = Engine::new(EngineOptions::default());
+    e.command(Command::ChartWidth(40));
+    assert_eq!(e.remote_plan(), crate::source::Plan::default());
+}
+
+#[test]
+fn targets_are_listed_in_a_fixed_order_whatever_the_server_sends() {
+    let mut e = engine(Duration::from_secs(15));
+    let names = |f: crate::frame::Frame| -> Vec<String> {
+        f.targets.into_iter().map(|t| t.instance).collect()
+    };
+    assert_eq!(names(e.tick(T0)), ["h1:9100", "h2:9100"]);
+    // The same targets listed the other way round: the rows stay put.
+    let mut r = refresh(&e, T0 + 1000, 0);
+    let mut d = e.remote.as_ref().unwrap().targets.clone().unwrap();
+    d.reverse();
+    r.targets = Some(Ok(d));
+    e.apply_refresh(r);
+    assert_eq!(names(e.tick(T0 + 1000)), ["h1:9100", "h2:9100"]);
+}
