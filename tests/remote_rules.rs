@@ -41,6 +41,24 @@ fn state(f: &Frame, rule: &str) -> Option<(AlertState, bool)> {
         .map(|a| (a.state, a.stale))
 }
 
+/// Waits (at most 90 s) until the server answers `query` with a series.
+async fn wait_for_answer(c: &PromClient, query: &str) {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(90);
+    loop {
+        let now = vitals::engine::run::now_ms();
+        if let Ok(r) = c.query(query, now).await {
+            if matches!(&r.value, Value::Vector(v) if !v.is_empty()) {
+                return;
+            }
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "Prometheus does not answer {query} after 90 s"
+        );
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+}
+
 /// One snapshot's worth of work on the same engine (its alert states go on).
 async fn refresh(e: &mut Engine, c: &Arc<PromClient>) -> Frame {
     remote_run::collect(e, c.clone(), Duration::ZERO)
@@ -73,20 +91,7 @@ async fn recorded_by_vitals_and_held_stale_when_the_server_loses_the_target() {
     };
     let c = Arc::new(PromClient::new(&prom.url, PromOptions::default()).unwrap());
     // The server has scraped the exporter.
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
-    loop {
-        let now = vitals::engine::run::now_ms();
-        if let Ok(r) = c.query("app_queue_depth", now).await {
-            if matches!(&r.value, Value::Vector(v) if !v.is_empty()) {
-                break;
-            }
-        }
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "Prometheus has not scraped the exporter after 60 s"
-        );
-        tokio::time::sleep(Duration::from_millis(250)).await;
-    }
+    wait_for_answer(&c, "app_queue_depth").await;
 
     let mut e = Engine::new(EngineOptions {
         interval: Duration::from_secs(1),
@@ -140,22 +145,7 @@ async fn recorded_by_vitals_and_held_stale_when_the_server_loses_the_target() {
 
     // The command line: `check` steps the rules through the server's
     // history, the recorded name included, so `for` is met at once.
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
-    loop {
-        let now = vitals::engine::run::now_ms();
-        let r = c
-            .query("count_over_time(app_queue_depth[10s])", now)
-            .await
-            .unwrap();
-        if matches!(&r.value, Value::Vector(v) if v.first().is_some_and(|(_, n)| *n >= 7.0)) {
-            break;
-        }
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "no history after 60 s"
-        );
-        tokio::time::sleep(Duration::from_millis(250)).await;
-    }
+    wait_for_answer(&c, "count_over_time(app_queue_depth[10s]) >= 7").await;
     let rules = dir.path().join("rules.yml");
     let with_for = format!(
         "{RULES}      - alert: QueueDeepFor\n        expr: instance:queue_depth:max > 50\n        for: 3s\n"
@@ -263,23 +253,7 @@ async fn the_dashboard_catches_up_with_the_servers_history() {
     };
     let c = Arc::new(PromClient::new(&prom.url, PromOptions::default()).unwrap());
     // The server holds more than the rule's `for` of history.
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(90);
-    loop {
-        let now = vitals::engine::run::now_ms();
-        if let Ok(r) = c
-            .query("count_over_time(app_queue_depth[10s]) >= 7", now)
-            .await
-        {
-            if matches!(&r.value, Value::Vector(v) if !v.is_empty()) {
-                break;
-            }
-        }
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "Prometheus holds no 7 s of history after 90 s"
-        );
-        tokio::time::sleep(Duration::from_millis(250)).await;
-    }
+    wait_for_answer(&c, "count_over_time(app_queue_depth[10s]) >= 7").await;
     let rules = "groups:
   - name: queue
     rules:
