@@ -203,6 +203,14 @@ fn on_call_session_at_80x24() {
     t.wait_screen("the table focused", Duration::from_secs(5), |s| {
         s.contains("┏ Instances")
     });
+    // Only the service's instances (job `app`): the autoscaler's own
+    // target, which may sort first, has no latency or CPU to pin to.
+    t.send(&["/"]);
+    t.type_text("^app$");
+    t.send(&["Enter"]);
+    t.wait_screen("the app instances", Duration::from_secs(5), |s| {
+        s.contains("/^app$ ")
+    });
     // The selected (first) row may be an instance the demo's autoscaler has
     // just added, with no rates yet; pinned to it, every panel rightly says
     // "no data". Wait until that row has its values.
@@ -217,6 +225,11 @@ fn on_call_session_at_80x24() {
     t.send(&["Escape"]);
     t.wait_screen("unpinned", Duration::from_secs(10), |s| {
         !s.contains("pinned: ")
+    });
+    t.type_text(":filter");
+    t.send(&["Enter"]);
+    t.wait_screen("the filter cleared", Duration::from_secs(5), |s| {
+        !s.contains("shown")
     });
 
     // `:expr` adds a panel titled with its expression.
