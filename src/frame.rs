@@ -104,6 +104,9 @@ pub struct ServerStatus {
     pub data_ms: Option<i64>,
     /// Partial-response and other warnings of the last refresh.
     pub warnings: Vec<String>,
+    /// How far apart the charts' points are (the range queries' step):
+    /// consecutive points this far apart are one line, not a gap.
+    pub chart_step: Option<std::time::Duration>,
 }
 
 /// The health of one scrape target.

@@ -76,3 +76,35 @@ fn stat_and_table_kinds() {
         insta::assert_snapshot!(format!("cpu_{kind:?}_80x24"), screen(&only(p), 80, 24));
     }
 }
+
+/// Over a server the charts' points are a range query's step apart, far
+/// more than the refresh interval: they are still one line, not dots
+/// lost in gaps.
+#[test]
+fn chart_points_a_range_step_apart_are_one_line() {
+    let mut p = panels().remove(1);
+    let step = 15_000;
+    let s = &mut p.series[0];
+    s.points = (0..40)
+        .map(|i| (NOW_MS - (39 - i) * step, 100.0 + (i % 7) as f64 * 10.0))
+        .collect();
+    let braille = |f: &Frame| {
+        screen(f, 80, 24)
+            .chars()
+            .filter(|c| ('\u{2801}'..='\u{28ff}').contains(c))
+            .count()
+    };
+    let mut f = only(p);
+    f.interval = std::time::Duration::from_secs(1);
+    let scattered = braille(&f);
+    f.server = Some(vitals::frame::ServerStatus {
+        url: "http://127.0.0.1:9090".into(),
+        chart_step: Some(std::time::Duration::from_millis(step as u64)),
+        ..Default::default()
+    });
+    let joined = braille(&f);
+    assert!(
+        joined > 3 * scattered.max(20),
+        "{scattered} dots without the step, {joined} with it"
+    );
+}

@@ -11,6 +11,7 @@ mod pin;
 mod recording;
 mod reload;
 mod remote;
+mod remote_batch;
 mod remote_frame;
 mod remote_route;
 mod remote_rules;

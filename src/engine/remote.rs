@@ -149,6 +149,12 @@ impl RemoteState {
 impl RemoteState {
     /// The table expression `expr` narrowed to the table window
     /// ([`window_expr`]), remembered until the window changes.
+    /// The step of the charts' range queries at `time_ms`.
+    pub(super) fn chart_step(&self, time_ms: i64) -> Duration {
+        let (_, _, step) = self.plan.borrow().chart_range(time_ms);
+        Duration::from_millis(u64::try_from(step).unwrap_or(0))
+    }
+
     pub(super) fn window_text(&self, expr: &str) -> Option<String> {
         match self.narrowed.get(expr) {
             Some(w) => w.clone(),
@@ -430,6 +436,7 @@ impl Engine {
                 add(&mut instant, &a.expr);
             }
         }
+        let groups = self.batch_groups(r, &table);
         let mut covered = Vec::new();
         for e in table {
             add(&mut instant, e);
@@ -456,6 +463,7 @@ impl Engine {
             catch_up,
             points: r.chart_points.unwrap_or(source::CHART_POINTS),
             covered,
+            groups,
         };
         r.plan.send_if_modified(|p| {
             let changed = *p != plan;

@@ -48,6 +48,7 @@ impl Engine {
             error: r.error.clone(),
             data_ms: r.data_ms,
             warnings: r.warnings.clone(),
+            chart_step: Some(r.chart_step(frame.time_ms)),
         });
     }
 

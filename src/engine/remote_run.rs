@@ -147,6 +147,13 @@ async fn pause(d: Duration, plan: &mut watch::Receiver<Plan>, cancel: &mut watch
     }
 }
 
+/// While a refresh's requests take less than this, added up, the
+/// dashboard's own queries share one request; beyond it they are asked
+/// per panel, concurrently ([`crate::source::Plan::groups`]).
+fn batch_budget(interval: Duration) -> Duration {
+    (interval / 10).clamp(Duration::from_millis(50), Duration::from_millis(500))
+}
+
 /// The poller: discovery, then one refresh per interval (backing off
 /// while the server fails), re-reading names every [`REDISCOVER`].
 async fn poll(
@@ -156,7 +163,7 @@ async fn poll(
     tx: mpsc::Sender<Update>,
     mut cancel: watch::Receiver<bool>,
 ) {
-    let mut poller = Poller::new(client);
+    let mut poller = Poller::batching(client, batch_budget(interval));
     let mut failures = 0u32;
     let mut discovered: Option<tokio::time::Instant> = None;
     let mut targets_at: Option<tokio::time::Instant> = None;

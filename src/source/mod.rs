@@ -6,6 +6,7 @@
 //! retry and backoff belong to the caller, which also decides how long stale
 //! data stays on screen.
 
+mod batch;
 mod http;
 pub mod poll;
 pub mod prometheus;

@@ -3,6 +3,7 @@
 //! concurrent queries of one refresh ([`Refresh`]), with chart ranges
 //! fetched incrementally on an aligned step grid.
 
+use super::batch::{Batcher, Kind};
 use super::prometheus::PromClient;
 use super::step::range_params;
 use super::wire::{Series, TargetHealth, Value};
@@ -25,6 +26,8 @@ pub const CHART_POINTS: u16 = 240;
 /// both sides than it saves); larger ones, such as the instance table's
 /// `topk(200, …)` on a big fleet, stay compressed.
 const SMALL_ANSWER: usize = 20;
+/// The same for a batch of queries ([`super::batch`]), all members added.
+const SMALL_BATCH: usize = 64;
 
 /// At most this many metrics are asked for their label names during
 /// discovery (the ones detection reads labels of).
@@ -51,6 +54,11 @@ pub struct Plan {
     /// Instant queries left out of a refresh while another query's last
     /// answer already holds every series they would return.
     pub covered: Vec<Covered>,
+    /// Queries vitals wrote itself (never a user's), in groups: a detected
+    /// panel's expressions, the instance table's, the detected rules'. A
+    /// live poller asks a group's instant vectors in one request (every
+    /// group in one while the server is fast): see [`super::batch`].
+    pub groups: Vec<Vec<String>>,
 }
 
 /// `text` (an instant query of the plan) is not sent while the last answer
@@ -114,7 +122,8 @@ pub struct Refresh {
     pub targets: Option<Result<Vec<TargetHealth>, String>>,
     /// Partial-response and other warnings, without duplicates.
     pub warnings: Vec<String>,
-    /// Requests sent.
+    /// Queries asked (a batched request counts each of its members) and
+    /// the targets listing.
     pub requests: u32,
     /// The first error of the refresh, and whether every request failed.
     pub error: Option<String>,
@@ -160,6 +169,7 @@ pub struct Poller {
     charts: HashMap<String, ChartCache>,
     /// Series in the last good answer of each instant query.
     answered: HashMap<String, usize>,
+    batcher: Batcher,
 }
 
 /// The instant queries of `plan` a refresh sends: all but those
@@ -201,11 +211,24 @@ fn missing_endpoint(e: &SourceError) -> bool {
 }
 
 impl Poller {
+    /// A poller that sends every query on its own: each request is
+    /// exactly an expression of the plan (`snapshot`, `check`).
     pub fn new(client: Arc<PromClient>) -> Poller {
         Poller {
             client,
             charts: HashMap::new(),
             answered: HashMap::new(),
+            batcher: Batcher::new(None),
+        }
+    }
+
+    /// A poller that asks the plan's [`Plan::groups`] in shared requests,
+    /// all groups in one while a refresh's requests take less than
+    /// `budget` (the live dashboard: far fewer requests per refresh).
+    pub fn batching(client: Arc<PromClient>, budget: Duration) -> Poller {
+        Poller {
+            batcher: Batcher::new(Some(budget)),
+            ..Poller::new(client)
         }
     }
 
@@ -250,14 +273,15 @@ impl Poller {
     }
 
     /// Runs every query of `plan` at `time_ms` concurrently (identical
-    /// texts once), and the targets when `with_targets`. Charts ask only
+    /// texts once; a batching poller puts the plan's groups in shared
+    /// requests), and the targets when `with_targets`. Charts ask only
     /// for the steps they do not hold yet (the last one again, as the
     /// server may have had more samples since).
     pub async fn refresh(&mut self, plan: &Plan, time_ms: i64, with_targets: bool) -> Refresh {
         let c = &self.client;
         let (start, end, step) = plan.chart_range(time_ms);
         self.charts.retain(|k, _| plan.charts.contains(k));
-        let mut range_jobs = Vec::new();
+        let mut range_from: BTreeMap<i64, Vec<&String>> = BTreeMap::new();
         for expr in &plan.charts {
             let cache = self.charts.entry(expr.clone()).or_default();
             let from = if cache.step == step && cache.end >= start && cache.end <= end {
@@ -268,27 +292,44 @@ impl Poller {
             };
             let unchanged = cache.step == step && cache.end == end && cache.start == start;
             if !unchanged || cache.series.is_empty() {
-                range_jobs.push((expr.clone(), from));
+                range_from.entry(from).or_default().push(expr);
             }
         }
+        let mut range_reqs = Vec::new();
+        for (from, texts) in &range_from {
+            let reqs = self.batcher.requests(texts, &plan.groups, Kind::Range);
+            range_reqs.extend(reqs.into_iter().map(|r| (r, *from)));
+        }
+        let sent = to_send(plan, &self.answered);
+        let instant_reqs = self.batcher.requests(&sent, &plan.groups, Kind::Instant);
+        let answered = &self.answered;
         // In order, polling only the requests that made progress (a
         // `join_all` of this size polls every one of them on each wake-up).
-        let sent = to_send(plan, &self.answered);
-        let answered = &self.answered;
-        let instants: FuturesOrdered<_> = sent
+        let instants: FuturesOrdered<_> = instant_reqs
             .iter()
-            .map(|e| async move {
+            .map(|req| async move {
                 // Small last time: ask for it uncompressed.
-                if answered.get(*e).is_some_and(|n| *n <= SMALL_ANSWER) {
-                    c.query_uncompressed(e, time_ms).await
+                let last: usize = req
+                    .iter()
+                    .map(|e| answered.get(*e).copied().unwrap_or(usize::MAX))
+                    .fold(0, usize::saturating_add);
+                let limit = if req.len() > 1 {
+                    SMALL_BATCH
                 } else {
-                    c.query(e, time_ms).await
-                }
+                    SMALL_ANSWER
+                };
+                let started = tokio::time::Instant::now();
+                let a = c.query_many(req, time_ms, last <= limit).await;
+                (a, started.elapsed())
             })
             .collect();
-        let ranges: FuturesOrdered<_> = range_jobs
+        let ranges: FuturesOrdered<_> = range_reqs
             .iter()
-            .map(|(e, from)| c.query_range(e, *from, end, step))
+            .map(|(req, from)| async move {
+                let started = tokio::time::Instant::now();
+                let a = c.query_range_many(req, *from, end, step).await;
+                (a, started.elapsed())
+            })
             .collect();
         let (instants, ranges) = (instants.collect::<Vec<_>>(), ranges.collect::<Vec<_>>());
         let targets = async {
@@ -301,7 +342,9 @@ impl Poller {
         let (instants, ranges, targets) = tokio::join!(instants, ranges, targets);
         let mut out = Refresh {
             time_ms,
-            requests: (sent.len() + range_jobs.len() + usize::from(with_targets)) as u32,
+            requests: (sent.len()
+                + range_reqs.iter().map(|(r, _)| r.len()).sum::<usize>()
+                + usize::from(with_targets)) as u32,
             ..Refresh::default()
         };
         let mut failures = 0u32;
@@ -313,36 +356,50 @@ impl Poller {
             }
         };
         self.answered.retain(|k, _| plan.instant.contains(k));
-        for (expr, r) in sent.into_iter().zip(instants) {
-            let v = match r {
-                Ok(q) => {
-                    out.warnings.extend(q.warnings);
-                    to_vector(q.value)
-                }
-                Err(e) => {
-                    note(&e, &mut out);
-                    Err(e.to_string())
-                }
-            };
-            match &v {
-                Ok(v) => self.answered.insert(expr.clone(), v.len()),
-                Err(_) => self.answered.remove(expr),
-            };
-            out.instant.insert(expr.clone(), v);
+        let mut spent = Duration::ZERO;
+        for (req, (a, took)) in instant_reqs.iter().zip(instants) {
+            spent += took;
+            self.batcher.learn(req, &a.each, a.refused);
+            for (expr, r) in req.iter().zip(a.each) {
+                let v = match r {
+                    Ok(q) => {
+                        out.warnings.extend(q.warnings);
+                        to_vector(q.value)
+                    }
+                    Err(e) => {
+                        note(&e, &mut out);
+                        Err(e.to_string())
+                    }
+                };
+                match &v {
+                    Ok(v) => self.answered.insert(expr.to_string(), v.len()),
+                    Err(_) => self.answered.remove(*expr),
+                };
+                out.instant.insert(expr.to_string(), v);
+            }
         }
-        for ((expr, from), r) in range_jobs.into_iter().zip(ranges) {
-            let cache = self.charts.entry(expr.clone()).or_default();
-            match r {
-                Ok(r) => {
-                    out.warnings.extend(r.warnings);
-                    cache.step = step;
-                    cache.merge(r.series, from, start, end);
-                }
-                Err(e) => {
-                    note(&e, &mut out);
-                    out.charts.insert(expr, Err(e.to_string()));
+        self.batcher.spent(Kind::Instant, spent);
+        let mut spent = Duration::ZERO;
+        for ((req, from), (a, took)) in range_reqs.iter().zip(ranges) {
+            spent += took;
+            self.batcher.learn(req, &a.each, a.refused);
+            for (expr, r) in req.iter().zip(a.each) {
+                let cache = self.charts.entry(expr.to_string()).or_default();
+                match r {
+                    Ok(r) => {
+                        out.warnings.extend(r.warnings);
+                        cache.step = step;
+                        cache.merge(r.series, *from, start, end);
+                    }
+                    Err(e) => {
+                        note(&e, &mut out);
+                        out.charts.insert(expr.to_string(), Err(e.to_string()));
+                    }
                 }
             }
+        }
+        if !range_reqs.is_empty() {
+            self.batcher.spent(Kind::Range, spent);
         }
         for expr in &plan.charts {
             if let Some(cache) = self.charts.get(expr) {

@@ -115,7 +115,7 @@ impl PromClient {
         self.query_as(expr, t_ms, true).await
     }
 
-    async fn query_as(
+    pub(super) async fn query_as(
         &self,
         expr: &str,
         t_ms: i64,
@@ -197,7 +197,7 @@ impl PromClient {
         wire::strings(data).map_err(|e| malformed(self.shown(api), e))
     }
 
-    fn shown(&self, api: &str) -> String {
+    pub(super) fn shown(&self, api: &str) -> String {
         format!("{}{api}", self.http.base.shown())
     }
 }

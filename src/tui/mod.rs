@@ -198,7 +198,12 @@ pub fn render(frame: &Frame, view: &View, theme: &Theme, area: Rect, buf: &mut B
     let plan = layout::plan(area, frame, view);
     let ctx = plot::ChartCtx {
         range: timeview::range(frame, view),
-        interval: frame.interval,
+        // Over a server the charts' points are a range query's step apart.
+        interval: frame
+            .server
+            .as_ref()
+            .and_then(|s| s.chart_step)
+            .map_or(frame.interval, |step| step.max(frame.interval)),
         cursor: view.cursor_ms,
         tz: view.tz(),
         ascii: view.ascii,

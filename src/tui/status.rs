@@ -203,6 +203,7 @@ mod tests {
                 error: Some("http://prom:9090/api/v1/query answered HTTP 500: oops".into()),
                 data_ms: Some(t - 12_000),
                 warnings: vec![],
+                chart_step: None,
             }),
             ..Frame::default()
         };
