@@ -91,6 +91,24 @@ pub struct HeldAlert {
     pub generator_url: String,
 }
 
+/// A value column of the instance table.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TableColumn {
+    Cpu,
+    P99,
+    Errors,
+}
+
+/// The instance table sorted by a value column: the busiest first
+/// (`worst_first`) or the least busy, with `rows` rows down to the
+/// deepest one in sight.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TableRank {
+    pub column: TableColumn,
+    pub worst_first: bool,
+    pub rows: usize,
+}
+
 /// The Prometheus-compatible server behind the dashboard (`--prometheus`).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ServerStatus {
@@ -337,6 +355,11 @@ pub enum Command {
     /// their values are asked for by name, so rows past the busiest ones
     /// get values too; scraping ignores it.
     TableWindow(Vec<String>),
+    /// The instance table is sorted by a value column (`None`: it is
+    /// not). Over a server that column is asked for down past the deepest
+    /// row in sight, so every row in sight has its value and its place;
+    /// scraping ignores it.
+    TableRank(Option<TableRank>),
     /// The width in cells of the widest chart on screen (two braille dots
     /// each). Over a server the charts' range step follows it; scraping
     /// ignores it.

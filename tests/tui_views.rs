@@ -366,3 +366,36 @@ fn export_is_asked_of_the_event_loop() {
         KeyOutcome::Export(Some("/tmp/x.md".into()))
     );
 }
+
+/// Over a server the table's value sort is sent to the engine with the
+/// deepest row in sight, so that column is ranked down past it.
+#[test]
+fn value_sort_is_reported_with_the_deepest_row_in_sight() {
+    use vitals::frame::{TableColumn, TableRank};
+    let f = with_outlier();
+    let area = Rect::new(0, 0, 200, 50);
+    let mut v = View {
+        focus: Focus::Instances,
+        expanded: true,
+        ..view()
+    };
+    assert_eq!(vitals::tui::table_rank(&f, &v, area), None, "natural order");
+    keys(&mut v, &f, 200, 50, &typed("ssss"));
+    let rank = vitals::tui::table_rank(&f, &v, area).unwrap();
+    assert_eq!(rank.column, TableColumn::Cpu);
+    assert!(rank.worst_first);
+    assert_eq!(rank.rows, f.instances.len(), "every row is in sight");
+    keys(&mut v, &f, 200, 50, &typed("S"));
+    let reversed = vitals::tui::table_rank(&f, &v, area).unwrap();
+    assert_eq!(
+        reversed,
+        TableRank {
+            worst_first: false,
+            ..rank
+        }
+    );
+    // A short table: only the rows in sight count.
+    let small = Rect::new(0, 0, 80, 24);
+    let rows = vitals::tui::table_rank(&f, &v, small).map_or(0, |r| r.rows);
+    assert!(rows <= f.instances.len());
+}

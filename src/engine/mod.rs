@@ -16,6 +16,7 @@ mod remote_frame;
 mod remote_route;
 mod remote_rules;
 pub mod remote_run;
+mod remote_table;
 #[cfg(test)]
 mod remote_tests;
 mod rules;

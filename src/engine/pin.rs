@@ -28,7 +28,8 @@ pub(crate) struct Pinned {
     pub instance: String,
     /// The fleet definitions the runtimes were made from.
     source: Vec<PanelDef>,
-    runtimes: Vec<PanelRuntime>,
+    /// One per fleet panel, in the same order.
+    pub(super) runtimes: Vec<PanelRuntime>,
 }
 
 fn narrow(vs: &mut VectorSelector, m: &Matcher) {

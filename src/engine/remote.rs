@@ -59,6 +59,8 @@ pub(crate) struct RemoteState {
     narrowed: HashMap<String, Option<String>>,
     /// Braille dots across the widest chart (`Command::ChartWidth`).
     chart_points: Option<u16>,
+    /// The table's value sort (`Command::TableRank`).
+    pub(super) rank: Option<crate::frame::TableRank>,
     pub(super) plan: watch::Sender<Plan>,
     /// Recording rules and target health for the alert rules.
     pub(super) rules: super::remote_rules::RemoteRules,
@@ -225,6 +227,7 @@ impl Engine {
     /// The instances the table shows: over a server their CPU, p99 and
     /// errors are asked for by name too (at most [`TABLE_WINDOW_MAX`]).
     pub(super) fn set_table_window(&mut self, mut instances: Vec<String>) {
+        let queries = self.table_queries();
         let Some(r) = self.remote.as_mut() else {
             return;
         };
@@ -234,9 +237,8 @@ impl Engine {
         }
         // The old window's answers go: they would show stale values when
         // the same rows come back into sight.
-        let t = &self.detected.table;
-        for e in [&t.cpu, &t.p99, &t.error_ratio].into_iter().flatten() {
-            if let Some(w) = r.window_text(e) {
+        for (e, _) in queries.into_iter().flatten() {
+            if let Some(w) = r.window_text(&e) {
                 r.instant.remove(&w);
             }
         }
@@ -277,6 +279,7 @@ impl Engine {
             window: Vec::new(),
             narrowed: HashMap::new(),
             chart_points: None,
+            rank: None,
             plan: tx,
             rules: Default::default(),
         }));
@@ -392,11 +395,9 @@ impl Engine {
     pub(super) fn update_plan(&mut self) {
         self.sync_recorded();
         let catch_up = self.longest_for();
-        let t = &self.detected.table;
-        let table: Vec<&String> = [&t.cpu, &t.p99, &t.error_ratio]
-            .into_iter()
-            .flatten()
-            .collect();
+        let queries = self.table_queries();
+        let table_limits: Vec<&(String, usize)> = queries.iter().flatten().collect();
+        let table: Vec<&String> = table_limits.iter().map(|(e, _)| e).collect();
         let Some(r) = self.remote.as_mut() else {
             return;
         };
@@ -428,6 +429,15 @@ impl Engine {
                 }
             }
         }
+        // Pinned to an instance, its own panels too.
+        for p in self.pin.iter().flat_map(|p| &p.runtimes) {
+            for e in p.def.exprs.iter().filter(|_| p.def.error.is_none()) {
+                add(&mut instant, &e.expr);
+                if !e.is_limit {
+                    add(&mut charts, &e.expr);
+                }
+            }
+        }
         for d in &self.detected.rules {
             add(&mut instant, &d.expr);
         }
@@ -438,7 +448,7 @@ impl Engine {
         }
         let groups = self.batch_groups(r, &table);
         let mut covered = Vec::new();
-        for e in table {
+        for (e, limit) in table_limits {
             add(&mut instant, e);
             if let Some(w) = r.window_text(e) {
                 add(&mut instant, &w);
@@ -447,7 +457,7 @@ impl Engine {
                 covered.push(source::Covered {
                     text: w,
                     by: e.clone(),
-                    limit: TABLE_TOP_N,
+                    limit: *limit,
                 });
             }
         }
@@ -476,7 +486,8 @@ impl Engine {
     /// history before the panels append the current values.
     pub(super) fn remote_charts(&mut self) {
         let Some(r) = &self.remote else { return };
-        for p in &mut self.panels {
+        let pinned = self.pin.iter_mut().flat_map(|p| &mut p.runtimes);
+        for p in self.panels.iter_mut().chain(pinned) {
             for (i, def) in p.def.exprs.iter().enumerate() {
                 let Some(chart) = r.charts.get(&def.expr) else {
                     continue;

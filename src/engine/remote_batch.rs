@@ -50,6 +50,17 @@ impl Engine {
                 self.detected.rules.iter().map(|d| d.expr.clone()).collect(),
             ));
         }
+        // A pinned panel's texts are its fleet texts narrowed to the
+        // instance: grouped when those are.
+        let mut pinned = Vec::new();
+        for (pp, fp) in self.pin.iter().flat_map(|p| &p.runtimes).zip(&self.panels) {
+            for (pe, fe) in pp.def.exprs.iter().zip(&fp.def.exprs) {
+                if groups.iter().any(|g| g.contains(&fe.expr)) {
+                    pinned.push(pe.expr.clone());
+                }
+            }
+        }
+        groups.push(pinned);
         groups.retain(|g| !g.is_empty());
         groups
     }

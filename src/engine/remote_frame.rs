@@ -90,9 +90,9 @@ impl Engine {
         // The busiest first, then the rows on screen asked for by name
         // (when that answer is as recent: it is not asked while the
         // busiest-first answer holds every instance).
-        let by_instance = |e: &Option<String>| -> HashMap<String, f64> {
+        let by_instance = |e: &Option<(String, usize)>| -> HashMap<String, f64> {
             let mut out = HashMap::new();
-            if let Some(e) = e {
+            if let Some((e, _)) = e {
                 let at = answer(e, i64::MIN, &mut out);
                 if let Some(w) = r.window_text(e) {
                     answer(&w, at, &mut out);
@@ -101,11 +101,7 @@ impl Engine {
             out
         };
         let t = &self.detected.table;
-        let (cpu, p99, err) = (
-            by_instance(&t.cpu),
-            by_instance(&t.p99),
-            by_instance(&t.error_ratio),
-        );
+        let [cpu, p99, err] = self.table_queries().map(|q| by_instance(&q));
         targets
             .iter()
             .map(|s| InstanceRow {

@@ -157,3 +157,92 @@ fn targets_are_listed_in_a_fixed_order_whatever_the_server_sends() {
     e.apply_refresh(r);
     assert_eq!(names(e.tick(T0 + 1000)), ["h1:9100", "h2:9100"]);
 }
+
+#[test]
+fn the_sorted_column_is_ranked_past_the_rows_in_sight() {
+    use crate::frame::{TableColumn, TableRank};
+    let mut e = engine(Duration::from_secs(15));
+    let table_cpu = e.detected.table.cpu.clone().unwrap();
+    let inner = table_cpu
+        .strip_prefix("topk(200, ")
+        .and_then(|s| s.strip_suffix(')'))
+        .unwrap()
+        .to_string();
+    let rank = |worst_first, rows| {
+        Command::TableRank(Some(TableRank {
+            column: TableColumn::Cpu,
+            worst_first,
+            rows,
+        }))
+    };
+    // Busiest first, scrolled to row 230: the 300 busiest are asked.
+    e.command(rank(true, 230));
+    let plan = e.remote_plan();
+    let ranked = format!("topk(300, {inner})");
+    assert!(plan.instant.contains(&ranked), "{:?}", plan.instant);
+    assert!(!plan.instant.contains(&table_cpu));
+    // The rows take their values from that answer.
+    let mut r = refresh(&e, T0, 0);
+    let h2 = Labels::from_pairs([("instance", "h2:9100")]);
+    r.instant
+        .insert(ranked.clone(), Ok(vec![(h2.clone(), 0.9)]));
+    e.apply_refresh(r);
+    let f = e.tick(T0);
+    let row = f
+        .instances
+        .iter()
+        .find(|r| r.instance == "h2:9100")
+        .unwrap();
+    assert_eq!(row.cpu, Some(0.9));
+    // Least busy first: the fleet's least busy, not the busiest 200 reversed.
+    e.command(rank(false, 20));
+    let plan = e.remote_plan();
+    assert!(plan.instant.contains(&format!("bottomk(200, {inner})")));
+    assert!(!plan.instant.iter().any(|t| t.starts_with("topk(300, ")));
+    // Unsorted: the busiest 200 again.
+    e.command(Command::TableRank(None));
+    assert!(e.remote_plan().instant.contains(&table_cpu));
+}
+
+#[test]
+fn a_pinned_instance_is_asked_for_its_own_panels() {
+    let mut e = engine(Duration::from_secs(15));
+    e.tick(T0);
+    e.command(Command::Pin(Some("h1:9100".into())));
+    e.tick(T0 + 1000);
+    let plan = e.remote_plan();
+    let cpu = e.panels.iter().find(|p| p.def.id == "cpu").unwrap();
+    let fleet = cpu.def.exprs[0].expr.clone();
+    let pinned = super::super::pin::pin_text(&fleet, "h1:9100");
+    assert_ne!(pinned, fleet);
+    assert!(plan.instant.contains(&pinned), "{:?}", plan.instant);
+    assert!(plan.charts.contains(&pinned));
+    assert!(
+        plan.groups.iter().any(|g| g.contains(&pinned)),
+        "batched as its fleet text is"
+    );
+    // Its answers are what the pinned panel shows.
+    let mut r = refresh(&e, T0 + 2000, 0);
+    let h1 = Labels::from_pairs([("instance", "h1:9100")]);
+    r.instant
+        .insert(pinned.clone(), Ok(vec![(h1.clone(), 0.25)]));
+    let chart = vec![(h1, vec![(T0, 0.2), (T0 + 1000, 0.25)])];
+    r.charts.insert(pinned, Ok(std::sync::Arc::new(chart)));
+    e.apply_refresh(r);
+    let f = e.tick(T0 + 2000);
+    let p = f.panels.iter().find(|p| p.id == "cpu").unwrap();
+    assert_eq!(p.series.len(), 1, "{p:?}");
+    assert_eq!(p.series[0].value, Some(0.25));
+    assert!(
+        p.series[0].points.len() >= 2,
+        "the chart comes from the range answer"
+    );
+    // Unpinned: the pinned texts are no longer asked.
+    e.command(Command::Pin(None));
+    e.tick(T0 + 3000);
+    assert!(!e
+        .remote_plan()
+        .instant
+        .iter()
+        .any(|t| t.contains("h1:9100") && t.starts_with("topk(20")));
+}

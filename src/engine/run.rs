@@ -73,6 +73,7 @@ impl Engine {
             Command::Pin(instance) => self.set_pin(instance),
             Command::TableWindow(instances) => self.set_table_window(instances),
             Command::ChartWidth(cells) => self.set_chart_width(cells),
+            Command::TableRank(rank) => self.set_table_rank(rank),
             Command::Ack { name, labels } => {
                 if let Err(e) = self.acks.ack(&name, &labels) {
                     self.notice = Some(e);

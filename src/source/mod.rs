@@ -15,7 +15,7 @@ mod wire;
 
 pub use poll::{Covered, Discovery, Plan, Poller, Refresh, VectorResult, CHART_POINTS};
 pub use prometheus::{PromClient, PromOptions};
-pub use step::{breaks_down_by_instance, limit_top, range_params, MAX_POINTS};
+pub use step::{breaks_down_by_instance, limit_top, range_params, rerank_top, MAX_POINTS};
 pub use wire::{scrape_interval, Health, QueryResult, RangeResult, Series, TargetHealth, Value};
 
 use std::time::Duration;

@@ -71,6 +71,17 @@ pub fn limit_top(expr: &str, n: usize) -> String {
     format!("topk({n}, {expr})")
 }
 
+/// `expr` as [`limit_top`] wrote it with `n`, keeping `k` series instead:
+/// the `k` largest (`topk`), or the `k` smallest (`bottomk`) when not
+/// `top`. `None` when `expr` is not such a text.
+pub fn rerank_top(expr: &str, n: usize, k: usize, top: bool) -> Option<String> {
+    let inner = expr
+        .strip_prefix(&format!("topk({n}, "))?
+        .strip_suffix(')')?;
+    let op = if top { "topk" } else { "bottomk" };
+    Some(format!("{op}({k}, {inner})"))
+}
+
 /// True when `expr` returns one series per instance (its result keeps the
 /// `instance` label): the breakdowns [`limit_top`] is meant for. An
 /// expression that does not parse is not a breakdown.
@@ -208,6 +219,25 @@ mod tests {
         assert_eq!(limit_top(" a or b ", 3), "topk(3, a or b)");
         assert_eq!(limit_top("up", 0), "up");
         assert_eq!(limit_top("", 5), "");
+    }
+
+    #[test]
+    fn limited_expressions_are_reranked() {
+        let e = limit_top("a / on (instance) b", 200);
+        assert_eq!(
+            rerank_top(&e, 200, 300, true).unwrap(),
+            "topk(300, a / on (instance) b)"
+        );
+        assert_eq!(
+            rerank_top(&e, 200, 200, false).unwrap(),
+            "bottomk(200, a / on (instance) b)"
+        );
+        assert_eq!(
+            rerank_top(&e, 20, 300, true),
+            None,
+            "not limited with that size"
+        );
+        assert_eq!(rerank_top("sum(x)", 200, 300, true), None);
     }
 
     #[test]

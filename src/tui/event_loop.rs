@@ -200,6 +200,7 @@ where
     let mut table_window: Vec<String> = Vec::new();
     let mut reload_theme = latest.theme.as_ref().map(|(n, _)| *n);
     let mut chart_width = 0u16;
+    let mut table_rank = None;
     let mut tick = tokio::time::interval(Duration::from_secs(1));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     loop {
@@ -221,6 +222,11 @@ where
                     } else {
                         table_window = w;
                     }
+                }
+                // Sorted by a value, that column is ranked past the rows in sight
+                let rank = super::table_rank(&frame, &view, area);
+                if rank != table_rank && commands.try_send(Command::TableRank(rank)).is_ok() {
+                    table_rank = rank;
                 }
                 // and the charts' step follows their width.
                 let w = super::chart_width(&frame, &view, area);

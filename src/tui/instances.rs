@@ -10,7 +10,7 @@ use super::levels::level_of;
 use super::outliers;
 use super::table_view::{self, SortKey};
 use super::view::{Focus, View};
-use crate::frame::{Frame, InstanceRow, Level, Panel, Unit};
+use crate::frame::{Frame, InstanceRow, Level, Panel, TableColumn, TableRank, Unit};
 use crate::theme::Theme;
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Constraint, Rect};
@@ -246,6 +246,26 @@ pub fn window(frame: &Frame, view: &View, area: Rect) -> Vec<String> {
         .filter(|r| sorted_by.is_none_or(|s| s.of(r).is_some()))
         .map(|r| r.instance.clone())
         .collect()
+}
+
+/// The table sorted by a value column, down to the deepest row in sight:
+/// over a server that column is asked for down to that row, in the
+/// table's direction, so the rows in sight have their values and places.
+pub fn rank(frame: &Frame, view: &View, area: Rect) -> Option<TableRank> {
+    let column = match view.sort {
+        SortKey::Cpu => TableColumn::Cpu,
+        SortKey::P99 => TableColumn::P99,
+        SortKey::Errors => TableColumn::Errors,
+        _ => return None,
+    };
+    let shown = table_view::visible(frame, view).len();
+    let inner_rows = usize::from(area.height.saturating_sub(3));
+    let last = (first_row(view, shown, inner_rows) + inner_rows).min(shown);
+    Some(TableRank {
+        column,
+        worst_first: view.sort.worst_first() != view.sort_reversed,
+        rows: last,
+    })
 }
 
 pub fn render(

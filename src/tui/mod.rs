@@ -160,6 +160,17 @@ pub fn table_window(frame: &Frame, view: &View, area: Rect) -> Vec<String> {
     }
 }
 
+/// The instance table's value sort on a screen of `area`, down to its
+/// deepest row in sight (`None`: not sorted by a value, or not shown).
+pub fn table_rank(frame: &Frame, view: &View, area: Rect) -> Option<crate::frame::TableRank> {
+    if area.is_empty() {
+        return None;
+    }
+    let view = drawn_view(frame, view);
+    let t = layout::plan(area, frame, &view).table?;
+    instances::rank(frame, &view, t)
+}
+
 /// The width in cells of the widest chart on a screen of `area` (inside
 /// its panel's border; 0 when no chart is drawn).
 pub fn chart_width(frame: &Frame, view: &View, area: Rect) -> u16 {

@@ -49,7 +49,7 @@ impl SortKey {
     }
 
     /// Numbers and health sort worst first before `S` reverses them.
-    fn worst_first(self) -> bool {
+    pub(super) fn worst_first(self) -> bool {
         matches!(self, SortKey::Cpu | SortKey::P99 | SortKey::Errors)
     }
 }
