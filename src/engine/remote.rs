@@ -301,14 +301,18 @@ impl Engine {
             return;
         };
         r.version = d.version.clone();
+        let window = remote_rate_window(r.scrape_interval);
         if let Some(t) = &d.targets {
             r.scrape_interval = source::scrape_interval(t);
         }
+        // A scrape interval learned now (the server had no targets at
+        // first) changes the rate window: re-detect.
+        let window_changed = remote_rate_window(r.scrape_interval) != window;
         r.targets = d.targets.clone();
         r.rules.server_names = Some(d.names.iter().cloned().collect());
         r.error = None;
         let c = catalog(&d);
-        if c != self.catalog {
+        if c != self.catalog || window_changed {
             self.catalog = c;
             self.catalog_changed = true;
         }
@@ -344,8 +348,11 @@ impl Engine {
         }
         match f.targets {
             Some(Ok(t)) => {
+                let window = remote_rate_window(r.scrape_interval);
                 r.scrape_interval = source::scrape_interval(&t).or(r.scrape_interval);
                 r.targets = Some(t);
+                // Re-detected at the next tick with the new rate window.
+                self.catalog_changed |= remote_rate_window(r.scrape_interval) != window;
             }
             Some(Err(_)) => r.targets = None,
             None => {}

@@ -246,3 +246,36 @@ fn a_pinned_instance_is_asked_for_its_own_panels() {
         .iter()
         .any(|t| t.contains("h1:9100") && t.starts_with("topk(20")));
 }
+
+#[test]
+fn a_scrape_interval_learned_later_sets_the_rate_window() {
+    // The server had no targets at the first discovery: the rate window
+    // is 1m until it learns how often they are scraped.
+    let mut e = Engine::new(EngineOptions::default());
+    e.connect_remote("http://prom:9090".into());
+    e.apply_discovery(Discovery {
+        names: ["up", "process_cpu_seconds_total", "app_cpu_limit_cores"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect(),
+        targets: Some(vec![]),
+        ..Discovery::default()
+    });
+    let cpu = |e: &Engine| e.detected.table.cpu.clone().unwrap();
+    assert!(cpu(&e).contains("[1m]"), "{}", cpu(&e));
+    let targets = engine(Duration::from_secs(5))
+        .remote
+        .as_ref()
+        .unwrap()
+        .targets
+        .clone();
+    let r = Refresh {
+        time_ms: T0,
+        targets: Some(Ok(targets.unwrap())),
+        ..Refresh::default()
+    };
+    e.apply_refresh(r);
+    e.tick(T0);
+    assert!(cpu(&e).contains("[20s]"), "4 x 5s: {}", cpu(&e));
+    assert!(e.remote_plan().instant.contains(&cpu(&e)));
+}
