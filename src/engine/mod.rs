@@ -118,6 +118,9 @@ pub struct Engine {
     /// When the first good scrape arrived (warming-up reference).
     started_ms: Option<i64>,
     alert_log: Option<AlertLog>,
+    /// While alert states catch up with a server's history: each alert's
+    /// state as the alert log last recorded it (`catch_up`).
+    replay: Option<crate::alerts::log::LoggedStates>,
     seq: u64,
     notice: Option<String>,
     reload: Option<reload::ReloadState>,
@@ -180,6 +183,7 @@ impl Engine {
             table: Default::default(),
             started_ms: None,
             alert_log,
+            replay: None,
             seq: 0,
             notice,
             reload: None,
@@ -276,7 +280,15 @@ impl Engine {
             }
         }
         if let Some(log) = &mut self.alert_log {
-            if let Err(e) = log.append(&transitions) {
+            let replayed;
+            let logged = match self.replay.as_mut() {
+                Some(states) => {
+                    replayed = crate::alerts::log::unlogged(states, &transitions);
+                    &replayed
+                }
+                None => &transitions,
+            };
+            if let Err(e) = log.append(logged) {
                 self.notice = Some(format!("alert log {}: {e}", log.path().display()));
             }
         }

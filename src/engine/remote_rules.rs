@@ -80,6 +80,28 @@ fn add(v: &mut Vec<String>, e: &str) {
 }
 
 impl Engine {
+    /// Steps the alert states through a server's history (one refresh
+    /// per step, oldest first) without publishing a frame; returns the
+    /// last step's time. Replayed transitions the alert log already holds
+    /// are not logged again ([`crate::alerts::log::unlogged`]).
+    pub fn catch_up(&mut self, steps: Vec<crate::source::Refresh>) -> Option<i64> {
+        self.replay = Some(
+            self.alert_log
+                .as_ref()
+                .map(|l| l.last_states())
+                .unwrap_or_default(),
+        );
+        let mut last = None;
+        for r in steps {
+            let t = r.time_ms;
+            self.apply_refresh(r);
+            self.tick(t);
+            last = Some(t);
+        }
+        self.replay = None;
+        last
+    }
+
     /// Which recording rules vitals records: after discovery, those whose
     /// name the server does not list.
     pub(super) fn sync_recorded(&mut self) {

@@ -405,3 +405,80 @@ fn the_backfill_follows_the_grid_of_the_chart_points() {
     assert_eq!(super::chart_grid(&off, (0, 40, 10), 45), (15, 30, 15));
     assert_eq!(super::chart_grid(&[], (0, 40, 10), 45), (0, 40, 10));
 }
+
+#[test]
+fn a_restart_mid_incident_does_not_log_the_replayed_transitions_again() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("alerts.jsonl");
+    let rules = "groups:
+  - name: q
+    rules:
+      - alert: QueueDeep
+        expr: app_queue_depth > 50
+        for: 4s
+";
+    let lines = || -> Vec<serde_json::Value> {
+        std::fs::read_to_string(&log)
+            .unwrap_or_default()
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect()
+    };
+    let opts = EngineOptions {
+        alert_log: Some(log.clone()),
+        ..options(rules, &[])
+    };
+    // Only the engine over the server logs (the scraping twin stands in
+    // for the server's history).
+    let mut twin = Twin::new(options(rules, &[]));
+    twin.remote = Engine::new(opts.clone());
+    twin.connect(&[]);
+    let mut history = Vec::new();
+    for _ in 0..8 {
+        twin.scrape(&[Some(80.0), Some(10.0)]);
+        history.push(twin.answers());
+    }
+    // The first start catches up: pending, then firing, logged once each.
+    twin.remote.catch_up(history[..5].to_vec());
+    let first: Vec<(String, String)> = lines()
+        .iter()
+        .map(|l| (l["from"].to_string(), l["to"].to_string()))
+        .collect();
+    assert_eq!(
+        first,
+        [
+            ("\"inactive\"".into(), "\"pending\"".into()),
+            ("\"pending\"".into(), "\"firing\"".into())
+        ]
+    );
+    // A restart a few steps later replays the same incident from a later
+    // start: the log already holds it.
+    twin.remote = Engine::new(opts.clone());
+    twin.connect(&[]);
+    twin.remote.catch_up(history[3..].to_vec());
+    assert_eq!(lines().len(), 2, "{:?}", lines());
+    let (_, f) = twin.step(&[Some(80.0), Some(10.0)]);
+    assert_eq!(
+        state(&f, "QueueDeep", "h1:9100"),
+        Some((AlertState::Firing, false))
+    );
+    // What happens after the catch-up is logged as always.
+    let (_, f) = twin.step(&[Some(10.0), Some(10.0)]);
+    assert_eq!(
+        state(&f, "QueueDeep", "h1:9100"),
+        Some((AlertState::Resolved, false))
+    );
+    let all = lines();
+    assert_eq!(all.len(), 3, "{all:?}");
+    assert_eq!(all[2]["from"], "firing");
+    // A new engine whose log has no such alert logs the replay in full.
+    let other = dir.path().join("other.jsonl");
+    twin.remote = Engine::new(EngineOptions {
+        alert_log: Some(other.clone()),
+        ..opts
+    });
+    twin.connect(&[]);
+    twin.remote.catch_up(history[3..].to_vec());
+    let n = std::fs::read_to_string(&other).unwrap().lines().count();
+    assert_eq!(n, 2);
+}

@@ -111,10 +111,7 @@ async fn engine_loop(mut engine: Engine, mut rx: mpsc::Receiver<Update>, mut ch:
                 Update::History(steps) => {
                     // Alert states only: the frame waits for the first
                     // refresh, whose range answers are the charts.
-                    for r in steps {
-                        let t = r.time_ms;
-                        engine.apply_refresh(r);
-                        engine.tick(t);
+                    if let Some(t) = engine.catch_up(steps) {
                         last = t.max(last);
                     }
                     continue;
@@ -262,11 +259,7 @@ pub async fn collect(
     let history = catch_up(&poller, &engine.remote_plan(), interval)
         .await
         .map_err(|e| e.to_string())?;
-    for r in history {
-        let t = r.time_ms;
-        engine.apply_refresh(r);
-        engine.tick(t);
-    }
+    engine.catch_up(history);
     let end = now_ms() + i64::try_from(duration.as_millis()).unwrap_or(i64::MAX);
     loop {
         let started = tokio::time::Instant::now();
