@@ -13,6 +13,7 @@ mod reload;
 mod remote;
 mod remote_batch;
 mod remote_frame;
+mod remote_plan;
 mod remote_route;
 mod remote_rules;
 pub mod remote_run;

@@ -7,13 +7,16 @@
 //! data stays on screen.
 
 mod batch;
+mod history;
 mod http;
+mod plan;
 pub mod poll;
 pub mod prometheus;
 mod step;
 mod wire;
 
-pub use poll::{Covered, Discovery, Plan, Poller, Refresh, VectorResult, CHART_POINTS};
+pub use plan::{Covered, Plan, CHART_POINTS};
+pub use poll::{Discovery, Poller, Refresh, VectorResult};
 pub use prometheus::{PromClient, PromOptions};
 pub use step::{breaks_down_by_instance, limit_top, range_params, rerank_top, MAX_POINTS};
 pub use wire::{scrape_interval, Health, QueryResult, RangeResult, Series, TargetHealth, Value};

@@ -4,8 +4,8 @@
 //! fetched incrementally on an aligned step grid.
 
 use super::batch::{Batcher, Kind};
+use super::plan::Plan;
 use super::prometheus::PromClient;
-use super::step::range_params;
 use super::wire::{Series, TargetHealth, Value};
 use super::SourceError;
 use crate::labels::Labels;
@@ -15,11 +15,6 @@ use futures_util::stream::{FuturesOrdered, StreamExt};
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 use std::time::Duration;
-
-/// Chart resolution when the server is asked for a range before the screen
-/// has said how wide its charts are: the braille dots of a 120-column panel
-/// (two per column).
-pub const CHART_POINTS: u16 = 240;
 
 /// Instant answers of at most this many series last time are asked for
 /// uncompressed (a few hundred bytes to a few KiB: gzip costs more CPU on
@@ -32,61 +27,6 @@ const SMALL_BATCH: usize = 64;
 /// At most this many metrics are asked for their label names during
 /// discovery (the ones detection reads labels of).
 const MAX_LABEL_LOOKUPS: usize = 64;
-
-/// What one refresh asks the server. Every text is sent exactly as written.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct Plan {
-    /// Instant queries: current values of panels, rules and the instance
-    /// table, without duplicates.
-    pub instant: Vec<String>,
-    /// Range queries for the charts, without duplicates.
-    pub charts: Vec<String>,
-    /// The chart window (the engine's retention).
-    pub window: Duration,
-    /// The smallest useful step: the server's scrape interval.
-    pub min_step: Duration,
-    /// How much history brings every alert state up to date (the longest
-    /// `for` plus `keep_firing_for`): stepped through once at start.
-    pub catch_up: Duration,
-    /// Points across the widest chart (its braille dots); 0 means
-    /// [`CHART_POINTS`].
-    pub points: u16,
-    /// Instant queries left out of a refresh while another query's last
-    /// answer already holds every series they would return.
-    pub covered: Vec<Covered>,
-    /// Queries vitals wrote itself (never a user's), in groups: a detected
-    /// panel's expressions, the instance table's, the detected rules'. A
-    /// live poller asks a group's instant vectors in one request (every
-    /// group in one while the server is fast): see [`super::batch`].
-    pub groups: Vec<Vec<String>>,
-}
-
-/// `text` (an instant query of the plan) is not sent while the last answer
-/// to `by`, a `topk(limit, …)` of the same values over more instances, held
-/// fewer than `limit` series: `topk` then kept every series, so `text`
-/// would repeat values the refresh already has. The instance table's
-/// window is such a query.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Covered {
-    pub text: String,
-    pub by: String,
-    pub limit: usize,
-}
-
-impl Plan {
-    /// Start, end and step of the charts' range queries at `time_ms`:
-    /// one point per dot of the widest chart over the window, never finer
-    /// than the server's scrape interval, on a step grid that consecutive
-    /// refreshes share ([`range_params`]).
-    pub fn chart_range(&self, time_ms: i64) -> (i64, i64, i64) {
-        let points = if self.points == 0 {
-            CHART_POINTS
-        } else {
-            self.points
-        };
-        range_params(time_ms, self.window, points, self.min_step)
-    }
-}
 
 /// What the server holds, for detection and the status line.
 #[derive(Clone, Debug, Default)]
@@ -421,80 +361,6 @@ impl Poller {
         out.warnings.dedup();
         out.all_failed = out.requests > 0 && failures == out.requests;
         out
-    }
-}
-
-/// The steps `start_ms`, `start_ms + step_ms`, ... up to `end_ms`.
-fn steps(start_ms: i64, end_ms: i64, step_ms: i64) -> Vec<i64> {
-    let n = if step_ms > 0 && end_ms >= start_ms {
-        (end_ms.saturating_sub(start_ms) / step_ms).saturating_add(1)
-    } else {
-        0
-    };
-    (0..n.min(super::MAX_POINTS))
-        .map(|i| start_ms.saturating_add(i.saturating_mul(step_ms)))
-        .collect()
-}
-
-impl Poller {
-    /// Every instant query of `plan` as the server answers it at each step
-    /// from `start_ms` to `end_ms` (one range query per text), as one
-    /// refresh per step, oldest first: the history alert rules are brought
-    /// up to date with. Fails when no query could be answered.
-    pub async fn history(
-        &self,
-        plan: &Plan,
-        start_ms: i64,
-        end_ms: i64,
-        step_ms: i64,
-    ) -> Result<Vec<Refresh>, SourceError> {
-        let c = &self.client;
-        let answers = join_all(
-            plan.instant
-                .iter()
-                .map(|e| c.query_range(e, start_ms, end_ms, step_ms)),
-        )
-        .await;
-        let mut out: Vec<Refresh> = steps(start_ms, end_ms, step_ms)
-            .into_iter()
-            .map(|t| Refresh {
-                time_ms: t,
-                requests: plan.instant.len() as u32,
-                ..Refresh::default()
-            })
-            .collect();
-        let mut first_error = None;
-        let mut answered = 0;
-        for (expr, a) in plan.instant.iter().zip(answers) {
-            match a {
-                Ok(r) => {
-                    answered += 1;
-                    for refresh in &mut out {
-                        let t = refresh.time_ms;
-                        let v = r
-                            .series
-                            .iter()
-                            .filter_map(|(l, pts)| {
-                                let i = pts.binary_search_by_key(&t, |p| p.0).ok()?;
-                                Some((l.clone(), pts[i].1))
-                            })
-                            .collect();
-                        refresh.instant.insert(expr.clone(), Ok(v));
-                    }
-                }
-                Err(e) => {
-                    for refresh in &mut out {
-                        refresh.instant.insert(expr.clone(), Err(e.to_string()));
-                        refresh.error.get_or_insert_with(|| e.to_string());
-                    }
-                    first_error.get_or_insert(e);
-                }
-            }
-        }
-        match first_error {
-            Some(e) if answered == 0 => Err(e),
-            _ => Ok(out),
-        }
     }
 }
 

@@ -1,4 +1,5 @@
 use super::*;
+use crate::source::Covered;
 
 fn l(i: &str) -> Labels {
     Labels::from_pairs([("instance", i)])
@@ -57,17 +58,6 @@ fn detection_asks_labels_of_few_metrics() {
     assert!(wants_labels("rpc_latency_seconds"));
     assert!(!wants_labels("process_cpu_seconds_total"));
     assert!(!wants_labels("up"));
-}
-
-#[test]
-fn history_steps() {
-    assert_eq!(steps(0, 10, 5), vec![0, 5, 10]);
-    assert_eq!(steps(0, 9, 5), vec![0, 5]);
-    assert!(steps(10, 0, 5).is_empty() && steps(0, 10, 0).is_empty());
-    assert_eq!(
-        steps(0, i64::MAX, 1).len() as i64,
-        crate::source::MAX_POINTS
-    );
 }
 
 #[test]
