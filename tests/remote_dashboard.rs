@@ -143,7 +143,7 @@ struct Loop {
     frames: watch::Receiver<Arc<Frame>>,
     cancel: watch::Sender<bool>,
     task: tokio::task::JoinHandle<()>,
-    _commands: mpsc::Sender<vitals::frame::Command>,
+    commands: mpsc::Sender<vitals::frame::Command>,
 }
 
 fn start_loop(url: &str, interval: Duration, timeout: Duration) -> Loop {
@@ -163,7 +163,7 @@ fn start_loop(url: &str, interval: Duration, timeout: Duration) -> Loop {
         frames,
         cancel,
         task,
-        _commands: cmd_tx,
+        commands: cmd_tx,
     }
 }
 
@@ -388,6 +388,39 @@ async fn dashboard_over_real_prometheus_scraping_the_demo() {
         traffic.series[0].points, want,
         "the whole window at once, on the step grid, then the current value"
     );
+    // Pinned to one instance, every panel shows that instance's own
+    // numbers: the server's answers to the pinned texts, charts included.
+    let app = first
+        .targets
+        .iter()
+        .find(|t| t.job == "app")
+        .unwrap()
+        .instance
+        .clone();
+    let pin = vitals::frame::Command::Pin(Some(app.clone()));
+    l.commands.send(pin).await.unwrap();
+    let pinned = frame_where(&mut l.frames, "the pinned CPU", |f| {
+        f.panels.iter().any(|p| {
+            p.id == "cpu" && p.exprs[0].contains(&app) && p.series.iter().any(|s| s.value.is_some())
+        })
+    })
+    .await;
+    let cpu = pinned.panels.iter().find(|p| p.id == "cpu").unwrap();
+    let at = pinned.server.as_ref().unwrap().data_ms.unwrap();
+    let theirs = raw_vector(&prom.url, &cpu.exprs[0], at).await;
+    assert_eq!(theirs.len(), 1, "{}: {theirs:?}", cpu.exprs[0]);
+    let (labels, want) = theirs.iter().next().unwrap();
+    assert_eq!(labels.get("instance"), Some(app.as_str()));
+    let ours = cpu.series.iter().find(|s| s.value.is_some()).unwrap();
+    assert!(same_value(ours.value.unwrap(), want), "{ours:?} vs {want}");
+    assert!(
+        ours.points.len() >= 3,
+        "the pinned chart comes from the range answer: {ours:?}"
+    );
+    l.commands
+        .send(vitals::frame::Command::Pin(None))
+        .await
+        .unwrap();
     drop(prom);
     let stale = frame_where(&mut l.frames, "the server's error", |f| {
         f.server.as_ref().is_some_and(|s| s.error.is_some())
