@@ -9,11 +9,10 @@ mod remote_support;
 #[path = "scrape_support/mod.rs"]
 mod scrape_support;
 
-use remote_support::start_prometheus;
+use remote_support::fleet_and_prometheus;
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
-use vitals::demo::{DemoOptions, Fleet, Scenario};
 use vitals::engine::{Engine, EngineOptions};
 use vitals::labels::Labels;
 use vitals::source::{Plan, Poller, PromClient, PromOptions, Refresh};
@@ -100,13 +99,7 @@ fn answers(r: &Refresh) -> Answers {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn batched_refreshes_answer_each_query_as_the_server_does() {
-    let opts = DemoOptions {
-        instances: 3,
-        scenario: Scenario::Calm,
-        ..DemoOptions::default()
-    };
-    let fleet = Fleet::start(opts).await.expect("fleet starts");
-    let Some(prom) = start_prometheus(fleet.file_sd_path()) else {
+    let Some((_fleet, prom)) = fleet_and_prometheus(3).await else {
         return;
     };
     let url = prom.url.clone();

@@ -7,14 +7,13 @@ mod remote_support;
 #[path = "scrape_support/mod.rs"]
 mod scrape_support;
 
-use remote_support::start_prometheus;
+use remote_support::fleet_and_prometheus;
 use scrape_support::{closed_port, serve, Reply};
 use std::collections::BTreeMap;
 use std::process::Command;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::{mpsc, watch};
-use vitals::demo::{DemoOptions, Fleet, Scenario};
 use vitals::detect::PanelDef;
 use vitals::engine::remote_run::{self, RemoteChannels};
 use vitals::engine::{Engine, EngineOptions};
@@ -182,13 +181,7 @@ impl Loop {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn dashboard_over_real_prometheus_scraping_the_demo() {
-    let opts = DemoOptions {
-        instances: 3,
-        scenario: Scenario::Calm,
-        ..DemoOptions::default()
-    };
-    let fleet = Fleet::start(opts).await.expect("fleet starts");
-    let Some(prom) = start_prometheus(fleet.file_sd_path()) else {
+    let Some((fleet, prom)) = fleet_and_prometheus(3).await else {
         return;
     };
     let (frame, defs) = wait_for_full_snapshot(&prom.url).await;

@@ -10,7 +10,8 @@ use std::time::Duration;
 
 const T0: i64 = 1_795_348_800_000;
 
-fn engine(scrape_interval: Duration) -> Engine {
+/// Two targets of job `app` scraped every `scrape_interval`.
+fn targets(scrape_interval: Duration) -> Vec<TargetHealth> {
     let target = |i: &str| TargetHealth {
         scrape_url: format!("http://{i}/metrics"),
         job: "app".into(),
@@ -21,6 +22,11 @@ fn engine(scrape_interval: Duration) -> Engine {
         last_scrape_duration: Duration::from_millis(3),
         scrape_interval: Some(scrape_interval),
     };
+    vec![target("h1:9100"), target("h2:9100")]
+}
+
+/// An engine over a server that lists `targets`.
+fn engine_with(targets: Vec<TargetHealth>) -> Engine {
     let mut e = Engine::new(EngineOptions::default());
     e.connect_remote("http://prom:9090".into());
     e.apply_discovery(Discovery {
@@ -29,10 +35,14 @@ fn engine(scrape_interval: Duration) -> Engine {
             .map(|s| s.to_string())
             .collect(),
         version: Some("2.42.0".into()),
-        targets: Some(vec![target("h1:9100"), target("h2:9100")]),
+        targets: Some(targets),
         ..Discovery::default()
     });
     e
+}
+
+fn engine(scrape_interval: Duration) -> Engine {
+    engine_with(targets(scrape_interval))
 }
 
 /// Answers every instant query of the plan; the table's CPU query with
@@ -251,27 +261,12 @@ fn a_pinned_instance_is_asked_for_its_own_panels() {
 fn a_scrape_interval_learned_later_sets_the_rate_window() {
     // The server had no targets at the first discovery: the rate window
     // is 1m until it learns how often they are scraped.
-    let mut e = Engine::new(EngineOptions::default());
-    e.connect_remote("http://prom:9090".into());
-    e.apply_discovery(Discovery {
-        names: ["up", "process_cpu_seconds_total", "app_cpu_limit_cores"]
-            .iter()
-            .map(|s| s.to_string())
-            .collect(),
-        targets: Some(vec![]),
-        ..Discovery::default()
-    });
+    let mut e = engine_with(vec![]);
     let cpu = |e: &Engine| e.detected.table.cpu.clone().unwrap();
     assert!(cpu(&e).contains("[1m]"), "{}", cpu(&e));
-    let targets = engine(Duration::from_secs(5))
-        .remote
-        .as_ref()
-        .unwrap()
-        .targets
-        .clone();
     let r = Refresh {
         time_ms: T0,
-        targets: Some(Ok(targets.unwrap())),
+        targets: Some(Ok(targets(Duration::from_secs(5)))),
         ..Refresh::default()
     };
     e.apply_refresh(r);

@@ -1,5 +1,6 @@
 //! A real Prometheus (Debian's `/usr/bin/prometheus`) for the tests over
 //! `--prometheus`, started on a free loopback port.
+#![allow(dead_code)]
 
 use super::scrape_support::closed_port;
 use std::process::{Child, Command, Stdio};
@@ -59,4 +60,19 @@ pub fn start_prometheus(file_sd: &std::path::Path) -> Option<Prometheus> {
         url: format!("http://127.0.0.1:{port}"),
         _dir: dir,
     })
+}
+
+/// A calm demo fleet of `instances` and Prometheus scraping it, or `None`
+/// (with a note) when Prometheus is not installed outside CI.
+pub async fn fleet_and_prometheus(instances: usize) -> Option<(vitals::demo::Fleet, Prometheus)> {
+    let opts = vitals::demo::DemoOptions {
+        instances,
+        scenario: vitals::demo::Scenario::Calm,
+        ..vitals::demo::DemoOptions::default()
+    };
+    let fleet = vitals::demo::Fleet::start(opts)
+        .await
+        .expect("fleet starts");
+    let prom = start_prometheus(fleet.file_sd_path())?;
+    Some((fleet, prom))
 }
