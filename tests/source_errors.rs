@@ -217,3 +217,49 @@ async fn an_answer_over_the_body_limit_is_refused() {
     assert!(matches!(e, SourceError::Malformed { .. }), "{e:?}");
     assert!(one_line(&e).ends_with("answer larger than 1 MiB"), "{e}");
 }
+
+/// The dashboard's own queries asked together, as a live poller does.
+fn batched_plan() -> vitals::source::Plan {
+    let texts: Vec<String> = vec!["sum(x)".into(), "y".into()];
+    vitals::source::Plan {
+        instant: texts.clone(),
+        groups: vec![texts],
+        ..vitals::source::Plan::default()
+    }
+}
+
+#[tokio::test]
+async fn a_batched_answer_is_split_to_its_queries_with_the_warnings_once() {
+    let body = r#"{"status":"success","warnings":["partial response: store 2 unavailable"],
+        "data":{"resultType":"vector","result":[
+          {"metric":{"__vitals_q":"1","instance":"a"},"value":[5,"2"]},
+          {"metric":{"__vitals_q":"0"},"value":[5,"1"]}]}}"#;
+    let server = serve(move |_| json("200 OK", body)).await;
+    let c = std::sync::Arc::new(client(&format!("http://{}", server.addr), 2000));
+    let mut p = vitals::source::Poller::batching(c, Duration::from_secs(1));
+    let r = p.refresh(&batched_plan(), 5_000, false).await;
+    assert_eq!(server.request_count(), 1);
+    let plain = |pairs: &[(&str, &str)]| vitals::labels::Labels::from_pairs(pairs.iter().copied());
+    assert_eq!(r.instant["sum(x)"], Ok(vec![(plain(&[]), 1.0)]));
+    assert_eq!(r.instant["y"], Ok(vec![(plain(&[("instance", "a")]), 2.0)]));
+    assert_eq!(r.warnings, ["partial response: store 2 unavailable"]);
+    assert_eq!(r.error, None);
+}
+
+#[tokio::test]
+async fn a_batched_answer_without_its_indexes_is_asked_again_query_by_query() {
+    // A server or proxy that drops the index label: nothing is given to
+    // the wrong query; each is asked alone, now and from then on.
+    let body = r#"{"status":"success","data":{"resultType":"vector","result":[
+          {"metric":{"instance":"a"},"value":[5,"7"]}]}}"#;
+    let server = serve(move |_| json("200 OK", body)).await;
+    let c = std::sync::Arc::new(client(&format!("http://{}", server.addr), 2000));
+    let mut p = vitals::source::Poller::batching(c, Duration::from_secs(1));
+    let r = p.refresh(&batched_plan(), 5_000, false).await;
+    assert_eq!(server.request_count(), 3, "the batch, then each query");
+    let a = vitals::labels::Labels::from_pairs([("instance", "a")]);
+    assert_eq!(r.instant["sum(x)"], Ok(vec![(a.clone(), 7.0)]));
+    assert_eq!(r.instant["y"], Ok(vec![(a, 7.0)]));
+    p.refresh(&batched_plan(), 6_000, false).await;
+    assert_eq!(server.request_count(), 5, "no batch any more");
+}

@@ -17,8 +17,10 @@
 //! one after the other on the server, so [`Batcher`] then sends one
 //! request per group (a panel's expressions, the table's, the rules'),
 //! concurrently. A batch the server refuses (a member that fails on its
-//! own, a query too large) is asked again member by member at once, and
-//! the members that fail alone are never batched again.
+//! own, a query too large) or whose answer comes back without the index
+//! labels (a server or proxy that drops them) is asked again member by
+//! member at once, and the members that fail alone are never batched
+//! again (all of them when none does).
 
 use super::prometheus::PromClient;
 use super::wire::{QueryResult, RangeResult, Value};
@@ -190,25 +192,50 @@ pub struct Answers<T> {
 
 /// A batch's series and the server's warnings.
 type Batch<U> = (Vec<(Labels, U)>, Vec<String>);
+/// The same, split by member.
+type Parts<U> = (Vec<Vec<(Labels, U)>>, Vec<String>);
 
-/// A batch's answer or error given to each of `n` members.
-fn spread<T: Clone, U>(
+/// A batch's answer split to its `n` members, or why it cannot be (an
+/// answer without the index labels is [`SourceError::Malformed`]: a
+/// server or proxy that drops them).
+fn parts<U>(
     r: Result<Batch<U>, SourceError>,
     n: usize,
-    url: impl Fn() -> String,
+    url: &str,
+) -> Result<Parts<U>, SourceError> {
+    let (items, warnings) = r?;
+    let parts = split(items, n).map_err(|reason| SourceError::Malformed {
+        url: url.to_string(),
+        reason,
+    })?;
+    Ok((parts, warnings))
+}
+
+/// Each member's answer from a batch's: its own series with the batch's
+/// warnings, or the batch's (transient) error.
+fn spread<T, U>(
+    r: Result<Parts<U>, SourceError>,
+    n: usize,
     wrap: impl Fn(Vec<(Labels, U)>, Vec<String>) -> T,
-) -> Vec<Result<T, SourceError>> {
-    match r.and_then(|(items, warnings)| {
-        let parts =
-            split(items, n).map_err(|reason| SourceError::Malformed { url: url(), reason })?;
-        Ok((parts, warnings))
-    }) {
+) -> Answers<T> {
+    let each = match r {
         Ok((parts, warnings)) => parts
             .into_iter()
             .map(|p| Ok(wrap(p, warnings.clone())))
             .collect(),
-        Err(e) => vec![Err(e); n],
+        Err(e) => (0..n).map(|_| Err(e.clone())).collect(),
+    };
+    Answers {
+        each,
+        refused: false,
     }
+}
+
+/// True when the batch must be asked again member by member: the server
+/// refused it, or its answer could not be split (anything but an error
+/// that may pass on its own).
+fn refused<T>(r: &Result<T, SourceError>) -> bool {
+    r.as_ref().is_err_and(|e| !e.is_transient())
 }
 
 impl PromClient {
@@ -221,42 +248,29 @@ impl PromClient {
         t_ms: i64,
         plain: bool,
     ) -> Answers<QueryResult> {
-        if let [one] = members {
-            return Answers {
-                each: vec![self.query_as(one, t_ms, plain).await],
-                refused: false,
-            };
-        }
-        let texts: Vec<&str> = members.iter().map(|m| m.as_str()).collect();
-        let r = self.query_as(&batch_text(&texts), t_ms, plain).await;
-        let r = r.and_then(|q| match q.value {
-            Value::Vector(v) => Ok((v, q.warnings)),
-            _ => Err(SourceError::Malformed {
-                url: self.shown("/api/v1/query"),
-                reason: "a batched query did not answer a vector".into(),
-            }),
-        });
-        if let Err(e) = &r {
-            if !e.is_transient() {
-                let each = join_all(members.iter().map(|m| self.query_as(m, t_ms, plain))).await;
-                return Answers {
-                    each,
-                    refused: true,
-                };
+        if members.len() > 1 {
+            let url = self.shown("/api/v1/query");
+            let texts: Vec<&str> = members.iter().map(|m| m.as_str()).collect();
+            let r = self.query_as(&batch_text(&texts), t_ms, plain).await;
+            let r = r.and_then(|q| match q.value {
+                Value::Vector(v) => Ok((v, q.warnings)),
+                _ => Err(SourceError::Malformed {
+                    url: url.clone(),
+                    reason: "a batched query did not answer a vector".into(),
+                }),
+            });
+            let r = parts(r, members.len(), &url);
+            if !refused(&r) {
+                return spread(r, members.len(), |v, warnings| QueryResult {
+                    value: Value::Vector(v),
+                    warnings,
+                });
             }
         }
-        let each = spread(
-            r,
-            members.len(),
-            || self.shown("/api/v1/query"),
-            |v, warnings| QueryResult {
-                value: Value::Vector(v),
-                warnings,
-            },
-        );
+        let each = join_all(members.iter().map(|m| self.query_as(m, t_ms, plain))).await;
         Answers {
             each,
-            refused: false,
+            refused: members.len() > 1,
         }
     }
 
@@ -269,37 +283,26 @@ impl PromClient {
         end_ms: i64,
         step_ms: i64,
     ) -> Answers<RangeResult> {
-        if let [one] = members {
-            return Answers {
-                each: vec![self.query_range(one, start_ms, end_ms, step_ms).await],
-                refused: false,
-            };
-        }
-        let texts: Vec<&str> = members.iter().map(|m| m.as_str()).collect();
-        let r = self
-            .query_range(&batch_text(&texts), start_ms, end_ms, step_ms)
-            .await;
-        if let Err(e) = &r {
-            if !e.is_transient() {
-                let asks = members
-                    .iter()
-                    .map(|m| self.query_range(m, start_ms, end_ms, step_ms));
-                return Answers {
-                    each: join_all(asks).await,
-                    refused: true,
-                };
+        if members.len() > 1 {
+            let url = self.shown("/api/v1/query_range");
+            let texts: Vec<&str> = members.iter().map(|m| m.as_str()).collect();
+            let r = self
+                .query_range(&batch_text(&texts), start_ms, end_ms, step_ms)
+                .await;
+            let r = parts(r.map(|r| (r.series, r.warnings)), members.len(), &url);
+            if !refused(&r) {
+                return spread(r, members.len(), |series, warnings| RangeResult {
+                    series,
+                    warnings,
+                });
             }
         }
-        let r = r.map(|r| (r.series, r.warnings));
-        let each = spread(
-            r,
-            members.len(),
-            || self.shown("/api/v1/query_range"),
-            |series, warnings| RangeResult { series, warnings },
-        );
+        let asks = members
+            .iter()
+            .map(|m| self.query_range(m, start_ms, end_ms, step_ms));
         Answers {
-            each,
-            refused: false,
+            each: join_all(asks).await,
+            refused: members.len() > 1,
         }
     }
 }
