@@ -346,6 +346,15 @@ impl Engine {
                 r.charts.insert(text, c);
             }
         }
+        // Answers to texts the plan no longer asks go: the windows of rows
+        // scrolled past, ranked columns and pinned instances would pile up
+        // over a long session, and a text asked again must not show an old
+        // answer.
+        {
+            let plan = r.plan.borrow();
+            r.instant.retain(|t, _| plan.instant.contains(t));
+            r.charts.retain(|t, _| plan.charts.contains(t));
+        }
         match f.targets {
             Some(Ok(t)) => {
                 let window = remote_rate_window(r.scrape_interval);

@@ -274,3 +274,26 @@ fn a_scrape_interval_learned_later_sets_the_rate_window() {
     assert!(cpu(&e).contains("[20s]"), "4 x 5s: {}", cpu(&e));
     assert!(e.remote_plan().instant.contains(&cpu(&e)));
 }
+
+#[test]
+fn answers_to_texts_no_longer_asked_are_dropped() {
+    let mut e = engine(Duration::from_secs(15));
+    let table_cpu = e.detected.table.cpu.clone().unwrap();
+    let mut t = T0;
+    // Scroll through windows and pin instances, as a long session does.
+    for i in 0..5 {
+        let w = vec![format!("h{i}:9100")];
+        e.command(Command::TableWindow(w));
+        e.command(Command::Pin(Some(format!("h{i}:9100"))));
+        e.tick(t);
+        e.apply_refresh(refresh(&e, t, 300));
+        t += 1000;
+    }
+    let plan = e.remote_plan();
+    let r = e.remote.as_ref().unwrap();
+    assert!(r.instant.keys().all(|k| plan.instant.contains(k)));
+    assert!(r.charts.keys().all(|k| plan.charts.contains(k)));
+    let old_window = super::window_expr(&table_cpu, &["h0:9100".to_string()]).unwrap();
+    assert!(!r.instant.contains_key(&old_window));
+    assert!(r.instant.contains_key(&table_cpu));
+}
