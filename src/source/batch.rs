@@ -19,8 +19,8 @@
 //! concurrently. A batch the server refuses (a member that fails on its
 //! own, a query too large) or whose answer comes back without the index
 //! labels (a server or proxy that drops them) is asked again member by
-//! member at once, and the members that fail alone are never batched
-//! again (all of them when none does).
+//! member at once, and the members that fail alone (all of them when
+//! none does) go alone for [`RETRY_BATCH`].
 
 use super::prometheus::PromClient;
 use super::wire::{QueryResult, RangeResult, Value};
@@ -28,7 +28,7 @@ use super::SourceError;
 use crate::labels::Labels;
 use futures_util::future::join_all;
 use std::collections::{HashMap, HashSet};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// The label a batch member's index travels in.
 pub const INDEX_LABEL: &str = "__vitals_q";
@@ -78,6 +78,11 @@ pub enum Kind {
     Range = 1,
 }
 
+/// How long queries that broke a batch go alone before batching is tried
+/// again: a refusal may have come from a proxy's bad minute, and an
+/// on-call session lasts hours.
+pub const RETRY_BATCH: Duration = Duration::from_secs(600);
+
 /// Decides which queries of a refresh share a request.
 #[derive(Debug, Default)]
 pub struct Batcher {
@@ -86,8 +91,10 @@ pub struct Batcher {
     budget: Option<Duration>,
     /// Time the requests of each [`Kind`] took in the last refresh.
     spent: [Duration; 2],
-    /// Texts that failed on their own after their batch was refused.
+    /// Texts that failed on their own after their batch was refused, and
+    /// until when they go alone ([`RETRY_BATCH`] after the first).
     alone: HashSet<String>,
+    alone_until: Option<Instant>,
     /// Whether each text seen is an instant vector.
     vector: HashMap<String, bool>,
 }
@@ -154,6 +161,15 @@ impl Batcher {
         out
     }
 
+    /// At `now`, batching is tried again for the queries that went alone
+    /// once [`RETRY_BATCH`] has passed.
+    pub fn expire(&mut self, now: Instant) {
+        if self.alone_until.is_some_and(|t| now >= t) {
+            self.alone.clear();
+            self.alone_until = None;
+        }
+    }
+
     /// Records the time a refresh's requests of `kind` took, added up.
     pub fn spent(&mut self, kind: Kind, total: Duration) {
         self.spent[kind as usize] = total;
@@ -167,10 +183,12 @@ impl Batcher {
         members: &[&String],
         answers: &[Result<T, SourceError>],
         refused: bool,
+        now: Instant,
     ) {
         if members.len() < 2 || !refused {
             return;
         }
+        self.alone_until.get_or_insert(now + RETRY_BATCH);
         let failed = members
             .iter()
             .zip(answers)

@@ -95,20 +95,26 @@ fn members_that_fail_alone_after_a_refused_batch_are_not_batched_again() {
         error_type: "execution".into(),
         error: e.into(),
     };
+    let t0 = Instant::now();
     let mut b = Batcher::new(Some(Duration::from_millis(100)));
     let members = texts(&plan);
     let answers: Vec<Result<(), SourceError>> = vec![Ok(()), Err(refused("many-to-many")), Ok(())];
     // A batch that was answered teaches nothing.
-    b.learn(&members, &answers, false);
+    b.learn(&members, &answers, false, t0);
     assert_eq!(b.requests(&members, &groups, Kind::Instant).len(), 1);
-    b.learn(&members, &answers, true);
+    b.learn(&members, &answers, true, t0);
     let reqs = shown(b.requests(&members, &groups, Kind::Instant));
     assert_eq!(reqs, vec![s(&["a", "c"]), s(&["b"])]);
+    // Until batching is tried again.
+    b.expire(t0 + RETRY_BATCH - Duration::from_secs(1));
+    assert_eq!(b.requests(&members, &groups, Kind::Instant).len(), 2);
+    b.expire(t0 + RETRY_BATCH);
+    assert_eq!(b.requests(&members, &groups, Kind::Instant).len(), 1);
     // Refused as a whole though every member answers alone (too large):
     // all of them go alone.
     let mut b = Batcher::new(Some(Duration::from_millis(100)));
     let ok: Vec<Result<(), SourceError>> = vec![Ok(()), Ok(()), Ok(())];
-    b.learn(&members, &ok, true);
+    b.learn(&members, &ok, true, t0);
     assert_eq!(b.requests(&members, &groups, Kind::Instant).len(), 3);
     // Transient failures teach nothing.
     let mut b = Batcher::new(Some(Duration::from_millis(100)));
@@ -117,7 +123,7 @@ fn members_that_fail_alone_after_a_refused_batch_are_not_batched_again() {
         timeout: Duration::from_secs(1),
     };
     let timeouts: Vec<Result<(), SourceError>> = vec![Err(down.clone()), Err(down.clone()), Ok(())];
-    b.learn(&members, &timeouts, true);
+    b.learn(&members, &timeouts, true, t0);
     assert_eq!(
         b.alone.len(),
         3,

@@ -218,6 +218,8 @@ impl Poller {
     /// for the steps they do not hold yet (the last one again, as the
     /// server may have had more samples since).
     pub async fn refresh(&mut self, plan: &Plan, time_ms: i64, with_targets: bool) -> Refresh {
+        let now = std::time::Instant::now();
+        self.batcher.expire(now);
         let c = &self.client;
         let (start, end, step) = plan.chart_range(time_ms);
         self.charts.retain(|k, _| plan.charts.contains(k));
@@ -299,7 +301,7 @@ impl Poller {
         let mut spent = Duration::ZERO;
         for (req, (a, took)) in instant_reqs.iter().zip(instants) {
             spent += took;
-            self.batcher.learn(req, &a.each, a.refused);
+            self.batcher.learn(req, &a.each, a.refused, now);
             for (expr, r) in req.iter().zip(a.each) {
                 let v = match r {
                     Ok(q) => {
@@ -322,7 +324,7 @@ impl Poller {
         let mut spent = Duration::ZERO;
         for ((req, from), (a, took)) in range_reqs.iter().zip(ranges) {
             spent += took;
-            self.batcher.learn(req, &a.each, a.refused);
+            self.batcher.learn(req, &a.each, a.refused, now);
             for (expr, r) in req.iter().zip(a.each) {
                 let cache = self.charts.entry(expr.to_string()).or_default();
                 match r {
