@@ -8,7 +8,7 @@ mod remote_support;
 #[path = "scrape_support/mod.rs"]
 mod scrape_support;
 
-use remote_support::start_prometheus;
+use remote_support::scraping;
 use scrape_support::{serve, Reply};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -84,9 +84,7 @@ async fn recorded_by_vitals_and_held_stale_when_the_server_loses_the_target() {
     })
     .await;
     let dir = tempfile::tempdir().unwrap();
-    let sd = dir.path().join("targets.json");
-    std::fs::write(&sd, format!("[{{\"targets\": [\"{}\"]}}]", exporter.addr)).unwrap();
-    let Some(prom) = start_prometheus(&sd) else {
+    let Some(prom) = scraping(exporter.addr) else {
         return;
     };
     let c = Arc::new(PromClient::new(&prom.url, PromOptions::default()).unwrap());
@@ -245,10 +243,7 @@ async fn the_dashboard_catches_up_with_the_servers_history() {
         body: b"# TYPE app_queue_depth gauge\napp_queue_depth 99\n".to_vec(),
     })
     .await;
-    let dir = tempfile::tempdir().unwrap();
-    let sd = dir.path().join("targets.json");
-    std::fs::write(&sd, format!("[{{\"targets\": [\"{}\"]}}]", exporter.addr)).unwrap();
-    let Some(prom) = start_prometheus(&sd) else {
+    let Some(prom) = scraping(exporter.addr) else {
         return;
     };
     let c = Arc::new(PromClient::new(&prom.url, PromOptions::default()).unwrap());

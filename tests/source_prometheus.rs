@@ -2,18 +2,18 @@
 //! `/usr/bin/prometheus`), started on loopback and scraping an exporter
 //! served by the test.
 
+#[path = "remote_support/mod.rs"]
+mod remote_support;
 #[path = "scrape_support/mod.rs"]
 mod scrape_support;
 
-use scrape_support::{closed_port, serve, Reply, Server};
+use remote_support::{start_with_config, Prometheus};
+use scrape_support::{serve, Reply, Server};
 use std::collections::BTreeMap;
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use vitals::labels::Labels;
 use vitals::scrape::expo::MetricType;
 use vitals::source::{range_params, Health, PromClient, PromOptions, SourceError, Value};
-
-const PROMETHEUS: &str = "/usr/bin/prometheus";
 
 const PAGE: &str = "\
 # HELP demo_requests_total Requests served.
@@ -34,20 +34,6 @@ demo_latency_seconds_sum 0.9
 demo_latency_seconds_count 7
 ";
 
-/// The Prometheus process, killed when the test ends however it ends.
-struct Prometheus {
-    child: Child,
-    url: String,
-    dir: tempfile::TempDir,
-}
-
-impl Drop for Prometheus {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
 fn now_ms() -> i64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
@@ -58,45 +44,11 @@ fn now_ms() -> i64 {
 /// Starts Prometheus scraping `exporter` every second, or `None` (with a
 /// note) when the binary is not installed outside CI.
 fn start_prometheus(exporter: &Server) -> Option<Prometheus> {
-    if !std::path::Path::new(PROMETHEUS).exists() {
-        assert!(
-            std::env::var("CI").as_deref() != Ok("true"),
-            "{PROMETHEUS} is missing on CI"
-        );
-        eprintln!("note: {PROMETHEUS} is not installed; skipping the real-server checks");
-        return None;
-    }
-    let dir = tempfile::tempdir().unwrap();
-    let config = dir.path().join("prometheus.yml");
-    std::fs::write(
-        &config,
-        format!(
-            "global:\n  scrape_interval: 1s\n  scrape_timeout: 1s\n  evaluation_interval: 1s\n\
-             scrape_configs:\n  - job_name: demo\n    static_configs:\n      - targets: ['{}']\n",
-            exporter.addr
-        ),
-    )
-    .unwrap();
-    let port = closed_port();
-    let log = std::fs::File::create(dir.path().join("prometheus.log")).unwrap();
-    let child = Command::new(PROMETHEUS)
-        .arg(format!("--config.file={}", config.display()))
-        .arg(format!(
-            "--storage.tsdb.path={}",
-            dir.path().join("data").display()
-        ))
-        .arg(format!("--web.listen-address=127.0.0.1:{port}"))
-        .arg("--log.level=warn")
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(log)
-        .spawn()
-        .unwrap();
-    Some(Prometheus {
-        child,
-        url: format!("http://127.0.0.1:{port}"),
-        dir,
-    })
+    start_with_config(&format!(
+        "global:\n  scrape_interval: 1s\n  scrape_timeout: 1s\n  evaluation_interval: 1s\n\
+         scrape_configs:\n  - job_name: demo\n    static_configs:\n      - targets: ['{}']\n",
+        exporter.addr
+    ))
 }
 
 /// Waits (at most 60 s) until the counter has five samples.
@@ -116,10 +68,7 @@ async fn wait_for_data(c: &PromClient, prom: &mut Prometheus) {
         if ready {
             return;
         }
-        if let Ok(Some(status)) = prom.child.try_wait() {
-            let log = std::fs::read_to_string(prom.dir.path().join("prometheus.log"));
-            panic!("Prometheus exited ({status}): {}", log.unwrap_or_default());
-        }
+        prom.exited();
         assert!(
             tokio::time::Instant::now() < deadline,
             "Prometheus has no data after 60 s"

@@ -167,7 +167,7 @@ impl RemoteState {
 
 #[cfg(test)]
 #[path = "remote_plan_tests.rs"]
-mod plan_tests;
+pub(super) mod plan_tests;
 
 /// The catalog detection reads, from what the server lists.
 fn catalog(d: &Discovery) -> Catalog {

@@ -11,7 +11,7 @@ use std::time::Duration;
 const T0: i64 = 1_795_348_800_000;
 
 /// Two targets of job `app` scraped every `scrape_interval`.
-fn targets(scrape_interval: Duration) -> Vec<TargetHealth> {
+pub(in crate::engine) fn targets(scrape_interval: Duration) -> Vec<TargetHealth> {
     let target = |i: &str| TargetHealth {
         scrape_url: format!("http://{i}/metrics"),
         job: "app".into(),

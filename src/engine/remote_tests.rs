@@ -3,7 +3,7 @@
 use super::*;
 use crate::frame::{AlertState, SourceKind};
 use crate::labels::Labels;
-use crate::source::{Discovery, Health, Refresh, TargetHealth};
+use crate::source::{Discovery, Refresh};
 use std::collections::HashMap;
 
 const T0: i64 = 1_795_348_800_000;
@@ -17,16 +17,6 @@ fn discovery() -> Discovery {
         "process_cpu_seconds_total",
         "app_cpu_limit_cores",
     ];
-    let target = |i: &str| TargetHealth {
-        scrape_url: format!("http://{i}/metrics"),
-        job: "app".into(),
-        instance: i.into(),
-        labels: Labels::from_pairs([("job", "app"), ("instance", i)]),
-        health: Health::Up,
-        last_error: String::new(),
-        last_scrape_duration: Duration::from_millis(3),
-        scrape_interval: Some(Duration::from_secs(15)),
-    };
     Discovery {
         names: names.iter().map(|s| s.to_string()).collect(),
         types: HashMap::from([
@@ -46,7 +36,7 @@ fn discovery() -> Discovery {
             ),
         ]),
         version: Some("2.42.0".into()),
-        targets: Some(vec![target("h1:9100"), target("h2:9100")]),
+        targets: Some(super::remote::plan_tests::targets(Duration::from_secs(15))),
     }
 }
 
