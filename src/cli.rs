@@ -16,10 +16,22 @@ use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::{mpsc, watch};
 
+mod manual;
+
+/// `vitals --version`: the version, the commit and the target it was built for.
+const VERSION: &str = concat!(
+    env!("CARGO_PKG_VERSION"),
+    " (commit ",
+    env!("VITALS_GIT_COMMIT"),
+    ", ",
+    env!("VITALS_TARGET"),
+    ")"
+);
+
 #[derive(Parser, Debug)]
 #[command(
     name = "vitals",
-    version,
+    version = VERSION,
     about = "A live terminal dashboard for the engineer on call: scrapes Prometheus /metrics \
              endpoints and shows latency, traffic, errors, CPU, instances and saturation, \
              with alerts the moment a threshold is crossed.",
@@ -29,6 +41,7 @@ struct Cli {
     #[command(subcommand)]
     command: Option<Cmd>,
     /// Targets: http(s)://host:port/path, or host:port for http://host:port/metrics.
+    #[arg(value_name = "TARGET")]
     targets: Vec<String>,
     #[command(flatten)]
     common: Common,
@@ -45,12 +58,20 @@ enum Cmd {
     /// Run PromQL conformance files (.test) and print 'N passed, N failed, N unsupported'.
     Promqltest {
         /// Files or directories of *.test files.
-        #[arg(required = true)]
+        #[arg(required = true, value_name = "PATH")]
         paths: Vec<PathBuf>,
     },
     /// Configuration files.
     #[command(subcommand)]
     Config(ConfigCmd),
+    /// Print the shell completion script for SHELL (e.g. vitals completions bash > /etc/bash_completion.d/vitals).
+    Completions {
+        /// The shell.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page (roff): vitals man | man -l -
+    Man,
 }
 
 #[derive(Subcommand, Debug)]
@@ -123,13 +144,13 @@ struct DemoArgs {
     #[arg(long = "no-ui")]
     no_ui: bool,
     /// Starting size of the fleet.
-    #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u64).range(2..=1000))]
+    #[arg(long, value_name = "N", default_value_t = 4, value_parser = clap::value_parser!(u64).range(2..=1000))]
     instances: u64,
     /// Time compression of the scenario (2 = twice as fast).
-    #[arg(long, default_value_t = 1.0)]
+    #[arg(long, value_name = "FACTOR", default_value_t = 1.0)]
     speed: f64,
     /// Scenario: incident (a loop of calm, surge, runaway autoscaler, recovery) or calm.
-    #[arg(long, value_enum, default_value_t = ScenarioArg::Incident)]
+    #[arg(long, value_name = "NAME", value_enum, default_value_t = ScenarioArg::Incident)]
     scenario: ScenarioArg,
     #[command(flatten)]
     common: Common,
@@ -150,9 +171,10 @@ enum Format {
 #[derive(Args, Debug)]
 struct SnapshotArgs {
     /// Targets: http(s)://host:port/path, or host:port.
+    #[arg(value_name = "TARGET")]
     targets: Vec<String>,
     /// Output: json (the stable schema) or text (a Markdown summary).
-    #[arg(long, value_enum, default_value_t = Format::Json)]
+    #[arg(long, value_name = "FORMAT", value_enum, default_value_t = Format::Json)]
     format: Format,
     /// How long to scrape before evaluating [default: the longest range in any expression plus one interval].
     #[arg(long, value_name = "DUR", value_parser = parse_dur)]
@@ -164,6 +186,7 @@ struct SnapshotArgs {
 #[derive(Args, Debug)]
 struct CheckArgs {
     /// Targets: http(s)://host:port/path, or host:port.
+    #[arg(value_name = "TARGET")]
     targets: Vec<String>,
     /// How long to scrape before deciding [default: the longest range plus one interval, plus the longest `for`].
     #[arg(long, value_name = "DUR", value_parser = parse_dur)]
@@ -245,6 +268,9 @@ pub fn main() -> i32 {
             return 2;
         }
     };
+    if let Some(code) = docs(&cli) {
+        return code;
+    }
     let log = init_logging();
     let rt = match tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -271,6 +297,24 @@ pub fn main() -> i32 {
     code
 }
 
+/// `completions` and `man`: printed with no log, runtime or terminal; a
+/// reader that closes the pipe early (`| head`) is not an error.
+fn docs(cli: &Cli) -> Option<i32> {
+    let mut out = std::io::stdout().lock();
+    let written = match cli.command {
+        Some(Cmd::Completions { shell }) => manual::completions(shell, Cli::command(), &mut out),
+        Some(Cmd::Man) => manual::man_page(Cli::command(), env!("VITALS_COMMIT_DATE"), &mut out),
+        _ => return None,
+    };
+    match written {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+            eprintln!("vitals: cannot write to standard output: {e}");
+            Some(2)
+        }
+        _ => Some(0),
+    }
+}
+
 async fn run(cli: Cli, log: Option<String>) -> Result<i32> {
     match cli.command {
         None => {
@@ -294,6 +338,8 @@ async fn run(cli: Cli, log: Option<String>) -> Result<i32> {
             let totals = crate::promql::promqltest::run_paths(&paths, &mut out)?;
             Ok(if totals.failed > 0 { 1 } else { 0 })
         }
+        // Answered by `docs` before the runtime starts.
+        Some(Cmd::Completions { .. } | Cmd::Man) => Ok(0),
         Some(Cmd::Config(ConfigCmd::Check { file })) => match crate::config::load(&file) {
             Ok(c) => {
                 println!(

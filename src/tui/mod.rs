@@ -88,7 +88,9 @@ pub mod timeview;
 mod view;
 
 pub use event_loop::run;
+pub use help::KEYS;
 pub use layout::{plan, Mode, Plan};
+pub use prompt::COMMANDS as PROMPT_COMMANDS;
 pub use prompt::{Prompt, PromptKind};
 pub use table_view::SortKey;
 pub use view::{Focus, KeyOutcome, View};
