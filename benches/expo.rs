@@ -1,7 +1,10 @@
 //! Exposition parser throughput: ours (streaming and owned Page) against the
 //! crate prometheus-parse and against counting newlines (the ceiling), on
-//! node_exporter's e2e page, Prometheus's alltypes page and a generated
-//! 100 000-series page.
+//! the real pages the project captured (`tests/fixtures/exposition/real/`:
+//! node_exporter 1.5.0 with many collectors, Prometheus 2.42's own page)
+//! and a generated 100 000-series page. When `VITALS_EXPO_FIXTURES_DIR`
+//! names the external fixtures, their two large pages are measured too
+//! (ids `ext_…`).
 //!
 //! `cargo bench --bench expo -- --warm-up-time 1 --measurement-time 3`
 
@@ -10,13 +13,27 @@ use std::hint::black_box;
 use std::io;
 use vitals::scrape::expo::{parse, parse_page, Format, PageParser, SampleRef, Visitor};
 
-/// Reads a real page from the shared fixtures, if present.
-fn fixture(name: &str) -> Option<Vec<u8>> {
+/// Reads one of the project's real pages.
+fn own_page(name: &str) -> Vec<u8> {
     let path = format!(
-        "{}/../shared/fixtures/exposition/real/{name}",
+        "{}/tests/fixtures/exposition/real/{name}",
         env!("CARGO_MANIFEST_DIR")
     );
-    std::fs::read(&path).ok()
+    std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
+}
+
+/// Reads a page of the external fixtures, when `VITALS_EXPO_FIXTURES_DIR`
+/// names them.
+fn external_page(name: &str) -> Option<Vec<u8>> {
+    let dir = std::env::var_os("VITALS_EXPO_FIXTURES_DIR").filter(|d| !d.is_empty())?;
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join(dir)
+        .join("real")
+        .join(name);
+    match std::fs::read(&path) {
+        Ok(body) => Some(body),
+        Err(e) => panic!("{}: {e}", path.display()),
+    }
 }
 
 /// A page of `n` series in 0.0.4 text, shaped like a busy service's:
@@ -100,20 +117,31 @@ fn prometheus_parse(body: &str) -> usize {
 }
 
 fn pages() -> Vec<(&'static str, Vec<u8>)> {
-    let mut pages = Vec::new();
-    match fixture("node_exporter-e2e-output.txt") {
-        Some(p) => pages.push(("node_exporter_e2e", p)),
-        None => eprintln!("note: shared fixtures missing; real pages skipped"),
-    }
-    if let Some(p) = fixture("prometheus-alltypes.237mfs.prom.txt") {
-        pages.push(("prometheus_alltypes", p));
+    let mut pages = vec![
+        (
+            "node_exporter_many",
+            own_page("node_exporter-1.5.0-many-collectors.txt"),
+        ),
+        ("prometheus_self", own_page("prometheus-2.42.0-self.txt")),
+    ];
+    let external = [
+        ("ext_node_exporter_e2e", "node_exporter-e2e-output.txt"),
+        (
+            "ext_prometheus_alltypes",
+            "prometheus-alltypes.237mfs.prom.txt",
+        ),
+    ];
+    for (id, file) in external {
+        if let Some(body) = external_page(file) {
+            pages.push((id, body));
+        }
     }
     pages.push(("generated_100k", generated_page(100_000)));
     pages
 }
 
 /// The parsers compared; each is a criterion group, so ids read
-/// `vitals/node_exporter_e2e`, `prometheus_parse/node_exporter_e2e`, ….
+/// `vitals/node_exporter_many`, `prometheus_parse/node_exporter_many`, ….
 const PARSERS: [&str; 5] = [
     "vitals",
     "vitals_page",

@@ -1,6 +1,7 @@
 //! Allocations per scrape of the exposition parser, counted by a global
 //! allocator: the streaming parser (what an ingest path uses) and the owned
-//! `Page`, first scrape and steady state (a reused `PageParser`).
+//! `Page`, first scrape and steady state (a reused `PageParser`), on the
+//! project's real pages (`tests/fixtures/exposition/real/`).
 //!
 //! `cargo bench --bench expo_alloc`
 
@@ -19,34 +20,46 @@ impl<'a> Visitor<'a> for Sum {
     }
 }
 
+/// The project's real pages (`tests/fixtures/exposition/real/`).
+const PAGES: &[(&str, &str)] = &[
+    (
+        "node_exporter many collectors",
+        "node_exporter-1.5.0-many-collectors.txt",
+    ),
+    ("Prometheus self", "prometheus-2.42.0-self.txt"),
+];
+
 fn main() {
-    let path = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../shared/fixtures/exposition/real/node_exporter-e2e-output.txt"
-    );
-    let Ok(body) = std::fs::read(path) else {
-        eprintln!("note: {path} missing; nothing measured");
-        return;
-    };
+    for (name, file) in PAGES {
+        let path = format!(
+            "{}/tests/fixtures/exposition/real/{file}",
+            env!("CARGO_MANIFEST_DIR")
+        );
+        let body = std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
+        measure(name, &body);
+    }
+}
+
+fn measure(name: &str, body: &[u8]) {
     let (a, b, n) = count(|| {
         let mut v = Sum(0.0, 0);
-        parse(&body, Format::Text, &mut v);
+        parse(body, Format::Text, &mut v);
         v.1
     });
     println!(
-        "streaming parse, node_exporter e2e ({n} samples): {a} allocations, {b} bytes per scrape ({:.3} allocations per sample)",
+        "{name}, streaming parse ({n} samples): {a} allocations, {b} bytes per scrape ({:.3} allocations per sample)",
         a as f64 / n as f64
     );
     let mut parser = PageParser::new();
-    let (a, b, page) = count(|| parser.parse(&body, None));
+    let (a, b, page) = count(|| parser.parse(body, None));
     println!(
-        "owned Page, first scrape: {a} allocations, {b} bytes ({:.2} per sample)",
+        "{name}, owned Page, first scrape: {a} allocations, {b} bytes ({:.2} per sample)",
         a as f64 / page.samples.len() as f64
     );
     drop(page);
-    let (a, b, page) = count(|| parser.parse(&body, None));
+    let (a, b, page) = count(|| parser.parse(body, None));
     println!(
-        "owned Page, steady state (reused PageParser): {a} allocations, {b} bytes ({:.2} per sample)",
+        "{name}, owned Page, steady state (reused PageParser): {a} allocations, {b} bytes ({:.2} per sample)",
         a as f64 / page.samples.len() as f64
     );
 }

@@ -1,7 +1,9 @@
-//! Parses one exposition page many times, for a profiler.
+//! Parses one exposition page many times, for a profiler. The page defaults
+//! to the project's large real page,
+//! `tests/fixtures/exposition/real/node_exporter-1.5.0-many-collectors.txt`.
 //!
 //! `cargo build --release --example expo_profile && valgrind --tool=callgrind
-//! target/release/examples/expo_profile ../shared/fixtures/exposition/real/node_exporter-e2e-output.txt 20`
+//! target/release/examples/expo_profile [PAGE] [ROUNDS]`
 
 use std::hint::black_box;
 use vitals::scrape::expo::{parse, Format, SampleRef, Visitor};
@@ -24,7 +26,7 @@ fn main() -> std::io::Result<()> {
     let path = args.next().unwrap_or_else(|| {
         concat!(
             env!("CARGO_MANIFEST_DIR"),
-            "/../shared/fixtures/exposition/real/node_exporter-e2e-output.txt"
+            "/tests/fixtures/exposition/real/node_exporter-1.5.0-many-collectors.txt"
         )
         .to_string()
     });

@@ -1,174 +1,181 @@
-//! Metadata, error messages, exemplars and the long cases of the shared
-//! `cases/` fixtures (their samples are checked in expo_cases.rs).
+//! Metadata, exemplars and `_created` lines of the project's own
+//! `tests/fixtures/exposition/cases/` (their samples and errors are checked
+//! in expo_cases.rs), and the two large cases, generated here rather than
+//! kept as files: 200 labels on one sample and a 1 MiB label value.
 
 mod expo_util;
 
-use expo_util::{fixtures, record, OM, TEXT};
+use expo_util::{case, record, OM, TEXT};
 use vitals::scrape::expo::{parse_page, MetricType};
-use vitals::scrape::Page;
 
-fn load(file: &str, om: bool) -> Option<Page> {
-    let dir = fixtures("cases")?;
-    let body = std::fs::read(dir.join(file)).unwrap_or_else(|e| panic!("{file}: {e}"));
-    Some(parse_page(&body, if om { OM } else { TEXT }))
+/// The kind and help text of family `name` in case `file`.
+fn family(file: &str, name: &str) -> (MetricType, Option<String>) {
+    let (_, p) = case(file);
+    let f = p
+        .family_of(name)
+        .unwrap_or_else(|| panic!("{file}: no family for {name}"));
+    (f.kind, f.help.clone())
 }
 
 #[test]
-fn metadata_of_the_cases() {
-    let Some(p) = load("01-basic_counter.prom", false) else {
-        return;
-    };
-    let f = p.family_of("http_requests_total").expect("family");
-    assert_eq!(
-        (f.kind, f.help.as_deref()),
-        (MetricType::Counter, Some("Total requests."))
-    );
-    let p = load("02-gauge_no_labels.prom", false).expect("fixtures");
-    assert_eq!(p.family_of("temp").map(|f| f.kind), Some(MetricType::Gauge));
-    let p = load("03-missing_type_untyped.prom", false).expect("fixtures");
-    assert!(p.families.is_empty());
-    let p = load("04-help_after_type.prom", false).expect("fixtures");
-    let f = p.family_of("c").expect("family");
-    assert_eq!(
-        (f.kind, f.help.as_deref()),
-        (MetricType::Counter, Some("Help after type."))
-    );
-    let p = load("05-type_after_samples.prom", false).expect("fixtures");
-    assert_eq!(
-        p.first_error.as_deref(),
-        Some("line 2: TYPE for \"c\" after its samples")
-    );
-    let p = load("06-unknown_type_keyword.prom", false).expect("fixtures");
-    assert_eq!(
-        p.first_error.as_deref(),
-        Some("line 1: unknown metric type \"foo\"")
-    );
-    assert!(p
-        .family_of("a")
-        .is_none_or(|f| f.kind == MetricType::Untyped));
-    let p = load("07-help_escapes.prom", false).expect("fixtures");
-    assert_eq!(
-        p.families[0].help.as_deref(),
-        Some("Line1\nLine2 back\\slash")
-    );
-    let p = load("08-help_empty_text.prom", false).expect("fixtures");
-    assert_eq!(p.families[0].help.as_deref(), Some(""));
-    let p = load("26-metric_name_colon.prom", false).expect("fixtures");
-    assert_eq!(
-        p.family_of("job:http_requests:rate5m").map(|f| f.kind),
-        Some(MetricType::Gauge)
-    );
-    let p = load("41-histogram_grouping.prom", false).expect("fixtures");
-    assert_eq!(
-        p.family_of("h_bucket").map(|f| f.kind),
-        Some(MetricType::Histogram)
-    );
-    let p = load("43-summary_grouping.prom", false).expect("fixtures");
-    assert_eq!(
-        p.family_of("rpc_count").map(|f| f.kind),
-        Some(MetricType::Summary)
-    );
-    let p = load("49-om_counter_total_created.prom", true).expect("fixtures");
-    assert_eq!(
-        p.family_of("foo_total").map(|f| f.kind),
-        Some(MetricType::Counter)
-    );
-    let p = load("50-om_info.prom", true).expect("fixtures");
-    assert_eq!(
-        p.family_of("build_info").map(|f| f.kind),
-        Some(MetricType::Info)
-    );
-    let p = load("51-om_stateset.prom", true).expect("fixtures");
-    assert_eq!(
-        p.family_of("st").map(|f| f.kind),
-        Some(MetricType::StateSet)
-    );
-    let p = load("52-om_gaugehistogram.prom", true).expect("fixtures");
-    assert_eq!(
-        p.family_of("gh_gsum").map(|f| f.kind),
-        Some(MetricType::GaugeHistogram)
-    );
-    let p = load("53-om_unit.prom", true).expect("fixtures");
-    let f = p.family_of("d_seconds").expect("family");
-    assert_eq!(
-        (f.kind, f.unit.as_deref()),
-        (MetricType::Gauge, Some("seconds"))
-    );
-    let p = load("56-crlf_line_endings.prom", false).expect("fixtures");
-    assert_eq!(p.family_of("a").map(|f| f.kind), Some(MetricType::Counter));
-}
-
-#[test]
-fn errors_name_line_and_reason() {
+fn kinds_and_help_texts() {
+    use MetricType::*;
+    let help = |s: &str| Some(s.to_string());
     let cases = [
         (
-            "24-duplicate_label_name.prom",
-            "line 1: label \"x\" given twice",
+            "counter-help-type.prom",
+            "jobs_done_total",
+            (Counter, help("Jobs the worker finished.")),
+        ),
+        ("gauge-no-labels.prom", "disk_free_ratio", (Gauge, None)),
+        (
+            "help-after-type.prom",
+            "logins_total",
+            (Counter, help("Successful logins.")),
         ),
         (
-            "25-single_quotes.prom",
-            "line 1: value of label \"b\" is not in double quotes",
+            "help-escapes.prom",
+            "motd",
+            (Untyped, help("Welcome\nto C:\\data, \\\"as is\\\"")),
+        ),
+        ("help-empty.prom", "quiet_mode", (Untyped, help(""))),
+        (
+            "name-colons.prom",
+            "instance:cpu_usage:ratio",
+            (Gauge, None),
         ),
         (
-            "28-unicode_name_unquoted.prom",
-            "line 1: invalid metric name \"métrique\"",
+            "name-quoted-utf8.prom",
+            "http.server.duration",
+            (Gauge, None),
         ),
-        ("34-bad_value.prom", "line 1: invalid value \"1x\""),
-        ("35-hex_float.prom", "line 1: invalid value \"0x1p-3\""),
         (
-            "40-timestamp_overflow.prom",
-            "line 1: invalid timestamp \"99999999999999999999\"",
+            "histogram-two-series.prom",
+            "req_seconds_bucket",
+            (Histogram, None),
         ),
-        ("90-invalid_utf8.prom", "line 2: invalid UTF-8"),
+        ("summary.prom", "gc_pause_seconds_count", (Summary, None)),
+        (
+            "histogram-bucket-without-le.prom",
+            "wait_seconds_bucket",
+            (Histogram, None),
+        ),
+        ("layout-crlf.prom", "hits", (Counter, None)),
+        (
+            "om-counter-created.om",
+            "orders_total",
+            (Counter, help("Orders placed.")),
+        ),
+        ("om-info.om", "app_info", (Info, None)),
+        ("om-stateset.om", "door", (StateSet, None)),
+        (
+            "om-gaugehistogram.om",
+            "queue_age_seconds_gsum",
+            (GaugeHistogram, None),
+        ),
+        (
+            "om-exemplar-bucket.om",
+            "lat_seconds_bucket",
+            (Histogram, None),
+        ),
     ];
-    for (file, want) in cases {
-        let Some(p) = load(file, false) else { return };
-        assert_eq!(p.first_error.as_deref(), Some(want), "{file}");
+    for (file, name, want) in cases {
+        assert_eq!(family(file, name), want, "{file}");
     }
-    let p = load("48-content_after_eof.prom", true).expect("fixtures");
+}
+
+#[test]
+fn samples_without_a_valid_type_have_no_typed_family() {
+    for file in [
+        "untyped-no-type.prom",
+        "plain-comments.prom",
+        "histogram-no-type.prom",
+    ] {
+        let (_, p) = case(file);
+        assert!(p.families.is_empty(), "{file}: {:?}", p.families);
+    }
+    for (file, name) in [
+        ("type-after-samples.prom", "retries"),
+        ("type-unknown-kind.prom", "load_level"),
+    ] {
+        let (_, p) = case(file);
+        assert!(
+            p.family_of(name)
+                .is_none_or(|f| f.kind == MetricType::Untyped),
+            "{file}"
+        );
+    }
+}
+
+#[test]
+fn openmetrics_unit_created_and_exemplars() {
+    let (_, p) = case("om-unit.om");
+    let f = p.family_of("fetch_bytes").expect("family");
     assert_eq!(
-        p.first_error.as_deref(),
-        Some("line 3: content after # EOF")
+        (f.kind, f.unit.as_deref()),
+        (MetricType::Gauge, Some("bytes"))
     );
-}
 
-#[test]
-fn many_labels_and_a_one_mebibyte_value() {
-    let Some(p) = load("23-many_labels_200.prom", false) else {
-        return;
-    };
-    assert_eq!(p.invalid_lines, 0);
-    let l = &p.samples[0].labels;
-    assert_eq!(l.len(), 201);
-    assert_eq!((l.get("l0"), l.get("l199")), (Some("v0"), Some("v199")));
-    let p = load("62-long_line_1MiB_label.prom", false).expect("fixtures");
-    assert_eq!((p.samples.len(), p.invalid_lines), (1, 0));
-    let big = p.samples[0].labels.get("big").expect("label big");
-    assert_eq!(big.len(), 1 << 20);
-    assert!(big.bytes().all(|b| b == b'x'));
-    assert_eq!(p.samples[0].value, 1.0);
-}
-
-#[test]
-fn openmetrics_created_timestamps_and_exemplars() {
-    let Some(dir) = fixtures("cases") else { return };
-    let body = std::fs::read(dir.join("49-om_counter_total_created.prom")).expect("read");
+    let (body, _) = case("om-counter-created.om");
     let r = record(&body, true);
-    assert_eq!(r.samples, ["foo_total{} 17"]);
-    assert_eq!(r.created, [("foo_created".to_string(), 1520872607.123)]);
+    assert_eq!(r.samples, ["orders_total{} 120"]);
+    assert_eq!(r.created, [("orders_created".to_string(), 1700000000.25)]);
 
-    let p = load("54-om_exemplar.prom", true).expect("fixtures");
+    let (_, p) = case("om-exemplar-bucket.om");
     let ex = p.samples[0].exemplar.as_ref().expect("exemplar");
-    assert_eq!(ex.labels.get("trace_id"), Some("abc123"));
-    assert_eq!((ex.value, ex.timestamp_ms), (0.05, Some(1520879607789)));
+    assert_eq!(ex.labels.get("trace_id"), Some("4bf92f35"));
+    assert_eq!((ex.value, ex.timestamp_ms), (0.31, Some(1700000000125)));
     assert!(p.samples[1..].iter().all(|s| s.exemplar.is_none()));
 
-    let p = load("55-om_exemplar_on_counter_with_ts.prom", true).expect("fixtures");
+    let (_, p) = case("om-exemplar-counter-timestamp.om");
     let ex = p.samples[0].exemplar.as_ref().expect("exemplar");
-    assert_eq!(ex.labels.get("id"), Some("counter-test"));
-    assert_eq!((ex.value, ex.timestamp_ms), (5.0, None));
+    assert_eq!(ex.labels.get("span_id"), Some("77"));
+    assert_eq!((ex.value, ex.timestamp_ms), (2.0, None));
+}
 
-    let p = load("32-exponent_floats.prom", false).expect("fixtures");
-    assert!(p.samples[2].value.is_sign_negative(), "-0.0 keeps its sign");
-    assert_eq!(p.samples[3].value, 7.424100000000001e-05);
+#[test]
+fn exact_values() {
+    let (_, p) = case("value-exponents.prom");
+    assert!(p.samples[2].value == 0.0 && p.samples[2].value.is_sign_negative());
+    assert_eq!(p.samples[3].value, 1.0000000000000002);
+    let (_, p) = case("value-big-integer.prom");
+    assert_eq!(p.samples[0].value, 2f64.powi(65));
+    let (_, p) = case("label-nul-byte.prom");
+    assert_eq!(p.samples[0].labels.get("data"), Some("ab\0cd"));
+    let (_, p) = case("label-escaped-newline.prom");
+    assert_eq!(p.samples[0].labels.get("text"), Some("first\nsecond"));
+}
+
+#[test]
+fn two_hundred_labels_on_one_sample() {
+    let labels: Vec<String> = (0..200).map(|i| format!("l{i:03}=\"v{i}\"")).collect();
+    let body = format!("# TYPE wide gauge\nwide{{{}}} 3\n", labels.join(","));
+    for ct in [TEXT, OM] {
+        let body = if ct == OM {
+            format!("{body}# EOF\n")
+        } else {
+            body.clone()
+        };
+        let p = parse_page(body.as_bytes(), ct);
+        assert_eq!(p.invalid_lines, 0, "{:?}", p.first_error);
+        let l = &p.samples[0].labels;
+        assert_eq!(l.len(), 201, "200 labels and the name");
+        assert_eq!((l.get("l000"), l.get("l199")), (Some("v0"), Some("v199")));
+        assert_eq!(p.samples[0].value, 3.0);
+    }
+}
+
+#[test]
+fn a_one_mebibyte_label_value() {
+    let big = "y".repeat(1 << 20);
+    let body = format!("long_label{{big=\"{big}\",small=\"s\"}} 1\nafter 2\n");
+    let p = parse_page(body.as_bytes(), TEXT);
+    assert_eq!((p.samples.len(), p.invalid_lines), (2, 0));
+    let l = &p.samples[0].labels;
+    assert_eq!(l.get("big").map(str::len), Some(1 << 20));
+    assert!(l.get("big").is_some_and(|v| v.bytes().all(|b| b == b'y')));
+    assert_eq!(l.get("small"), Some("s"));
+    assert_eq!(p.samples[1].value, 2.0);
+    let r = record(body.as_bytes(), false);
+    assert_eq!(r.samples.len(), 2);
 }

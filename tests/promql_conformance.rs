@@ -1,5 +1,8 @@
 //! Runs our own PromQL cases (tests/promql/*.test) and, when
-//! VITALS_PROMQLTEST_DIR names a directory, Prometheus's cases there too.
+//! VITALS_PROMQLTEST_DIR names a directory, Prometheus's cases there too
+//! (an optional suite: unset, it prints `not run: …`; in CI it must run).
+
+mod common;
 
 use std::path::PathBuf;
 use vitals::promql::promqltest::run_paths;
@@ -23,23 +26,12 @@ fn own_cases() {
 
 #[test]
 fn prometheus_cases_when_configured() {
-    let Some(dir) = std::env::var_os("VITALS_PROMQLTEST_DIR") else {
-        println!("VITALS_PROMQLTEST_DIR not set: Prometheus's cases skipped");
+    let Some(dir) = common::optional_suite(
+        "VITALS_PROMQLTEST_DIR",
+        "Prometheus's own PromQL .test files; scripts/test sets it when they are beside the checkout",
+    ) else {
         return;
     };
-    let mut dir = PathBuf::from(dir);
-    if dir.is_relative() {
-        dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(dir);
-    }
-    if !dir.is_dir() {
-        assert!(
-            std::env::var("CI").as_deref() != Ok("true"),
-            "{} missing",
-            dir.display()
-        );
-        println!("{} missing: Prometheus's cases skipped", dir.display());
-        return;
-    }
     let mut out = Vec::new();
     let totals = run_paths(&[dir], &mut out).expect("test files readable");
     let text = String::from_utf8_lossy(&out);

@@ -44,17 +44,32 @@ pub fn require_program(name: &str) -> Option<PathBuf> {
     }
 }
 
-/// The shared reference data beside the checkout, if present.
-pub fn shared_dir(sub: &str) -> Option<PathBuf> {
-    let p = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../shared")).join(sub);
-    if p.exists() {
-        Some(p)
-    } else if in_ci() {
-        panic!("{} is missing", p.display());
-    } else {
-        eprintln!("note: {} is missing; skipping", p.display());
-        None
+/// The folder of an optional external suite, named by the environment
+/// variable `var` (relative paths are from the checkout). When `var` is
+/// unset this prints one line, `not run: <var> not set (<what>)`, and
+/// returns `None`; in CI an unset variable fails the test instead. A set
+/// variable that names no folder always fails.
+pub fn optional_suite(var: &str, what: &str) -> Option<PathBuf> {
+    match std::env::var_os(var).filter(|v| !v.is_empty()) {
+        Some(dir) => {
+            let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(dir);
+            assert!(dir.is_dir(), "{var} names no folder: {}", dir.display());
+            Some(dir)
+        }
+        None => {
+            let why = format!("{var} not set ({what})");
+            assert!(!in_ci(), "{why}: in CI this suite must run");
+            not_run(&why);
+            None
+        }
     }
+}
+
+/// Prints `not run: <why>` as one line on the real stderr, so that the
+/// test harness's output capture does not hide it.
+pub fn not_run(why: &str) {
+    use std::io::Write;
+    let _ = writeln!(std::io::stderr().lock(), "not run: {why}");
 }
 
 /// A free TCP port on 127.0.0.1.

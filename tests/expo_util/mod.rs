@@ -1,26 +1,48 @@
-//! Helpers shared by the exposition-parser tests.
+//! Helpers shared by the exposition-parser tests: where the project's own
+//! fixtures are, and the parser's results written out for assertions.
 #![allow(dead_code)]
+
+#[path = "../common/mod.rs"]
+pub mod common;
+pub mod live;
+pub mod reference;
 
 use std::path::PathBuf;
 use vitals::scrape::expo::{parse, FamilyRef, ParseError, SampleRef, Visitor};
 use vitals::scrape::Page;
 
-/// The shared fixtures directory, or `None` (with a note) when it is absent
-/// outside CI. In CI a missing directory fails the test.
-pub fn fixtures(sub: &str) -> Option<PathBuf> {
-    let dir = PathBuf::from(concat!(
+/// The project's own exposition fixtures: `tests/fixtures/exposition/<sub>`.
+pub fn own(sub: &str) -> PathBuf {
+    PathBuf::from(concat!(
         env!("CARGO_MANIFEST_DIR"),
-        "/../shared/fixtures/exposition/"
+        "/tests/fixtures/exposition"
     ))
-    .join(sub);
-    if dir.is_dir() {
-        return Some(dir);
-    }
-    if std::env::var("CI").as_deref() == Ok("true") {
-        panic!("fixtures missing: {}", dir.display());
-    }
-    eprintln!("note: {} not found, skipping", dir.display());
-    None
+    .join(sub)
+}
+
+/// The file names in one of the own fixture folders, sorted.
+pub fn names(sub: &str) -> Vec<String> {
+    let dir = own(sub);
+    let mut names: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+/// Whether a case file is OpenMetrics (`.om`) rather than text 0.0.4.
+pub fn is_om(file: &str) -> bool {
+    file.ends_with(".om")
+}
+
+/// One of the own cases: its bytes and its page, parsed in the format its
+/// extension names.
+pub fn case(file: &str) -> (Vec<u8>, Page) {
+    let path = own("cases").join(file);
+    let body = std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let page = vitals::scrape::expo::parse_page(&body, if is_om(file) { OM } else { TEXT });
+    (body, page)
 }
 
 /// Each sample as `name{a="b", c="d"} value [@ts]`.
