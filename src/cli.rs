@@ -434,6 +434,7 @@ fn engine_options(
         panels: rc.panels,
         detected_panels: rc.detected_panels,
         prometheus_url: prometheus_endpoint(c, s).map(|e| public_url(&e.url)),
+        query_offset: Duration::ZERO,
     })
 }
 

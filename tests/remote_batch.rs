@@ -1,5 +1,6 @@
 //! The live dashboard's shared requests against the real Prometheus
-//! (Debian's `/usr/bin/prometheus`) scraping the demo fleet: a batched
+//! (Debian's `/usr/bin/prometheus`) and VictoriaMetrics
+//! (`/usr/bin/victoria-metrics`) scraping the demo fleet: a batched
 //! refresh gives every query exactly the answer it gets alone, in far
 //! fewer requests, and a batch the server refuses falls back to one
 //! request per query at once.
@@ -9,7 +10,7 @@ mod remote_support;
 #[path = "scrape_support/mod.rs"]
 mod scrape_support;
 
-use remote_support::fleet_and_prometheus;
+use remote_support::{fleet_and_server, Server};
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
@@ -22,18 +23,22 @@ fn now_ms() -> i64 {
 }
 
 /// Instant queries the server has answered (`/api/v1/query`, any status).
-async fn queries_served(url: &str) -> u64 {
+async fn queries_served(kind: Server, url: &str) -> u64 {
     let body = reqwest::get(format!("{url}/metrics"))
         .await
         .unwrap()
         .text()
         .await
         .unwrap();
+    let (counter, handler) = match kind {
+        Server::Prometheus => (
+            "prometheus_http_requests_total{",
+            "handler=\"/api/v1/query\"",
+        ),
+        Server::VictoriaMetrics => ("vm_http_requests_total{", "path=\"/api/v1/query\""),
+    };
     body.lines()
-        .filter(|l| {
-            l.starts_with("prometheus_http_requests_total{")
-                && l.contains("handler=\"/api/v1/query\"")
-        })
+        .filter(|l| l.starts_with(counter) && l.contains(handler))
         .filter_map(|l| l.rsplit(' ').next()?.parse::<f64>().ok())
         .sum::<f64>() as u64
 }
@@ -41,10 +46,10 @@ async fn queries_served(url: &str) -> u64 {
 /// Waits (bounded) until the server has counted `n` more instant queries
 /// than `before` (its counter moves when the answer is written), then
 /// checks it stays there.
-async fn assert_queries(url: &str, before: u64, n: u64, what: &str) {
+async fn assert_queries(kind: Server, url: &str, before: u64, n: u64, what: &str) {
     let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
     loop {
-        let served = queries_served(url).await - before;
+        let served = queries_served(kind, url).await - before;
         if served >= n || tokio::time::Instant::now() > deadline {
             assert_eq!(served, n, "{what}");
             return;
@@ -98,10 +103,30 @@ fn answers(r: &Refresh) -> Answers {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn batched_refreshes_answer_each_query_as_the_server_does() {
-    let Some((_fleet, prom)) = fleet_and_prometheus(3).await else {
+async fn batched_refreshes_answer_each_query_as_prometheus_does() {
+    batched_refreshes_answer_each_query_as_the_server_does(Server::Prometheus).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn batched_refreshes_answer_each_query_as_victoria_metrics_does() {
+    batched_refreshes_answer_each_query_as_the_server_does(Server::VictoriaMetrics).await;
+}
+
+/// The same answers: the same series, values as `kind` gives them when
+/// asked again ([`Server::close`]).
+fn same_answer(kind: Server, a: &Answer, b: &Answer) -> bool {
+    a.len() == b.len()
+        && a.iter()
+            .zip(b)
+            .all(|(x, y)| x.0 == y.0 && kind.close(f64::from_bits(x.1), f64::from_bits(y.1)))
+}
+
+async fn batched_refreshes_answer_each_query_as_the_server_does(kind: Server) {
+    let Some((_fleet, prom)) = fleet_and_server(kind, 3).await else {
         return;
     };
+    let settle = kind.settle().as_millis() as i64;
+    remote_support::wait_until_settled(kind, &prom.url).await;
     let url = prom.url.clone();
     let c = Arc::new(
         PromClient::new(
@@ -128,13 +153,16 @@ async fn batched_refreshes_answer_each_query_as_the_server_does() {
         if let Ok(d) = alone.discover().await {
             e.apply_discovery(d);
             let plan = e.remote_plan();
-            let r = alone.refresh(&plan, now_ms() - 1000, false).await;
+            let r = alone.refresh(&plan, now_ms() - 1000 - settle, false).await;
             let full = plan.groups.iter().flatten().filter(|t| {
                 r.instant
                     .get(*t)
                     .is_some_and(|v| v.as_ref().is_ok_and(|v| !v.is_empty()))
             });
-            if full.count() >= 12 {
+            // Every target's `up` too: VictoriaMetrics makes a new series
+            // searchable some seconds after its first sample.
+            let up = r.instant.get("count(up)");
+            if full.count() >= 12 && up.is_some_and(|v| v.as_ref().is_ok_and(|v| !v.is_empty())) {
                 break plan;
             }
         }
@@ -153,10 +181,11 @@ async fn batched_refreshes_answer_each_query_as_the_server_does() {
 
     // One instant request for every grouped query; the same answers as
     // asked one by one at the same instant.
-    let t = now_ms() - 1000;
-    let before = queries_served(&url).await;
+    let t = now_ms() - 1000 - settle;
+    let before = queries_served(kind, &url).await;
     let b = batched.refresh(&plan, t, false).await;
     assert_queries(
+        kind,
         &url,
         before,
         1 + ungrouped,
@@ -164,9 +193,10 @@ async fn batched_refreshes_answer_each_query_as_the_server_does() {
     )
     .await;
     assert_eq!(b.error, None);
-    let before = queries_served(&url).await;
+    let before = queries_served(kind, &url).await;
     let a = alone.refresh(&plan, t, false).await;
     assert_queries(
+        kind,
         &url,
         before,
         plan.instant.len() as u64,
@@ -177,11 +207,28 @@ async fn batched_refreshes_answer_each_query_as_the_server_does() {
     let (bi, bc) = answers(&b);
     assert_eq!(ai.len(), plan.instant.len());
     for (text, want) in &ai {
-        assert_eq!(bi.get(text), Some(want), "{text}");
+        let got = bi.get(text);
+        let same = match (got, want) {
+            (Some(Ok(g)), Ok(w)) => same_answer(kind, g, w),
+            (got, want) => got == Some(want),
+        };
+        assert!(same, "{text}: {got:?} vs {want:?}");
     }
     assert_eq!(bi.len(), ai.len());
     assert!(!ac.is_empty());
-    assert_eq!(ac, bc, "chart series");
+    assert_eq!(ac.len(), bc.len(), "chart series");
+    for (text, want) in &ac {
+        let got = &bc[text];
+        let same = got.len() == want.len()
+            && got.iter().zip(want).all(|(g, w)| {
+                g.0 == w.0
+                    && g.1.len() == w.1.len()
+                    && g.1.iter().zip(&w.1).all(|(p, q)| {
+                        p.0 == q.0 && kind.close(f64::from_bits(p.1), f64::from_bits(q.1))
+                    })
+            });
+        assert!(same, "chart {text}: {got:?} vs {want:?}");
+    }
 
     // A batch the server refuses: a member fails alone (many-to-many
     // matching) and a scalar cannot be batched at all.
@@ -198,21 +245,36 @@ async fn batched_refreshes_answer_each_query_as_the_server_does() {
         ..Plan::default()
     };
     let mut fresh = Poller::batching(c.clone(), Duration::from_secs(5));
-    let before = queries_served(&url).await;
+    let before = queries_served(kind, &url).await;
     let r = fresh.refresh(&plan, t, false).await;
     // The batch, then its three members one by one, and the scalar.
-    assert_queries(&url, before, 5, "refused batch asked again per query").await;
+    assert_queries(kind, &url, before, 5, "refused batch asked again per query").await;
     let e = r.instant[&bad].as_ref().unwrap_err();
     assert!(
-        e.contains("many-to-many") || e.contains("duplicate series"),
+        match kind {
+            Server::Prometheus => e.contains("many-to-many") || e.contains("duplicate series"),
+            Server::VictoriaMetrics => e.contains("duplicate time series"),
+        },
         "{e}"
     );
     assert_eq!(r.instant["count(up)"], Ok(vec![(Labels::new(), 4.0)]));
     assert_eq!(r.instant["sum(up)"], Ok(vec![(Labels::new(), 4.0)]));
     assert_eq!(r.instant["1 + 1"], Ok(vec![(Labels::new(), 2.0)]));
     // From then on the failing query goes alone and the others together.
-    let before = queries_served(&url).await;
+    let before = queries_served(kind, &url).await;
     let r2 = fresh.refresh(&plan, t, false).await;
-    assert_queries(&url, before, 3, "the failing query alone").await;
-    assert_eq!(r2.instant, r.instant);
+    assert_queries(kind, &url, before, 3, "the failing query alone").await;
+    match kind {
+        Server::Prometheus => assert_eq!(r2.instant, r.instant),
+        // Its refusal names two of the duplicate series, not always the
+        // same two.
+        Server::VictoriaMetrics => {
+            assert!(r2.instant[&bad].is_err());
+            for text in &members[..] {
+                if *text != bad {
+                    assert_eq!(r2.instant[text], r.instant[text], "{text}");
+                }
+            }
+        }
+    }
 }

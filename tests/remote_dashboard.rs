@@ -1,13 +1,13 @@
 //! The dashboard over `--prometheus`: the real Prometheus (Debian's
-//! `/usr/bin/prometheus`) scraping the demo fleet, and servers that hang,
-//! fail or answer garbage.
+//! `/usr/bin/prometheus`) and VictoriaMetrics (`/usr/bin/victoria-metrics`)
+//! scraping the demo fleet, and servers that hang, fail or answer garbage.
 
 #[path = "remote_support/mod.rs"]
 mod remote_support;
 #[path = "scrape_support/mod.rs"]
 mod scrape_support;
 
-use remote_support::fleet_and_prometheus;
+use remote_support::{fleet_and_server, Server};
 use scrape_support::{closed_port, serve, Reply};
 use std::collections::BTreeMap;
 use std::process::Command;
@@ -43,10 +43,13 @@ fn client(url: &str, timeout: Duration) -> Arc<PromClient> {
     Arc::new(PromClient::new(url, opts).unwrap())
 }
 
-fn engine(interval: Duration) -> Engine {
+/// An engine over `kind`, asking it at now less [`Server::settle`] so
+/// that the test can ask again for the same instant.
+fn engine(kind: Server, interval: Duration) -> Engine {
     Engine::new(EngineOptions {
         interval,
         retention: Duration::from_secs(120),
+        query_offset: kind.settle(),
         ..EngineOptions::default()
     })
 }
@@ -80,21 +83,12 @@ async fn raw_vector(base: &str, expr: &str, t_ms: i64) -> BTreeMap<Labels, Strin
         .collect()
 }
 
-fn same_value(ours: f64, theirs: &str) -> bool {
-    match theirs {
-        "NaN" => ours.is_nan(),
-        "+Inf" => ours == f64::INFINITY,
-        "-Inf" => ours == f64::NEG_INFINITY,
-        s => s.parse::<f64>().unwrap() == ours,
-    }
-}
-
 /// Waits (at most 60 s) until every default panel of a snapshot has values;
 /// returns it with the panel definitions it was made from.
-async fn wait_for_full_snapshot(url: &str) -> (Frame, Vec<PanelDef>) {
+async fn wait_for_full_snapshot(kind: Server, url: &str) -> (Frame, Vec<PanelDef>) {
     let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
     loop {
-        let mut e = engine(Duration::from_secs(1));
+        let mut e = engine(kind, Duration::from_secs(1));
         e.connect_remote(url.to_string());
         let frame =
             remote_run::collect(&mut e, client(url, Duration::from_secs(5)), Duration::ZERO).await;
@@ -145,8 +139,8 @@ struct Loop {
     commands: mpsc::Sender<vitals::frame::Command>,
 }
 
-fn start_loop(url: &str, interval: Duration, timeout: Duration) -> Loop {
-    let mut e = engine(interval);
+fn start_loop(kind: Server, url: &str, interval: Duration, timeout: Duration) -> Loop {
+    let mut e = engine(kind, interval);
     let c = client(url, timeout);
     let plan = e.connect_remote(c.url());
     let (frames_tx, frames) = watch::channel(Arc::new(Frame::default()));
@@ -181,16 +175,38 @@ impl Loop {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn dashboard_over_real_prometheus_scraping_the_demo() {
-    let Some((fleet, prom)) = fleet_and_prometheus(3).await else {
+    dashboard_over(Server::Prometheus).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dashboard_over_victoria_metrics_scraping_the_demo() {
+    dashboard_over(Server::VictoriaMetrics).await;
+}
+
+/// Points equal as `kind` answers them when asked again.
+fn same_points(kind: Server, ours: &[(i64, f64)], want: &[(i64, f64)]) -> bool {
+    ours.len() == want.len()
+        && ours
+            .iter()
+            .zip(want)
+            .all(|(a, b)| a.0 == b.0 && kind.close(a.1, b.1))
+}
+
+async fn dashboard_over(kind: Server) {
+    let Some((fleet, prom)) = fleet_and_server(kind, 3).await else {
         return;
     };
-    let (frame, defs) = wait_for_full_snapshot(&prom.url).await;
+    remote_support::wait_until_settled(kind, &prom.url).await;
+    let (frame, defs) = wait_for_full_snapshot(kind, &prom.url).await;
     assert_eq!(frame.source, SourceKind::Prometheus);
     let server = frame.server.clone().unwrap();
-    assert!(
-        server.version.as_deref().unwrap().starts_with("2.42"),
-        "{server:?}"
-    );
+    match kind.version_prefix() {
+        Some(v) => assert!(
+            server.version.as_deref().unwrap().starts_with(v),
+            "{server:?}"
+        ),
+        None => assert_eq!(server.version, None, "{server:?}"),
+    }
     assert_eq!(server.error, None);
     assert_eq!(frame.targets.len(), fleet.targets().len());
 
@@ -205,6 +221,7 @@ async fn dashboard_over_real_prometheus_scraping_the_demo() {
         for e in def.exprs.iter().filter(|e| !e.is_limit) {
             assert!(p.exprs.contains(&e.expr), "{}: {} is shown", p.id, e.expr);
             let theirs = raw_vector(&prom.url, &e.expr, frame.time_ms).await;
+            assert!(!theirs.is_empty(), "{}: {} has values", p.id, e.expr);
             for (labels, want) in &theirs {
                 let mut labels = labels.clone();
                 for (k, v) in &e.add_labels {
@@ -217,7 +234,7 @@ async fn dashboard_over_real_prometheus_scraping_the_demo() {
                 let ours = ours.unwrap_or_else(|| panic!("{}: {}: {labels} missing", p.id, e.expr));
                 let v = ours.value.unwrap();
                 assert!(
-                    same_value(v, want),
+                    kind.same_value(v, want),
                     "{}: {}: {labels} is {v}, server says {want}",
                     p.id,
                     e.expr
@@ -251,7 +268,7 @@ async fn dashboard_over_real_prometheus_scraping_the_demo() {
     // The table's rows in sight are asked for by name: the server accepts
     // the escaped names and the rows carry its answers.
     let row = frame.instances.iter().find(|r| r.cpu.is_some()).unwrap();
-    let mut e = engine(Duration::from_secs(1));
+    let mut e = engine(kind, Duration::from_secs(1));
     e.connect_remote(prom.url.clone());
     e.command(vitals::frame::Command::TableWindow(vec![row
         .instance
@@ -289,7 +306,7 @@ async fn dashboard_over_real_prometheus_scraping_the_demo() {
                 .next()
                 .expect("the server has the CPU value");
             assert!(
-                same_value(ours.cpu.unwrap(), want),
+                kind.same_value(ours.cpu.unwrap(), want),
                 "{text}: {ours:?} vs {want}"
             );
         }
@@ -351,6 +368,7 @@ async fn dashboard_over_real_prometheus_scraping_the_demo() {
     // The live loop: charts are backfilled at once, then the server dies
     // and the dashboard shows the last data, its age and the error.
     let mut l = start_loop(
+        kind,
         &prom.url,
         Duration::from_millis(500),
         Duration::from_millis(400),
@@ -377,9 +395,10 @@ async fn dashboard_over_real_prometheus_scraping_the_demo() {
     let mut want = theirs.series[0].1.clone();
     want.push((first.time_ms, traffic.series[0].value.unwrap()));
     assert!(want.len() >= 6, "the server has history: {want:?}");
-    assert_eq!(
-        traffic.series[0].points, want,
-        "the whole window at once, on the step grid, then the current value"
+    assert!(
+        same_points(kind, &traffic.series[0].points, &want),
+        "the whole window at once, on the step grid, then the current value: {:?} vs {want:?}",
+        traffic.series[0].points
     );
     // Pinned to one instance, every panel shows that instance's own
     // numbers: the server's answers to the pinned texts, charts included.
@@ -405,7 +424,10 @@ async fn dashboard_over_real_prometheus_scraping_the_demo() {
     let (labels, want) = theirs.iter().next().unwrap();
     assert_eq!(labels.get("instance"), Some(app.as_str()));
     let ours = cpu.series.iter().find(|s| s.value.is_some()).unwrap();
-    assert!(same_value(ours.value.unwrap(), want), "{ours:?} vs {want}");
+    assert!(
+        kind.same_value(ours.value.unwrap(), want),
+        "{ours:?} vs {want}"
+    );
     assert!(
         ours.points.len() >= 3,
         "the pinned chart comes from the range answer: {ours:?}"
@@ -458,7 +480,13 @@ async fn misbehaving_servers_leave_the_dashboard_running() {
     for (want, reply) in cases {
         let server = serve(reply).await;
         let url = format!("http://{}", server.addr);
-        let mut l = start_loop(&url, Duration::from_millis(200), Duration::from_millis(150));
+        let kind = Server::Prometheus;
+        let mut l = start_loop(
+            kind,
+            &url,
+            Duration::from_millis(200),
+            Duration::from_millis(150),
+        );
         let f = frame_where(&mut l.frames, want, |f| {
             f.server
                 .as_ref()
@@ -472,7 +500,7 @@ async fn misbehaving_servers_leave_the_dashboard_running() {
         l.still_running_then_stop().await;
 
         // Without a screen the same server is an error (exit 2 in the CLI).
-        let mut e = engine(Duration::from_millis(200));
+        let mut e = engine(kind, Duration::from_millis(200));
         e.connect_remote(url.clone());
         let r = remote_run::collect(
             &mut e,

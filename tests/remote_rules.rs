@@ -1,5 +1,6 @@
 //! Rules over `--prometheus` against the real Prometheus (Debian's
-//! `/usr/bin/prometheus`): a recording rule the server does not have is
+//! `/usr/bin/prometheus`) and VictoriaMetrics (`/usr/bin/victoria-metrics`):
+//! a recording rule the server does not have is
 //! recorded by vitals from the server's answers, and an alert whose
 //! target goes down on the server is held stale, never resolved.
 
@@ -8,7 +9,7 @@ mod remote_support;
 #[path = "scrape_support/mod.rs"]
 mod scrape_support;
 
-use remote_support::scraping;
+use remote_support::{scraping, Server};
 use scrape_support::{serve, Reply};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -53,7 +54,7 @@ async fn wait_for_answer(c: &PromClient, query: &str) {
         }
         assert!(
             tokio::time::Instant::now() < deadline,
-            "Prometheus does not answer {query} after 90 s"
+            "the server does not answer {query} after 90 s"
         );
         tokio::time::sleep(Duration::from_millis(250)).await;
     }
@@ -67,7 +68,17 @@ async fn refresh(e: &mut Engine, c: &Arc<PromClient>) -> Frame {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn recorded_by_vitals_and_held_stale_when_the_server_loses_the_target() {
+async fn recorded_by_vitals_and_held_stale_when_prometheus_loses_the_target() {
+    recorded_by_vitals_and_held_stale_when_the_server_loses_the_target(Server::Prometheus).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn recorded_by_vitals_and_held_stale_when_victoria_metrics_loses_the_target() {
+    recorded_by_vitals_and_held_stale_when_the_server_loses_the_target(Server::VictoriaMetrics)
+        .await;
+}
+
+async fn recorded_by_vitals_and_held_stale_when_the_server_loses_the_target(kind: Server) {
     let up = Arc::new(AtomicBool::new(true));
     let flag = up.clone();
     let exporter = serve(move |_| {
@@ -84,7 +95,7 @@ async fn recorded_by_vitals_and_held_stale_when_the_server_loses_the_target() {
     })
     .await;
     let dir = tempfile::tempdir().unwrap();
-    let Some(prom) = scraping(exporter.addr) else {
+    let Some(prom) = scraping(kind, "fleet", exporter.addr) else {
         return;
     };
     let c = Arc::new(PromClient::new(&prom.url, PromOptions::default()).unwrap());
@@ -97,6 +108,7 @@ async fn recorded_by_vitals_and_held_stale_when_the_server_loses_the_target() {
         rules: rulefile::parse("rules.yml", RULES).unwrap(),
         exprs: vec!["instance:queue_depth:max".into()],
         detected_panels: false,
+        query_offset: kind.settle(),
         ..EngineOptions::default()
     });
     e.connect_remote(prom.url.clone());
@@ -215,10 +227,18 @@ async fn recorded_by_vitals_and_held_stale_when_the_server_loses_the_target() {
             .iter()
             .all(|r| state(&f, r) == Some((AlertState::Firing, false)));
         if back {
-            assert!(f
-                .alert_history
-                .iter()
-                .any(|t| t.from == "stale" && t.to == "firing"));
+            assert!(
+                f.alert_history
+                    .iter()
+                    .any(|t| t.from == "stale" && t.to == "firing"),
+                "{:?}",
+                f.alert_history
+            );
+            assert!(
+                f.alert_history.iter().all(|t| t.to != "resolved"),
+                "{:?}",
+                f.alert_history
+            );
             break;
         }
         assert!(
@@ -235,7 +255,16 @@ async fn recorded_by_vitals_and_held_stale_when_the_server_loses_the_target() {
 /// held longer than its `for` is firing in the first frame that shows it,
 /// not pending for another `for`.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_dashboard_catches_up_with_the_servers_history() {
+async fn the_dashboard_catches_up_with_prometheus_history() {
+    the_dashboard_catches_up_with_the_servers_history(Server::Prometheus).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_dashboard_catches_up_with_victoria_metrics_history() {
+    the_dashboard_catches_up_with_the_servers_history(Server::VictoriaMetrics).await;
+}
+
+async fn the_dashboard_catches_up_with_the_servers_history(kind: Server) {
     let exporter = serve(|_| Reply::Page {
         status: "200 OK",
         content_type: Some("text/plain; version=0.0.4"),
@@ -243,7 +272,7 @@ async fn the_dashboard_catches_up_with_the_servers_history() {
         body: b"# TYPE app_queue_depth gauge\napp_queue_depth 99\n".to_vec(),
     })
     .await;
-    let Some(prom) = scraping(exporter.addr) else {
+    let Some(prom) = scraping(kind, "fleet", exporter.addr) else {
         return;
     };
     let c = Arc::new(PromClient::new(&prom.url, PromOptions::default()).unwrap());
@@ -261,6 +290,7 @@ async fn the_dashboard_catches_up_with_the_servers_history() {
         retention: Duration::from_secs(120),
         rules: rulefile::parse("rules.yml", rules).unwrap(),
         detected_panels: false,
+        query_offset: kind.settle(),
         ..EngineOptions::default()
     });
     let plan = e.connect_remote(prom.url.clone());

@@ -1,14 +1,17 @@
-//! The Prometheus client against the real Prometheus (Debian's
-//! `/usr/bin/prometheus`), started on loopback and scraping an exporter
-//! served by the test.
+//! The Prometheus client against the real servers it claims: Debian's
+//! Prometheus (`/usr/bin/prometheus`) and VictoriaMetrics
+//! (`/usr/bin/victoria-metrics`), started on loopback and scraping an
+//! exporter served by the test. Where VictoriaMetrics answers differently
+//! by design (no metadata, no version, scalars as vectors), the test says
+//! what it answers.
 
 #[path = "remote_support/mod.rs"]
 mod remote_support;
 #[path = "scrape_support/mod.rs"]
 mod scrape_support;
 
-use remote_support::{start_with_config, Prometheus};
-use scrape_support::{serve, Reply, Server};
+use remote_support::{scraping, Running, Server};
+use scrape_support::{serve, Reply};
 use std::collections::BTreeMap;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use vitals::labels::Labels;
@@ -41,24 +44,14 @@ fn now_ms() -> i64 {
         .as_millis() as i64
 }
 
-/// Starts Prometheus scraping `exporter` every second, or `None` (with a
-/// note) when the binary is not installed outside CI.
-fn start_prometheus(exporter: &Server) -> Option<Prometheus> {
-    start_with_config(&format!(
-        "global:\n  scrape_interval: 1s\n  scrape_timeout: 1s\n  evaluation_interval: 1s\n\
-         scrape_configs:\n  - job_name: demo\n    static_configs:\n      - targets: ['{}']\n",
-        exporter.addr
-    ))
-}
-
 /// Waits (at most 60 s) until the counter has five samples.
-async fn wait_for_data(c: &PromClient, prom: &mut Prometheus) {
+async fn wait_for_data(c: &PromClient, server: &mut Running) {
     let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
     loop {
         let ready = match c
             .query(
                 "count_over_time(demo_requests_total{code=\"200\"}[1m])",
-                now_ms(),
+                now_ms() - server.kind.settle().as_millis() as i64,
             )
             .await
         {
@@ -68,10 +61,11 @@ async fn wait_for_data(c: &PromClient, prom: &mut Prometheus) {
         if ready {
             return;
         }
-        prom.exited();
+        server.exited();
         assert!(
             tokio::time::Instant::now() < deadline,
-            "Prometheus has no data after 60 s"
+            "{} has no data after 60 s",
+            server.kind.name()
         );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
@@ -108,17 +102,6 @@ async fn raw_vector(base: &str, expr: &str, t_ms: i64) -> BTreeMap<Vec<(String, 
         .collect()
 }
 
-/// How Prometheus writes a value (Go's shortest 'f' formatting is what the
-/// server uses; comparing parsed values avoids depending on it).
-fn same_value(ours: f64, theirs: &str) -> bool {
-    match theirs {
-        "NaN" => ours.is_nan(),
-        "+Inf" => ours == f64::INFINITY,
-        "-Inf" => ours == f64::NEG_INFINITY,
-        s => s.parse::<f64>().unwrap() == ours,
-    }
-}
-
 fn pairs(l: &Labels) -> Vec<(String, String)> {
     l.iter()
         .map(|(k, v)| (k.to_string(), v.to_string()))
@@ -127,20 +110,32 @@ fn pairs(l: &Labels) -> Vec<(String, String)> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn against_real_prometheus() {
+    against(Server::Prometheus).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn against_victoria_metrics() {
+    against(Server::VictoriaMetrics).await;
+}
+
+async fn against(kind: Server) {
     let exporter = serve(|_| Reply::ok(PAGE)).await;
-    let Some(mut prom) = start_prometheus(&exporter) else {
+    let Some(mut server) = scraping(kind, "demo", exporter.addr) else {
         return;
     };
     let opts = PromOptions {
         timeout: Duration::from_secs(5),
         ..PromOptions::default()
     };
-    let c = PromClient::new(&prom.url, opts).unwrap();
-    wait_for_data(&c, &mut prom).await;
+    let c = PromClient::new(&server.url, opts).unwrap();
+    wait_for_data(&c, &mut server).await;
 
-    // version for the status line
-    let version = c.buildinfo().await.unwrap();
-    assert!(version.starts_with("2.42"), "{version}");
+    // version for the status line; VictoriaMetrics answers `"data":{}`
+    let version = c.buildinfo().await;
+    match kind.version_prefix() {
+        Some(want) => assert!(version.unwrap().starts_with(want)),
+        None => assert!(version.is_err(), "{version:?}"),
+    }
 
     // metric names, metadata and labels for detection
     let names = c.metric_names().await.unwrap();
@@ -153,15 +148,26 @@ async fn against_real_prometheus() {
         assert!(names.iter().any(|m| m == n), "{n} missing from {names:?}");
     }
     let meta = c.metadata().await.unwrap();
-    assert_eq!(meta.get("demo_requests_total"), Some(&MetricType::Counter));
-    assert_eq!(meta.get("demo_temperature"), Some(&MetricType::Gauge));
-    assert_eq!(
-        meta.get("demo_latency_seconds"),
-        Some(&MetricType::Histogram)
-    );
+    match kind {
+        Server::Prometheus => {
+            assert_eq!(meta.get("demo_requests_total"), Some(&MetricType::Counter));
+            assert_eq!(meta.get("demo_temperature"), Some(&MetricType::Gauge));
+            assert_eq!(
+                meta.get("demo_latency_seconds"),
+                Some(&MetricType::Histogram)
+            );
+        }
+        // It keeps no metadata: detection goes by the names.
+        Server::VictoriaMetrics => assert!(meta.is_empty(), "{meta:?}"),
+    }
     let labels = c.label_names("demo_requests_total").await.unwrap();
     assert_eq!(labels, ["__name__", "code", "instance", "job", "path"]);
-    assert!(c.label_names("no_such_metric").await.unwrap().is_empty());
+    let none = c.label_names("no_such_metric").await.unwrap();
+    match kind {
+        Server::Prometheus => assert!(none.is_empty(), "{none:?}"),
+        // It lists `__name__` even when nothing matches.
+        Server::VictoriaMetrics => assert_eq!(none, ["__name__"]),
+    }
 
     // target health and the scrape interval
     let targets = c.targets().await.unwrap();
@@ -176,7 +182,8 @@ async fn against_real_prometheus() {
     assert!(t.last_scrape_duration < Duration::from_secs(1));
 
     // an instant vector equals the server's own answer, label set for label set
-    let at = now_ms() - 1_500;
+    let settle = kind.settle().as_millis() as i64;
+    let at = now_ms() - 1_500 - settle;
     for expr in [
         "{job=\"demo\"}",
         "demo_temperature",
@@ -188,7 +195,7 @@ async fn against_real_prometheus() {
         let Value::Vector(ours) = ours.value else {
             panic!("{expr}: not a vector")
         };
-        let theirs = raw_vector(&prom.url, expr, at).await;
+        let theirs = raw_vector(&server.url, expr, at).await;
         assert_eq!(ours.len(), theirs.len(), "{expr}");
         assert!(!ours.is_empty(), "{expr}");
         for (l, v) in &ours {
@@ -196,7 +203,7 @@ async fn against_real_prometheus() {
                 .get(&pairs(l))
                 .unwrap_or_else(|| panic!("{expr}: {l} not on the server"));
             assert!(
-                same_value(*v, want),
+                kind.same_value(*v, want),
                 "{expr}: {l} is {v}, server says {want}"
             );
         }
@@ -204,32 +211,37 @@ async fn against_real_prometheus() {
     let Value::Vector(temps) = c.query("demo_temperature", at).await.unwrap().value else {
         panic!("not a vector")
     };
-    let temp = |s: &str| {
-        temps
-            .iter()
-            .find(|(l, _)| l.get("sensor") == Some(s))
-            .unwrap()
-            .1
-    };
-    assert!(temp("nan").is_nan());
+    let find = |s: &str| temps.iter().find(|(l, _)| l.get("sensor") == Some(s));
+    let temp = |s: &str| find(s).unwrap_or_else(|| panic!("{s}: {temps:?}")).1;
+    match kind {
+        Server::Prometheus => assert!(temp("nan").is_nan()),
+        // A sample whose value is NaN is never in its answers.
+        Server::VictoriaMetrics => assert_eq!(find("nan"), None, "{temps:?}"),
+    }
     assert_eq!(
         (temp("hot"), temp("cold"), temp("ok")),
         (f64::INFINITY, f64::NEG_INFINITY, -1.5e-3)
     );
 
-    // scalars and strings
-    assert_eq!(
-        c.query("1 + 1", at).await.unwrap().value,
-        Value::Scalar(2.0)
-    );
-    assert_eq!(
-        c.query("\"hi\"", at).await.unwrap().value,
-        Value::String("hi".into())
-    );
+    // scalars and strings: VictoriaMetrics answers a scalar as a vector of
+    // one series without labels (a panel shows the same) and a string as
+    // an empty vector
+    let two = c.query("1 + 1", at).await.unwrap().value;
+    let hi = c.query("\"hi\"", at).await.unwrap().value;
+    match kind {
+        Server::Prometheus => {
+            assert_eq!(two, Value::Scalar(2.0));
+            assert_eq!(hi, Value::String("hi".into()));
+        }
+        Server::VictoriaMetrics => {
+            assert_eq!(two, Value::Vector(vec![(Labels::new(), 2.0)]));
+            assert_eq!(hi, Value::Vector(vec![]));
+        }
+    }
 
     // a range with an aligned step: every point on the step grid
     let (start, end, step) = range_params(
-        now_ms(),
+        now_ms() - settle,
         Duration::from_secs(10),
         10,
         Duration::from_secs(1),
@@ -255,12 +267,18 @@ async fn against_real_prometheus() {
         assert!(points.iter().all(|&(_, v)| v == want), "{l}: {points:?}");
     }
 
-    // the server's own refusal, as one line
+    // the server's own refusal, as one line (VictoriaMetrics gives the
+    // HTTP status as the type)
     let e = c.query("sum(", at).await.unwrap_err();
+    let want = match kind {
+        Server::Prometheus => "bad_data",
+        Server::VictoriaMetrics => "422",
+    };
     assert!(
-        matches!(&e, SourceError::BadData { error_type, .. } if error_type == "bad_data"),
+        matches!(&e, SourceError::BadData { error_type, .. } if error_type == want),
         "{e:?}"
     );
+    assert!(!e.is_transient(), "{e:?}");
     assert!(!e.to_string().contains('\n'), "{e}");
-    drop(prom);
+    drop(server);
 }

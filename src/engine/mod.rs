@@ -74,6 +74,11 @@ pub struct EngineOptions {
     /// The `--prometheus` server, if any: pushed alerts' `generatorURL`
     /// points at its graph page for the rule's expression.
     pub prometheus_url: Option<String>,
+    /// Over a server, every instant (refreshes, the history stepped
+    /// through at start, frames) is this long before now: for a store
+    /// that makes samples searchable some time after they were scraped,
+    /// whose answers for the last moments still change. Zero: now.
+    pub query_offset: Duration,
 }
 
 impl Default for EngineOptions {
@@ -89,6 +94,7 @@ impl Default for EngineOptions {
             panels: vec![],
             detected_panels: true,
             prometheus_url: None,
+            query_offset: Duration::ZERO,
         }
     }
 }

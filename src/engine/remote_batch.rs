@@ -41,8 +41,8 @@ impl Engine {
             t.push(e.to_string());
             t.extend(r.window_text(e));
         }
-        if r.targets.is_none() {
-            t.push("up".into());
+        if r.targets.is_none() || !self.rules.is_empty() {
+            t.push(r.down_text().into());
         }
         groups.push(ours(t));
         if o.detected_panels {

@@ -78,8 +78,8 @@ impl Engine {
                 });
             }
         }
-        if r.targets.is_none() {
-            add(&mut instant, "up");
+        if r.targets.is_none() || !self.rules.is_empty() {
+            add(&mut instant, r.down_text());
         }
         self.plan_rules(r, &mut instant, &mut charts);
         let plan = Plan {

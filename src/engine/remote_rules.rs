@@ -46,31 +46,48 @@ impl RemoteState {
         }
     }
 
-    /// (job, instance) of the targets the server cannot scrape: from its
-    /// targets endpoint, else from `up` series at 0.
-    pub(super) fn down_targets(&self) -> BTreeSet<(String, String)> {
-        match &self.targets {
-            Some(t) => t
-                .iter()
-                .filter(|t| t.health == Health::Down)
-                .map(|t| (t.job.clone(), t.instance.clone()))
-                .collect(),
-            None => self
-                .instant
-                .get("up")
-                .and_then(|s| s.good.as_ref())
-                .map(|(_, v)| {
-                    v.iter()
-                        .filter(|(_, x)| *x == 0.0)
-                        .filter_map(|(l, _)| {
-                            Some((l.get("job")?.to_string(), l.get("instance")?.to_string()))
-                        })
-                        .collect()
-                })
-                .unwrap_or_default(),
+    /// The query that tells which targets were down at the evaluation
+    /// instant ([`RemoteState::down_targets`]): `up` without a targets
+    /// endpoint, else only the down ones.
+    pub(super) fn down_text(&self) -> &'static str {
+        match self.targets {
+            Some(_) => DOWN,
+            None => "up",
         }
     }
+
+    /// (job, instance) of the targets the server cannot scrape: those its
+    /// targets endpoint reports down now, and those whose `up` is 0 at the
+    /// evaluation instant. A target that has just come back is up on the
+    /// endpoint before its samples can be read (a store may make them
+    /// searchable a moment later, as VictoriaMetrics does, and an instant
+    /// asked before now is older than the endpoint's answer): its alerts
+    /// stay stale, not resolved, until its data is back.
+    pub(super) fn down_targets(&self) -> BTreeSet<(String, String)> {
+        let mut down: BTreeSet<(String, String)> = self
+            .instant
+            .get(self.down_text())
+            .and_then(|s| s.good.as_ref())
+            .map(|(_, v)| {
+                v.iter()
+                    .filter(|(_, x)| *x == 0.0)
+                    .filter_map(|(l, _)| {
+                        Some((l.get("job")?.to_string(), l.get("instance")?.to_string()))
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        if let Some(t) = &self.targets {
+            let now = t.iter().filter(|t| t.health == Health::Down);
+            down.extend(now.map(|t| (t.job.clone(), t.instance.clone())));
+        }
+        down
+    }
 }
+
+/// The targets down at the evaluation instant, over a server that lists
+/// its targets.
+pub(super) const DOWN: &str = "up == 0";
 
 /// Adds `e` to `v` unless it is there.
 fn add(v: &mut Vec<String>, e: &str) {

@@ -61,6 +61,49 @@ fn without_a_targets_endpoint_up_tells_which_targets_are_down() {
     stale_run(false);
 }
 
+#[test]
+fn a_target_back_on_the_endpoint_before_its_data_stays_stale() {
+    let mut w = Twin::new(options(DIRECT, &[]));
+    w.connect(&[]);
+    w.step(&[Some(60.0), Some(60.0)]);
+    let (_, remote) = w.step(&[None, Some(60.0)]);
+    assert_eq!(
+        state(&remote, "QueueDeep", "h1:9100"),
+        Some((AlertState::Firing, true))
+    );
+    assert!(w
+        .remote
+        .remote_plan()
+        .instant
+        .contains(&"up == 0".to_string()));
+    // The endpoint lists h1 up again; the data at the instant asked still
+    // has it down (a store that makes samples searchable a moment later,
+    // or an instant before now).
+    w.scrape(&[None, Some(60.0)]);
+    let mut r = w.answers();
+    let mut health = w.health();
+    for h in &mut health {
+        h.health = crate::source::Health::Up;
+    }
+    r.targets = Some(Ok(health));
+    w.remote.apply_refresh(r);
+    let f = w.remote.tick(w.t);
+    assert_eq!(
+        state(&f, "QueueDeep", "h1:9100"),
+        Some((AlertState::Firing, true)),
+        "held stale, not resolved: {:?}",
+        transitions(&f)
+    );
+    let (_, remote) = w.step(&[Some(60.0), Some(60.0)]);
+    assert_eq!(
+        state(&remote, "QueueDeep", "h1:9100"),
+        Some((AlertState::Firing, false))
+    );
+    let to: Vec<_> = transitions(&remote).iter().map(|t| (t.3, t.4)).collect();
+    assert!(!to.iter().any(|t| t.1 == "resolved"), "{to:?}");
+    assert!(to.contains(&("stale", "firing")), "{to:?}");
+}
+
 const HOLD: &str = "groups:
   - name: queue
     rules:

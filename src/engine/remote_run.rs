@@ -3,7 +3,6 @@
 //! leaves the dashboard running on its last answers, with the error and
 //! their age in the status line.
 
-use super::run::now_ms;
 use super::Engine;
 use crate::frame::{Command, Frame};
 use crate::source::{backoff, Discovery, Plan, Poller, PromClient, Refresh};
@@ -56,9 +55,9 @@ pub async fn run(
 ) {
     let (done_tx, done_rx) = tokio::sync::oneshot::channel::<()>();
     let task = async move {
-        let interval = engine.opts.interval;
+        let clock = Clock::of(&engine);
         let (tx, rx) = mpsc::channel(4);
-        let poller = tokio::spawn(poll(client, interval, plan, tx, ch.cancel.clone()));
+        let poller = tokio::spawn(poll(client, clock, plan, tx, ch.cancel.clone()));
         engine_loop(engine, rx, ch).await;
         poller.abort();
         let _ = done_tx.send(());
@@ -86,8 +85,9 @@ pub async fn run(
 
 /// The engine's side: applies the poller's updates and publishes frames.
 async fn engine_loop(mut engine: Engine, mut rx: mpsc::Receiver<Update>, mut ch: RemoteChannels) {
-    let interval = engine.opts.interval;
-    let mut last = now_ms();
+    let clock = Clock::of(&engine);
+    let interval = clock.interval;
+    let mut last = clock.now_ms();
     let _ = ch.frames.send(Arc::new(engine.tick(last)));
     // A tick of its own only when no frame went out for 1.5 intervals (the
     // server is late: the status line must move on); no wake-up otherwise.
@@ -101,7 +101,7 @@ async fn engine_loop(mut engine: Engine, mut rx: mpsc::Receiver<Update>, mut ch:
             Some(u) = rx.recv() => match u {
                 Update::Discovered(d) => {
                     engine.apply_discovery(*d);
-                    now_ms()
+                    clock.now_ms()
                 }
                 Update::Refreshed(r) => {
                     let t = r.time_ms;
@@ -118,10 +118,10 @@ async fn engine_loop(mut engine: Engine, mut rx: mpsc::Receiver<Update>, mut ch:
                 }
                 Update::Failed(e) => {
                     engine.remote_failed(e);
-                    now_ms()
+                    clock.now_ms()
                 }
             },
-            () = &mut late => now_ms(),
+            () = &mut late => clock.now_ms(),
             Some(c) = ch.commands.recv() => {
                 engine.command(c);
                 continue;
@@ -155,11 +155,12 @@ fn batch_budget(interval: Duration) -> Duration {
 /// while the server fails), re-reading names every [`REDISCOVER`].
 async fn poll(
     client: Arc<PromClient>,
-    interval: Duration,
+    clock: Clock,
     mut plan: watch::Receiver<Plan>,
     tx: mpsc::Sender<Update>,
     mut cancel: watch::Receiver<bool>,
 ) {
+    let interval = clock.interval;
     let mut poller = Poller::batching(client, batch_budget(interval));
     let mut failures = 0u32;
     let mut discovered: Option<tokio::time::Instant> = None;
@@ -183,7 +184,7 @@ async fn poll(
                         // Alert states catch up with the server's history,
                         // as `check` does: a condition that has held for
                         // its `for` is firing from the first frame.
-                        if let Ok(steps) = catch_up(&poller, &current, interval).await {
+                        if let Ok(steps) = catch_up(&poller, &current, clock).await {
                             if !steps.is_empty() && tx.send(Update::History(steps)).await.is_err() {
                                 return;
                             }
@@ -202,7 +203,7 @@ async fn poll(
         }
         let current = plan.borrow_and_update().clone();
         let with_targets = targets_at.is_none_or(|t| t.elapsed() >= TARGETS_EVERY);
-        let r = poller.refresh(&current, now_ms(), with_targets).await;
+        let r = poller.refresh(&current, clock.now_ms(), with_targets).await;
         if with_targets {
             targets_at = Some(started);
         }
@@ -219,27 +220,63 @@ async fn poll(
     }
 }
 
-/// The server's answers to `plan` at every `interval` step over its
+/// The engine's clock over a server: the refresh interval, and now less
+/// the `query_offset` ([`super::EngineOptions::query_offset`]).
+#[derive(Clone, Copy)]
+struct Clock {
+    interval: Duration,
+    offset_ms: i64,
+}
+
+impl Clock {
+    fn of(engine: &Engine) -> Clock {
+        Clock {
+            interval: engine.opts.interval,
+            offset_ms: i64::try_from(engine.opts.query_offset.as_millis()).unwrap_or(i64::MAX),
+        }
+    }
+
+    fn now_ms(&self) -> i64 {
+        super::run::now_ms().saturating_sub(self.offset_ms)
+    }
+}
+
+/// The steps of the history brought up to date at `now_ms`: every `step`
+/// over `span`, ending one step before now, on the grid of multiples of
+/// the step (servers that round a range to its step, as VictoriaMetrics
+/// does, then answer at exactly these instants); `None` when empty.
+fn history_span(now_ms: i64, span: i64, step: i64) -> Option<(i64, i64)> {
+    if span <= 0 || step <= 0 {
+        return None;
+    }
+    let end = now_ms
+        .saturating_sub(step)
+        .div_euclid(step)
+        .saturating_mul(step);
+    let steps = span / step + i64::from(span % step != 0);
+    Some((end.saturating_sub(steps.saturating_mul(step)), end))
+}
+
+/// The server's answers to `plan` at every interval step over its
 /// `catch_up` span (at most [`crate::source::MAX_POINTS`] steps), ending
 /// one step before now; empty when no rule has a `for`.
 async fn catch_up(
     poller: &Poller,
     plan: &Plan,
-    interval: Duration,
+    clock: Clock,
 ) -> Result<Vec<Refresh>, crate::source::SourceError> {
-    let step = i64::try_from(interval.as_millis())
+    let step = i64::try_from(clock.interval.as_millis())
         .unwrap_or(i64::MAX)
         .max(1);
     let span = i64::try_from(plan.catch_up.as_millis())
         .unwrap_or(i64::MAX)
         .min(step.saturating_mul(crate::source::MAX_POINTS - 2));
-    if span <= 0 || plan.instant.is_empty() {
-        return Ok(Vec::new());
+    match history_span(clock.now_ms(), span, step) {
+        Some((start, end)) if !plan.instant.is_empty() => {
+            poller.history(plan, start, end, step).await
+        }
+        _ => Ok(Vec::new()),
     }
-    let now = now_ms();
-    poller
-        .history(plan, now - span - step, now - step, step)
-        .await
 }
 
 /// Without a screen (`snapshot`, `check`): discovery; the alert rules
@@ -252,18 +289,18 @@ pub async fn collect(
     client: Arc<PromClient>,
     duration: Duration,
 ) -> Result<Frame, String> {
-    let interval = engine.opts.interval;
+    let clock = Clock::of(engine);
     let mut poller = Poller::new(client);
     let d = poller.discover().await.map_err(|e| e.to_string())?;
     engine.apply_discovery(d);
-    let history = catch_up(&poller, &engine.remote_plan(), interval)
+    let history = catch_up(&poller, &engine.remote_plan(), clock)
         .await
         .map_err(|e| e.to_string())?;
     engine.catch_up(history);
-    let end = now_ms() + i64::try_from(duration.as_millis()).unwrap_or(i64::MAX);
+    let end = clock.now_ms() + i64::try_from(duration.as_millis()).unwrap_or(i64::MAX);
     loop {
         let started = tokio::time::Instant::now();
-        let t = now_ms();
+        let t = clock.now_ms();
         let r = poller.refresh(&engine.remote_plan(), t, true).await;
         if r.all_failed {
             let url = poller.client().url();
@@ -274,6 +311,24 @@ pub async fn collect(
         if t >= end {
             return Ok(frame);
         }
-        tokio::time::sleep(interval.saturating_sub(started.elapsed())).await;
+        tokio::time::sleep(clock.interval.saturating_sub(started.elapsed())).await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::history_span;
+
+    #[test]
+    fn the_history_is_on_the_step_grid() {
+        // 30 s at 1 s steps, ending a step before now, on whole seconds.
+        assert_eq!(
+            history_span(1_000_500, 30_000, 1_000),
+            Some((969_000, 999_000))
+        );
+        // A span that is not a whole number of steps is rounded up.
+        assert_eq!(history_span(10_000, 5_000, 2_000), Some((2_000, 8_000)));
+        assert_eq!(history_span(10_000, 0, 1_000), None);
+        assert_eq!(history_span(10_000, 1_000, 0), None);
     }
 }

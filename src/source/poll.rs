@@ -103,6 +103,21 @@ impl ChartCache {
     }
 }
 
+/// Chart points this recent are asked again on every refresh that moves
+/// the window: the server may still change them. VictoriaMetrics makes a
+/// sample searchable a second or two after the scrape, and by default
+/// answers the last `-search.latencyOffset` (30 s) of a range with copies
+/// of the point before; Prometheus only the last step.
+const SETTLE_MS: i64 = 60_000;
+
+/// Where a chart that holds the points up to `held` (on the grid of
+/// `step` from `start` to `end`) is asked from: the last point it holds,
+/// or the first point of the last [`SETTLE_MS`] when that is earlier.
+fn reask_from(held: i64, start: i64, end: i64, step: i64) -> i64 {
+    let settled = (end - SETTLE_MS).div_euclid(step).saturating_mul(step);
+    held.min(settled).max(start)
+}
+
 /// Asks the server, keeping the chart caches between refreshes.
 pub struct Poller {
     client: Arc<PromClient>,
@@ -215,8 +230,8 @@ impl Poller {
     /// Runs every query of `plan` at `time_ms` concurrently (identical
     /// texts once; a batching poller puts the plan's groups in shared
     /// requests), and the targets when `with_targets`. Charts ask only
-    /// for the steps they do not hold yet (the last one again, as the
-    /// server may have had more samples since).
+    /// for the steps they do not hold yet and those of the last minute
+    /// again, as the server may have had more samples since.
     pub async fn refresh(&mut self, plan: &Plan, time_ms: i64, with_targets: bool) -> Refresh {
         let now = std::time::Instant::now();
         self.batcher.expire(now);
@@ -227,7 +242,7 @@ impl Poller {
         for expr in &plan.charts {
             let cache = self.charts.entry(expr.clone()).or_default();
             let from = if cache.step == step && cache.end >= start && cache.end <= end {
-                cache.end
+                reask_from(cache.end, start, end, step)
             } else {
                 cache.series.clear();
                 start

@@ -25,6 +25,20 @@ fn chart_merge_keeps_the_window_and_replaces_the_overlap() {
 }
 
 #[test]
+fn the_last_minute_of_a_chart_is_asked_again() {
+    let s = 1_000;
+    // Every second over ten minutes: the last minute again.
+    assert_eq!(reask_from(600 * s, 0, 601 * s, s), 541 * s);
+    // A chart that ends within the last minute: from the minute's start;
+    // one that ends before it: from its end.
+    assert_eq!(reask_from(560 * s, 0, 601 * s, s), 541 * s);
+    assert_eq!(reask_from(530 * s, 0, 601 * s, s), 530 * s);
+    // On the step grid, never before the window.
+    assert_eq!(reask_from(900 * s, 0, 915 * s, 15 * s), 855 * s);
+    assert_eq!(reask_from(40 * s, 10 * s, 50 * s, 5 * s), 10 * s);
+}
+
+#[test]
 fn covered_queries_are_left_out_while_the_covering_answer_is_complete() {
     let plan = Plan {
         instant: vec![

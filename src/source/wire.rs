@@ -64,7 +64,8 @@ pub struct TargetHealth {
     /// Empty when the last scrape succeeded.
     pub last_error: String,
     pub last_scrape_duration: Duration,
-    /// `None` when the server does not say (before Prometheus 2.35).
+    /// `scrapeInterval`, else the discovered `__scrape_interval__` label;
+    /// `None` when the server says neither.
     pub scrape_interval: Option<Duration>,
 }
 
@@ -379,6 +380,11 @@ struct Targets {
 struct Target {
     #[serde(default)]
     labels: HashMap<String, String>,
+    /// Before relabelling; `__scrape_interval__` is there on servers that
+    /// do not report `scrapeInterval` (VictoriaMetrics, Prometheus before
+    /// 2.35).
+    #[serde(default)]
+    discovered_labels: HashMap<String, String>,
     #[serde(default)]
     scrape_url: String,
     #[serde(default)]
@@ -413,7 +419,12 @@ pub(crate) fn targets(data: serde_json::Value) -> Result<Vec<TargetHealth>, Wire
                 last_scrape_duration: Duration::try_from_secs_f64(secs).unwrap_or_default(),
                 scrape_interval: t
                     .scrape_interval
-                    .and_then(|s| crate::duration::parse_duration(&s).ok())
+                    .as_deref()
+                    .or(t
+                        .discovered_labels
+                        .get("__scrape_interval__")
+                        .map(|s| s.as_str()))
+                    .and_then(|s| crate::duration::parse_duration(s).ok())
                     .filter(|d| !d.is_zero()),
             }
         })

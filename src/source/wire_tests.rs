@@ -157,6 +157,28 @@ fn target_list() {
 }
 
 #[test]
+fn scrape_interval_from_the_discovered_labels() {
+    // VictoriaMetrics has no `scrapeInterval`; the discovered labels say it.
+    let d = json!({"activeTargets":[{"discoveredLabels":{"__address__":"h:1",
+        "__scrape_interval__":"1s","__scrape_timeout__":"1s","job":"j"},
+        "labels":{"instance":"h:1","job":"j"},"scrapePool":"j","scrapeUrl":"http://h:1/metrics",
+        "lastError":"","lastScrape":"2023-01-01T00:00:00.000Z","lastScrapeDuration":0.001,
+        "lastSamplesScraped":3,"health":"up"},
+        {"discoveredLabels":{"__scrape_interval__":"5s"},"labels":{},"health":"up",
+        "scrapeInterval":"15s"},
+        {"labels":{},"health":"unknown"}],"droppedTargets":[]});
+    let t = targets(d).unwrap();
+    assert_eq!(t[0].scrape_interval, Some(Duration::from_secs(1)));
+    assert_eq!(
+        t[1].scrape_interval,
+        Some(Duration::from_secs(15)),
+        "scrapeInterval wins"
+    );
+    assert_eq!(t[2].scrape_interval, None);
+    assert_eq!(t[2].health, Health::Unknown);
+}
+
+#[test]
 fn query_answers_read_without_a_json_tree() {
     // `result` before `resultType`, escaped label values, unknown keys.
     let body = br#"{"data":{"result":[{"metric":{"a":"x\"y\\z\u00e9","b":"plain"},
