@@ -63,28 +63,8 @@ fn every_real_page_parses_completely(dir: &Path) {
         assert_eq!(page.bytes, body.len() as u64);
         let r = record(&body, om);
         assert_eq!(r.created.len(), created, "{file}");
-        // One sample per non-comment line, in page order.
-        let lines: Vec<&[u8]> = body
-            .split(|&b| b == b'\n')
-            .filter(|l| !l.is_empty() && l[0] != b'#')
-            .filter(|l| !(om && line_name(l).ends_with(b"_created")))
-            .collect();
-        assert_eq!(lines.len(), samples, "{file}");
-        for (line, s) in lines.iter().zip(&page.samples) {
-            let name = s.labels.name().expect("name");
-            assert!(
-                line.starts_with(name.as_bytes()),
-                "{file}: {name} vs {}",
-                String::from_utf8_lossy(line)
-            );
-        }
+        expo_util::assert_sample_per_line(file, &body, &page, om);
     }
-}
-
-/// The metric name at the start of a sample line.
-fn line_name(line: &[u8]) -> &[u8] {
-    let end = line.iter().position(|&b| b == b'{' || b == b' ');
-    &line[..end.unwrap_or(line.len())]
 }
 
 fn label_values_with_commas_are_whole(dir: &Path) {

@@ -61,20 +61,7 @@ fn every_committed_page_parses_completely_as_its_readme_says() {
             (*bytes, *series),
             "{file}"
         );
-        // One sample per sample line, in page order.
-        let lines: Vec<&[u8]> = body
-            .split(|&b| b == b'\n')
-            .filter(|l| !l.is_empty() && l[0] != b'#')
-            .collect();
-        assert_eq!(lines.len(), page.samples.len(), "{file}");
-        for (line, s) in lines.iter().zip(&page.samples) {
-            let name = s.labels.name().expect("name");
-            assert!(
-                line.starts_with(name.as_bytes()),
-                "{file}: {name} vs {}",
-                String::from_utf8_lossy(line)
-            );
-        }
+        expo_util::assert_sample_per_line(file, &body, &page, false);
     }
     assert_eq!(rows.len(), pages.len(), "README.md rows for missing pages");
 }

@@ -122,11 +122,11 @@ fn same_answer(kind: Server, a: &Answer, b: &Answer) -> bool {
 }
 
 async fn batched_refreshes_answer_each_query_as_the_server_does(kind: Server) {
-    let Some((_fleet, prom)) = fleet_and_server(kind, 3).await else {
+    let Some((_fleet, mut prom)) = fleet_and_server(kind, 3).await else {
         return;
     };
     let settle = kind.settle().as_millis() as i64;
-    remote_support::wait_until_settled(kind, &prom.url).await;
+    prom.wait_until_settled().await;
     let url = prom.url.clone();
     let c = Arc::new(
         PromClient::new(

@@ -193,10 +193,10 @@ fn same_points(kind: Server, ours: &[(i64, f64)], want: &[(i64, f64)]) -> bool {
 }
 
 async fn dashboard_over(kind: Server) {
-    let Some((fleet, prom)) = fleet_and_server(kind, 3).await else {
+    let Some((fleet, mut prom)) = fleet_and_server(kind, 3).await else {
         return;
     };
-    remote_support::wait_until_settled(kind, &prom.url).await;
+    prom.wait_until_settled().await;
     let (frame, defs) = wait_for_full_snapshot(kind, &prom.url).await;
     assert_eq!(frame.source, SourceKind::Prometheus);
     let server = frame.server.clone().unwrap();

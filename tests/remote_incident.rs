@@ -68,37 +68,6 @@ fn check(url: &str) -> (BTreeSet<String>, String) {
     (firing, stdout)
 }
 
-/// Waits (at most 60 s) until the server reads `n` targets up.
-async fn wait_for_fleet(server: &mut remote_support::Running, n: usize) {
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
-    let query = format!("count(up == 1) >= {n}");
-    loop {
-        let answer = reqwest::Client::new()
-            .post(format!("{}/api/v1/query", server.url))
-            .form(&[("query", query.as_str())])
-            .send()
-            .await;
-        let body = match answer {
-            Ok(r) => r.text().await.unwrap_or_default(),
-            Err(_) => String::new(),
-        };
-        let v: serde_json::Value = serde_json::from_str(&body).unwrap_or_default();
-        if v["data"]["result"]
-            .as_array()
-            .is_some_and(|r| !r.is_empty())
-        {
-            return;
-        }
-        server.exited();
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "{} does not read {n} targets after 60 s: {body}",
-            server.kind.name()
-        );
-        tokio::time::sleep(Duration::from_millis(250)).await;
-    }
-}
-
 async fn incident_fires_over(kind: Server) {
     let opts = DemoOptions {
         instances: 4,
@@ -116,7 +85,10 @@ async fn incident_fires_over(kind: Server) {
         return;
     };
     let url = server.url.clone();
-    wait_for_fleet(&mut server, 13).await;
+    let fleet_up = "count(up == 1) >= 13";
+    server
+        .wait_for("13 targets up", fleet_up, Duration::from_secs(60))
+        .await;
     let mut seen = BTreeSet::new();
     let deadline = tokio::time::Instant::now() + Duration::from_secs(120);
     let (all, phase) = loop {

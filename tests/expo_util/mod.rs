@@ -123,3 +123,28 @@ pub fn record(body: &[u8], om: bool) -> Recorder {
 
 pub const OM: Option<&str> = Some("application/openmetrics-text; version=1.0.0; charset=utf-8");
 pub const TEXT: Option<&str> = Some("text/plain; version=0.0.4; charset=utf-8");
+
+/// Asserts that `page` has one sample per sample line of `body`, in page
+/// order (in OpenMetrics, `om`, a `_created` line is not a sample).
+pub fn assert_sample_per_line(file: &str, body: &[u8], page: &Page, om: bool) {
+    let lines: Vec<&[u8]> = body
+        .split(|&b| b == b'\n')
+        .filter(|l| !l.is_empty() && l[0] != b'#')
+        .filter(|l| !(om && line_name(l).ends_with(b"_created")))
+        .collect();
+    assert_eq!(lines.len(), page.samples.len(), "{file}");
+    for (line, s) in lines.iter().zip(&page.samples) {
+        let name = s.labels.name().expect("name");
+        assert!(
+            line.starts_with(name.as_bytes()),
+            "{file}: {name} vs {}",
+            String::from_utf8_lossy(line)
+        );
+    }
+}
+
+/// The metric name at the start of a sample line.
+fn line_name(line: &[u8]) -> &[u8] {
+    let end = line.iter().position(|&b| b == b'{' || b == b' ');
+    &line[..end.unwrap_or(line.len())]
+}

@@ -84,45 +84,6 @@ impl Server {
     }
 }
 
-/// Waits (at most 90 s) until the server's answers about the targets it
-/// scrapes no longer change when asked again: at once for Prometheus.
-/// VictoriaMetrics makes a new series searchable only some seconds after
-/// its first sample (new series join the searchable set every ten seconds
-/// or so), so a sum over series that started together still gains terms
-/// for a while: it has settled once every target's `up` has 15 s of
-/// samples.
-pub async fn wait_until_settled(kind: Server, url: &str) {
-    if kind == Server::Prometheus {
-        return;
-    }
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(90);
-    let query = "min(count_over_time(up[1m])) >= 15";
-    loop {
-        let answer = reqwest::Client::new()
-            .post(format!("{url}/api/v1/query"))
-            .form(&[("query", query)])
-            .send()
-            .await;
-        let body = match answer {
-            Ok(r) => r.text().await.unwrap_or_default(),
-            Err(_) => String::new(),
-        };
-        let v: serde_json::Value = serde_json::from_str(&body).unwrap_or_default();
-        if v["data"]["result"]
-            .as_array()
-            .is_some_and(|r| !r.is_empty())
-        {
-            return;
-        }
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "{} has not settled after 90 s: {body}",
-            kind.name()
-        );
-        tokio::time::sleep(Duration::from_millis(250)).await;
-    }
-}
-
 /// What the server scrapes every second.
 pub enum Scrape<'a> {
     /// The targets of a Prometheus file_sd JSON file, as job `fleet`
@@ -243,6 +204,53 @@ impl Running {
             let log = std::fs::read_to_string(self.dir.path().join("server.log"));
             let name = self.kind.name();
             panic!("{name} exited ({status}): {}", log.unwrap_or_default());
+        }
+    }
+
+    /// Waits (at most `limit`) until `query` has a non-empty answer at
+    /// the server now; fails naming `what`, with the last answer, or with
+    /// the server's log when it has exited.
+    pub async fn wait_for(&mut self, what: &str, query: &str, limit: Duration) {
+        let deadline = tokio::time::Instant::now() + limit;
+        loop {
+            let answer = reqwest::Client::new()
+                .post(format!("{}/api/v1/query", self.url))
+                .form(&[("query", query)])
+                .send()
+                .await;
+            let body = match answer {
+                Ok(r) => r.text().await.unwrap_or_default(),
+                Err(_) => String::new(),
+            };
+            let v: serde_json::Value = serde_json::from_str(&body).unwrap_or_default();
+            if v["data"]["result"]
+                .as_array()
+                .is_some_and(|r| !r.is_empty())
+            {
+                return;
+            }
+            self.exited();
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "{}: no {what} after {limit:?}: {query} answers {body}",
+                self.kind.name()
+            );
+            tokio::time::sleep(Duration::from_millis(250)).await;
+        }
+    }
+
+    /// Waits (at most 90 s) until the server's answers about the targets
+    /// it scrapes no longer change when asked again: at once for
+    /// Prometheus. VictoriaMetrics makes a new series searchable only some
+    /// seconds after its first sample (new series join the searchable set
+    /// every ten seconds or so), so a sum over series that started
+    /// together still gains terms for a while: it has settled once every
+    /// target's `up` has 15 s of samples.
+    pub async fn wait_until_settled(&mut self) {
+        if self.kind == Server::VictoriaMetrics {
+            let query = "min(count_over_time(up[1m])) >= 15";
+            self.wait_for("settled answers", query, Duration::from_secs(90))
+                .await;
         }
     }
 
