@@ -10,7 +10,7 @@ mod remote_support;
 #[path = "scrape_support/mod.rs"]
 mod scrape_support;
 
-use remote_support::{scraping, Running, Server};
+use remote_support::{scraping, Server};
 use scrape_support::{serve, Reply};
 use std::collections::BTreeMap;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -42,33 +42,6 @@ fn now_ms() -> i64 {
         .duration_since(UNIX_EPOCH)
         .unwrap()
         .as_millis() as i64
-}
-
-/// Waits (at most 60 s) until the counter has five samples.
-async fn wait_for_data(c: &PromClient, server: &mut Running) {
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
-    loop {
-        let ready = match c
-            .query(
-                "count_over_time(demo_requests_total{code=\"200\"}[1m])",
-                now_ms() - server.kind.settle().as_millis() as i64,
-            )
-            .await
-        {
-            Ok(r) => matches!(&r.value, Value::Vector(v) if v.first().is_some_and(|s| s.1 >= 5.0)),
-            Err(_) => false,
-        };
-        if ready {
-            return;
-        }
-        server.exited();
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "{} has no data after 60 s",
-            server.kind.name()
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
 }
 
 /// The server's own answer for `expr` at `t_ms`, read without the client.
@@ -128,7 +101,16 @@ async fn against(kind: Server) {
         ..PromOptions::default()
     };
     let c = PromClient::new(&server.url, opts).unwrap();
-    wait_for_data(&c, &mut server).await;
+    // Five samples of the counter, as the server answers a settled instant
+    // (Prometheus refuses `offset 0ms`).
+    let offset = match server.kind.settle().as_millis() {
+        0 => String::new(),
+        ms => format!(" offset {ms}ms"),
+    };
+    let five = format!("count_over_time(demo_requests_total{{code=\"200\"}}[1m]{offset}) >= 5");
+    server
+        .wait_for("five samples", &five, Duration::from_secs(60))
+        .await;
 
     // version for the status line; VictoriaMetrics answers `"data":{}`
     let version = c.buildinfo().await;
