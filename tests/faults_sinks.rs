@@ -1,4 +1,4 @@
-//! Hostile and broken alert sinks: commands that exit deliver what they
+//! Hostile, slow and broken alert sinks: commands that exit deliver what they
 //! fired to every sink or say on stderr which one they could not (with no
 //! secret in the message); one hung sink never holds back another; a sink
 //! URL's password and secret query values never reach the screen, stderr
@@ -41,6 +41,11 @@ struct Recorder {
 
 impl Recorder {
     async fn start(status: u16) -> Recorder {
+        Recorder::slow(status, Duration::ZERO).await
+    }
+
+    /// Records each request as it arrives and answers after `delay`.
+    async fn slow(status: u16, delay: Duration) -> Recorder {
         let got: Arc<Mutex<Vec<Received>>> = Arc::default();
         let seen = got.clone();
         let app = axum::Router::new().fallback(move |req: axum::extract::Request| {
@@ -61,6 +66,7 @@ impl Recorder {
                     authorization,
                     body,
                 });
+                tokio::time::sleep(delay).await;
                 axum::http::StatusCode::from_u16(status).unwrap()
             }
         });
@@ -195,7 +201,10 @@ async fn check_and_snapshot_in_scrape_mode_notify_both_sinks() {
     let dir = tempfile::tempdir().unwrap();
     let rules = rule_file(dir.path(), "critical");
     let exporter = Exporter::start(9.0);
-    let sink = Recorder::start(200).await;
+    // An Alertmanager that takes its time (longer than the run, well
+    // within the sink's budget) must hold back neither the webhook nor
+    // the command's delivery.
+    let sink = Recorder::slow(200, Duration::from_millis(2500)).await;
     let sinks = [
         "--alertmanager".to_string(),
         format!("http://am:{PASSWORD}@{}", sink.addr),

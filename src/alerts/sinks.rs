@@ -252,7 +252,11 @@ pub fn start(
             Some(a) => Ok(a.client().clone()),
             None => crate::net::base_builder().build(),
         };
-        let shown = redact_urls(&url);
+        // Text that is not a URL may still hold a password: not shown.
+        let shown = match reqwest::Url::parse(&url) {
+            Ok(u) if matches!(u.scheme(), "http" | "https") => redact_urls(&url),
+            _ => "(not an http:// or https:// URL)".to_string(),
+        };
         match client {
             Ok(client) => endpoints.push(Endpoint {
                 name,
