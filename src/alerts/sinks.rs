@@ -124,13 +124,12 @@ impl Endpoint {
                 let retry = !s.is_client_error() || s.as_u16() == 408 || s.as_u16() == 429;
                 Err((format!("HTTP {s}"), retry))
             }
-            Err(e) if e.is_timeout() => Err((
-                format!(
-                    "no answer within {}",
-                    crate::duration::format_duration(timeout)
-                ),
-                true,
-            )),
+            Err(e) if e.is_timeout() => {
+                // What is left of a budget, shown to the tenth of a second.
+                let tenths = timeout.as_millis().div_ceil(100) as u64;
+                let shown = crate::duration::format_duration(Duration::from_millis(tenths * 100));
+                Err((format!("no answer within {shown}"), true))
+            }
             Err(e) => Err((crate::net::error_text(e), true)),
         }
     }
