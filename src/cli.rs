@@ -16,6 +16,7 @@ use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::{mpsc, watch};
 
+mod headless;
 mod manual;
 
 /// `vitals --version`: the version, the commit and the target it was built for.
@@ -485,9 +486,17 @@ struct Pipeline {
     frames: watch::Receiver<Arc<Frame>>,
     commands: mpsc::Sender<crate::frame::Command>,
     cancel: watch::Sender<bool>,
+    sinks: Option<headless::Delivery>,
 }
 
-async fn start_pipeline(c: &Common, s: &Settings, eopts: EngineOptions) -> Result<Pipeline> {
+/// `exits`: a command without a screen (`snapshot`, `check`), whose
+/// sinks deliver within a budget and are waited for.
+async fn start_pipeline(
+    c: &Common,
+    s: &Settings,
+    eopts: EngineOptions,
+    exits: bool,
+) -> Result<Pipeline> {
     let sopts = scrape_options(s)?;
     config::reload::check_file_sd(&s.file_sd).map_err(|e| anyhow::anyhow!("{e}"))?;
     let (targets_tx, targets_rx) = watch::channel(s.targets.clone());
@@ -524,31 +533,7 @@ async fn start_pipeline(c: &Common, s: &Settings, eopts: EngineOptions) -> Resul
         // The file_sd watcher lives as long as the engine's target list.
         tokio::spawn(feed.run_until_closed());
     }
-    let alertmanager = s.alertmanager.as_ref().map(|e| e.url.clone());
-    let webhook = s.webhook.as_ref().map(|e| e.url.clone());
-    if alertmanager.is_some() || webhook.is_some() {
-        let (tx, rx) = mpsc::channel(256);
-        let (report_tx, report_rx) = mpsc::channel(16);
-        let sopts = crate::alerts::notify::SinkOptions {
-            alertmanager: alertmanager.clone(),
-            webhook: webhook.clone(),
-            resend_delay: crate::alerts::notify::RESEND_DELAY,
-            alertmanager_auth: s.alertmanager.as_ref().and_then(|e| e.auth.clone()),
-            webhook_auth: s.webhook.as_ref().and_then(|e| e.auth.clone()),
-        };
-        tokio::spawn(crate::alerts::notify::run_sinks(sopts, rx, report_tx));
-        engine.connect_sinks(engine::SinkLink {
-            tx,
-            report: report_rx,
-            resend_delay: crate::alerts::notify::RESEND_DELAY,
-            alertmanager: alertmanager.is_some(),
-            webhook: webhook.is_some(),
-        });
-    }
-    if let Some(am) = &s.alertmanager {
-        let link = crate::alerts::silence::spawn(&am.url, am.auth.clone(), s.interval);
-        engine.connect_alertmanager(link);
-    }
+    let sinks = headless::connect_sinks(&mut engine, s, exits);
     if let Some(ep) = prometheus_endpoint(c, s) {
         let client = remote_client(&ep, c, s)?;
         let plan = engine.connect_remote(client.url());
@@ -562,6 +547,7 @@ async fn start_pipeline(c: &Common, s: &Settings, eopts: EngineOptions) -> Resul
             frames: frames_rx,
             commands: cmd_tx,
             cancel: cancel_tx,
+            sinks,
         });
     }
     tokio::spawn(engine::run(
@@ -578,6 +564,7 @@ async fn start_pipeline(c: &Common, s: &Settings, eopts: EngineOptions) -> Resul
         frames: frames_rx,
         commands: cmd_tx,
         cancel: cancel_tx,
+        sinks,
     })
 }
 
@@ -588,7 +575,7 @@ async fn dashboard(
     title: String,
     fleet: Option<Fleet>,
 ) -> Result<i32> {
-    let p = start_pipeline(c, s, engine_options(c, s, log.clone(), true)?).await?;
+    let p = start_pipeline(c, s, engine_options(c, s, log.clone(), true)?, false).await?;
     let ui = crate::tui::UiOptions {
         fps: c.fps,
         ascii: c.ascii,
@@ -627,51 +614,6 @@ fn default_duration(c: &Common, s: &Settings) -> Duration {
     longest + s.interval
 }
 
-/// Runs the pipeline without a screen for `duration`, returning the frame
-/// evaluated at (or just after) the end.
-async fn collect(
-    s: &Settings,
-    c: &Common,
-    log: Option<String>,
-    duration: Duration,
-    for_override: Option<Duration>,
-) -> Result<Frame> {
-    if let Some(ep) = prometheus_endpoint(c, s) {
-        if s.targets_from_flags {
-            bail!("--prometheus reads every series from the server: give no targets or --file-sd");
-        }
-        let mut eopts = engine_options(c, s, log, s.alert_log.is_some())?;
-        eopts.for_override = for_override;
-        let client = remote_client(&ep, c, s)?;
-        let mut engine = Engine::new(eopts);
-        engine.connect_remote(client.url());
-        return engine::remote_run::collect(&mut engine, client, duration)
-            .await
-            .map_err(anyhow::Error::msg);
-    }
-    if s.targets.is_empty() && s.file_sd.is_empty() {
-        bail!("no targets: give TARGET arguments (host:port or URL), --file-sd PATH, [[target]] in the config file or --prometheus URL");
-    }
-    for e in &c.exprs {
-        crate::promql::parse(e).map_err(|err| anyhow::anyhow!("--expr {e:?}: {err}"))?;
-    }
-    let mut eopts = engine_options(c, s, log, s.alert_log.is_some())?;
-    eopts.for_override = for_override;
-    let mut p = start_pipeline(c, s, eopts).await?;
-    let end = engine::run::now_ms() + duration.as_millis() as i64;
-    let frame = loop {
-        if p.frames.changed().await.is_err() {
-            bail!("the engine stopped unexpectedly");
-        }
-        let f = p.frames.borrow_and_update().clone();
-        if f.time_ms >= end {
-            break f;
-        }
-    };
-    let _ = p.cancel.send(true);
-    Ok((*frame).clone())
-}
-
 async fn snapshot(s: SnapshotArgs, log: Option<String>) -> Result<i32> {
     let settings = settings(&s.common, &s.targets)?;
     let duration = s.duration.unwrap_or_else(|| {
@@ -681,7 +623,7 @@ async fn snapshot(s: SnapshotArgs, log: Option<String>) -> Result<i32> {
             None => default_duration(&s.common, &settings),
         }
     });
-    let frame = collect(&settings, &s.common, log, duration, None).await?;
+    let (frame, sinks) = headless::collect(&settings, &s.common, log, duration, None).await?;
     match s.format {
         Format::Json => println!(
             "{}",
@@ -689,6 +631,7 @@ async fn snapshot(s: SnapshotArgs, log: Option<String>) -> Result<i32> {
         ),
         Format::Text => print!("{}", crate::snapshot::to_markdown(&frame)),
     }
+    headless::finish(sinks, &frame).await;
     Ok(0)
 }
 
@@ -710,7 +653,7 @@ async fn check(c: CheckArgs, log: Option<String>) -> Result<i32> {
             Some(_) => Duration::ZERO,
             None => default_duration(&c.common, &s) + longest_for + s.interval,
         });
-    let frame = collect(&s, &c.common, log, duration, c.for_override).await?;
+    let (frame, sinks) = headless::collect(&s, &c.common, log, duration, c.for_override).await?;
     let firing: Vec<_> = frame
         .alerts
         .iter()
@@ -735,6 +678,7 @@ async fn check(c: CheckArgs, log: Option<String>) -> Result<i32> {
             t.error.as_deref().unwrap_or("unknown")
         );
     }
+    headless::finish(sinks, &frame).await;
     if firing.is_empty() {
         println!("OK: no alert firing ({} targets)", frame.targets.len());
         Ok(0)

@@ -52,6 +52,9 @@ pub struct Frame {
     pub alert_log_path: Option<String>,
     /// A problem with the dashboard itself (bad reload, sink failure, ...).
     pub notice: Option<String>,
+    /// The last failure to open or write the alert log, kept once it
+    /// happened (a command that exits reports it on stderr).
+    pub alert_log_error: Option<String>,
     /// The instance every panel is pinned to (`Command::Pin`), if any.
     pub pinned: Option<String>,
     /// Metric names and their label names, for completion; the same `Arc`

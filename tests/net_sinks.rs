@@ -68,6 +68,7 @@ async fn sinks_send_credentials_over_tls() {
             .unwrap(),
         )),
         resend_delay: Duration::from_secs(60),
+        ..SinkOptions::default()
     };
     let (tx, rx) = mpsc::channel(4);
     let (report_tx, mut report_rx) = mpsc::channel(4);

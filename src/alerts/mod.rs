@@ -11,6 +11,7 @@ pub mod log;
 pub mod notify;
 pub mod rulefile;
 pub mod silence;
+pub mod sinks;
 pub mod template;
 
 use crate::frame::{Alert, AlertState, Severity};

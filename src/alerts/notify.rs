@@ -1,13 +1,15 @@
 //! Notification sinks: Alertmanager's `POST /api/v2/alerts` and the
 //! Alertmanager webhook (version 4) JSON. The engine decides what to send
-//! and when (time passed in); [`run_sinks`] does the I/O in its own task,
-//! fed by a bounded channel the engine never blocks on.
+//! and when (time passed in); [`run_sinks`] ([`super::sinks`]) does the
+//! I/O, one task per sink, fed by a bounded channel the engine never
+//! blocks on.
 
 use crate::labels::Labels;
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 use std::time::Duration;
-use tokio::sync::mpsc;
+
+pub use super::sinks::run_sinks;
 
 /// Prometheus's default resend delay.
 pub const RESEND_DELAY: Duration = Duration::from_secs(60);
@@ -24,6 +26,11 @@ pub struct SinkOptions {
     pub alertmanager_auth: Option<std::sync::Arc<crate::net::HttpAuth>>,
     /// Credentials and TLS for the webhook.
     pub webhook_auth: Option<std::sync::Arc<crate::net::HttpAuth>>,
+    /// Each attempt's timeout (`[alertmanager] timeout`); else the
+    /// [`super::sinks::Retry`]'s.
+    pub alertmanager_timeout: Option<Duration>,
+    /// Each attempt's timeout (`[webhook] timeout`).
+    pub webhook_timeout: Option<Duration>,
 }
 
 /// One alert as sent out.
@@ -183,81 +190,4 @@ pub fn fingerprint(l: &Labels) -> String {
         }
     }
     format!("{h:016x}")
-}
-
-/// Sends every batch from `rx` until it closes. A failed send is retried
-/// with doubling backoff (0.5 s up to 8 s, 5 tries); failures and
-/// recoveries are reported on `report` (`None` when all is well again).
-pub async fn run_sinks(
-    opts: SinkOptions,
-    mut rx: mpsc::Receiver<Outgoing>,
-    report: mpsc::Sender<Option<String>>,
-) {
-    let client = match crate::net::base_builder()
-        .timeout(Duration::from_secs(10))
-        .build()
-    {
-        Ok(c) => c,
-        Err(e) => {
-            let _ = report.try_send(Some(format!("notifications disabled: {e}")));
-            return;
-        }
-    };
-    let mut failing = false;
-    while let Some(batch) = rx.recv().await {
-        let (url, body, what, auth) = match &batch {
-            Outgoing::Alertmanager(a) => match &opts.alertmanager {
-                Some(base) => (
-                    format!("{}/api/v2/alerts", base.trim_end_matches('/')),
-                    alertmanager_body(a),
-                    "alertmanager",
-                    opts.alertmanager_auth.as_deref(),
-                ),
-                None => continue,
-            },
-            Outgoing::Webhook(a) => match &opts.webhook {
-                Some(u) => (
-                    u.clone(),
-                    webhook_body(a),
-                    "webhook",
-                    opts.webhook_auth.as_deref(),
-                ),
-                None => continue,
-            },
-        };
-        let mut delay = Duration::from_millis(500);
-        let mut last_err = String::new();
-        let mut sent = false;
-        for attempt in 0..5 {
-            if attempt > 0 {
-                tokio::time::sleep(delay).await;
-                delay = (delay * 2).min(Duration::from_secs(8));
-            }
-            let mut req = auth
-                .map_or(&client, |a| a.client())
-                .post(&url)
-                .timeout(Duration::from_secs(10))
-                .header(reqwest::header::CONTENT_TYPE, "application/json")
-                .body(body.to_string());
-            if let Some(a) = auth {
-                req = a.apply(req);
-            }
-            match req.send().await {
-                Ok(r) if r.status().is_success() => {
-                    sent = true;
-                    break;
-                }
-                Ok(r) => last_err = format!("HTTP {}", r.status()),
-                Err(e) => last_err = crate::net::redact_urls(&e.to_string()),
-            }
-        }
-        if sent && failing {
-            failing = false;
-            let _ = report.try_send(None);
-        } else if !sent {
-            failing = true;
-            let shown = crate::net::redact_urls(&url);
-            let _ = report.try_send(Some(format!("{what} {shown}: {last_err}")));
-        }
-    }
 }

@@ -155,7 +155,7 @@ pub async fn run_alertmanager_with(
         None => match crate::net::base_builder().build() {
             Ok(client) => Api { client, auth: None },
             Err(e) => {
-                let msg = crate::net::redact_urls(&format!("alertmanager: {e}"));
+                let msg = format!("alertmanager: {}", crate::net::error_text(e));
                 let _ = replies.try_send(SilenceReply::Failed(msg));
                 return;
             }
@@ -171,6 +171,11 @@ pub async fn run_alertmanager_with(
             }
             _ = tick.tick() => {
                 let poll = poll(&client, &base).await;
+                if let Err(e) = &poll {
+                    if held.borrow().error.as_ref() != Some(e) {
+                        tracing::warn!("{e}");
+                    }
+                }
                 held.send_modify(|h| match poll {
                     Ok(alerts) => *h = HeldPoll { alerts, error: None },
                     Err(e) => h.error = Some(e),
@@ -203,16 +208,19 @@ impl Api {
 
 async fn poll(client: &Api, base: &str) -> Result<Vec<HeldAlert>, String> {
     let url = format!("{base}/api/v2/alerts");
-    let fail = |e: String| format!("alertmanager {url}: {e}");
+    let fail = |e: String| failure("alertmanager", &url, &e);
     let r = client
         .request(reqwest::Method::GET, &url)
         .send()
         .await
-        .map_err(|e| fail(e.to_string()))?;
+        .map_err(|e| fail(crate::net::error_text(e)))?;
     if !r.status().is_success() {
         return Err(fail(format!("HTTP {}", r.status())));
     }
-    let body = r.text().await.map_err(|e| fail(e.to_string()))?;
+    let body = r
+        .text()
+        .await
+        .map_err(|e| fail(crate::net::error_text(e)))?;
     parse_alerts(&body).map_err(fail)
 }
 
@@ -250,10 +258,24 @@ async fn send(
                     break;
                 }
             }
-            Err(e) => last = e.to_string(),
+            Err(e) => last = crate::net::error_text(e),
         }
     }
-    Err(format!("{method} {url}: {last}"))
+    Err(failure(method.as_str(), url, &last))
+}
+
+/// `what URL: reason` for the screen and the log: the URL and the reason
+/// redacted (no password, no secret query value), the reason on one line
+/// and cut short (a server's error page can be long).
+pub fn failure(what: &str, url: &str, reason: &str) -> String {
+    let mut reason: String = reason
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect();
+    if reason.chars().count() > 200 {
+        reason = reason.chars().take(200).collect::<String>() + "…";
+    }
+    crate::net::redact_urls(&format!("{what} {url}: {}", reason.trim()))
 }
 
 async fn answer(client: Api, base: String, r: SilenceRequest, replies: mpsc::Sender<SilenceReply>) {
@@ -281,8 +303,10 @@ async fn answer(client: Api, base: String, r: SilenceRequest, replies: mpsc::Sen
                             }
                             SilenceReply::Created { name, labels, id }
                         }
-                        None => SilenceReply::Failed(format!(
-                            "alertmanager {url}: no silenceID in the answer"
+                        None => SilenceReply::Failed(failure(
+                            "alertmanager",
+                            &url,
+                            "no silenceID in the answer",
                         )),
                     }
                 }
@@ -297,6 +321,9 @@ async fn answer(client: Api, base: String, r: SilenceRequest, replies: mpsc::Sen
             }
         }
     };
+    if let SilenceReply::Failed(e) = &reply {
+        tracing::warn!("{e}");
+    }
     let _ = replies.send(reply).await;
 }
 
@@ -329,6 +356,64 @@ pub fn spawn(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn failures_name_the_url_without_secrets() {
+        let m = failure(
+            "alertmanager",
+            "http://am:S3CR3T@127.0.0.1:1/api/v2/alerts?token=T0K",
+            "HTTP 401 Unauthorized \x1b[2J\nnext",
+        );
+        assert_eq!(
+            m,
+            "alertmanager http://***@127.0.0.1:1/api/v2/alerts?token=***: HTTP 401 Unauthorized  [2J next"
+        );
+        let long = "x".repeat(1000);
+        assert!(failure("GET", "http://h", &long).chars().count() < 230);
+    }
+
+    /// A loopback server answering every connection with `answer`.
+    async fn answering(answer: &'static str) -> std::net::SocketAddr {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = l.local_addr().unwrap();
+        tokio::spawn(async move {
+            while let Ok((mut c, _)) = l.accept().await {
+                let mut buf = [0u8; 4096];
+                let _ = c.read(&mut buf).await;
+                let _ = c.write_all(answer.as_bytes()).await;
+            }
+        });
+        addr
+    }
+
+    #[tokio::test]
+    async fn poll_failures_hide_the_password() {
+        let api = Api {
+            client: crate::net::base_builder().build().unwrap(),
+            auth: None,
+        };
+        let closed = {
+            let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+            l.local_addr().unwrap()
+        };
+        let not_json = answering("HTTP/1.1 200 OK\r\ncontent-length: 4\r\n\r\nnope").await;
+        let denied = answering("HTTP/1.1 401 Unauthorized\r\ncontent-length: 0\r\n\r\n").await;
+        for (addr, want) in [
+            (closed, "error sending request"),
+            (not_json, "bad JSON"),
+            (denied, "HTTP 401"),
+        ] {
+            let base = format!("http://am:S3CR3T@{addr}");
+            let e = poll(&api, &base).await.unwrap_err();
+            assert!(
+                e.starts_with(&format!("alertmanager http://***@{addr}/api/v2/alerts: ")),
+                "{e}"
+            );
+            assert!(e.contains(want), "{e}");
+            assert!(!e.contains("S3CR3T"), "{e}");
+        }
+    }
 
     #[test]
     fn silence_body_matches_every_label_exactly() {

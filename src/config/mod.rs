@@ -368,7 +368,10 @@ fn validate(c: &Config, text: &str, report: &mut Report<'_>) {
             if !(url.starts_with("http://") || url.starts_with("https://")) {
                 report(
                     s.url.span(),
-                    format!("{name}.url: {url:?} must start with http:// or https://"),
+                    format!(
+                        "{name}.url: {:?} must start with http:// or https://",
+                        crate::net::redact_urls(url)
+                    ),
                 );
             }
             duration(&s.timeout, &format!("{name}.timeout"), report);

@@ -125,6 +125,8 @@ pub struct Engine {
     /// When the first good scrape arrived (warming-up reference).
     started_ms: Option<i64>,
     alert_log: Option<AlertLog>,
+    /// The last failure to open or write the alert log.
+    alert_log_error: Option<String>,
     /// While alert states catch up with a server's history: each alert's
     /// state as the alert log last recorded it (`catch_up`).
     replay: Option<crate::alerts::log::LoggedStates>,
@@ -155,10 +157,13 @@ impl Engine {
             .and_then(|p| match AlertLog::open(p) {
                 Ok(l) => Some(l),
                 Err(e) => {
-                    notice = Some(format!("alert log {}: {e}", p.display()));
+                    let text = format!("alert log {}: {}", p.display(), io_reason(&e));
+                    tracing::warn!("{text}");
+                    notice = Some(text);
                     None
                 }
             });
+        let alert_log_error = notice.clone();
         let acks = match acks::Acks::load(opts.alert_log.as_deref().map(acks::state_path)) {
             Ok(a) => a,
             Err(e) => {
@@ -190,6 +195,7 @@ impl Engine {
             table: Default::default(),
             started_ms: None,
             alert_log,
+            alert_log_error,
             replay: None,
             seq: 0,
             notice,
@@ -296,7 +302,10 @@ impl Engine {
                 None => &transitions,
             };
             if let Err(e) = log.append(logged) {
-                self.notice = Some(format!("alert log {}: {e}", log.path().display()));
+                let text = format!("alert log {}: {}", log.path().display(), io_reason(&e));
+                tracing::warn!("{} transitions not logged: {text}", logged.len());
+                self.notice = Some(text.clone());
+                self.alert_log_error = Some(text);
             }
         }
         let held = self.poll_alertmanager(&mut alerts);
@@ -321,6 +330,7 @@ impl Engine {
                 .alert_log
                 .as_ref()
                 .map(|l| l.path().display().to_string()),
+            alert_log_error: self.alert_log_error.clone(),
             notice: self
                 .notice
                 .clone()
@@ -368,5 +378,15 @@ impl Engine {
             self.opts.for_override,
         );
         self.detected = detected;
+    }
+}
+
+/// An I/O error's reason without its OS error number (`No space left on
+/// device`).
+fn io_reason(e: &std::io::Error) -> String {
+    let s = e.to_string();
+    match s.find(" (os error") {
+        Some(i) => s[..i].to_string(),
+        None => s,
     }
 }

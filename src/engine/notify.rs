@@ -51,6 +51,12 @@ impl Engine {
         while let Ok(r) = s.link.report.try_recv() {
             s.failure = r;
         }
+        // Stepping through a server's history (`catch_up`) notifies
+        // nothing: what still fires at its end is sent at the first live
+        // tick, and what fired and resolved in the past is not news.
+        if self.replay.is_some() {
+            return;
+        }
         let resend = s.link.resend_delay.as_millis() as i64;
         let mut am = Vec::new();
         let mut hook = Vec::new();

@@ -482,3 +482,53 @@ fn a_restart_mid_incident_does_not_log_the_replayed_transitions_again() {
     let n = std::fs::read_to_string(&other).unwrap().lines().count();
     assert_eq!(n, 2);
 }
+
+#[test]
+fn catching_up_with_history_notifies_only_what_still_fires() {
+    use crate::alerts::notify::Outgoing;
+    let rules = "groups:
+  - name: q
+    rules:
+      - alert: QueueDeep
+        expr: app_queue_depth > 50
+";
+    let mut twin = Twin::new(options(rules, &[]));
+    twin.connect(&[]);
+    let (tx, mut rx) = tokio::sync::mpsc::channel(64);
+    let (_report_tx, report) = tokio::sync::mpsc::channel(1);
+    twin.remote.connect_sinks(crate::engine::SinkLink {
+        tx,
+        report,
+        resend_delay: Duration::from_secs(60),
+        alertmanager: true,
+        webhook: true,
+    });
+    // h2 fired and resolved in the past; h1 still fires at the end.
+    let mut history = Vec::new();
+    for i in 0..6 {
+        let h2 = if (1..3).contains(&i) { 80.0 } else { 10.0 };
+        twin.scrape(&[Some(if i >= 4 { 80.0 } else { 10.0 }), Some(h2)]);
+        history.push(twin.answers());
+    }
+    twin.remote.catch_up(history);
+    assert!(rx.try_recv().is_err(), "the history was notified");
+    twin.step(&[Some(80.0), Some(10.0)]);
+    let mut sent = Vec::new();
+    while let Ok(o) = rx.try_recv() {
+        let (sink, alerts) = match o {
+            Outgoing::Alertmanager(a) => ("alertmanager", a),
+            Outgoing::Webhook(a) => ("webhook", a),
+        };
+        for a in alerts {
+            let instance = a.labels.get("instance").unwrap_or_default().to_string();
+            sent.push((sink, instance, a.resolved));
+        }
+    }
+    assert_eq!(
+        sent,
+        [
+            ("alertmanager", "h1:9100".to_string(), false),
+            ("webhook", "h1:9100".to_string(), false)
+        ]
+    );
+}

@@ -148,6 +148,11 @@ impl Engine {
                 .clone()
                 .or_else(|| am.link.held.borrow().error.clone())
         });
-        am.or_else(|| self.sinks.as_ref().and_then(|s| s.failure.clone()))
+        // A failing sink is shown even while Alertmanager's poll fails too.
+        let sinks = self.sinks.as_ref().and_then(|s| s.failure.clone());
+        match (am, sinks) {
+            (Some(a), Some(s)) if a != s => Some(format!("{a}; {s}")),
+            (a, s) => a.or(s),
+        }
     }
 }

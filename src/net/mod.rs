@@ -23,7 +23,7 @@ mod redact;
 mod tls;
 
 pub use client::{base_builder, redirect_policy};
-pub use redact::redact_urls;
+pub use redact::{error_text, redact_urls};
 
 use crate::config::Auth;
 use base64::Engine as _;

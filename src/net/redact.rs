@@ -1,31 +1,104 @@
 //! Removing credentials from URLs in any text that is shown or logged.
 
-/// `text` with the `user:password@` of every URL in it replaced by `***@`
-/// (`https://u:p@h/x` becomes `https://***@h/x`). Text without such a URL
-/// comes back unchanged.
+/// `text` with the secrets of every URL in it replaced: the
+/// `user:password@` (`https://u:p@h/x` becomes `https://***@h/x`) and the
+/// values of query parameters whose names say they hold a secret
+/// (`?token=`, `access_token`, `api_key`, `key`, `secret`, `password`,
+/// `sig`, ...: `h/x?token=abc&n=1` becomes `h/x?token=***&n=1`). Text
+/// without such a URL comes back unchanged.
 pub fn redact_urls(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let mut rest = text;
     while let Some(i) = rest.find("://") {
         let (head, tail) = rest.split_at(i + 3);
         out.push_str(head);
-        // The authority ends at the path, query, fragment, or anything
-        // that cannot be part of a URL.
+        // The URL ends at anything that cannot be part of one (or that
+        // quotes one in a message: `for url (http://…)`).
         let end = tail
-            .find(|c: char| {
-                matches!(c, '/' | '?' | '#' | '"' | '\'' | '<' | '>' | '`') || c.is_whitespace()
-            })
+            .find(|c: char| matches!(c, '"' | '\'' | '<' | '>' | '`' | ')') || c.is_whitespace())
             .unwrap_or(tail.len());
-        match tail[..end].rfind('@') {
-            Some(at) => {
-                out.push_str("***@");
-                rest = &tail[at + 1..];
-            }
-            None => rest = tail,
-        }
+        // Punctuation that ends a sentence is not part of the URL
+        // (`… http://h/x?token=t: HTTP 401`).
+        let end = tail[..end].trim_end_matches([':', ',', '.', ';']).len();
+        let (url, after) = tail.split_at(end);
+        redact_one(url, &mut out);
+        rest = after;
     }
     out.push_str(rest);
     out
+}
+
+/// Appends `url` (what follows `scheme://`) to `out`, redacted.
+fn redact_one(url: &str, out: &mut String) {
+    let authority_end = url.find(['/', '?', '#']).unwrap_or(url.len());
+    let rest = match url[..authority_end].rfind('@') {
+        Some(at) => {
+            out.push_str("***@");
+            &url[at + 1..]
+        }
+        None => url,
+    };
+    let Some(q) = rest.find('?') else {
+        out.push_str(rest);
+        return;
+    };
+    out.push_str(&rest[..=q]);
+    let tail = &rest[q + 1..];
+    let (query, fragment) = tail.split_at(tail.find('#').unwrap_or(tail.len()));
+    for (i, pair) in query.split('&').enumerate() {
+        if i > 0 {
+            out.push('&');
+        }
+        match pair.split_once('=') {
+            Some((name, value)) if !value.is_empty() && secret_name(name) => {
+                out.push_str(name);
+                out.push_str("=***");
+            }
+            _ => out.push_str(pair),
+        }
+    }
+    out.push_str(fragment);
+}
+
+/// True for a query parameter name that usually carries a credential.
+fn secret_name(name: &str) -> bool {
+    let n = name.to_ascii_lowercase();
+    matches!(n.as_str(), "key" | "sig" | "pwd" | "pass" | "code")
+        || [
+            "token",
+            "secret",
+            "password",
+            "passwd",
+            "apikey",
+            "api_key",
+            "api-key",
+            "auth",
+            "signature",
+            "credential",
+            "session",
+            "private",
+        ]
+        .iter()
+        .any(|s| n.contains(s))
+}
+
+/// The text of an HTTP client error, for a message or the log: without
+/// the request's URL (the caller names the endpoint, redacted), with the
+/// causes that say what went wrong (`connection refused`), and redacted in
+/// case a cause quotes a URL.
+pub fn error_text(e: reqwest::Error) -> String {
+    let e = e.without_url();
+    let mut text = e.to_string();
+    let mut cause = std::error::Error::source(&e);
+    while let Some(c) = cause {
+        let t = c.to_string();
+        if !text.contains(&t) {
+            text.push_str(": ");
+            text.push_str(&t);
+        }
+        cause = c.source();
+    }
+    redact_urls(&text)
 }
 
 #[cfg(test)]
@@ -50,5 +123,30 @@ mod tests {
         assert_eq!(redact_urls("no url here: a@b"), "no url here: a@b");
         assert_eq!(redact_urls("://"), "://");
         assert_eq!(redact_urls("x://@"), "x://***@");
+    }
+
+    #[test]
+    fn secret_query_values_are_removed() {
+        assert_eq!(
+            redact_urls("webhook http://h/hook?token=S3CR3T&team=db: HTTP 500"),
+            "webhook http://h/hook?token=***&team=db: HTTP 500"
+        );
+        assert_eq!(
+            redact_urls("http://h/x?access_token=a&API_KEY=b&key=c&client_secret=d#frag"),
+            "http://h/x?access_token=***&API_KEY=***&key=***&client_secret=***#frag"
+        );
+        assert_eq!(
+            redact_urls("see http://h/x?token=t: refused, http://h/y?key=k."),
+            "see http://h/x?token=***: refused, http://h/y?key=***."
+        );
+        assert_eq!(
+            redact_urls("for url (http://am:pw@h:1/api?sig=abc)"),
+            "for url (http://***@h:1/api?sig=***)"
+        );
+        // Ordinary parameters and empty values stay as they are.
+        assert_eq!(
+            redact_urls("http://h/graph?g0.expr=up&g0.tab=1&token="),
+            "http://h/graph?g0.expr=up&g0.tab=1&token="
+        );
     }
 }
