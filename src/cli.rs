@@ -9,6 +9,7 @@ use crate::duration::parse_duration;
 use crate::engine::{self, Engine, EngineChannels, EngineOptions};
 use crate::frame::{AlertState, Frame};
 use crate::scrape::{self, ScrapeOptions, Target};
+use crate::text;
 use anyhow::{bail, Context, Result};
 use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
@@ -235,7 +236,7 @@ fn init_logging() -> Option<String> {
     let filter = tracing_subscriber::EnvFilter::try_from_env("VITALS_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
     tracing_subscriber::fmt()
-        .with_writer(std::sync::Mutex::new(file))
+        .with_writer(std::sync::Mutex::new(crate::text::SafeLog(file)))
         .with_ansi(false)
         .with_env_filter(filter)
         .try_init()
@@ -287,7 +288,7 @@ pub fn main() -> i32 {
         match run(cli, log).await {
             Ok(code) => code,
             Err(e) => {
-                eprintln!("vitals: {e:#}");
+                eprintln!("vitals: {}", text::for_terminal(&format!("{e:#}")));
                 2
             }
         }
@@ -354,7 +355,7 @@ async fn run(cli: Cli, log: Option<String>) -> Result<i32> {
             }
             Err(errors) => {
                 for e in &errors.0 {
-                    eprintln!("{e}");
+                    eprintln!("{}", text::for_terminal(&e.to_string()));
                 }
                 Ok(2)
             }
@@ -685,7 +686,9 @@ async fn snapshot(s: SnapshotArgs, log: Option<String>) -> Result<i32> {
     match s.format {
         Format::Json => println!(
             "{}",
-            serde_json::to_string_pretty(&crate::snapshot::to_json(&frame))?
+            text::json(&serde_json::to_string_pretty(&crate::snapshot::to_json(
+                &frame
+            ))?)
         ),
         Format::Text => print!("{}", crate::snapshot::to_markdown(&frame)),
     }
@@ -721,19 +724,21 @@ async fn check(c: CheckArgs, log: Option<String>) -> Result<i32> {
             println!(
                 "{} {} [{}]{} {}",
                 a.state.as_str().to_uppercase(),
-                a.name,
+                text::one_line(&a.name),
                 a.severity.as_str(),
                 if a.stale { " (stale)" } else { "" },
-                a.summary
+                text::one_line(&a.summary)
             );
         }
     }
     for t in frame.targets.iter().filter(|t| !t.up) {
-        eprintln!(
+        let error = t.error.as_deref().unwrap_or("unknown");
+        let line = format!(
             "vitals: target {} is down: {}",
             t.url,
-            t.error.as_deref().unwrap_or("unknown")
+            text::one_line(error)
         );
+        eprintln!("{}", text::for_terminal(&line));
     }
     if firing.is_empty() {
         println!("OK: no alert firing ({} targets)", frame.targets.len());
