@@ -341,7 +341,7 @@ async fn run(cli: Cli, log: Option<String>) -> Result<i32> {
         }
         // Answered by `docs` before the runtime starts.
         Some(Cmd::Completions { .. } | Cmd::Man) => Ok(0),
-        Some(Cmd::Config(ConfigCmd::Check { file })) => match crate::config::load(&file) {
+        Some(Cmd::Config(ConfigCmd::Check { file })) => match crate::config::load_for_use(&file) {
             Ok(c) => {
                 println!(
                     "{}: ok ({} targets, {} file_sd files, {} panels, {} rules)",

@@ -153,7 +153,7 @@ pub use runner::{
     run_scrapers, run_scrapers_with_stats, scrape_offset, target_options, ScrapeStats,
 };
 pub use sd::{read_file_sd, read_sd_source, watch_file_sd, SdError, SdSource, SD_POLL_INTERVAL};
-pub use target::{parse_target, TargetError, DEFAULT_JOB};
+pub use target::{parse_target, url_credentials, TargetError, DEFAULT_JOB};
 
 /// How targets are scraped.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
