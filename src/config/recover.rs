@@ -122,12 +122,12 @@ fn check_types(table: &mut DeTable<'_>, problems: &mut Vec<Problem>) {
     for (k, v) in table.iter_mut() {
         let name: &str = k.get_ref();
         let want = AUTH_KEYS.iter().find(|(n, _)| *n == name).map(|(_, t)| *t);
-        let ok = match (want, v.get_ref()) {
-            (None, _) => true,
-            (Some(Kind::String), DeValue::String(_)) => true,
-            (Some(Kind::Bool), DeValue::Boolean(_)) => true,
-            _ => false,
-        };
+        let ok = matches!(
+            (want, v.get_ref()),
+            (None, _)
+                | (Some(Kind::String), DeValue::String(_))
+                | (Some(Kind::Bool), DeValue::Boolean(_))
+        );
         if !ok {
             let expected = match want {
                 Some(Kind::Bool) => "true or false",
