@@ -9,7 +9,6 @@ use crate::duration::parse_duration;
 use crate::engine::{self, Engine, EngineChannels, EngineOptions};
 use crate::frame::{AlertState, Frame};
 use crate::scrape::{self, ScrapeOptions, Target};
-use crate::text;
 use anyhow::{bail, Context, Result};
 use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
@@ -17,6 +16,7 @@ use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::{mpsc, watch};
 
+mod config_cmd;
 mod manual;
 
 /// `vitals --version`: the version, the commit and the target it was built for.
@@ -288,7 +288,7 @@ pub fn main() -> i32 {
         match run(cli, log).await {
             Ok(code) => code,
             Err(e) => {
-                eprintln!("vitals: {}", text::for_terminal(&format!("{e:#}")));
+                eprintln!("vitals: {}", crate::text::for_terminal(&format!("{e:#}")));
                 2
             }
         }
@@ -341,25 +341,11 @@ async fn run(cli: Cli, log: Option<String>) -> Result<i32> {
         }
         // Answered by `docs` before the runtime starts.
         Some(Cmd::Completions { .. } | Cmd::Man) => Ok(0),
-        Some(Cmd::Config(ConfigCmd::Check { file })) => match crate::config::load_for_use(&file) {
-            Ok(c) => {
-                println!(
-                    "{}: ok ({} targets, {} file_sd files, {} panels, {} rules)",
-                    file.display(),
-                    c.target.len(),
-                    c.file_sd.len(),
-                    c.panel.len(),
-                    c.rule.len()
-                );
-                Ok(0)
-            }
-            Err(errors) => {
-                for e in &errors.0 {
-                    eprintln!("{}", text::for_terminal(&e.to_string()));
-                }
-                Ok(2)
-            }
-        },
+        Some(Cmd::Config(ConfigCmd::Check { file })) => Ok(config_cmd::check(
+            &file,
+            &mut std::io::stdout().lock(),
+            &mut std::io::stderr().lock(),
+        )),
     }
 }
 
@@ -436,6 +422,7 @@ fn engine_options(
         detected_panels: rc.detected_panels,
         prometheus_url: prometheus_endpoint(c, s).map(|e| public_url(&e.url)),
         query_offset: Duration::ZERO,
+        file_sd_errors: Default::default(),
     })
 }
 
@@ -505,7 +492,10 @@ async fn start_pipeline(c: &Common, s: &Settings, eopts: EngineOptions) -> Resul
     ));
     let (frames_tx, frames_rx) = watch::channel(Arc::new(Frame::default()));
     let (cmd_tx, cmd_rx) = mpsc::channel(64);
-    let mut engine = Engine::new(eopts);
+    let mut engine = Engine::new(EngineOptions {
+        file_sd_errors: feed.sd_errors(),
+        ..eopts
+    });
     if let Some(file) = &s.file {
         let (req_tx, req_rx) = mpsc::channel(1);
         let (res_tx, res_rx) = mpsc::channel(4);
@@ -686,7 +676,7 @@ async fn snapshot(s: SnapshotArgs, log: Option<String>) -> Result<i32> {
     match s.format {
         Format::Json => println!(
             "{}",
-            text::json(&serde_json::to_string_pretty(&crate::snapshot::to_json(
+            crate::text::json(&serde_json::to_string_pretty(&crate::snapshot::to_json(
                 &frame
             ))?)
         ),
@@ -724,10 +714,10 @@ async fn check(c: CheckArgs, log: Option<String>) -> Result<i32> {
             println!(
                 "{} {} [{}]{} {}",
                 a.state.as_str().to_uppercase(),
-                text::one_line(&a.name),
+                crate::text::one_line(&a.name),
                 a.severity.as_str(),
                 if a.stale { " (stale)" } else { "" },
-                text::one_line(&a.summary)
+                crate::text::one_line(&a.summary)
             );
         }
     }
@@ -736,9 +726,9 @@ async fn check(c: CheckArgs, log: Option<String>) -> Result<i32> {
         let line = format!(
             "vitals: target {} is down: {}",
             t.url,
-            text::one_line(error)
+            crate::text::one_line(error)
         );
-        eprintln!("{}", text::for_terminal(&line));
+        eprintln!("{}", crate::text::for_terminal(&line));
     }
     if firing.is_empty() {
         println!("OK: no alert firing ({} targets)", frame.targets.len());

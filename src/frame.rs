@@ -52,6 +52,9 @@ pub struct Frame {
     pub alert_log_path: Option<String>,
     /// A problem with the dashboard itself (bad reload, sink failure, ...).
     pub notice: Option<String>,
+    /// Each file_sd file that cannot be read or parsed now (path, error);
+    /// it keeps the targets it last gave.
+    pub file_sd: Vec<(String, String)>,
     /// The instance every panel is pinned to (`Command::Pin`), if any.
     pub pinned: Option<String>,
     /// Metric names and their label names, for completion; the same `Arc`

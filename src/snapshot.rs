@@ -96,6 +96,14 @@ pub fn to_json(frame: &Frame) -> Value {
         "panels": panels,
         "alerts": alerts,
     });
+    if let (false, Some(map)) = (frame.file_sd.is_empty(), doc.as_object_mut()) {
+        let files: Vec<Value> = frame
+            .file_sd
+            .iter()
+            .map(|(path, error)| json!({"path": path, "error": error}))
+            .collect();
+        map.insert("file_sd".into(), Value::Array(files));
+    }
     if let (Some(s), Some(map)) = (&frame.server, doc.as_object_mut()) {
         map.insert(
             "server".into(),
@@ -173,6 +181,12 @@ pub fn to_markdown(frame: &Frame) -> String {
             md_escape(a.labels.get("instance").unwrap_or("")),
             md_escape(&a.summary)
         ));
+    }
+    if !frame.file_sd.is_empty() {
+        out.push_str("\n**file_sd files that cannot be used** (their last targets are kept)\n");
+        for (_, error) in &frame.file_sd {
+            out.push_str(&format!("- {}\n", md_escape(error)));
+        }
     }
     let down: Vec<_> = frame.targets.iter().filter(|t| !t.up).collect();
     if !down.is_empty() {

@@ -514,3 +514,80 @@ fn a_paste_in_a_real_terminal_arrives_whole_in_the_prompt() {
         s.contains("READY$")
     });
 }
+
+/// A target counting its scrapes.
+fn counted_target() -> (Server, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let n = std::sync::Arc::new(AtomicUsize::new(0));
+    let seen = n.clone();
+    let app = axum::Router::new().route(
+        "/metrics",
+        get(move || {
+            seen.fetch_add(1, Ordering::SeqCst);
+            async { "# TYPE x gauge\nx 1\n" }
+        }),
+    );
+    (Server::start(app), n)
+}
+
+#[test]
+fn a_file_sd_file_broken_while_running_is_shown_and_its_targets_kept() {
+    use std::sync::atomic::Ordering;
+    use std::time::Duration;
+    for (format, breakage) in [("json", "rewritten"), ("text", "deleted")] {
+        let state = tempfile::tempdir().unwrap();
+        let (target, scrapes) = counted_target();
+        let sd = state.path().join("targets.json");
+        std::fs::write(
+            &sd,
+            format!(
+                "[{{\"targets\": [\"{}\"], \"labels\": {{\"job\": \"api\"}}}}]",
+                target.addr
+            ),
+        )
+        .unwrap();
+        let child = Command::new(BIN)
+            .args(["snapshot", "--format", format, "--file-sd"])
+            .arg(&sd)
+            .args(["--interval", "200ms", "--duration", "6s"])
+            .env("XDG_STATE_HOME", state.path())
+            .env("HOME", state.path())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        // Broken only once its targets were read and scraped.
+        let start = std::time::Instant::now();
+        while scrapes.load(Ordering::SeqCst) == 0 {
+            assert!(start.elapsed() < Duration::from_secs(60), "never scraped");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        if breakage == "deleted" {
+            std::fs::remove_file(&sd).unwrap();
+        } else {
+            std::fs::write(&sd, "[{\"targets\": [").unwrap();
+        }
+        let out = child.wait_with_output().unwrap();
+        let stdout = text(&out.stdout);
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+        let shown = sd.display().to_string();
+        if format == "json" {
+            let doc: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+            let files = doc["file_sd"].as_array().expect("file_sd errors");
+            assert_eq!(files.len(), 1, "{stdout}");
+            assert_eq!(files[0]["path"], shown.as_str());
+            let error = files[0]["error"].as_str().unwrap();
+            assert!(error.starts_with(&format!("file_sd {shown}:1:")), "{error}");
+            assert_eq!(
+                doc["targets"][0]["up"], true,
+                "its last targets are kept: {stdout}"
+            );
+        } else {
+            assert!(
+                stdout.contains("file_sd files that cannot be used")
+                    && stdout.contains(&format!("- file_sd {shown}: ")),
+                "{stdout}"
+            );
+        }
+    }
+}

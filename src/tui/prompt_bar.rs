@@ -36,7 +36,13 @@ pub fn render(view: &View, theme: &Theme, area: Rect, buf: &mut Buffer) {
             Span::styled(help, theme.muted())
         };
         let chars: Vec<char> = p.text.chars().collect();
-        let shown = window(chars.len(), tail.content.chars().count(), area.width);
+        // Room is kept for an error; help and candidate counts give way.
+        let keep = if p.error.is_some() {
+            tail.content.chars().count()
+        } else {
+            0
+        };
+        let shown = window(chars.len(), keep, area.width);
         let mut spans = vec![Span::styled(p.sigil().to_string(), theme.text())];
         if shown.start > 0 {
             spans.push(Span::styled(ELLIPSIS.to_string(), theme.muted()));
@@ -90,7 +96,7 @@ struct Shown {
 }
 
 /// Which characters of a `len`-character text fit a row `width` columns
-/// wide beside the sigil, the cursor and a `tail`-column error or help.
+/// wide beside the sigil, the cursor and a `tail`-column error.
 fn window(len: usize, tail: usize, width: u16) -> Shown {
     let width = usize::from(width);
     // Sigil and cursor.
