@@ -179,7 +179,9 @@ fn label_values_with_escape_sequences_are_shown_escaped() {
             );
         }
     }
-    let mut args = vec!["check"];
+    let alert_log = state.path().join("alerts.jsonl");
+    let alert_log = alert_log.to_str().unwrap();
+    let mut args = vec!["check", "--alert-log", alert_log];
     args.extend(common);
     let out = run(state.path(), &args);
     assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
@@ -191,6 +193,15 @@ fn label_values_with_escape_sequences_are_shown_escaped() {
     assert_no_controls("check stdout", &out.stdout);
     assert_no_controls("check stderr", &out.stderr);
     assert_no_controls("vitals.log", &log_of(state.path()));
+    let logged = std::fs::read(alert_log).unwrap();
+    assert_no_controls("the alert log", &logged);
+    let first = text(&logged)
+        .lines()
+        .next()
+        .map(str::to_string)
+        .unwrap_or_default();
+    let line: serde_json::Value = serde_json::from_str(&first).unwrap();
+    assert_eq!(line["labels"]["payload"], PAYLOAD, "{first}");
 }
 
 #[test]

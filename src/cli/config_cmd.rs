@@ -1,5 +1,5 @@
 //! `vitals config check FILE`: the file read as a run reads it (its
-//! credential and TLS files too), every problem on its own line.
+//! credential, TLS and file_sd files too), every problem on its own line.
 
 use std::io::Write;
 use std::path::Path;
@@ -8,7 +8,7 @@ use std::path::Path;
 /// (control characters escaped, URL credentials redacted). Returns the
 /// exit code: 0 when the file is fine, 2 otherwise.
 pub fn check(file: &Path, out: &mut impl Write, err: &mut impl Write) -> i32 {
-    match crate::config::load_for_use(file) {
+    match crate::config::check_file(file) {
         Ok(c) => {
             let _ = writeln!(
                 out,

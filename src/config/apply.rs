@@ -234,7 +234,7 @@ fn auth(a: &Auth) -> Option<Arc<crate::net::HttpAuth>> {
     }
 }
 
-fn sd_source(f: &super::FileSd) -> SdSource {
+pub(super) fn sd_source(f: &super::FileSd) -> SdSource {
     match f {
         super::FileSd::Path(p) => SdSource::file(p),
         super::FileSd::Table(t) => SdSource {

@@ -5,6 +5,7 @@
 //! it can find, each one line naming where it is and what is expected.
 
 pub mod apply;
+mod check;
 mod defs;
 mod position;
 mod recover;
@@ -14,6 +15,7 @@ mod schema;
 mod tests;
 
 pub use apply::{load_settings, Endpoint, Overrides, Settings};
+pub use check::check_file;
 pub use schema::*;
 
 use crate::duration::parse_duration;
@@ -133,8 +135,8 @@ fn parse_with(
 
 /// Reads and validates a configuration file for use: as [`load`], and every
 /// credential and TLS file it names must also be readable and valid (a
-/// missing token or CA file is a start-up error at its endpoint). `config
-/// check` uses this too, so it accepts exactly what a run accepts.
+/// missing token or CA file is a start-up error at its endpoint).
+/// `config check` ([`check_file`]) reads these and the file_sd files.
 pub fn load_for_use(path: &Path) -> Result<Config, ConfigErrors> {
     let text = read_text(path)?;
     parse_with(path, &text, |config, report| {
