@@ -143,6 +143,12 @@ fn check_types(table: &mut DeTable<'_>, problems: &mut Vec<Problem>) {
             bad.push(name.to_string());
             continue;
         }
+        if name == "headers" {
+            if let DeValue::Table(h) = v.get_mut() {
+                header_values(h, problems);
+                continue;
+            }
+        }
         match v.get_mut() {
             DeValue::Table(t) => check_types(t, problems),
             DeValue::Array(a) => {
@@ -157,6 +163,28 @@ fn check_types(table: &mut DeTable<'_>, problems: &mut Vec<Problem>) {
     }
     for name in bad {
         table.remove(name.as_str());
+    }
+}
+
+/// Header values (an `Authorization` header is a secret) must be strings:
+/// others are reported at their value, unshown, and dropped.
+fn header_values(headers: &mut DeTable<'_>, problems: &mut Vec<Problem>) {
+    let mut bad = Vec::new();
+    for (k, v) in headers.iter() {
+        if !matches!(v.get_ref(), DeValue::String(_)) {
+            let name: &str = k.get_ref();
+            problems.push(Problem {
+                span: Some(v.span()),
+                message: format!(
+                    "headers.{name}: expected a string in quotes, found {} (the value is not shown)",
+                    kind_name(v.get_ref())
+                ),
+            });
+            bad.push(name.to_string());
+        }
+    }
+    for name in bad {
+        headers.remove(name.as_str());
     }
 }
 
@@ -308,22 +336,18 @@ mod tests {
 
     #[test]
     fn every_entry_with_a_problem_is_reported() {
-        let text = "interval = 5\n[[target]]\nurl = \"a:1\"\nbearer_token = 123456789\n\n[[target]]\nurl = 7\n\n[[target]]\nurl = \"c:1\"\ntls = 1\n\n[[target]]\nurl = \"d:1\"\n";
+        let text = "interval = 5\n[[target]]\nurl = \"a:1\"\nbearer_token = 123456789\n\n[[target]]\nurl = 7\n\n[[target]]\nurl = \"c:1\"\ntls = 1\n\n[[target]]\nurl = \"d:1\"\nheaders = { Authorization = 55501234 }\n";
         let r = read(text);
         let msgs: Vec<String> = r.problems.iter().map(|p| p.message.clone()).collect();
-        let sp: Vec<_> = r.problems.iter().map(|p| p.span.clone()).collect();
-        assert_eq!(
-            r.problems.len(),
-            4,
-            "{msgs:?} {sp:?} {}",
-            r.config.is_some()
-        );
+        assert_eq!(r.problems.len(), 5, "{msgs:?}");
         assert!(!msgs.iter().any(|m| m.contains("123456789")), "{msgs:?}");
+        assert!(!msgs.iter().any(|m| m.contains("55501234")), "{msgs:?}");
         let at = |p: &Problem| p.span.clone().map(|s| &text[s]);
         let spans: Vec<_> = r.problems.iter().map(at).collect();
         assert!(spans.contains(&Some("123456789")), "{spans:?}");
         assert!(spans.contains(&Some("7")), "{spans:?}");
         assert!(spans.contains(&Some("tls")), "{spans:?}");
+        assert!(spans.contains(&Some("55501234")), "{spans:?}");
         let c = r.config.expect("the rest reads");
         assert_eq!(c.target.len(), 2);
         assert_eq!(r.kept["target"], vec![0, 3]);
