@@ -81,6 +81,9 @@ enum ConfigCmd {
     Check {
         /// The TOML file.
         file: PathBuf,
+        /// Check the file alone, without reading the files it names.
+        #[arg(long)]
+        no_files: bool,
     },
 }
 
@@ -341,8 +344,9 @@ async fn run(cli: Cli, log: Option<String>) -> Result<i32> {
         }
         // Answered by `docs` before the runtime starts.
         Some(Cmd::Completions { .. } | Cmd::Man) => Ok(0),
-        Some(Cmd::Config(ConfigCmd::Check { file })) => Ok(config_cmd::check(
+        Some(Cmd::Config(ConfigCmd::Check { file, no_files })) => Ok(config_cmd::check(
             &file,
+            !no_files,
             &mut std::io::stdout().lock(),
             &mut std::io::stderr().lock(),
         )),

@@ -388,6 +388,15 @@ fn config_check_reports_every_problem_without_echoing_secrets() {
         lines[3].starts_with(&format!("{f}:15:12: target[3].interval:")),
         "{stderr}"
     );
+    // `--no-files` checks the file alone (away from its secrets).
+    let out = run(
+        dir.path(),
+        &["config", "check", "--no-files", file.to_str().unwrap()],
+    );
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert_eq!(stderr.lines().count(), 3, "{stderr}");
+    assert!(!stderr.contains("ca_file"), "{stderr}");
 }
 
 /// `expr up+up+…+the_end_marker)`: about 3,000 characters with a stray `)`

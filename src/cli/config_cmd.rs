@@ -1,14 +1,20 @@
 //! `vitals config check FILE`: the file read as a run reads it (its
-//! credential, TLS and file_sd files too), every problem on its own line.
+//! credential, TLS and file_sd files too, unless `--no-files`), every
+//! problem on its own line.
 
 use std::io::Write;
 use std::path::Path;
 
-/// Checks `file`; writes the summary to `out` or each problem to `err`
+/// Checks `file` (and the files it names when `files`); writes the summary to `out` or each problem to `err`
 /// (control characters escaped, URL credentials redacted). Returns the
 /// exit code: 0 when the file is fine, 2 otherwise.
-pub fn check(file: &Path, out: &mut impl Write, err: &mut impl Write) -> i32 {
-    match crate::config::check_file(file) {
+pub fn check(file: &Path, files: bool, out: &mut impl Write, err: &mut impl Write) -> i32 {
+    let checked = if files {
+        crate::config::check_file(file)
+    } else {
+        crate::config::load(file)
+    };
+    match checked {
         Ok(c) => {
             let _ = writeln!(
                 out,
