@@ -2,13 +2,13 @@
 //! rule summaries and server errors never reach the terminal or the log
 //! raw; secrets in target URLs (user:password@, ?token=) are sent but
 //! never shown; `config check` reports every problem without echoing a
-//! secret; pastes into prompts arrive whole and long prompts scroll.
+//! secret; a broken file_sd file is shown. (Pastes: `faults_paste.rs`.)
 
-mod tui_fixture;
+mod faults_support;
 
 use axum::http::{HeaderMap, StatusCode};
 use axum::routing::get;
-use std::net::SocketAddr;
+use faults_support::{counted_target, Server};
 use std::path::Path;
 use std::process::{Command, Output};
 
@@ -17,52 +17,6 @@ const BIN: &str = env!("CARGO_BIN_EXE_vitals");
 /// The payload: a window-title OSC ended by BEL, a C1 CSI, DEL and a
 /// screen clear.
 const PAYLOAD: &str = "\u{1b}]0;pwned\u{7}\u{9b}2J\u{7f}\u{1b}[2J";
-
-/// A loopback server on its own thread, stopped when dropped.
-struct Server {
-    addr: SocketAddr,
-    stop: Option<tokio::sync::oneshot::Sender<()>>,
-    thread: Option<std::thread::JoinHandle<()>>,
-}
-
-impl Server {
-    fn start(app: axum::Router) -> Server {
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        listener.set_nonblocking(true).unwrap();
-        let addr = listener.local_addr().unwrap();
-        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-        let thread = std::thread::spawn(move || {
-            let rt = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .unwrap();
-            rt.block_on(async move {
-                let listener = tokio::net::TcpListener::from_std(listener).unwrap();
-                let _ = axum::serve(listener, app)
-                    .with_graceful_shutdown(async {
-                        let _ = stopped.await;
-                    })
-                    .await;
-            });
-        });
-        Server {
-            addr,
-            stop: Some(stop),
-            thread: Some(thread),
-        }
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        if let Some(s) = self.stop.take() {
-            let _ = s.send(());
-        }
-        if let Some(t) = self.thread.take() {
-            let _ = t.join();
-        }
-    }
-}
 
 /// The exposition line of a metric whose `payload` label holds
 /// [`PAYLOAD`] (only `\`, `"` and line breaks are escaped in the format).
@@ -397,157 +351,6 @@ fn config_check_reports_every_problem_without_echoing_secrets() {
     assert_eq!(out.status.code(), Some(2), "{stderr}");
     assert_eq!(stderr.lines().count(), 3, "{stderr}");
     assert!(!stderr.contains("ca_file"), "{stderr}");
-}
-
-/// `expr up+up+…+the_end_marker)`: about 3,000 characters with a stray `)`
-/// at the very end.
-fn long_expr() -> String {
-    format!("expr {}the_end_marker)", "up+".repeat(995))
-}
-
-fn screen_of(frame: &vitals::frame::Frame, view: &vitals::tui::View, w: u16, h: u16) -> String {
-    use ratatui::buffer::Buffer;
-    use ratatui::layout::Rect;
-    let theme =
-        vitals::theme::Theme::load_with_depth("dark", vitals::theme::ColorDepth::Ansi16).unwrap();
-    let mut buf = Buffer::empty(Rect::new(0, 0, w, h));
-    vitals::tui::render(frame, view, &theme, buf.area, &mut buf);
-    (0..h)
-        .map(|y| {
-            let line: String = (0..w).map(|x| buf[(x, y)].symbol().to_string()).collect();
-            format!("{}\n", line.trim_end())
-        })
-        .collect()
-}
-
-#[test]
-fn a_pasted_3000_character_prompt_scrolls_to_its_end_and_shows_its_error() {
-    use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-    use ratatui::layout::Rect;
-    use vitals::tui::{KeyOutcome, View};
-    let f = tui_fixture::incident();
-    let mut v = View {
-        title: "vitals demo".into(),
-        now_ms: Some(tui_fixture::NOW_MS + 400),
-        ..View::default()
-    };
-    let area = Rect::new(0, 0, 80, 24);
-    let key = |v: &mut View, c| v.on_key(KeyEvent::new(c, KeyModifiers::NONE), &f, area);
-    key(&mut v, KeyCode::Char(':'));
-    let text = long_expr();
-    assert_eq!(v.on_paste(&text), KeyOutcome::Redraw);
-    assert_eq!(
-        v.prompt.as_ref().unwrap().text,
-        text,
-        "the paste arrived whole"
-    );
-    let typing = screen_of(&f, &v, 80, 24);
-    let last = typing.lines().last().unwrap();
-    assert!(last.starts_with(":…"), "{last}");
-    assert!(last.contains("the_end_marker)"), "{last}");
-    insta::assert_snapshot!("long_prompt_typing_80x24", last);
-
-    key(&mut v, KeyCode::Enter);
-    let p = v.prompt.as_ref().expect("kept open with its error");
-    assert!(p.error.is_some());
-    let failed = screen_of(&f, &v, 80, 24);
-    let last = failed.lines().last().unwrap();
-    assert!(
-        last.contains("the_end_marker)"),
-        "the end stays in view: {last}"
-    );
-    let error = p.error.as_deref().unwrap();
-    let shown: String = error.chars().take(20).collect();
-    assert!(last.contains(&shown), "the error is in view: {last}");
-    insta::assert_snapshot!("long_prompt_error_80x24", last);
-
-    // A short prompt does not scroll.
-    let mut v = View::default();
-    key(&mut v, KeyCode::Char(':'));
-    v.on_paste("expr up");
-    let last = screen_of(&f, &v, 80, 24)
-        .lines()
-        .last()
-        .unwrap()
-        .to_string();
-    assert!(last.starts_with(":expr up "), "{last}");
-}
-
-mod tmux_support;
-
-#[test]
-fn a_paste_in_a_real_terminal_arrives_whole_in_the_prompt() {
-    use std::time::Duration;
-    let Some(t) = tmux_support::Tmux::start(80, 24) else {
-        return;
-    };
-    let target = evil_target();
-    t.wait_screen("the shell prompt", Duration::from_secs(10), |s| {
-        s.contains("READY$")
-    });
-    t.send(&[&format!("{BIN} {} --interval 500ms", target.addr), "Enter"]);
-    t.wait_screen("the dashboard", Duration::from_secs(20), |s| {
-        !s.contains("READY$") && s.contains("Instances")
-    });
-    t.send(&[":"]);
-    let text = long_expr();
-    let load = Command::new("tmux")
-        .args(["-L", &t.socket, "load-buffer", "-"])
-        .stdin(std::process::Stdio::piped())
-        .spawn()
-        .and_then(|mut c| {
-            use std::io::Write;
-            c.stdin.take().unwrap().write_all(text.as_bytes())?;
-            c.wait()
-        })
-        .unwrap();
-    assert!(load.success());
-    let pasted = Command::new("tmux")
-        .args(["-L", &t.socket, "paste-buffer", "-p", "-t", "0"])
-        .status()
-        .unwrap();
-    assert!(pasted.success());
-    let screen = t.wait_screen("the end of the paste", Duration::from_secs(10), |s| {
-        s.lines()
-            .any(|l| l.starts_with(":…") && l.contains("the_end_marker)"))
-    });
-    assert!(
-        !screen.contains("READY$"),
-        "a pasted key did not quit: {screen}"
-    );
-    t.send(&["Enter"]);
-    // Finding the error's column takes a while on 3,000 characters in a
-    // debug build: a generous bound, not a speed.
-    let screen = t.wait_screen("the error beside the end", Duration::from_secs(180), |s| {
-        s.lines().any(|l| {
-            l.starts_with(":…") && l.contains("the_end_marker)") && l.contains("unexpected")
-        })
-    });
-    let last = screen.lines().rev().find(|l| l.starts_with(":…")).unwrap();
-    assert!(last.contains("the_end_marker) "), "{screen}");
-    t.send(&["Escape"]);
-    t.wait_screen("the prompt closed", Duration::from_secs(5), |s| {
-        !s.contains("the_end_marker")
-    });
-    t.send(&["q"]);
-    t.wait_screen("the shell back", Duration::from_secs(5), |s| {
-        s.contains("READY$")
-    });
-}
-
-/// A target counting its scrapes.
-fn counted_target() -> (Server, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
-    use std::sync::atomic::{AtomicUsize, Ordering};
-    let n = std::sync::Arc::new(AtomicUsize::new(0));
-    let seen = n.clone();
-    let app = axum::Router::new().route(
-        "/metrics",
-        get(move || {
-            seen.fetch_add(1, Ordering::SeqCst);
-            async { "# TYPE x gauge\nx 1\n" }
-        }),
-    );
-    (Server::start(app), n)
 }
 
 #[test]
