@@ -16,6 +16,7 @@ use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::{mpsc, watch};
 
+mod config_cmd;
 mod headless;
 mod manual;
 
@@ -81,6 +82,9 @@ enum ConfigCmd {
     Check {
         /// The TOML file.
         file: PathBuf,
+        /// Check the file alone, without reading the files it names.
+        #[arg(long)]
+        no_files: bool,
     },
 }
 
@@ -236,7 +240,7 @@ fn init_logging() -> Option<String> {
     let filter = tracing_subscriber::EnvFilter::try_from_env("VITALS_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
     tracing_subscriber::fmt()
-        .with_writer(std::sync::Mutex::new(file))
+        .with_writer(std::sync::Mutex::new(crate::text::SafeLog(file)))
         .with_ansi(false)
         .with_env_filter(filter)
         .try_init()
@@ -288,7 +292,7 @@ pub fn main() -> i32 {
         match run(cli, log).await {
             Ok(code) => code,
             Err(e) => {
-                eprintln!("vitals: {e:#}");
+                eprintln!("vitals: {}", crate::text::for_terminal(&format!("{e:#}")));
                 2
             }
         }
@@ -341,25 +345,12 @@ async fn run(cli: Cli, log: Option<String>) -> Result<i32> {
         }
         // Answered by `docs` before the runtime starts.
         Some(Cmd::Completions { .. } | Cmd::Man) => Ok(0),
-        Some(Cmd::Config(ConfigCmd::Check { file })) => match crate::config::load(&file) {
-            Ok(c) => {
-                println!(
-                    "{}: ok ({} targets, {} file_sd files, {} panels, {} rules)",
-                    file.display(),
-                    c.target.len(),
-                    c.file_sd.len(),
-                    c.panel.len(),
-                    c.rule.len()
-                );
-                Ok(0)
-            }
-            Err(errors) => {
-                for e in &errors.0 {
-                    eprintln!("{e}");
-                }
-                Ok(2)
-            }
-        },
+        Some(Cmd::Config(ConfigCmd::Check { file, no_files })) => Ok(config_cmd::check(
+            &file,
+            !no_files,
+            &mut std::io::stdout().lock(),
+            &mut std::io::stderr().lock(),
+        )),
     }
 }
 
@@ -436,6 +427,7 @@ fn engine_options(
         detected_panels: rc.detected_panels,
         prometheus_url: prometheus_endpoint(c, s).map(|e| public_url(&e.url)),
         query_offset: Duration::ZERO,
+        file_sd_errors: Default::default(),
     })
 }
 
@@ -513,7 +505,10 @@ async fn start_pipeline(
     ));
     let (frames_tx, frames_rx) = watch::channel(Arc::new(Frame::default()));
     let (cmd_tx, cmd_rx) = mpsc::channel(64);
-    let mut engine = Engine::new(eopts);
+    let mut engine = Engine::new(EngineOptions {
+        file_sd_errors: feed.sd_errors(),
+        ..eopts
+    });
     if let Some(file) = &s.file {
         let (req_tx, req_rx) = mpsc::channel(1);
         let (res_tx, res_rx) = mpsc::channel(4);
@@ -627,7 +622,9 @@ async fn snapshot(s: SnapshotArgs, log: Option<String>) -> Result<i32> {
     match s.format {
         Format::Json => println!(
             "{}",
-            serde_json::to_string_pretty(&crate::snapshot::to_json(&frame))?
+            crate::text::json(&serde_json::to_string_pretty(&crate::snapshot::to_json(
+                &frame
+            ))?)
         ),
         Format::Text => print!("{}", crate::snapshot::to_markdown(&frame)),
     }
@@ -664,19 +661,21 @@ async fn check(c: CheckArgs, log: Option<String>) -> Result<i32> {
             println!(
                 "{} {} [{}]{} {}",
                 a.state.as_str().to_uppercase(),
-                a.name,
+                crate::text::one_line(&a.name),
                 a.severity.as_str(),
                 if a.stale { " (stale)" } else { "" },
-                a.summary
+                crate::text::one_line(&a.summary)
             );
         }
     }
     for t in frame.targets.iter().filter(|t| !t.up) {
-        eprintln!(
+        let error = t.error.as_deref().unwrap_or("unknown");
+        let line = format!(
             "vitals: target {} is down: {}",
             t.url,
-            t.error.as_deref().unwrap_or("unknown")
+            crate::text::one_line(error)
         );
+        eprintln!("{}", crate::text::for_terminal(&line));
     }
     headless::finish(sinks, &frame).await;
     if firing.is_empty() {

@@ -55,6 +55,9 @@ pub struct Frame {
     /// The last failure to open or write the alert log, kept once it
     /// happened (a command that exits reports it on stderr).
     pub alert_log_error: Option<String>,
+    /// Each file_sd file that cannot be read or parsed now (path, error);
+    /// it keeps the targets it last gave.
+    pub file_sd: Vec<(String, String)>,
     /// The instance every panel is pinned to (`Command::Pin`), if any.
     pub pinned: Option<String>,
     /// Metric names and their label names, for completion; the same `Arc`

@@ -19,5 +19,6 @@ pub mod scrape;
 pub mod snapshot;
 pub mod source;
 pub mod store;
+pub mod text;
 pub mod theme;
 pub mod tui;

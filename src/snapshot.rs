@@ -37,7 +37,7 @@ pub fn to_json(frame: &Frame) -> Value {
         .iter()
         .map(|t| {
             json!({
-                "url": t.url,
+                "url": crate::net::redact_urls(&t.url),
                 "job": t.job,
                 "instance": t.instance,
                 "up": t.up,
@@ -96,11 +96,19 @@ pub fn to_json(frame: &Frame) -> Value {
         "panels": panels,
         "alerts": alerts,
     });
+    if let (false, Some(map)) = (frame.file_sd.is_empty(), doc.as_object_mut()) {
+        let files: Vec<Value> = frame
+            .file_sd
+            .iter()
+            .map(|(path, error)| json!({"path": path, "error": error}))
+            .collect();
+        map.insert("file_sd".into(), Value::Array(files));
+    }
     if let (Some(s), Some(map)) = (&frame.server, doc.as_object_mut()) {
         map.insert(
             "server".into(),
             json!({
-                "url": s.url,
+                "url": crate::net::redact_urls(&s.url),
                 "version": s.version,
                 "error": s.error,
                 "data_time": s.data_ms.map(rfc3339_ms),
@@ -130,7 +138,11 @@ pub fn to_markdown(frame: &Frame) -> String {
     out.push_str("| signal | series | value |\n|---|---|---|\n");
     for p in &frame.panels {
         if let Some(e) = &p.error {
-            out.push_str(&format!("| {} | — | {} |\n", p.title, md_escape(e)));
+            out.push_str(&format!(
+                "| {} | — | {} |\n",
+                md_escape(&p.title),
+                md_escape(e)
+            ));
             continue;
         }
         let mut any = false;
@@ -143,14 +155,14 @@ pub fn to_markdown(frame: &Frame) -> String {
             };
             out.push_str(&format!(
                 "| {} | {} | {}{} |\n",
-                p.title,
+                md_escape(&p.title),
                 md_escape(&name),
                 format_value(s.value.unwrap_or(f64::NAN), p.unit),
                 if p.warming_up { " (warming up)" } else { "" }
             ));
         }
         if !any {
-            out.push_str(&format!("| {} | — | no data |\n", p.title));
+            out.push_str(&format!("| {} | — | no data |\n", md_escape(&p.title)));
         }
     }
     out.push_str(&worst_instances(frame));
@@ -163,12 +175,18 @@ pub fn to_markdown(frame: &Frame) -> String {
     for a in firing {
         out.push_str(&format!(
             "- {} [{}]{} {} — {}\n",
-            a.name,
+            md_escape(&a.name),
             a.severity.as_str(),
             if a.stale { " (stale)" } else { "" },
-            a.labels.get("instance").unwrap_or(""),
+            md_escape(a.labels.get("instance").unwrap_or("")),
             md_escape(&a.summary)
         ));
+    }
+    if !frame.file_sd.is_empty() {
+        out.push_str("\n**file_sd files that cannot be used** (their last targets are kept)\n");
+        for (_, error) in &frame.file_sd {
+            out.push_str(&format!("- {}\n", md_escape(error)));
+        }
     }
     let down: Vec<_> = frame.targets.iter().filter(|t| !t.up).collect();
     if !down.is_empty() {
@@ -232,8 +250,10 @@ fn worst_instances(frame: &Frame) -> String {
     format!("\n**Worst instances** (◆ outlier)\n{lines}")
 }
 
+/// A value from outside in a Markdown table or list: pipes escaped, line
+/// breaks joined, control characters made visible (`crate::text`).
 fn md_escape(s: &str) -> String {
-    s.replace('|', "\\|").replace('\n', " ")
+    crate::text::one_line(&s.replace('|', "\\|").replace('\n', " ")).into_owned()
 }
 
 #[cfg(test)]

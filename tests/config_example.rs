@@ -15,8 +15,9 @@ fn the_example_config_is_valid_and_complete() {
 fn config_check_reports_every_problem_with_its_position() {
     let bin = env!("CARGO_BIN_EXE_vitals");
     let example = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/vitals.toml");
+    // The example names secrets and file_sd files of a real host.
     let ok = std::process::Command::new(bin)
-        .args(["config", "check", example])
+        .args(["config", "check", "--no-files", example])
         .output()
         .unwrap();
     assert_eq!(

@@ -47,7 +47,9 @@ impl AlertLog {
         }
         let mut buf = Vec::new();
         for t in transitions {
-            serde_json::to_writer(&mut buf, &line(t))?;
+            // DEL and C1 from label values escaped too (`text::json`).
+            let json = serde_json::to_string(&line(t))?;
+            buf.extend_from_slice(crate::text::json(&json).as_bytes());
             buf.push(b'\n');
         }
         self.file.write_all(&buf)?;

@@ -294,7 +294,9 @@ fn configuration(r: &mut Roff) {
              to its rules. Relative paths in the file are taken from its directory. Keys \
              are strict: a bad file stops every command with exit status 2 and one line per \
              problem, FILE:LINE:COLUMN: what is expected. Check a file with vitals config \
-             check FILE.",
+             check FILE: every problem it can find, values of the wrong type named by their \
+             type and never echoed, and the credential, TLS and file_sd files it names read \
+             as a run reads them (--no-files checks the file alone).",
             "r in the dashboard or SIGHUP reloads the file: targets, file_sd, panels, rules, \
              theme and retention change in place and keep their history; a file that fails \
              to load is reported on the status line and the running configuration stays.",

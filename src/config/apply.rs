@@ -234,7 +234,7 @@ fn auth(a: &Auth) -> Option<Arc<crate::net::HttpAuth>> {
     }
 }
 
-fn sd_source(f: &super::FileSd) -> SdSource {
+pub(super) fn sd_source(f: &super::FileSd) -> SdSource {
     match f {
         super::FileSd::Path(p) => SdSource::file(p),
         super::FileSd::Table(t) => SdSource {
@@ -262,6 +262,23 @@ fn target(t: &super::TargetConfig) -> Option<Target> {
     }
     out.interval = dur(&t.interval);
     out.timeout = dur(&t.timeout);
-    out.auth = auth(&t.auth);
+    out.auth = auth(&target_auth(t));
     Some(out)
+}
+
+/// A target's credentials and TLS: its `user:password@` becomes basic auth
+/// (validation refuses it beside `basic_auth` or a bearer token), kept
+/// together with the target's TLS settings and headers.
+pub(super) fn target_auth(t: &super::TargetConfig) -> Auth {
+    let mut a = t.auth.clone();
+    if let Some((username, password)) = crate::scrape::url_credentials(t.url.get_ref()) {
+        if a.basic_auth.is_none() && a.bearer_token.is_none() && a.bearer_token_file.is_none() {
+            a.basic_auth = Some(super::BasicAuth {
+                username,
+                password,
+                password_file: None,
+            });
+        }
+    }
+    a
 }

@@ -5,14 +5,17 @@
 //! it can find, each one line naming where it is and what is expected.
 
 pub mod apply;
+mod check;
 mod defs;
 mod position;
+mod recover;
 pub mod reload;
 mod schema;
 #[cfg(test)]
 mod tests;
 
 pub use apply::{load_settings, Endpoint, Overrides, Settings};
+pub use check::check_file;
 pub use schema::*;
 
 use crate::duration::parse_duration;
@@ -72,19 +75,33 @@ pub fn default_path() -> Option<PathBuf> {
 
 /// Reads and validates a configuration file.
 pub fn load(path: &Path) -> Result<Config, ConfigErrors> {
-    let text = std::fs::read_to_string(path).map_err(|e| {
+    let text = read_text(path)?;
+    parse(path, &text)
+}
+
+fn read_text(path: &Path) -> Result<String, ConfigErrors> {
+    std::fs::read_to_string(path).map_err(|e| {
         ConfigErrors(vec![ConfigError {
             file: path.to_path_buf(),
             line: 1,
             column: 1,
             message: format!("cannot read the file: {e}"),
         }])
-    })?;
-    parse(path, &text)
+    })
 }
 
 /// Parses and validates configuration text (`path` names it in errors).
 pub fn parse(path: &Path, text: &str) -> Result<Config, ConfigErrors> {
+    parse_with(path, text, |_, _| {})
+}
+
+/// Parses and validates `text`, then runs `more` on what was read (if any)
+/// for checks of its own; every problem found is returned, in file order.
+fn parse_with(
+    path: &Path,
+    text: &str,
+    more: impl FnOnce(&Config, &mut Report<'_>),
+) -> Result<Config, ConfigErrors> {
     let at = |span: Option<Range<usize>>, message: String| {
         let (line, column) = line_col(text, span.map_or(0, |s| s.start));
         ConfigError {
@@ -94,46 +111,37 @@ pub fn parse(path: &Path, text: &str) -> Result<Config, ConfigErrors> {
             message,
         }
     };
-    let config: Config = toml::from_str(text).map_err(|e| {
-        ConfigErrors(vec![at(
-            e.span(),
-            e.message().replace('\n', " ").trim().to_string(),
-        )])
-    })?;
-    let mut errors = Vec::new();
-    validate(&config, text, &mut |span, msg| {
-        errors.push(at(Some(span), msg))
-    });
-    if errors.is_empty() {
-        Ok(config)
-    } else {
-        errors.sort_by_key(|e| (e.line, e.column));
-        Err(ConfigErrors(errors))
+    let read = recover::read(text);
+    let mut errors: Vec<ConfigError> = read
+        .problems
+        .into_iter()
+        .map(|p| at(p.span, p.message))
+        .collect();
+    if let Some(config) = &read.config {
+        let mut report = |span: Range<usize>, msg: String| {
+            errors.push(at(Some(span), recover::renumber(&msg, &read.kept)))
+        };
+        validate(config, text, &mut report);
+        more(config, &mut report);
+    }
+    match read.config {
+        Some(config) if errors.is_empty() => Ok(config),
+        _ => {
+            errors.sort_by_key(|e| (e.line, e.column));
+            Err(ConfigErrors(errors))
+        }
     }
 }
 
 /// Reads and validates a configuration file for use: as [`load`], and every
 /// credential and TLS file it names must also be readable and valid (a
-/// missing token file is a start-up error at its endpoint). `config check`
-/// uses [`load`] alone, so a file can be checked away from its secrets.
+/// missing token or CA file is a start-up error at its endpoint).
+/// `config check` ([`check_file`]) reads these and the file_sd files.
 pub fn load_for_use(path: &Path) -> Result<Config, ConfigErrors> {
-    let config = load(path)?;
-    let text = std::fs::read_to_string(path).unwrap_or_default();
-    let mut errors = Vec::new();
-    check_credentials(path, &config, &mut |span, message| {
-        let (line, column) = line_col(&text, span.start);
-        errors.push(ConfigError {
-            file: path.to_path_buf(),
-            line,
-            column,
-            message,
-        })
-    });
-    if errors.is_empty() {
-        Ok(config)
-    } else {
-        Err(ConfigErrors(errors))
-    }
+    let text = read_text(path)?;
+    parse_with(path, &text, |config, report| {
+        check_credentials(path, config, report)
+    })
 }
 
 /// Reads every credential and TLS file the way the scraper will (paths taken
@@ -151,7 +159,7 @@ fn check_credentials(path: &Path, c: &Config, report: &mut Report<'_>) {
         }
     };
     for (i, (t, r)) in c.target.iter().zip(&resolved.target).enumerate() {
-        check(format!("target[{i}]"), &r.auth, t.url.span());
+        check(format!("target[{i}]"), &apply::target_auth(r), t.url.span());
     }
     for (i, (f, r)) in c.file_sd.iter().zip(&resolved.file_sd).enumerate() {
         if let (FileSd::Table(f), FileSd::Table(r)) = (f, r) {
@@ -289,6 +297,15 @@ fn validate(c: &Config, text: &str, report: &mut Report<'_>) {
         }
         label_names(&t.labels, &what, t.url.span(), report);
         t.auth.validate(&what, t.url.span(), report);
+        let a = &t.auth;
+        let explicit =
+            a.basic_auth.is_some() || a.bearer_token.is_some() || a.bearer_token_file.is_some();
+        if explicit && crate::scrape::url_credentials(t.url.get_ref()).is_some() {
+            report(
+                t.url.span(),
+                format!("{what}.url: has user:password@ and the target sets basic_auth or a bearer token; give the credentials in one place"),
+            );
+        }
     }
     for (i, f) in c.file_sd.iter().enumerate() {
         if let FileSd::Table(f) = f {

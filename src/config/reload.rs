@@ -18,6 +18,8 @@ use tokio::task::JoinHandle;
 pub struct TargetFeed {
     tx: watch::Sender<Vec<Target>>,
     watcher: Option<JoinHandle<()>>,
+    /// The file_sd files' current errors, for the engine to show.
+    sd_errors: scrape::SdErrors,
 }
 
 impl TargetFeed {
@@ -27,7 +29,11 @@ impl TargetFeed {
         statics: Vec<Target>,
         file_sd: Vec<SdSource>,
     ) -> Self {
-        let mut feed = TargetFeed { tx, watcher: None };
+        let mut feed = TargetFeed {
+            tx,
+            watcher: None,
+            sd_errors: scrape::SdErrors::default(),
+        };
         feed.replace(statics, file_sd);
         feed
     }
@@ -38,6 +44,7 @@ impl TargetFeed {
             w.abort();
         }
         if file_sd.is_empty() {
+            self.sd_errors.clear();
             self.tx.send_if_modified(|cur| {
                 let changed = *cur != statics;
                 if changed {
@@ -46,8 +53,15 @@ impl TargetFeed {
                 changed
             });
         } else {
-            self.watcher = Some(scrape::watch_file_sd(file_sd, statics, self.tx.clone()));
+            let errors = self.sd_errors.clone();
+            let w = scrape::watch_file_sd_reporting(file_sd, statics, self.tx.clone(), errors);
+            self.watcher = Some(w);
         }
+    }
+
+    /// The file_sd files' current errors (shared: follows reloads).
+    pub fn sd_errors(&self) -> scrape::SdErrors {
+        self.sd_errors.clone()
     }
 }
 

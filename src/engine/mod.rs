@@ -79,6 +79,9 @@ pub struct EngineOptions {
     /// that makes samples searchable some time after they were scraped,
     /// whose answers for the last moments still change. Zero: now.
     pub query_offset: Duration,
+    /// The file_sd files' current errors, shown on the status line and in
+    /// the snapshot.
+    pub file_sd_errors: crate::scrape::SdErrors,
 }
 
 impl Default for EngineOptions {
@@ -95,6 +98,7 @@ impl Default for EngineOptions {
             detected_panels: true,
             prometheus_url: None,
             query_offset: Duration::ZERO,
+            file_sd_errors: Default::default(),
         }
     }
 }
@@ -316,6 +320,7 @@ impl Engine {
         self.notify(now_ms);
         let instances = self.instance_rows(now_ms);
         self.seq += 1;
+        let file_sd = self.opts.file_sd_errors.current();
         let mut frame = Frame {
             seq: self.seq,
             time_ms: now_ms,
@@ -336,7 +341,9 @@ impl Engine {
                 .clone()
                 .or_else(|| self.recording.iter().find_map(|r| r.error.clone()))
                 .or_else(|| self.alertmanager_error())
-                .or_else(|| rules::first_error(&self.rules)),
+                .or_else(|| rules::first_error(&self.rules))
+                .or_else(|| sd_notice(&file_sd)),
+            file_sd,
             pinned: self.pinned().map(str::to_string),
             catalog: Arc::clone(&self.published_catalog),
             bell: self.journal.bell,
@@ -389,4 +396,17 @@ fn io_reason(e: &std::io::Error) -> String {
         Some(i) => s[..i].to_string(),
         None => s,
     }
+}
+
+/// The status line's word on broken file_sd files: the first one's error
+/// (which names it), and how many more there are.
+fn sd_notice(errors: &[(String, String)]) -> Option<String> {
+    let (_, first) = errors.first()?;
+    Some(match errors.len() {
+        1 => format!("{first}; keeping its last targets"),
+        n => format!(
+            "{first}; keeping its last targets (and {} more file_sd files)",
+            n - 1
+        ),
+    })
 }

@@ -257,3 +257,36 @@ fn removed_targets_go_stale_at_once() {
         1.0
     );
 }
+
+#[test]
+fn a_broken_file_sd_file_is_on_the_status_line_and_in_the_frame() {
+    let errors = crate::scrape::SdErrors::default();
+    let mut e = Engine::new(EngineOptions {
+        file_sd_errors: errors.clone(),
+        ..Default::default()
+    });
+    let f = e.tick(T0);
+    assert!(f.notice.is_none() && f.file_sd.is_empty());
+    let path = std::path::Path::new("/srv/sd/api.json");
+    errors.set(
+        path,
+        Some("file_sd /srv/sd/api.json:1:2: expected value".into()),
+    );
+    let f = e.tick(T0 + 1000);
+    assert_eq!(
+        f.notice.as_deref(),
+        Some("file_sd /srv/sd/api.json:1:2: expected value; keeping its last targets")
+    );
+    assert_eq!(f.file_sd.len(), 1);
+    assert_eq!(f.file_sd[0].0, "/srv/sd/api.json");
+    errors.set(
+        std::path::Path::new("/srv/sd/b.json"),
+        Some("file_sd /srv/sd/b.json: gone".into()),
+    );
+    let f = e.tick(T0 + 2000);
+    assert!(f.notice.unwrap().ends_with("(and 1 more file_sd files)"));
+    errors.set(path, None);
+    errors.set(std::path::Path::new("/srv/sd/b.json"), None);
+    let f = e.tick(T0 + 3000);
+    assert!(f.notice.is_none() && f.file_sd.is_empty());
+}

@@ -7,6 +7,71 @@
 /// `sig`, ...: `h/x?token=abc&n=1` becomes `h/x?token=***&n=1`). Text
 /// without such a URL comes back unchanged.
 pub fn redact_urls(text: &str) -> String {
+    redact_queries(&redact_userinfo(text))
+}
+
+/// A query parameter name that carries a credential: `token`, `key`,
+/// `secret`, `password`, `auth`, `sig` and their usual spellings
+/// (`access_token`, `api_key`, `apikey`, `X-Amz-Signature`, `client_secret`,
+/// `passwd`, `pwd`, `jwt`, `session`, `credential` …), in any case.
+pub fn is_secret_name(name: &str) -> bool {
+    let n = name.to_ascii_lowercase().replace('-', "_");
+    const ANYWHERE: [&str; 9] = [
+        "token",
+        "secret",
+        "passw",
+        "apikey",
+        "api_key",
+        "auth",
+        "signature",
+        "credential",
+        "private",
+    ];
+    const WHOLE: [&str; 7] = ["key", "sig", "pass", "pwd", "session", "jwt", "code"];
+    ANYWHERE.iter().any(|w| n.contains(w))
+        || WHOLE.contains(&n.as_str())
+        || n.ends_with("_key")
+        || n.ends_with("_sig")
+}
+
+/// Replaces the value of every `?name=value` or `&name=value` whose name is
+/// secret by `***`. A value ends where a URL's query would (`&`, `#`,
+/// whitespace, quotes, angle brackets, a closing parenthesis).
+fn redact_queries(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(i) = rest.find(['?', '&']) {
+        let (head, tail) = rest.split_at(i + 1);
+        out.push_str(head);
+        let name_end = tail
+            .find(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.' | '%')))
+            .unwrap_or(tail.len());
+        let (name, after) = tail.split_at(name_end);
+        match after.strip_prefix('=') {
+            Some(value) if !name.is_empty() && is_secret_name(name) => {
+                let end = value
+                    .find(|c: char| {
+                        matches!(c, '&' | '#' | '"' | '\'' | '<' | '>' | '`' | ')')
+                            || c.is_whitespace()
+                    })
+                    .unwrap_or(value.len());
+                // Punctuation that ends a sentence is not part of the value.
+                let end = value[..end].trim_end_matches([':', ',', '.', ';']).len();
+                out.push_str(name);
+                out.push('=');
+                if end > 0 {
+                    out.push_str("***");
+                }
+                rest = &value[end..];
+            }
+            _ => rest = tail,
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+fn redact_userinfo(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let mut rest = text;
     while let Some(i) = rest.find("://") {
@@ -50,7 +115,7 @@ fn redact_one(url: &str, out: &mut String) {
             out.push('&');
         }
         match pair.split_once('=') {
-            Some((name, value)) if !value.is_empty() && secret_name(name) => {
+            Some((name, value)) if !value.is_empty() && is_secret_name(name) => {
                 out.push_str(name);
                 out.push_str("=***");
             }
@@ -58,28 +123,6 @@ fn redact_one(url: &str, out: &mut String) {
         }
     }
     out.push_str(fragment);
-}
-
-/// True for a query parameter name that usually carries a credential.
-fn secret_name(name: &str) -> bool {
-    let n = name.to_ascii_lowercase();
-    matches!(n.as_str(), "key" | "sig" | "pwd" | "pass" | "code")
-        || [
-            "token",
-            "secret",
-            "password",
-            "passwd",
-            "apikey",
-            "api_key",
-            "api-key",
-            "auth",
-            "signature",
-            "credential",
-            "session",
-            "private",
-        ]
-        .iter()
-        .any(|s| n.contains(s))
 }
 
 /// The text of an HTTP client error, for a message or the log: without
@@ -148,5 +191,32 @@ mod tests {
             redact_urls("http://h/graph?g0.expr=up&g0.tab=1&token="),
             "http://h/graph?g0.expr=up&g0.tab=1&token="
         );
+        assert_eq!(
+            redact_urls("http://h:1/metrics?token=abc123&module=x"),
+            "http://h:1/metrics?token=***&module=x"
+        );
+        assert_eq!(
+            redact_urls("error for url (http://h/m?module=a&API_KEY=k1&X-Amz-Signature=s#f)"),
+            "error for url (http://h/m?module=a&API_KEY=***&X-Amz-Signature=***#f)"
+        );
+        assert_eq!(
+            redact_urls("\"http://u:p@h/m?access_token=t\" ok"),
+            "\"http://***@h/m?access_token=***\" ok"
+        );
+        for kept in [
+            "?module=x",
+            "?target=1.2.3.4&name=y",
+            "a & b=c",
+            "?=x",
+            "?token",
+        ] {
+            assert_eq!(redact_urls(kept), kept);
+        }
+        assert_eq!(redact_urls("?token="), "?token=");
+        assert!(super::is_secret_name("client_secret"));
+        assert!(super::is_secret_name("password"));
+        assert!(super::is_secret_name("sig"));
+        assert!(!super::is_secret_name("module"));
+        assert!(!super::is_secret_name("keys"));
     }
 }

@@ -145,6 +145,7 @@ pub struct ScrapeResult {
 mod http;
 mod runner;
 mod sd;
+mod sd_status;
 mod series;
 mod target;
 
@@ -152,8 +153,12 @@ pub use http::{build_client, scrape_body, scrape_once, ACCEPT_HEADER};
 pub use runner::{
     run_scrapers, run_scrapers_with_stats, scrape_offset, target_options, ScrapeStats,
 };
-pub use sd::{read_file_sd, read_sd_source, watch_file_sd, SdError, SdSource, SD_POLL_INTERVAL};
-pub use target::{parse_target, TargetError, DEFAULT_JOB};
+pub use sd::{
+    read_file_sd, read_sd_source, watch_file_sd, watch_file_sd_reporting, SdError, SdSource,
+    SD_POLL_INTERVAL,
+};
+pub use sd_status::SdErrors;
+pub use target::{parse_target, url_credentials, TargetError, DEFAULT_JOB};
 
 /// How targets are scraped.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

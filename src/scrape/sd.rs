@@ -217,6 +217,8 @@ struct SdFile {
     content: Option<Vec<u8>>,
     last_error: Option<String>,
     targets: Vec<Target>,
+    /// Where the error is shown from.
+    errors: super::SdErrors,
 }
 
 impl SdFile {
@@ -260,6 +262,7 @@ impl SdFile {
             Some(e) => tracing::warn!("{e}; keeping the previous targets"),
             None => tracing::info!(path = %self.source.path.display(), "file_sd readable again"),
         }
+        self.errors.set(&self.source.path, error.clone());
         self.last_error = error;
     }
 }
@@ -285,6 +288,18 @@ pub fn watch_file_sd(
     static_targets: Vec<Target>,
     tx: watch::Sender<Vec<Target>>,
 ) -> JoinHandle<()> {
+    watch_file_sd_reporting(sources, static_targets, tx, super::SdErrors::default())
+}
+
+/// As [`watch_file_sd`], and each file's current error is kept in `errors`
+/// (replacing what it held) to be shown.
+pub fn watch_file_sd_reporting(
+    sources: Vec<SdSource>,
+    static_targets: Vec<Target>,
+    tx: watch::Sender<Vec<Target>>,
+    errors: super::SdErrors,
+) -> JoinHandle<()> {
+    errors.clear();
     tokio::spawn(async move {
         let mut files: Vec<SdFile> = sources
             .into_iter()
@@ -293,6 +308,7 @@ pub fn watch_file_sd(
                 content: None,
                 last_error: None,
                 targets: Vec::new(),
+                errors: errors.clone(),
             })
             .collect();
         let mut ticker = tokio::time::interval(SD_POLL_INTERVAL);

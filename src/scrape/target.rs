@@ -93,6 +93,19 @@ pub fn parse_target(s: &str) -> Result<Target, TargetError> {
     })
 }
 
+/// The `user` and `password` of a target URL's `user:password@`, decoded;
+/// `None` for a target without them (or that is not a URL).
+pub fn url_credentials(s: &str) -> Option<(String, Option<String>)> {
+    let url = Url::parse(s.trim()).ok()?;
+    if url.username().is_empty() && url.password().is_none() {
+        return None;
+    }
+    Some((
+        percent_decode(url.username()),
+        url.password().map(percent_decode),
+    ))
+}
+
 /// Undoes the percent-encoding of a URL's user or password.
 fn percent_decode(s: &str) -> String {
     let bytes = s.as_bytes();

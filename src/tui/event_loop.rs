@@ -289,6 +289,11 @@ where
                         dirty = true;
                     }
                 }
+                Some(Ok(Event::Paste(text))) => {
+                    if view.on_paste(&text) == KeyOutcome::Redraw {
+                        dirty = true;
+                    }
+                }
                 Some(Ok(Event::Mouse(m))) => {
                     if view.on_mouse(m, &frame, area) == KeyOutcome::Redraw {
                         dirty = true;

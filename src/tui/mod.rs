@@ -76,6 +76,7 @@ mod keys;
 mod layout;
 mod levels;
 pub mod outliers;
+mod paste;
 mod plot;
 mod prompt;
 mod prompt_bar;

@@ -1,7 +1,9 @@
 //! The bottom row while a `/` or `:` prompt is open (its text, a cursor,
-//! and its error, with the character it points at marked), or a one-line
-//! message after a command; above it, after an ambiguous Tab, a popup of
-//! the candidates starting at the word being completed.
+//! and its error, with the character it points at marked; text longer
+//! than the row scrolls so its end, the cursor and the error stay in
+//! view), or a one-line message after a command; above it, after an
+//! ambiguous Tab, a popup of the candidates starting at the word being
+//! completed.
 
 use super::view::View;
 use crate::frame::Level;
@@ -18,46 +20,56 @@ pub fn render(view: &View, theme: &Theme, area: Rect, buf: &mut Buffer) {
     }
     let row = Rect::new(area.x, area.bottom() - 1, area.width, 1);
     let line = if let Some(p) = &view.prompt {
-        let mut spans = vec![Span::styled(p.sigil().to_string(), theme.text())];
-        let chars: Vec<char> = p.text.chars().collect();
-        match p.error_at.filter(|at| *at < chars.len()) {
-            Some(at) => {
-                let mark = theme
-                    .level(Level::Warn)
-                    .add_modifier(Modifier::UNDERLINED | Modifier::REVERSED);
-                spans.push(Span::styled(
-                    chars[..at].iter().collect::<String>(),
-                    theme.text(),
-                ));
-                spans.push(Span::styled(chars[at].to_string(), mark));
-                spans.push(Span::styled(
-                    chars[at + 1..].iter().collect::<String>(),
-                    theme.text(),
-                ));
-            }
-            None => spans.push(Span::styled(p.text.as_str(), theme.text())),
-        }
-        spans.push(Span::styled(
-            " ",
-            theme.text().add_modifier(Modifier::REVERSED),
-        ));
-        if let Some(e) = &p.error {
-            spans.push(Span::styled(format!("  {e}"), theme.level(Level::Warn)));
+        let tail = if let Some(e) = &p.error {
+            Span::styled(format!("  {e}"), theme.level(Level::Warn))
         } else if !p.candidates.is_empty() {
-            spans.push(Span::styled(
+            Span::styled(
                 format!("  {} matches: type more, Tab again", p.candidates.len()),
                 theme.muted(),
-            ));
+            )
         } else {
             let help = if p.is_filter() {
                 "  regex on instance or job; Enter keeps, Esc cancels"
             } else {
                 "  Tab completes, Enter runs, Esc cancels"
             };
-            spans.push(Span::styled(help, theme.muted()));
+            Span::styled(help, theme.muted())
+        };
+        let chars: Vec<char> = p.text.chars().collect();
+        // Room is kept for an error; help and candidate counts give way.
+        let keep = if p.error.is_some() {
+            tail.content.chars().count()
+        } else {
+            0
+        };
+        let shown = window(chars.len(), keep, area.width);
+        let mut spans = vec![Span::styled(p.sigil().to_string(), theme.text())];
+        if shown.start > 0 {
+            spans.push(Span::styled(ELLIPSIS.to_string(), theme.muted()));
         }
+        let text = |a: usize, b: usize| chars[a..b].iter().collect::<String>();
+        match p
+            .error_at
+            .filter(|at| (shown.start..chars.len()).contains(at))
+        {
+            Some(at) => {
+                let mark = theme
+                    .level(Level::Warn)
+                    .add_modifier(Modifier::UNDERLINED | Modifier::REVERSED);
+                spans.push(Span::styled(text(shown.start, at), theme.text()));
+                spans.push(Span::styled(chars[at].to_string(), mark));
+                spans.push(Span::styled(text(at + 1, chars.len()), theme.text()));
+            }
+            None => spans.push(Span::styled(text(shown.start, chars.len()), theme.text())),
+        }
+        spans.push(Span::styled(
+            " ",
+            theme.text().add_modifier(Modifier::REVERSED),
+        ));
+        spans.push(tail);
         if !p.candidates.is_empty() {
-            popup(&p.candidates, p.candidates_at + 1, theme, area, buf);
+            let at = (p.candidates_at + 1).saturating_sub(shown.start);
+            popup(&p.candidates, at, theme, area, buf);
         }
         Line::from(spans)
     } else if let Some(m) = &view.message {
@@ -67,6 +79,39 @@ pub fn render(view: &View, theme: &Theme, area: Rect, buf: &mut Buffer) {
     };
     Clear.render(row, buf);
     line.render(row, buf);
+}
+
+/// Marks text cut off at the start of a scrolled prompt.
+const ELLIPSIS: char = '…';
+
+/// Columns kept for the prompt's text whatever the length of its error.
+const MIN_TEXT_COLUMNS: usize = 24;
+
+/// The part of a prompt's text shown: text longer than the row scrolls so
+/// its end (where the cursor is) and the error or help after it stay
+/// visible; `start > 0` means an ellipsis stands for the text before.
+#[derive(Debug, PartialEq)]
+struct Shown {
+    start: usize,
+}
+
+/// Which characters of a `len`-character text fit a row `width` columns
+/// wide beside the sigil, the cursor and a `tail`-column error.
+fn window(len: usize, tail: usize, width: u16) -> Shown {
+    let width = usize::from(width);
+    // Sigil and cursor.
+    let room = width.saturating_sub(2);
+    if len + tail <= room {
+        return Shown { start: 0 };
+    }
+    let text_room = room.saturating_sub(tail).max(MIN_TEXT_COLUMNS.min(room));
+    if len <= text_room {
+        return Shown { start: 0 };
+    }
+    // One column goes to the ellipsis.
+    Shown {
+        start: len - text_room.saturating_sub(1),
+    }
 }
 
 /// The candidates in a box just above the bottom row, its text starting

@@ -1,10 +1,12 @@
 //! Putting the terminal into dashboard mode (raw, alternate screen, hidden
-//! cursor, mouse reporting) and getting it back on every exit path: a guard that restores on
+//! cursor, mouse reporting, bracketed paste) and getting it back on every exit path: a guard that restores on
 //! drop (normal return and errors) and a panic hook that restores before the
 //! panic message is printed.
 
 use crossterm::cursor::{Hide, Show};
-use crossterm::event::{DisableMouseCapture, EnableMouseCapture};
+use crossterm::event::{
+    DisableBracketedPaste, DisableMouseCapture, EnableBracketedPaste, EnableMouseCapture,
+};
 use crossterm::execute;
 use crossterm::terminal::{
     disable_raw_mode, enable_raw_mode, Clear, ClearType, EnterAlternateScreen, LeaveAlternateScreen,
@@ -59,6 +61,7 @@ impl Tui {
                 io::stdout(),
                 EnterAlternateScreen,
                 EnableMouseCapture,
+                EnableBracketedPaste,
                 Hide,
                 Clear(ClearType::All)
             )?;
@@ -89,7 +92,13 @@ impl Drop for Tui {
 pub fn restore() {
     if ACTIVE.swap(false, Ordering::SeqCst) {
         let mut out = io::stdout();
-        let _ = execute!(out, DisableMouseCapture, LeaveAlternateScreen, Show);
+        let _ = execute!(
+            out,
+            DisableBracketedPaste,
+            DisableMouseCapture,
+            LeaveAlternateScreen,
+            Show
+        );
         let _ = disable_raw_mode();
         let _ = out.flush();
     }
