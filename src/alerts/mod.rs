@@ -12,6 +12,7 @@ pub mod notify;
 pub mod rulefile;
 pub mod silence;
 pub mod template;
+mod yaml_depth;
 
 use crate::frame::{Alert, AlertState, Severity};
 use crate::labels::Labels;

@@ -32,10 +32,29 @@ use std::sync::Once;
 
 /// A parse error; the message says where (line, column or position).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("invalid PromQL {text:?}: {message}")]
 pub struct PromqlError {
     pub text: String,
     pub message: String,
+}
+
+/// Longer texts are shown by their start only.
+const SHOWN_CHARS: usize = 120;
+
+impl std::fmt::Display for PromqlError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.text.char_indices().nth(SHOWN_CHARS) {
+            Some((cut, _)) => {
+                let n = self.text.chars().count();
+                let start = &self.text[..cut];
+                write!(
+                    f,
+                    "invalid PromQL {start:?}… ({n} characters): {}",
+                    self.message
+                )
+            }
+            None => write!(f, "invalid PromQL {:?}: {}", self.text, self.message),
+        }
+    }
 }
 
 /// Why an evaluation produced no value.
