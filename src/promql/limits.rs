@@ -72,14 +72,12 @@ pub fn check_depth(text: &str) -> Result<(), (String, usize)> {
                     return too_deep(i);
                 }
             }
-            b')' | b']' | b'}' => {
-                if stack.len() > 1 {
-                    let done = stack.pop().unwrap_or_default();
-                    let top = stack.last_mut().expect("root frame");
-                    top.child = top.child.max(done.depth() + 1);
-                    if top.depth() + stack.len() > MAX_DEPTH {
-                        return too_deep(i);
-                    }
+            b')' | b']' | b'}' if stack.len() > 1 => {
+                let done = stack.pop().unwrap_or_default();
+                let top = stack.last_mut().expect("root frame");
+                top.child = top.child.max(done.depth() + 1);
+                if top.depth() + stack.len() > MAX_DEPTH {
+                    return too_deep(i);
                 }
             }
             b',' => {

@@ -6,8 +6,11 @@
 use super::limits::{check_depth, MAX_DEPTH};
 use super::*;
 
-/// Shapes of deep expressions, by how many times the step repeats.
-fn shapes() -> Vec<(&'static str, fn(usize) -> String)> {
+/// A deep expression, by how many times its step repeats.
+type Shape = fn(usize) -> String;
+
+/// Shapes of deep expressions.
+fn shapes() -> Vec<(&'static str, Shape)> {
     vec![
         ("sum(", |n| {
             format!("{}up{}", "sum(".repeat(n), ")".repeat(n))
@@ -38,7 +41,7 @@ fn shapes() -> Vec<(&'static str, fn(usize) -> String)> {
 }
 
 /// The largest repeat count `check_depth` lets through.
-fn largest_allowed(make: fn(usize) -> String) -> usize {
+fn largest_allowed(make: Shape) -> usize {
     (1..=2 * MAX_DEPTH)
         .take_while(|&n| check_depth(&make(n)).is_ok())
         .last()
