@@ -125,6 +125,25 @@ const CASES: &[Case] = &[
         Some(r#"line 2: invalid metric name "température_c""#),
     ),
     c(
+        "label-quoted-utf8.prom",
+        &[
+            r#"metric name{code="200", http.method="GET", label ©="v"} 1"#,
+            r#"metric name{label ©="w"} 2"#,
+            r#"plain_metric{ünïcode label="x"} 3"#,
+            r#"metric name{a=b,c}"q"="v3"} 4"#,
+            r#"metric name{label ©="z"} 5"#,
+        ],
+        NONE,
+    ),
+    c(
+        "om-label-quoted-utf8.om",
+        &[
+            r#"metric name{label ©="v"} 1"#,
+            r#"plain_metric{code="200", ünïcode label="x"} 3"#,
+        ],
+        NONE,
+    ),
+    c(
         "name-quoted-utf8.prom",
         &[r#"http.server.duration{service.name="api"} 0.2"#],
         NONE,

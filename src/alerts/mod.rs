@@ -13,6 +13,7 @@ pub mod rulefile;
 pub mod silence;
 pub mod sinks;
 pub mod template;
+mod yaml_depth;
 
 use crate::frame::{Alert, AlertState, Severity};
 use crate::labels::Labels;

@@ -112,6 +112,8 @@ pub fn load(path: &Path) -> Result<Vec<FileRule>, String> {
 
 /// Parses rule-file text; `name` is used in error messages.
 pub fn parse(name: &str, text: &str) -> Result<Vec<FileRule>, String> {
+    super::yaml_depth::check(text)
+        .map_err(|(line, column, message)| format!("{name}:{line}:{column}: {message}"))?;
     let raw: RawFile = serde_yaml_ng::from_str(text).map_err(|e| match e.location() {
         Some(l) => format!("{name}:{}:{}: {}", l.line(), l.column(), strip_location(&e)),
         None => format!("{name}:1:1: {e}"),

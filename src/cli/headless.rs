@@ -111,7 +111,7 @@ pub(super) async fn collect(
         bail!("no targets: give TARGET arguments (host:port or URL), --file-sd PATH, [[target]] in the config file or --prometheus URL");
     }
     for e in &c.exprs {
-        crate::promql::parse(e).map_err(|err| anyhow::anyhow!("--expr {e:?}: {err}"))?;
+        crate::promql::parse(e).map_err(|err| anyhow::anyhow!("--expr: {err}"))?;
     }
     let mut eopts = engine_options(c, s, log, s.alert_log.is_some())?;
     eopts.for_override = for_override;

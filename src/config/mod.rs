@@ -219,7 +219,6 @@ fn promql(text: &str, exprs: &[&str], at: Range<usize>, what: &str, report: &mut
             continue;
         };
         let (message, offset) = position::promql_error_offset(expr, &e.message);
-        let offset = offset.map(|o| position::promql_error_at(expr, &message, o));
         let pos = match (offset, literals.get(k)) {
             (Some(o), Some(lit)) => {
                 at.start + lit.start + position::offset_in_literal(&raw[lit.clone()], o)

@@ -139,44 +139,6 @@ pub fn promql_error_offset(expr: &str, message: &str) -> (String, Option<usize>)
     (message[..open].to_string(), Some(expr.len()))
 }
 
-/// Where in `expr` a PromQL syntax error is: the start of the token that
-/// ends the shortest prefix already failing with the same message (the
-/// token the message names), else `fallback`. Errors at the end of the
-/// input keep `fallback`.
-pub fn promql_error_at(expr: &str, message: &str, fallback: usize) -> usize {
-    let end_of_input = message.contains("unclosed") || message.contains("end of input");
-    if end_of_input || expr.len() > 4096 {
-        return fallback;
-    }
-    let boundaries = expr
-        .char_indices()
-        .map(|(i, _)| i)
-        .skip(1)
-        .chain([expr.len()]);
-    for end in boundaries {
-        let prefix = &expr[..end];
-        let same = match promql_parser::parser::parse(prefix) {
-            Ok(_) => false,
-            Err(m) => m.replace('\n', " ") == message,
-        };
-        if same {
-            let word = |c: char| c.is_alphanumeric() || matches!(c, '_' | ':' | '.');
-            let last = prefix.chars().next_back().unwrap_or(' ');
-            let start = if word(last) {
-                prefix
-                    .char_indices()
-                    .rev()
-                    .find(|(_, c)| !word(*c))
-                    .map_or(0, |(i, c)| i + c.len_utf8())
-            } else {
-                end - last.len_utf8()
-            };
-            return start;
-        }
-    }
-    fallback
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -218,10 +180,8 @@ mod tests {
     fn the_offending_token_is_found_inside_calls() {
         crate::promql::parse("up").unwrap();
         let e = "histogram_quantile(0.99,\n  sum(rate(x_bucket[5m]]))\n)";
-        let m = promql_parser::parser::parse(e)
-            .unwrap_err()
-            .replace('\n', " ");
-        assert_eq!(&e[promql_error_at(e, &m, 0)..][..3], "]))");
-        assert_eq!(promql_error_at("sum(x", "unclosed left parenthesis", 5), 5);
+        let m = crate::promql::parse(e).unwrap_err().message;
+        let (_, at) = promql_error_offset(e, &m);
+        assert_eq!(&e[at.unwrap()..][..3], "]))");
     }
 }

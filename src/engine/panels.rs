@@ -89,7 +89,7 @@ pub(crate) fn adhoc_panel(n: usize, expr: &str) -> PanelDef {
 
 /// Evaluates an expression at one instant into a vector.
 pub(crate) fn eval_vector(store: &Store, expr: &Expr, t_ms: i64) -> Result<Vector, String> {
-    match promql::eval_instant(store, expr, t_ms) {
+    match promql::eval_instant_with(store, expr, t_ms, &promql::Budget::default()) {
         Ok(Value::Vector(v)) => Ok(v.into_iter().map(|s| (s.labels, s.value)).collect()),
         Ok(Value::Scalar(v)) => Ok(vec![(Labels::new(), v)]),
         Ok(Value::Matrix(_)) => Err(

@@ -125,7 +125,8 @@ fn backfill(p: &mut PanelRuntime, store: &crate::store::Store, start: i64, end: 
             continue;
         }
         let Some(expr) = p.parsed(i) else { continue };
-        let Ok(series) = promql::eval_range(store, expr, start, end, step) else {
+        let budget = promql::Budget::default();
+        let Ok(series) = promql::eval_range_with(store, expr, start, end, step, &budget) else {
             continue;
         };
         for s in series {

@@ -345,7 +345,8 @@ fn store_range(
     expr: &Expr,
     (start, last, step): (i64, i64, i64),
 ) -> Option<Vec<source::Series>> {
-    let series = promql::eval_range(store, expr, start, last, step).ok()?;
+    let budget = promql::Budget::default();
+    let series = promql::eval_range_with(store, expr, start, last, step, &budget).ok()?;
     Some(series.into_iter().map(|s| (s.labels, s.points)).collect())
 }
 

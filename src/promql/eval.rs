@@ -96,11 +96,20 @@ pub(crate) struct Evaluator<'a> {
     selections: RefCell<HashMap<usize, Rc<Vec<SeriesId>>>>,
     /// Per aggregation node: each series' group (see `fused`).
     pub(crate) groupings: RefCell<HashMap<usize, Rc<super::fused::Grouping>>>,
+    /// The work done so far against the evaluation's budget.
+    pub(crate) meter: super::budget::Meter,
 }
 
 impl<'a> Evaluator<'a> {
-    pub(crate) fn new(store: &'a Store, start: i64, end: i64, subquery_step: i64) -> Self {
+    pub(crate) fn new(
+        store: &'a Store,
+        start: i64,
+        end: i64,
+        subquery_step: i64,
+        budget: &super::Budget,
+    ) -> Self {
         Evaluator {
+            meter: super::budget::Meter::new(*budget),
             store,
             start,
             end,
@@ -144,6 +153,7 @@ impl<'a> Evaluator<'a> {
         timestamps: bool,
     ) -> Result<Vec<Sample>> {
         let ids = self.select(vs)?;
+        self.meter.charge(ids.len())?;
         let rt = self.ref_time(t, &vs.at, &vs.offset);
         let mut out = Vec::with_capacity(ids.len());
         for &id in ids.iter() {
@@ -177,6 +187,7 @@ impl<'a> Evaluator<'a> {
                 .range(rt.saturating_sub(range), rt)
                 .filter(|p| !is_stale_nan(p.1))
                 .collect();
+            self.meter.charge(points.len().max(1))?;
             if !points.is_empty() {
                 out.push(RangeSeries {
                     labels: s.labels().clone(),
@@ -225,6 +236,7 @@ impl<'a> Evaluator<'a> {
         let mut acc = RangeAcc::default();
         let mut ts = first;
         while ts <= rt {
+            self.meter.charge(1)?;
             acc.add(self.eval(inner, ts)?, ts)?;
             let Some(next) = ts.checked_add(step) else {
                 break;
@@ -342,6 +354,7 @@ pub(crate) fn eval_range(
     start: i64,
     end: i64,
     step: i64,
+    budget: &super::Budget,
 ) -> Result<Vec<RangeSeries>> {
     if step <= 0 {
         return invalid("zero or negative query resolution step");
@@ -352,10 +365,11 @@ pub(crate) fn eval_range(
     if end.saturating_sub(start) / step >= MAX_POINTS {
         return invalid("exceeded maximum resolution of 11,000 points per timeseries");
     }
-    let ev = Evaluator::new(store, start, end, DEFAULT_SUBQUERY_STEP_MS);
+    let ev = Evaluator::new(store, start, end, DEFAULT_SUBQUERY_STEP_MS, budget);
     let mut acc = RangeAcc::default();
     let mut ts = start;
     while ts <= end {
+        ev.meter.charge(1)?;
         acc.add(ev.eval(expr, ts)?, ts)?;
         let Some(next) = ts.checked_add(step) else {
             break;

@@ -1,6 +1,5 @@
 //! Function calls: dispatch, instant-vector functions and label functions.
 
-use super::aggregate::nan_low;
 use super::eval::{check_unique, invalid, unparen, unsupported, Evaluator, Result};
 use super::histogram::histogram_quantile;
 use super::math::{date_part, go_max, go_min, simple};
@@ -151,7 +150,8 @@ impl Evaluator<'_> {
             }
             "timestamp" => {
                 let a = self.arg(c, 0)?;
-                let v = match a {
+                // Prometheus 2.42 looks through parentheses for the selector.
+                let v = match unparen(a) {
                     Expr::VectorSelector(vs) => self.vector_selector(vs, t, true)?,
                     _ => self
                         .eval_vector(a, t)?
@@ -226,23 +226,8 @@ impl Evaluator<'_> {
                 map_values(v, |x| go_max(x, lo))
             }
             "sort" | "sort_desc" => {
-                let mut v = self.eval_vector(self.arg(c, 0)?, t)?;
-                if name == "sort" {
-                    v.sort_by(|a, b| nan_low(a.value, b.value));
-                } else {
-                    v.sort_by(|a, b| {
-                        if a.value.is_nan() {
-                            std::cmp::Ordering::Less
-                        } else if b.value.is_nan() {
-                            std::cmp::Ordering::Greater
-                        } else {
-                            b.value
-                                .partial_cmp(&a.value)
-                                .unwrap_or(std::cmp::Ordering::Equal)
-                        }
-                    });
-                }
-                return Ok(Value::Vector(v));
+                let v = self.eval_vector(self.arg(c, 0)?, t)?;
+                return Ok(Value::Vector(sort_like_prometheus(v, name == "sort_desc")));
             }
             "label_replace" => self.label_replace(c, t)?,
             "label_join" => self.label_join(c, t)?,
@@ -334,4 +319,28 @@ impl Evaluator<'_> {
         }
         Ok(out)
     }
+}
+
+/// `sort` / `sort_desc` as Prometheus 2.42 orders them: by value (equal
+/// values keep their order), NaN samples last in reverse order of the
+/// input, which is ordered by labels as a selector returns it (Go's sort
+/// with a comparator that calls NaN smaller than anything, reversed).
+fn sort_like_prometheus(mut v: Vec<Sample>, descending: bool) -> Vec<Sample> {
+    v.sort_by(|a, b| a.labels.cmp(&b.labels));
+    let (mut numbers, mut nans): (Vec<Sample>, Vec<Sample>) =
+        v.into_iter().partition(|s| !s.value.is_nan());
+    numbers.sort_by(|a, b| {
+        let o = a
+            .value
+            .partial_cmp(&b.value)
+            .unwrap_or(std::cmp::Ordering::Equal);
+        if descending {
+            o.reverse()
+        } else {
+            o
+        }
+    });
+    nans.reverse();
+    numbers.extend(nans);
+    numbers
 }

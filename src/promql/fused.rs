@@ -119,6 +119,9 @@ impl Evaluator<'_> {
         };
         let grouping = self.grouping(a, vs, drop_name, without, names)?;
         let rt = self.ref_time(t, &vs.at, &vs.offset);
+        if matches!(input, Input::Instant(_)) {
+            self.meter.charge(grouping.members.len())?;
+        }
         let mut acc: Vec<Option<Group>> = (0..grouping.groups.len()).map(|_| None).collect();
         let mut buf: Vec<(i64, f64)> = Vec::new();
         for &(id, gi) in &grouping.members {
@@ -141,6 +144,7 @@ impl Evaluator<'_> {
                         s.range(rt.saturating_sub(*range), rt)
                             .filter(|p| !is_stale_nan(p.1)),
                     );
+                    self.meter.charge(buf.len().max(1))?;
                     if buf.is_empty() {
                         continue;
                     }

@@ -101,7 +101,9 @@ fn parse_le(s: &str) -> Option<f64> {
 }
 
 /// `histogram_quantile(q, buckets)`: one output per label set without
-/// `le` and the metric name; series without a parsable `le` are ignored.
+/// `le`, named or not; series without a parsable `le` are ignored. The
+/// output drops the metric name, so buckets of two metrics with the same
+/// other labels collide, an error as in Prometheus 2.42.
 pub(crate) fn histogram_quantile(q: f64, input: Vec<Sample>) -> Result<Vec<Sample>> {
     let mut order: Vec<Labels> = Vec::new();
     let mut groups: FastMap<Labels, Vec<Bucket>> = FastMap::default();
@@ -109,7 +111,7 @@ pub(crate) fn histogram_quantile(q: f64, input: Vec<Sample>) -> Result<Vec<Sampl
         let Some(upper) = s.labels.get("le").and_then(parse_le) else {
             continue;
         };
-        let key = s.labels.drop_names(&["le", METRIC_NAME]);
+        let key = s.labels.drop_names(&["le"]);
         let entry = groups.entry(key.clone()).or_insert_with(|| {
             order.push(key);
             Vec::new()
@@ -124,8 +126,9 @@ pub(crate) fn histogram_quantile(q: f64, input: Vec<Sample>) -> Result<Vec<Sampl
         let mut b = groups.remove(&labels).unwrap_or_default();
         out.push(Sample {
             value: bucket_quantile(q, &mut b),
-            labels,
+            labels: labels.drop_names(&[METRIC_NAME]),
         });
     }
+    super::eval::check_unique(&out)?;
     Ok(out)
 }

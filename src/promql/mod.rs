@@ -7,12 +7,17 @@
 
 mod aggregate;
 mod binary;
+mod budget;
 mod eval;
 mod functions;
 mod fused;
 mod histogram;
 mod label_functions;
+pub mod limits;
+#[cfg(test)]
+mod limits_tests;
 mod math;
+mod position;
 pub mod promqltest;
 mod range_functions;
 mod selectors;
@@ -21,15 +26,35 @@ mod tests;
 
 use crate::labels::Labels;
 use crate::store::Store;
+pub use budget::{Budget, DEFAULT_MAX_SAMPLES, DEFAULT_TIMEOUT};
 pub use promql_parser::parser::Expr;
 use std::sync::Once;
 
 /// A parse error; the message says where (line, column or position).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("invalid PromQL {text:?}: {message}")]
 pub struct PromqlError {
     pub text: String,
     pub message: String,
+}
+
+/// Longer texts are shown by their start only.
+const SHOWN_CHARS: usize = 120;
+
+impl std::fmt::Display for PromqlError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.text.char_indices().nth(SHOWN_CHARS) {
+            Some((cut, _)) => {
+                let n = self.text.chars().count();
+                let start = &self.text[..cut];
+                write!(
+                    f,
+                    "invalid PromQL {start:?}… ({n} characters): {}",
+                    self.message
+                )
+            }
+            None => write!(f, "invalid PromQL {:?}: {}", self.text, self.message),
+        }
+    }
 }
 
 /// Why an evaluation produced no value.
@@ -83,46 +108,42 @@ fn register_functions() {
     });
 }
 
-/// Where a parse error is: the end of the input for unclosed constructs,
-/// else just after the longest prefix that parses.
-fn error_position(text: &str, message: &str) -> String {
-    let end_of_input = message.contains("unclosed") || message.contains("end of input");
-    let mut at = text.len();
-    if !end_of_input && text.len() <= 4096 {
-        let mut best = 0;
-        for (i, _) in text.char_indices().skip(1) {
-            if promql_parser::parser::parse(&text[..i]).is_ok() {
-                best = i;
-            }
-        }
-        let rest = &text[best..];
-        at = best + (rest.len() - rest.trim_start().len());
-    }
-    let before = &text[..at];
-    let line = before.matches('\n').count() + 1;
-    let column = before.rsplit('\n').next().unwrap_or("").chars().count() + 1;
-    if line > 1 {
-        format!("line {line}, column {column}")
-    } else {
-        format!("column {column}")
-    }
-}
-
-/// Parses a PromQL expression; the error says what and where.
+/// Parses a PromQL expression; the error says what and where. An
+/// expression nested deeper than [`limits::MAX_DEPTH`] is refused before
+/// the parser (which recurses) sees it.
 pub fn parse(text: &str) -> Result<Expr, PromqlError> {
     register_functions();
+    let fail = |message: String, at: Option<usize>| PromqlError {
+        text: text.to_string(),
+        message: match at {
+            Some(at) => format!("{message} (at {})", position::line_column(text, at)),
+            None => message,
+        },
+    };
+    if let Err((message, at)) = limits::check_depth(text) {
+        return Err(fail(message, Some(at)));
+    }
     promql_parser::parser::parse(text).map_err(|message| {
         let message = message.replace('\n', " ");
-        PromqlError {
-            text: text.to_string(),
-            message: format!("{message} (at {})", error_position(text, &message)),
-        }
+        let at = position::error_offset(text, &message);
+        fail(message, at)
     })
 }
 
-/// Evaluates `expr` at `t_ms`.
+/// Evaluates `expr` at `t_ms` within the default sample limit, with no
+/// time limit (the dashboard passes its [`Budget`] to [`eval_instant_with`]).
 pub fn eval_instant(store: &Store, expr: &Expr, t_ms: i64) -> Result<Value, EvalError> {
-    eval::Evaluator::new(store, t_ms, t_ms, eval::DEFAULT_SUBQUERY_STEP_MS).eval(expr, t_ms)
+    eval_instant_with(store, expr, t_ms, &Budget::no_timeout())
+}
+
+/// Evaluates `expr` at `t_ms`; past `budget` the answer is an error.
+pub fn eval_instant_with(
+    store: &Store,
+    expr: &Expr,
+    t_ms: i64,
+    budget: &Budget,
+) -> Result<Value, EvalError> {
+    eval::Evaluator::new(store, t_ms, t_ms, eval::DEFAULT_SUBQUERY_STEP_MS, budget).eval(expr, t_ms)
 }
 
 /// Evaluates `expr` at every step from `start_ms` to `end_ms` (inclusive);
@@ -134,7 +155,26 @@ pub fn eval_range(
     end_ms: i64,
     step_ms: i64,
 ) -> Result<Vec<RangeSeries>, EvalError> {
-    eval::eval_range(store, expr, start_ms, end_ms, step_ms)
+    eval_range_with(
+        store,
+        expr,
+        start_ms,
+        end_ms,
+        step_ms,
+        &Budget::no_timeout(),
+    )
+}
+
+/// [`eval_range`] within `budget` (counted over all steps together).
+pub fn eval_range_with(
+    store: &Store,
+    expr: &Expr,
+    start_ms: i64,
+    end_ms: i64,
+    step_ms: i64,
+    budget: &Budget,
+) -> Result<Vec<RangeSeries>, EvalError> {
+    eval::eval_range(store, expr, start_ms, end_ms, step_ms, budget)
 }
 
 /// Label sets of every stored series that any selector in `expr` reads

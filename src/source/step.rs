@@ -86,7 +86,7 @@ pub fn rerank_top(expr: &str, n: usize, k: usize, top: bool) -> Option<String> {
 /// `instance` label): the breakdowns [`limit_top`] is meant for. An
 /// expression that does not parse is not a breakdown.
 pub fn breaks_down_by_instance(expr: &str) -> bool {
-    promql_parser::parser::parse(expr).is_ok_and(|e| keeps_instance(&e))
+    crate::promql::parse(expr).is_ok_and(|e| keeps_instance(&e))
 }
 
 fn keeps_instance(e: &promql_parser::parser::Expr) -> bool {
@@ -248,7 +248,7 @@ mod tests {
             "x offset 5m",
         ] {
             let limited = limit_top(e, 10);
-            promql_parser::parser::parse(&limited).unwrap_or_else(|err| panic!("{limited}: {err}"));
+            crate::promql::parse(&limited).unwrap_or_else(|err| panic!("{limited}: {err}"));
         }
     }
 
