@@ -79,6 +79,8 @@ pub struct EngineOptions {
     /// that makes samples searchable some time after they were scraped,
     /// whose answers for the last moments still change. Zero: now.
     pub query_offset: Duration,
+    /// The store's series budget (`--max-series`; 0: none).
+    pub max_series: usize,
 }
 
 impl Default for EngineOptions {
@@ -95,6 +97,7 @@ impl Default for EngineOptions {
             detected_panels: true,
             prometheus_url: None,
             query_offset: Duration::ZERO,
+            max_series: crate::store::DEFAULT_MAX_SERIES,
         }
     }
 }
@@ -174,8 +177,10 @@ impl Engine {
                 FileRule::Alerting(_) => None,
             })
             .collect();
+        let mut store = Store::new(opts.retention.as_millis() as i64);
+        store.set_max_series(opts.max_series);
         let mut e = Engine {
-            store: Store::new(opts.retention.as_millis() as i64),
+            store,
             opts,
             targets: BTreeMap::new(),
             catalog: Catalog::new(),
@@ -253,7 +258,11 @@ impl Engine {
                         job: t.job.clone(),
                         instance: t.instance.clone(),
                         up: false,
-                        error: Some("not scraped yet".into()),
+                        error: Some(
+                            t.refused
+                                .clone()
+                                .unwrap_or_else(|| "not scraped yet".into()),
+                        ),
                         insecure_skip_verify: t
                             .auth
                             .as_ref()
@@ -269,7 +278,15 @@ impl Engine {
     /// Evaluates everything at `now_ms` and returns the frame to publish.
     pub fn tick(&mut self, now_ms: i64) -> Frame {
         self.poll_reload(now_ms);
-        self.store.gc(now_ms);
+        if self.store.gc(now_ms) > 0 {
+            // Names whose every series aged out leave the catalog, so that
+            // churning names cannot grow it without bound.
+            let before = self.catalog.len();
+            let store = &self.store;
+            self.catalog
+                .retain(|name, _| SYNTHETIC.contains(&name.as_str()) || store.has_metric(name));
+            self.catalog_changed |= self.catalog.len() != before;
+        }
         if self.catalog_changed {
             self.catalog_changed = false;
             self.redetect();
