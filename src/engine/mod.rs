@@ -109,6 +109,19 @@ struct TargetState {
     seen_up: bool,
 }
 
+impl TargetState {
+    /// Takes the target's new settings (its limits after a reload, the
+    /// reason it is refused), keeping its status.
+    fn follow(&mut self, t: &Target) {
+        if *self.target != *t {
+            if t.refused.is_some() {
+                self.status.error = t.refused.clone();
+            }
+            self.target = Arc::new(t.clone());
+        }
+    }
+}
+
 /// The single owner of the dashboard's state.
 pub struct Engine {
     opts: EngineOptions,
@@ -271,7 +284,8 @@ impl Engine {
                     },
                     target: Arc::new(t.clone()),
                     seen_up: false,
-                });
+                })
+                .follow(t);
         }
     }
 
