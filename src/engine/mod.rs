@@ -112,10 +112,15 @@ struct TargetState {
 impl TargetState {
     /// Takes the target's new settings (its limits after a reload, the
     /// reason it is refused), keeping its status.
-    fn follow(&mut self, t: &Target) {
+    fn follow(&mut self, t: &Target, store: &mut Store) {
         if *self.target != *t {
             if t.refused.is_some() {
                 self.status.error = t.refused.clone();
+            }
+            if self.target.limits != t.limits {
+                // Series texts known from before were checked against the
+                // old label limits: check every line again.
+                store.forget_series_texts(&t.url);
             }
             self.target = Arc::new(t.clone());
         }
@@ -280,12 +285,14 @@ impl Engine {
                             .auth
                             .as_ref()
                             .is_some_and(|a| a.insecure_skip_verify()),
+                        // A refused target is down, not awaiting a scrape.
+                        last_scrape_ms: t.refused.as_ref().map(|_| now_ms),
                         ..Default::default()
                     },
                     target: Arc::new(t.clone()),
                     seen_up: false,
                 })
-                .follow(t);
+                .follow(t, &mut self.store);
         }
     }
 

@@ -234,6 +234,12 @@ impl Store {
         self.caches.remove(target_key);
     }
 
+    /// Forgets the series texts remembered for a target (its series and
+    /// staleness tracking stay): the next scrape looks every line up anew.
+    pub fn forget_series_texts(&mut self, target_key: &str) {
+        self.caches.remove(target_key);
+    }
+
     /// Appends one sample outside of scrapes. Out-of-order and duplicate
     /// samples are dropped; returns whether the sample was stored.
     pub fn append(&mut self, labels: &Labels, t_ms: i64, v: f64) -> bool {
