@@ -81,7 +81,11 @@ fn bench(c: &mut Criterion) {
             })
         })
         .collect();
-    let mut e = Engine::new(EngineOptions::default());
+    // 100,000 series: past the default series budget, on purpose.
+    let mut e = Engine::new(EngineOptions {
+        max_series: 0,
+        ..EngineOptions::default()
+    });
     let t0: i64 = 1_795_348_800_000;
     let scrapes = if full { 60u64 } else { 8 };
     for n in 0..scrapes {

@@ -109,6 +109,8 @@ fn value(kind: u8, idx: usize, step: i64) -> f64 {
 fn build_store() -> (Store, i64) {
     let history = history_ms();
     let mut store = Store::new(history);
+    // Up to 100,000 series: past the default series budget, on purpose.
+    store.set_max_series(0);
     let targets: Vec<Vec<(Labels, u8)>> = (0..targets_n()).map(target_series).collect();
     let steps = history / INTERVAL_MS;
     for step in 0..steps {

@@ -8,7 +8,7 @@ use crate::detect::rate_window;
 use crate::duration::parse_duration;
 use crate::engine::{self, Engine, EngineChannels, EngineOptions};
 use crate::frame::{AlertState, Frame};
-use crate::scrape::{self, ScrapeOptions, Target};
+use crate::scrape::{self, Target};
 use anyhow::{bail, Context, Result};
 use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
@@ -19,6 +19,8 @@ use tokio::sync::{mpsc, watch};
 mod config_cmd;
 mod headless;
 mod manual;
+mod scrape_args;
+use scrape_args::scrape_options;
 
 /// `vitals --version`: the version, the commit and the target it was built for.
 const VERSION: &str = concat!(
@@ -108,6 +110,8 @@ struct Common {
     /// How long samples are kept in memory [default: 15m].
     #[arg(long, value_name = "DUR", value_parser = parse_dur)]
     retention: Option<Duration>,
+    #[command(flatten)]
+    budget: scrape_args::Budget,
     /// Alert transitions log (JSONL) [default: $XDG_STATE_HOME/vitals/alerts.jsonl].
     #[arg(long = "alert-log", value_name = "PATH")]
     alert_log: Option<PathBuf>,
@@ -372,6 +376,7 @@ fn overrides(c: &Common, targets: &[String]) -> Result<Overrides> {
         alert_log: c.alert_log.clone(),
         alertmanager: c.alertmanager.clone(),
         webhook: c.webhook.clone(),
+        max_series: c.budget.max_series,
     })
 }
 
@@ -381,23 +386,6 @@ fn settings(c: &Common, targets: &[String]) -> Result<Settings> {
     let flags = overrides(c, targets)?;
     let file = config::apply::choose_file(c.config.as_deref());
     config::load_settings(file.as_deref(), &flags).map_err(|e| anyhow::anyhow!("{e}"))
-}
-
-fn scrape_options(s: &Settings) -> Result<ScrapeOptions> {
-    if s.interval < Duration::from_millis(100) {
-        bail!(
-            "--interval {:?} is too short: use 100ms or more",
-            s.interval
-        );
-    }
-    if s.timeout.is_zero() || s.timeout > s.interval {
-        bail!("--timeout must be more than 0 and at most the interval");
-    }
-    Ok(ScrapeOptions {
-        interval: s.interval,
-        timeout: s.timeout,
-        body_limit: 16 * 1024 * 1024,
-    })
 }
 
 fn engine_options(
@@ -428,6 +416,7 @@ fn engine_options(
         prometheus_url: prometheus_endpoint(c, s).map(|e| public_url(&e.url)),
         query_offset: Duration::ZERO,
         file_sd_errors: Default::default(),
+        max_series: s.max_series,
     })
 }
 

@@ -11,7 +11,7 @@ use super::{Auth, Config, ConfigErrors, PanelsMode};
 use crate::alerts::rulefile::FileRule;
 use crate::detect::PanelDef;
 use crate::duration::parse_duration;
-use crate::scrape::{SdSource, Target};
+use crate::scrape::{LimitOverrides, ScrapeLimits, SdSource, Target, DEFAULT_TARGET_LIMIT};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
@@ -22,6 +22,19 @@ pub const DEFAULT_INTERVAL: Duration = Duration::from_secs(2);
 pub const DEFAULT_RETENTION: Duration = Duration::from_secs(15 * 60);
 /// Default theme.
 pub const DEFAULT_THEME: &str = "dark";
+
+/// The limit keys of a configuration level (the file's top level, a
+/// `[[target]]`, a `file_sd` table).
+macro_rules! limit_keys {
+    ($c:expr) => {
+        LimitOverrides {
+            sample_limit: $c.sample_limit,
+            label_limit: $c.label_limit,
+            label_name_length_limit: $c.label_name_length_limit,
+            label_value_length_limit: $c.label_value_length_limit,
+        }
+    };
+}
 
 /// What the command line says; `None` / empty: not given.
 #[derive(Clone, Debug, Default)]
@@ -36,6 +49,7 @@ pub struct Overrides {
     pub alert_log: Option<PathBuf>,
     pub alertmanager: Option<String>,
     pub webhook: Option<String>,
+    pub max_series: Option<usize>,
 }
 
 /// An HTTP endpoint (`[prometheus]`, `[alertmanager]`, `[webhook]` or the
@@ -78,6 +92,8 @@ pub struct Settings {
     pub prometheus: Option<Endpoint>,
     pub alertmanager: Option<Endpoint>,
     pub webhook: Option<Endpoint>,
+    /// The store's series budget (0: none).
+    pub max_series: usize,
 }
 
 /// The file to read: `--config FILE` (which must exist), else the default
@@ -120,17 +136,33 @@ pub fn resolve(file: Option<&Path>, c: &Config, flags: &Overrides) -> Settings {
     };
     let mode = c.panels.as_ref().map(|m| *m.get_ref()).unwrap_or_default();
     let targets_from_flags = !flags.targets.is_empty() || !flags.file_sd.is_empty();
+    let limits = limit_keys!(c).over(ScrapeLimits::default());
+    let target_limit = c.target_limit.unwrap_or(DEFAULT_TARGET_LIMIT);
     let (targets, file_sd) = if targets_from_flags {
+        let targets = flags.targets.iter().cloned();
         (
-            flags.targets.clone(),
-            flags.file_sd.iter().map(SdSource::file).collect(),
+            targets.map(|t| Target { limits, ..t }).collect(),
+            flags
+                .file_sd
+                .iter()
+                .map(|p| SdSource {
+                    limits,
+                    target_limit,
+                    ..SdSource::file(p)
+                })
+                .collect(),
         )
     } else {
         (
-            c.target.iter().filter_map(target).collect(),
-            c.file_sd.iter().map(sd_source).collect(),
+            c.target.iter().filter_map(|t| target(t, limits)).collect(),
+            c.file_sd
+                .iter()
+                .map(|f| sd_source(f, limits, target_limit))
+                .collect(),
         )
     };
+    let mut targets: Vec<Target> = targets;
+    crate::scrape::distinguish_paths(&mut targets);
     let flag_endpoint = |url: &Option<String>| {
         url.as_ref().map(|u| Endpoint {
             url: u.clone(),
@@ -174,6 +206,11 @@ pub fn resolve(file: Option<&Path>, c: &Config, flags: &Overrides) -> Settings {
         prometheus: file_endpoint(&c.prometheus),
         alertmanager: flag_endpoint(&flags.alertmanager).or(file_endpoint(&c.alertmanager)),
         webhook: flag_endpoint(&flags.webhook).or(file_endpoint(&c.webhook)),
+        max_series: flags.max_series.unwrap_or_else(|| {
+            c.max_series.map_or(crate::store::DEFAULT_MAX_SERIES, |n| {
+                usize::try_from(n).unwrap_or(usize::MAX)
+            })
+        }),
     }
 }
 
@@ -234,10 +271,16 @@ fn auth(a: &Auth) -> Option<Arc<crate::net::HttpAuth>> {
     }
 }
 
-pub(super) fn sd_source(f: &super::FileSd) -> SdSource {
+pub(super) fn sd_source(f: &super::FileSd, limits: ScrapeLimits, target_limit: u64) -> SdSource {
     match f {
-        super::FileSd::Path(p) => SdSource::file(p),
+        super::FileSd::Path(p) => SdSource {
+            limits,
+            target_limit,
+            ..SdSource::file(p)
+        },
         super::FileSd::Table(t) => SdSource {
+            limits: limit_keys!(t).over(limits),
+            target_limit: t.target_limit.unwrap_or(target_limit),
             path: t.path.get_ref().clone(),
             scheme: t.scheme.as_ref().map(|s| s.get_ref().clone()),
             job: t.job.clone(),
@@ -248,8 +291,9 @@ pub(super) fn sd_source(f: &super::FileSd) -> SdSource {
     }
 }
 
-fn target(t: &super::TargetConfig) -> Option<Target> {
+fn target(t: &super::TargetConfig, limits: ScrapeLimits) -> Option<Target> {
     let mut out = crate::scrape::parse_target(t.url.get_ref()).ok()?;
+    out.limits = limit_keys!(t).over(limits);
     if let Some(job) = &t.job {
         out.job = job.clone();
     }

@@ -108,6 +108,7 @@ pub fn reconfig(s: &Settings, file_rules: Vec<FileRule>, message: String) -> Rec
         message,
         theme: None,
         retention: None,
+        max_series: None,
     }
 }
 
@@ -174,6 +175,7 @@ impl Reloader {
         let mut r = reconfig(&s, file_rules, message);
         r.theme = (s.theme != c.theme).then(|| s.theme.clone());
         r.retention = (s.retention != c.retention).then_some(s.retention);
+        r.max_series = (s.max_series != c.max_series).then_some(s.max_series);
         self.current = s;
         Ok(r)
     }

@@ -33,6 +33,19 @@ pub struct Config {
     /// Static targets.
     #[serde(default)]
     pub target: Vec<TargetConfig>,
+    /// The series budget: most series held in memory (0: none).
+    pub max_series: Option<u64>,
+    /// Most targets one file_sd file may list (0: no limit).
+    pub target_limit: Option<u64>,
+    /// Most samples one scrape may bring (0: no limit).
+    pub sample_limit: Option<u64>,
+    /// Most labels one series may have (0: no limit).
+    pub label_limit: Option<u64>,
+    /// Longest label name, bytes (0: no limit).
+    pub label_name_length_limit: Option<u64>,
+    /// Longest label value, bytes (0: no limit).
+    pub label_value_length_limit: Option<u64>,
+
     /// Panels.
     #[serde(default)]
     pub panel: Vec<PanelConfig>,
@@ -127,6 +140,14 @@ pub struct TargetConfig {
     pub labels: BTreeMap<String, String>,
     pub interval: Option<Spanned<String>>,
     pub timeout: Option<Spanned<String>>,
+    /// Most samples one scrape may bring (0: no limit).
+    pub sample_limit: Option<u64>,
+    /// Most labels one series may have (0: no limit).
+    pub label_limit: Option<u64>,
+    /// Longest label name, bytes (0: no limit).
+    pub label_name_length_limit: Option<u64>,
+    /// Longest label value, bytes (0: no limit).
+    pub label_value_length_limit: Option<u64>,
     #[serde(flatten)]
     pub auth: Auth,
 }
@@ -188,6 +209,16 @@ pub struct FileSdConfig {
     pub job: Option<String>,
     pub interval: Option<Spanned<String>>,
     pub timeout: Option<Spanned<String>>,
+    /// Most targets the file may list (0: no limit).
+    pub target_limit: Option<u64>,
+    /// Most samples one scrape may bring (0: no limit).
+    pub sample_limit: Option<u64>,
+    /// Most labels one series may have (0: no limit).
+    pub label_limit: Option<u64>,
+    /// Longest label name, bytes (0: no limit).
+    pub label_name_length_limit: Option<u64>,
+    /// Longest label value, bytes (0: no limit).
+    pub label_value_length_limit: Option<u64>,
     #[serde(flatten)]
     pub auth: Auth,
 }

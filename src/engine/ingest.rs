@@ -87,6 +87,21 @@ impl Engine {
             .as_ref()
             .is_some_and(|a| a.insecure_skip_verify());
         entry.status.last_scrape_ms = Some(t_ms + r.duration.as_millis() as i64);
+        let outcome = r.outcome.and_then(|page| {
+            let broken = target
+                .limits
+                .check_samples(page.samples.len() as u64)
+                .or_else(|| {
+                    page.samples
+                        .iter()
+                        .find_map(|s| target.limits.check_labels(&target.attach_labels(&s.labels)))
+                });
+            match broken {
+                Some(e) => Err(ScrapeError::Limit(e)),
+                None => Ok(page),
+            }
+        });
+        let r = ScrapeResult { outcome, ..r };
         let synthetic = r.synthetic_samples();
         match r.outcome {
             Ok(page) => {
@@ -100,7 +115,11 @@ impl Engine {
                     .samples
                     .into_iter()
                     .map(|s| (target.attach_labels(&s.labels), s.value));
-                self.store.ingest_scrape(&url, t_ms, samples);
+                let stats = self.store.ingest_scrape(&url, t_ms, samples);
+                if stats.refused_series > 0 {
+                    let error = budget_error(&self.store, stats.refused_series);
+                    target_entry(&mut self.targets, &target).status.error = Some(error);
+                }
                 self.started_ms.get_or_insert(t_ms);
             }
             Err(e) => {
@@ -205,19 +224,34 @@ impl Engine {
         let mut sink = Sink {
             writer: &mut writer,
             target: &target,
-            catalog: &mut self.catalog,
-            catalog_changed: &mut self.catalog_changed,
+            notes: Vec::new(),
             strings: FxHashSet::default(),
+            samples: 0,
+            broken: None,
         };
         let summary = parse(body, format_from_content_type(content_type), &mut sink);
+        let broken = sink
+            .broken
+            .take()
+            .or_else(|| target.limits.check_samples(summary.samples));
+        let notes = std::mem::take(&mut sink.notes);
         let entry = target_entry(&mut self.targets, &target);
         let error = summary.first_error.as_ref().map(ToString::to_string);
-        if summary.samples == 0 {
-            writer.abandon();
+        if summary.samples == 0 || broken.is_some() {
+            let error = match broken {
+                Some(limit) => {
+                    writer.rollback();
+                    ScrapeError::Limit(limit)
+                }
+                None => {
+                    writer.abandon();
+                    ScrapeError::NoSamples(error)
+                }
+            };
             entry.status.up = false;
             entry.status.samples = 0;
             entry.status.invalid_lines = 0;
-            entry.status.error = Some(ScrapeError::NoSamples(error).to_string());
+            entry.status.error = Some(error.to_string());
             self.store.mark_target_down(&target.url, time_ms);
             for (name, value) in SYNTHETIC.iter().zip([0.0, duration.as_secs_f64(), 0.0]) {
                 self.store
@@ -233,7 +267,14 @@ impl Engine {
             for ((name, key), value) in SYNTHETIC.iter().zip(SYNTHETIC_KEYS).zip(values) {
                 writer.append_extra(key, || target_labels(&target, name), value);
             }
-            writer.finish();
+            let stats = writer.finish();
+            for (kind, exposed) in &notes {
+                self.catalog_changed |= note(&mut self.catalog, *kind, exposed);
+            }
+            if stats.refused_series > 0 {
+                let entry = target_entry(&mut self.targets, &target);
+                entry.status.error = Some(budget_error(&self.store, stats.refused_series));
+            }
             self.started_ms.get_or_insert(time_ms);
         }
         self.note_synthetic();
@@ -245,16 +286,38 @@ impl Engine {
 struct Sink<'w, 's> {
     writer: &'w mut ScrapeWriter<'s>,
     target: &'w Target,
-    catalog: &'w mut Catalog,
-    catalog_changed: &'w mut bool,
+    /// The family type and exposed labels of each new series stored, for
+    /// the catalog once the page is known to be good.
+    notes: Vec<(MetricType, Labels)>,
     /// Label text of this page's new series (empty, and never allocated,
     /// in a steady-state scrape).
     strings: FxHashSet<Arc<str>>,
+    /// Samples seen so far.
+    samples: u64,
+    /// The limit the page broke: from then on nothing more is stored.
+    broken: Option<String>,
+}
+
+/// The target error of a scrape whose new series the budget refused.
+pub(super) fn budget_error(store: &crate::store::Store, refused: usize) -> String {
+    format!(
+        "series limit reached: {refused} new series refused (max_series {}; {} series held)",
+        store.max_series(),
+        store.series_count()
+    )
 }
 
 impl<'a> Visitor<'a> for Sink<'_, '_> {
     #[inline]
     fn sample(&mut self, s: &SampleRef<'a, '_>) {
+        self.samples += 1;
+        if self.broken.is_some() {
+            return;
+        }
+        if let Some(e) = self.target.limits.check_samples(self.samples) {
+            self.broken = Some(e);
+            return;
+        }
         if self.writer.append_cached(s.series, s.value) {
             return;
         }
@@ -265,9 +328,14 @@ impl<'a> Visitor<'a> for Sink<'_, '_> {
             pairs.push((self.intern(&l.name), self.intern(&l.value)));
         }
         let exposed = Labels::from_shared(pairs);
-        self.note(s, &exposed);
         let labels = self.target.attach_labels(&exposed);
-        self.writer.append_new(s.series, &labels, s.value);
+        if let Some(e) = self.target.limits.check_labels(&labels) {
+            self.broken = Some(e);
+            return;
+        }
+        if self.writer.append_new(s.series, &labels, s.value) {
+            self.notes.push((s.kind(), exposed));
+        }
     }
 }
 
@@ -281,29 +349,32 @@ impl Sink<'_, '_> {
         self.strings.insert(a.clone());
         a
     }
+}
 
-    /// Records the sample's name, type and label names in the catalog, as
-    /// `update_catalog` does for a page.
-    fn note(&mut self, s: &SampleRef<'_, '_>, exposed: &Labels) {
-        let info = match self.catalog.get_mut(s.name) {
-            Some(i) => i,
-            None => {
-                *self.catalog_changed = true;
-                self.catalog
-                    .entry(s.name.to_string())
-                    .or_insert(MetricInfo {
-                        kind: s.kind(),
-                        labels: Default::default(),
-                    })
-            }
-        };
-        for (l, _) in exposed.iter() {
-            if l != METRIC_NAME && !info.labels.contains(l) {
-                info.labels.insert(l.to_string());
-                *self.catalog_changed = true;
-            }
+/// Records a series' name, type and label names in the catalog, as
+/// `update_catalog` does for a page; true when something was new.
+fn note(catalog: &mut Catalog, kind: MetricType, exposed: &Labels) -> bool {
+    let Some(name) = exposed.name() else {
+        return false;
+    };
+    let mut changed = false;
+    let info = match catalog.get_mut(name) {
+        Some(i) => i,
+        None => {
+            changed = true;
+            catalog.entry(name.to_string()).or_insert(MetricInfo {
+                kind,
+                labels: Default::default(),
+            })
+        }
+    };
+    for (l, _) in exposed.iter() {
+        if l != METRIC_NAME && !info.labels.contains(l) {
+            info.labels.insert(l.to_string());
+            changed = true;
         }
     }
+    changed
 }
 
 #[cfg(test)]

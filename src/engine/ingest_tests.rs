@@ -113,3 +113,63 @@ fn a_page_without_samples_takes_the_target_down() {
         .unwrap_or("")
         .contains("no valid sample"));
 }
+
+#[test]
+fn a_page_over_a_limit_is_refused_whole_on_both_paths() {
+    let limited = |limits: crate::scrape::ScrapeLimits| {
+        Arc::new(Target {
+            limits,
+            ..(*target()).clone()
+        })
+    };
+    let samples = limited(crate::scrape::ScrapeLimits {
+        sample_limit: 8,
+        ..Default::default()
+    });
+    let labels = limited(crate::scrape::ScrapeLimits {
+        label_limit: 6,
+        ..Default::default()
+    });
+    for (t, want) in [
+        (samples, "sample limit exceeded"),
+        (labels, "label limit exceeded"),
+    ] {
+        let mut body_path = Engine::new(EngineOptions::default());
+        let mut page_path = Engine::new(EngineOptions::default());
+        let d = Duration::from_millis(3);
+        body_path.apply_body(&t, 1000, d, PAGE_2.as_bytes(), None);
+        page_path.apply(ScrapeResult {
+            target: t.clone(),
+            time_ms: 1000,
+            duration: d,
+            outcome: Ok(parse_page(PAGE_2.as_bytes(), None)),
+        });
+        let before = contents(&body_path);
+        assert_eq!(before, contents(&page_path));
+        let names = body_path.catalog.len();
+        // 9 samples, the last with 7 labels with the target's.
+        let page = format!("{PAGE_1}wide{{a=\"1\",b=\"2\",c=\"3\"}} 1\n");
+        body_path.apply_body(&t, 3000, d, page.as_bytes(), None);
+        page_path.apply(ScrapeResult {
+            target: t.clone(),
+            time_ms: 3000,
+            duration: d,
+            outcome: Ok(parse_page(page.as_bytes(), None)),
+        });
+        assert_eq!(contents(&body_path), contents(&page_path));
+        assert_eq!(
+            body_path.catalog.len(),
+            names,
+            "no name of the page is noted"
+        );
+        for e in [&body_path, &page_path] {
+            let s = &e.targets.values().next().unwrap().status;
+            assert!(!s.up);
+            assert!(s.error.as_deref().unwrap().starts_with(want), "{s:?}");
+            let up = e.store().find(&target_labels(&t, "up")).unwrap();
+            assert_eq!(up.at_or_before(3000), Some((3000, 0.0)));
+            // Nothing of the page: no series it would have added.
+            assert!(contents(e).iter().all(|(l, _)| !l.contains("lat_bucket")));
+        }
+    }
+}

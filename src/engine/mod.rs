@@ -82,6 +82,8 @@ pub struct EngineOptions {
     /// The file_sd files' current errors, shown on the status line and in
     /// the snapshot.
     pub file_sd_errors: crate::scrape::SdErrors,
+    /// The store's series budget (`--max-series`; 0: none).
+    pub max_series: usize,
 }
 
 impl Default for EngineOptions {
@@ -99,6 +101,7 @@ impl Default for EngineOptions {
             prometheus_url: None,
             query_offset: Duration::ZERO,
             file_sd_errors: Default::default(),
+            max_series: crate::store::DEFAULT_MAX_SERIES,
         }
     }
 }
@@ -108,6 +111,24 @@ struct TargetState {
     status: TargetStatus,
     /// Ever scraped successfully.
     seen_up: bool,
+}
+
+impl TargetState {
+    /// Takes the target's new settings (its limits after a reload, the
+    /// reason it is refused), keeping its status.
+    fn follow(&mut self, t: &Target, store: &mut Store) {
+        if *self.target != *t {
+            if t.refused.is_some() {
+                self.status.error = t.refused.clone();
+            }
+            if self.target.limits != t.limits {
+                // Series texts known from before were checked against the
+                // old label limits: check every line again.
+                store.forget_series_texts(&t.url);
+            }
+            self.target = Arc::new(t.clone());
+        }
+    }
 }
 
 /// The single owner of the dashboard's state.
@@ -183,8 +204,10 @@ impl Engine {
                 FileRule::Alerting(_) => None,
             })
             .collect();
+        let mut store = Store::new(opts.retention.as_millis() as i64);
+        store.set_max_series(opts.max_series);
         let mut e = Engine {
-            store: Store::new(opts.retention.as_millis() as i64),
+            store,
             opts,
             targets: BTreeMap::new(),
             catalog: Catalog::new(),
@@ -263,23 +286,38 @@ impl Engine {
                         job: t.job.clone(),
                         instance: t.instance.clone(),
                         up: false,
-                        error: Some("not scraped yet".into()),
+                        error: Some(
+                            t.refused
+                                .clone()
+                                .unwrap_or_else(|| "not scraped yet".into()),
+                        ),
                         insecure_skip_verify: t
                             .auth
                             .as_ref()
                             .is_some_and(|a| a.insecure_skip_verify()),
+                        // A refused target is down, not awaiting a scrape.
+                        last_scrape_ms: t.refused.as_ref().map(|_| now_ms),
                         ..Default::default()
                     },
                     target: Arc::new(t.clone()),
                     seen_up: false,
-                });
+                })
+                .follow(t, &mut self.store);
         }
     }
 
     /// Evaluates everything at `now_ms` and returns the frame to publish.
     pub fn tick(&mut self, now_ms: i64) -> Frame {
         self.poll_reload(now_ms);
-        self.store.gc(now_ms);
+        if self.store.gc(now_ms) > 0 {
+            // Names whose every series aged out leave the catalog, so that
+            // churning names cannot grow it without bound.
+            let before = self.catalog.len();
+            let store = &self.store;
+            self.catalog
+                .retain(|name, _| SYNTHETIC.contains(&name.as_str()) || store.has_metric(name));
+            self.catalog_changed |= self.catalog.len() != before;
+        }
         if self.catalog_changed {
             self.catalog_changed = false;
             self.redetect();

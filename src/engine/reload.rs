@@ -28,6 +28,8 @@ pub struct Reconfig {
     pub theme: Option<String>,
     /// The file's retention, when the reload changed it.
     pub retention: Option<std::time::Duration>,
+    /// The series budget, when the reload changed it.
+    pub max_series: Option<usize>,
 }
 
 /// The engine's end of the reloader (see `config::reload`).
@@ -126,6 +128,10 @@ impl Engine {
             self.opts.retention = r;
             self.store
                 .set_retention_ms(i64::try_from(r.as_millis()).unwrap_or(i64::MAX));
+        }
+        if let Some(n) = cfg.max_series {
+            self.opts.max_series = n;
+            self.store.set_max_series(n);
         }
         self.opts.panels = cfg.panels;
         self.opts.detected_panels = cfg.detected_panels;

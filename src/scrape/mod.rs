@@ -32,6 +32,11 @@ pub struct Target {
     /// extra headers). Filled from the config with
     /// [`crate::net::build_http_auth`], or from a URL's `user:password@`.
     pub auth: Option<Arc<crate::net::HttpAuth>>,
+    /// What one scrape of this target may bring.
+    pub limits: ScrapeLimits,
+    /// Not scraped, for this reason: stands for the targets of a file_sd
+    /// file beyond its `target_limit` (one row, whatever their number).
+    pub refused: Option<String>,
 }
 
 /// One scraped sample, owned.
@@ -128,6 +133,10 @@ pub enum ScrapeError {
     Encoding(String),
     #[error("no valid sample on the page{}", .0.as_ref().map(|e| format!(" ({e})")).unwrap_or_default())]
     NoSamples(Option<String>),
+    /// A limit of [`ScrapeLimits`] broken by the page: nothing of it is
+    /// stored.
+    #[error("{0}")]
+    Limit(String),
     #[error("{0}")]
     Other(String),
 }
@@ -143,6 +152,7 @@ pub struct ScrapeResult {
 }
 
 mod http;
+mod limits;
 mod runner;
 mod sd;
 mod sd_status;
@@ -150,6 +160,10 @@ mod series;
 mod target;
 
 pub use http::{build_client, scrape_body, scrape_once, ACCEPT_HEADER};
+pub use limits::{
+    LimitOverrides, ScrapeLimits, DEFAULT_LABEL_LIMIT, DEFAULT_LABEL_NAME_LENGTH_LIMIT,
+    DEFAULT_LABEL_VALUE_LENGTH_LIMIT, DEFAULT_SAMPLE_LIMIT, DEFAULT_TARGET_LIMIT,
+};
 pub use runner::{
     run_scrapers, run_scrapers_with_stats, scrape_offset, target_options, ScrapeStats,
 };
@@ -158,7 +172,7 @@ pub use sd::{
     SD_POLL_INTERVAL,
 };
 pub use sd_status::SdErrors;
-pub use target::{parse_target, url_credentials, TargetError, DEFAULT_JOB};
+pub use target::{distinguish_paths, parse_target, url_credentials, TargetError, DEFAULT_JOB};
 
 /// How targets are scraped.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -89,7 +89,12 @@ pub async fn run_scrapers_with_stats(
         if *cancel.borrow_and_update() {
             break;
         }
-        let wanted: HashSet<Target> = targets.borrow_and_update().iter().cloned().collect();
+        let wanted: HashSet<Target> = targets
+            .borrow_and_update()
+            .iter()
+            .filter(|t| t.refused.is_none())
+            .cloned()
+            .collect();
         tasks.retain(|t, task| {
             let keep = wanted.contains(t);
             if !keep {

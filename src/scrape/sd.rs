@@ -2,7 +2,7 @@
 //! their changes.
 
 use super::target::{from_address, DEFAULT_JOB};
-use super::Target;
+use super::{ScrapeLimits, Target};
 use crate::labels::Labels;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -42,13 +42,20 @@ pub struct SdSource {
     pub interval: Option<Duration>,
     pub timeout: Option<Duration>,
     pub auth: Option<Arc<crate::net::HttpAuth>>,
+    /// The limits of the file's targets.
+    pub limits: ScrapeLimits,
+    /// Most targets the file may list (0: no limit): the rest are refused,
+    /// shown as one target row saying so.
+    pub target_limit: u64,
 }
 
 impl SdSource {
-    /// A file whose targets get nothing more than the file says.
+    /// A file whose targets get nothing more than the file says, and the
+    /// default limits.
     pub fn file(path: impl Into<PathBuf>) -> SdSource {
         SdSource {
             path: path.into(),
+            target_limit: super::DEFAULT_TARGET_LIMIT,
             ..SdSource::default()
         }
     }
@@ -172,11 +179,35 @@ fn parse_sd_source(source: &SdSource, bytes: &[u8]) -> Result<Vec<Target>, SdErr
                 interval: source.interval,
                 timeout: source.timeout,
                 auth: source.auth.clone(),
+                limits: source.limits,
                 ..target
             });
         }
     }
-    Ok(out)
+    Ok(refuse_beyond_limit(source, out))
+}
+
+/// The file's first `target_limit` targets, and for the rest one refused
+/// target that says how many were left out and why.
+fn refuse_beyond_limit(source: &SdSource, mut targets: Vec<Target>) -> Vec<Target> {
+    let limit = usize::try_from(source.target_limit).unwrap_or(usize::MAX);
+    if limit == 0 || targets.len() <= limit {
+        return targets;
+    }
+    let listed = targets.len();
+    targets.truncate(limit);
+    targets.push(Target {
+        url: format!("file_sd:{}", source.path.display()),
+        job: source.job.clone().unwrap_or_else(|| DEFAULT_JOB.to_string()),
+        instance: "target_limit".to_string(),
+        refused: Some(format!(
+            "target_limit exceeded: file_sd {} lists {listed} targets, limit {limit}; {} not scraped",
+            source.path.display(),
+            listed - limit
+        )),
+        ..Target::default()
+    });
+    targets
 }
 
 fn invalid(path: &Path, line: usize, column: usize, message: String) -> SdError {
@@ -275,6 +306,7 @@ fn merged(static_targets: &[Target], files: &[SdFile]) -> Vec<Target> {
     }
     all.sort();
     all.dedup();
+    super::distinguish_paths(&mut all);
     all
 }
 

@@ -196,6 +196,37 @@ fn address_url(target: &str, scheme: &str, addr: &str, path: &str) -> Result<Url
         .map_err(|e| TargetError::new(target, format!("bad address: {e}")))
 }
 
+/// Gives targets that would carry the same labels (same job, instance
+/// and target labels) but are different URLs, e.g. `h:9100/metrics` and
+/// `h:9100/other`, distinct instances: each one whose path is not
+/// `/metrics` gets its path (and query) added to its instance,
+/// `h:9100/other`. Targets that do not collide keep `host:port`.
+pub fn distinguish_paths(targets: &mut [Target]) {
+    use std::collections::HashMap;
+    let mut urls: HashMap<crate::labels::Labels, Vec<usize>> = HashMap::new();
+    for (i, t) in targets.iter().enumerate() {
+        urls.entry(t.target_labels()).or_default().push(i);
+    }
+    for group in urls.into_values().filter(|g| g.len() > 1) {
+        let first = &targets[group[0]].url;
+        if group.iter().all(|&i| targets[i].url == *first) {
+            continue;
+        }
+        for i in group {
+            let Ok(url) = Url::parse(&targets[i].url) else {
+                continue;
+            };
+            let mut path = url.path().to_string();
+            if let Some(q) = url.query() {
+                path = format!("{path}?{q}");
+            }
+            if path != DEFAULT_PATH {
+                targets[i].instance.push_str(&path);
+            }
+        }
+    }
+}
+
 fn from_url(url: &Url, job: &str, instance: Option<&str>, labels: Labels) -> Target {
     let host = url.host_str().unwrap_or_default();
     let port = url.port_or_known_default().unwrap_or(80);
@@ -237,6 +268,24 @@ mod tests {
         assert_eq!(ok("http://h:9100").url, "http://h:9100/metrics");
         assert_eq!(ok("http://h:9100/").url, "http://h:9100/");
         assert_eq!(ok("http://h").instance, "h:80");
+    }
+
+    #[test]
+    fn targets_differing_only_in_path_get_distinct_instances() {
+        let mut ts = vec![
+            ok("127.0.0.1:9100/metrics"),
+            ok("127.0.0.1:9100/other"),
+            ok("127.0.0.1:9200/x"),
+        ];
+        distinguish_paths(&mut ts);
+        let inst: Vec<&str> = ts.iter().map(|t| t.instance.as_str()).collect();
+        assert_eq!(
+            inst,
+            ["127.0.0.1:9100", "127.0.0.1:9100/other", "127.0.0.1:9200"]
+        );
+        // Already distinct: unchanged the second time.
+        distinguish_paths(&mut ts);
+        assert_eq!(ts[1].instance, "127.0.0.1:9100/other");
     }
 
     #[test]

@@ -43,6 +43,12 @@ impl Index {
         }
     }
 
+    pub(crate) fn has(&self, name: &str, value: &str) -> bool {
+        self.postings
+            .get(name)
+            .is_some_and(|values| values.contains_key(value))
+    }
+
     pub(crate) fn clear(&mut self) {
         self.postings.clear();
     }

@@ -47,6 +47,20 @@ pub struct IngestStats {
     pub duplicates: usize,
     /// Staleness markers written for series that disappeared.
     pub stale_markers: usize,
+    /// New series refused because the store's series budget was spent.
+    pub refused_series: usize,
+}
+
+/// Default series budget ([`Store::set_max_series`]); see
+/// docs/architecture.md for how it keeps the process under 1 GiB.
+pub const DEFAULT_MAX_SERIES: usize = 75_000;
+
+/// What a series with `labels` takes of the series budget: 1, plus 1 for
+/// every further 2 KiB of label text and per-label overhead (128 bytes a
+/// label), so that long label sets cannot fill memory under the count.
+pub fn series_cost(labels: &Labels) -> usize {
+    let bytes: usize = labels.iter().map(|(n, v)| n.len() + v.len() + 128).sum();
+    1 + bytes / 2048
 }
 
 /// All series, their index, and what each target exposed last.
@@ -65,6 +79,9 @@ pub struct Store {
     /// Per target: series text → series, for [`Store::begin_scrape`].
     caches: HashMap<String, scrape::SeriesCache>,
     live: usize,
+    /// The series budget (0: none) and what the live series take of it.
+    max_series: usize,
+    budget_used: usize,
 }
 
 impl Store {
@@ -80,7 +97,34 @@ impl Store {
             targets: HashMap::new(),
             caches: HashMap::new(),
             live: 0,
+            max_series: DEFAULT_MAX_SERIES,
+            budget_used: 0,
         }
+    }
+
+    /// Sets the series budget: scrapes may not add a series once the
+    /// series held (every series in retention, scraped or not) take
+    /// `max_series` of it ([`series_cost`]); existing series keep
+    /// updating. 0: no budget.
+    pub fn set_max_series(&mut self, max_series: usize) {
+        self.max_series = max_series;
+    }
+
+    /// The series budget (0: none).
+    pub fn max_series(&self) -> usize {
+        self.max_series
+    }
+
+    /// What the series held take of the budget.
+    pub fn budget_used(&self) -> usize {
+        self.budget_used
+    }
+
+    /// False when `labels` is a new series the budget has no room for.
+    pub(crate) fn admits(&self, labels: &Labels) -> bool {
+        self.max_series == 0
+            || self.budget_used + series_cost(labels) <= self.max_series
+            || self.by_labels.contains_key(labels)
     }
 
     /// The retention of this store, ms.
@@ -119,6 +163,7 @@ impl Store {
         }
         self.by_labels.insert(labels.clone(), id);
         self.live += 1;
+        self.budget_used += series_cost(labels);
         id
     }
 
@@ -151,6 +196,10 @@ impl Store {
         let mut stats = IngestStats::default();
         let mut seen: Vec<SeriesId> = Vec::new();
         for (labels, v) in samples {
+            if !self.admits(&labels) {
+                stats.refused_series += 1;
+                continue;
+            }
             let id = self.id_for(&labels, &mut stats.new_series);
             seen.push(id);
             match self.push(id, t_ms, v) {
@@ -185,6 +234,12 @@ impl Store {
         self.caches.remove(target_key);
     }
 
+    /// Forgets the series texts remembered for a target (its series and
+    /// staleness tracking stay): the next scrape looks every line up anew.
+    pub fn forget_series_texts(&mut self, target_key: &str) {
+        self.caches.remove(target_key);
+    }
+
     /// Appends one sample outside of scrapes. Out-of-order and duplicate
     /// samples are dropped; returns whether the sample was stored.
     pub fn append(&mut self, labels: &Labels, t_ms: i64, v: f64) -> bool {
@@ -193,27 +248,53 @@ impl Store {
         self.push(id, t_ms, v).is_ok()
     }
 
-    /// Drops samples older than `now_ms - retention`, and series left empty.
-    pub fn gc(&mut self, now_ms: i64) {
+    /// Drops samples older than `now_ms - retention`, and series left
+    /// empty; returns how many series went.
+    pub fn gc(&mut self, now_ms: i64) -> usize {
         let min_t = now_ms.saturating_sub(self.retention_ms);
         let mut removed: Vec<SeriesId> = Vec::new();
-        for (i, slot) in self.series.iter_mut().enumerate() {
-            let Some(s) = slot else { continue };
+        for i in 0..self.series.len() {
+            let Some(s) = self.series[i].as_mut() else {
+                continue;
+            };
             s.trim_before(min_t);
             if s.is_empty() {
-                for (n, v) in s.labels().pairs() {
-                    self.index.remove(n, v, i as SeriesId);
-                }
-                self.by_labels.remove(s.labels());
-                *slot = None;
-                self.generations[i] = self.generations[i].wrapping_add(1);
+                self.unlink(i as SeriesId);
                 removed.push(i as SeriesId);
             }
         }
+        let n = removed.len();
+        self.release(removed);
+        n
+    }
+
+    /// True when a series named `name` is held.
+    pub fn has_metric(&self, name: &str) -> bool {
+        self.index.has(METRIC_NAME, name)
+    }
+
+    /// Takes series `id` out of the index and the budget and empties its
+    /// slot (the caller hands the id to [`Store::release`]).
+    fn unlink(&mut self, id: SeriesId) {
+        let i = id as usize;
+        let Some(s) = self.series[i].take() else {
+            return;
+        };
+        for (n, v) in s.labels().pairs() {
+            self.index.remove(n, v, id);
+        }
+        self.by_labels.remove(s.labels());
+        self.budget_used = self.budget_used.saturating_sub(series_cost(s.labels()));
+        self.generations[i] = self.generations[i].wrapping_add(1);
+        self.live -= 1;
+    }
+
+    /// Forgets the unlinked ids `removed` in the target lists and frees
+    /// their slots.
+    fn release(&mut self, mut removed: Vec<SeriesId>) {
         if removed.is_empty() {
             return;
         }
-        self.live -= removed.len();
         removed.sort_unstable();
         for ids in self.targets.values_mut() {
             ids.retain(|id| removed.binary_search(id).is_err());
@@ -257,6 +338,7 @@ impl Store {
         // Remembered ids would point at reused slots.
         self.caches.clear();
         self.live = 0;
+        self.budget_used = 0;
     }
 
     /// The series with id `id`, if it lives.

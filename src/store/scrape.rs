@@ -136,9 +136,46 @@ impl ScrapeWriter<'_> {
 
     /// Appends `v` to the series `labels` (the full label set, target
     /// labels included) and remembers it under the series text `key`.
-    pub fn append_new(&mut self, key: &[u8], labels: &Labels, v: f64) {
+    /// A new series the store's budget has no room for is refused: false,
+    /// nothing stored, counted in [`IngestStats::refused_series`].
+    pub fn append_new(&mut self, key: &[u8], labels: &Labels, v: f64) -> bool {
+        if !self.store.admits(labels) {
+            self.stats.refused_series += 1;
+            return false;
+        }
         let id = self.remember(key, labels, true);
         self.append_id(id, v);
+        true
+    }
+
+    /// Ends a scrape whose page broke a limit: everything this scrape
+    /// wrote is taken back (its samples, and the series it created), the
+    /// target's remembered series are kept. The caller then marks the
+    /// target down.
+    pub fn rollback(mut self) {
+        let mut seen = std::mem::take(&mut self.seen);
+        seen.sort_unstable();
+        seen.dedup();
+        let store = &mut *self.store;
+        let mut emptied = Vec::new();
+        for id in seen {
+            let Some(s) = store.series.get_mut(id as usize).and_then(Option::as_mut) else {
+                continue;
+            };
+            if s.last_time() == Some(self.t_ms) {
+                s.pop_newest();
+            }
+            if s.is_empty() {
+                store.unlink(id);
+                emptied.push(id);
+            }
+        }
+        store.release(emptied);
+        let store = &*store;
+        self.cache
+            .map
+            .retain(|_, c| store.is_current(c.id, c.generation));
+        self.store.caches.insert(self.key, self.cache);
     }
 
     /// Appends a sample the target did not expose (`up`, `scrape_*`):

@@ -48,6 +48,11 @@ impl Series {
         true
     }
 
+    /// Drops the newest sample (a scrape taken back).
+    pub(crate) fn pop_newest(&mut self) {
+        self.samples.pop_back();
+    }
+
     /// Drops samples older than `min_t`.
     pub(crate) fn trim_before(&mut self, min_t: i64) {
         while matches!(self.samples.front(), Some(&(t, _)) if t < min_t) {

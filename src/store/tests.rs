@@ -123,3 +123,50 @@ fn series_searches_agree_with_a_scan() {
         assert_eq!(s.has_samples_in(lo, q), !want.is_empty());
     }
 }
+
+#[test]
+fn the_budget_refuses_new_series_and_lets_existing_ones_update() {
+    let mut st = Store::new(10_000);
+    st.set_max_series(2);
+    let s = |n: &str| l(&[("__name__", n), ("job", "j")]);
+    let got = st.ingest_scrape("t", 1000, vec![(s("a"), 1.0), (s("b"), 2.0), (s("c"), 3.0)]);
+    assert_eq!((got.new_series, got.refused_series), (2, 1));
+    assert_eq!((st.series_count(), st.budget_used()), (2, 2));
+    let got = st.ingest_scrape("t", 2000, vec![(s("a"), 4.0), (s("b"), 5.0), (s("d"), 6.0)]);
+    assert_eq!((got.appended, got.refused_series), (2, 1));
+    assert_eq!(st.find(&s("a")).unwrap().len(), 2);
+    // Series that left the page still count while retained, then free room.
+    let got = st.ingest_scrape("t", 3000, vec![(s("c"), 7.0)]);
+    assert_eq!(got.refused_series, 1);
+    st.gc(3001 + 10_000);
+    assert_eq!((st.series_count(), st.budget_used()), (0, 0));
+    assert!(st.append(&s("c"), 14_000, 1.0));
+    // Long label sets take more of the budget.
+    assert_eq!(series_cost(&s("a")), 1);
+    let long = l(&[("__name__", "x"), ("v", &"x".repeat(5000))]);
+    assert_eq!(series_cost(&long), 3);
+}
+
+#[test]
+fn a_rolled_back_scrape_leaves_no_trace() {
+    let mut st = Store::new(DEFAULT_RETENTION_MS);
+    let scope = l(&[("job", "j")]);
+    let a = l(&[("__name__", "a"), ("job", "j")]);
+    let b = l(&[("__name__", "b"), ("job", "j")]);
+    let mut w = st.begin_scrape("t", &scope, 1000);
+    assert!(w.append_new(b"a", &a, 1.0));
+    w.finish();
+    let mut w = st.begin_scrape("t", &scope, 2000);
+    assert!(w.append_cached(b"a", 2.0));
+    assert!(w.append_new(b"b", &b, 3.0));
+    w.rollback();
+    assert_eq!((st.series_count(), st.budget_used()), (1, 1));
+    assert_eq!(values(st.find(&a).unwrap()), [(1000, 1.0)]);
+    assert!(st.find(&b).is_none());
+    // The next scrape finds `a` by its text again and `b` anew.
+    let mut w = st.begin_scrape("t", &scope, 3000);
+    assert!(w.append_cached(b"a", 4.0));
+    assert!(!w.append_cached(b"b", 5.0));
+    w.finish();
+    assert_eq!(st.find(&a).unwrap().len(), 2);
+}
