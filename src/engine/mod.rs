@@ -23,6 +23,7 @@ mod remote_tests;
 mod rules;
 pub mod run;
 mod silences;
+pub mod slow;
 #[cfg(test)]
 mod tests;
 
@@ -170,6 +171,10 @@ pub struct Engine {
     remote: Option<Box<remote::RemoteState>>,
     /// The theme the last reload asked for (see [`Frame::theme`]).
     theme_request: Option<(u64, String)>,
+    /// The clock `run.rs` hands in for timing evaluations (None: untimed).
+    clock: Option<fn() -> i64>,
+    /// The longest panel expression evaluation of the current tick.
+    slowest: Option<slow::Slowest>,
 }
 
 impl Engine {
@@ -233,6 +238,8 @@ impl Engine {
             alertmanager: None,
             remote: None,
             theme_request: None,
+            clock: None,
+            slowest: None,
         };
         e.redetect();
         e
@@ -308,6 +315,7 @@ impl Engine {
 
     /// Evaluates everything at `now_ms` and returns the frame to publish.
     pub fn tick(&mut self, now_ms: i64) -> Frame {
+        self.slowest = None;
         self.poll_reload(now_ms);
         if self.store.gc(now_ms) > 0 {
             // Names whose every series aged out leave the catalog, so that

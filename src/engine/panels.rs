@@ -136,6 +136,8 @@ impl Engine {
         let keep_from = now_ms - self.opts.retention.as_millis() as i64;
         let started = self.started_ms;
         let source = super::remote::Source::of(&self.store, self.remote.as_deref());
+        let clock = self.clock;
+        let slowest = &mut self.slowest;
         self.panels
             .iter_mut()
             .map(|p| {
@@ -164,6 +166,7 @@ impl Engine {
                 let mut level = Level::Unknown;
                 let mut now_values: HashMap<(usize, Labels), f64> = HashMap::new();
                 for (i, def) in p.def.exprs.iter().enumerate() {
+                    let began = clock.map(|c| c());
                     let result = match &p.parsed[i] {
                         Ok(e) => source.panel_vector(&def.expr, e, now_ms).map(|v| {
                             v.into_iter()
@@ -177,6 +180,9 @@ impl Engine {
                         }),
                         Err(e) => Err(e.clone()),
                     };
+                    if let (Some(c), Some(b)) = (clock, began) {
+                        super::slow::offer(slowest, &p.def.title, &def.expr, c() - b);
+                    }
                     match &result {
                         Ok(v) if def.is_limit => {
                             panel.limit = v.first().map(|(_, x)| *x);

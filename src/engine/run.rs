@@ -23,13 +23,27 @@ pub fn now_ms() -> i64 {
         .unwrap_or(0)
 }
 
+/// One tick, with one diagnostics line when it was slow: its duration,
+/// start and end, and the panel expression that took longest.
+fn timed_tick(engine: &mut Engine) -> Frame {
+    let start = now_ms();
+    let frame = engine.tick(start);
+    let end = now_ms();
+    let slowest = engine.take_slowest();
+    if let Some(line) = super::slow::slow_tick_line(start, end, slowest.as_ref()) {
+        tracing::warn!("{line}");
+    }
+    frame
+}
+
 /// Runs the engine until cancelled: applies scrape results as they come,
 /// evaluates and publishes a frame every interval.
 pub async fn run(mut engine: Engine, mut ch: EngineChannels) {
     let interval = engine.opts.interval;
+    engine.set_clock(now_ms);
     let initial = ch.targets.borrow_and_update().clone();
     engine.set_targets(&initial, now_ms());
-    let _ = ch.frames.send(Arc::new(engine.tick(now_ms())));
+    let _ = ch.frames.send(Arc::new(timed_tick(&mut engine)));
     let mut ticker = tokio::time::interval(interval);
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     ticker.tick().await;
@@ -38,7 +52,7 @@ pub async fn run(mut engine: Engine, mut ch: EngineChannels) {
             biased;
             _ = ch.cancel.changed() => break,
             _ = ticker.tick() => {
-                let frame = engine.tick(now_ms());
+                let frame = timed_tick(&mut engine);
                 if ch.frames.send(Arc::new(frame)).is_err() {
                     break;
                 }
@@ -52,7 +66,7 @@ pub async fn run(mut engine: Engine, mut ch: EngineChannels) {
                 // A pin changes every panel: show it now, not at the next tick.
                 let republish = matches!(c, Command::Pin(_));
                 engine.command(c);
-                if republish && ch.frames.send(Arc::new(engine.tick(now_ms()))).is_err() {
+                if republish && ch.frames.send(Arc::new(timed_tick(&mut engine))).is_err() {
                     break;
                 }
             }
