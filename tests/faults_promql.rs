@@ -5,14 +5,14 @@
 //! expression reports where it breaks; an expensive panel ends with an
 //! error on its own panel while the others keep their values.
 
-mod common;
+mod tmux_support;
 
-use common::{require_program, wait_for};
 use serde_json::Value;
 use std::io::{Read, Write};
 use std::net::TcpListener;
 use std::process::{Command, Output};
 use std::time::Duration;
+use tmux_support::{pids_matching, wait_for, Tmux};
 
 const BIN: &str = env!("CARGO_BIN_EXE_vitals");
 
@@ -237,129 +237,54 @@ kind = "stat"
     );
 }
 
-/// A tmux server on its own socket running bash with its own config and
-/// state directories, killed on drop.
-struct Session {
-    socket: String,
-    dir: tempfile::TempDir,
+/// Writes the dashboard's default configuration file in `t`'s home
+/// (`~/.config/vitals/config.toml`), atomically, as an editor would.
+fn write_config(t: &Tmux, text: &str) {
+    let p = t.dir.path().join(".config/vitals/config.toml");
+    std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+    let tmp = p.with_extension("tmp");
+    std::fs::write(&tmp, text).unwrap();
+    std::fs::rename(&tmp, &p).unwrap();
 }
 
-impl Session {
-    fn start() -> Option<Session> {
-        require_program("tmux")?;
-        let dir = tempfile::tempdir().unwrap();
-        let socket = format!(
-            "vitals-faults-promql-{}-{}",
-            std::process::id(),
-            dir.path().file_name().unwrap().to_string_lossy()
-        );
-        let s = Session { socket, dir };
-        let home = s.dir.path().display().to_string();
-        let status = Command::new("tmux")
-            .args(["-L", &s.socket, "-f", "/dev/null", "new-session", "-d"])
-            .args(["-x", "120", "-y", "32", "env", "-i"])
-            .arg(format!(
-                "PATH={}",
-                std::env::var("PATH").unwrap_or_default()
-            ))
-            .arg(format!("HOME={home}"))
-            .arg(format!("XDG_STATE_HOME={home}"))
-            .arg(format!("XDG_CONFIG_HOME={home}"))
-            .args([
-                "TERM=xterm-256color",
-                "PS1=READY$ ",
-                "bash",
-                "--norc",
-                "--noprofile",
-            ])
-            .status()
-            .unwrap();
-        assert!(status.success());
-        Some(s)
-    }
-
-    fn write_config(&self, text: &str) {
-        let p = self.dir.path().join("vitals").join("config.toml");
-        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-        let tmp = p.with_extension("tmp");
-        std::fs::write(&tmp, text).unwrap();
-        std::fs::rename(&tmp, &p).unwrap();
-    }
-
-    fn tmux(&self, args: &[&str]) -> Output {
-        Command::new("tmux")
-            .args(["-L", &self.socket])
-            .args(args)
-            .output()
-            .unwrap()
-    }
-
-    fn send(&self, keys: &[&str]) {
-        let mut args = vec!["send-keys", "-t", "0"];
-        args.extend_from_slice(keys);
-        let o = self.tmux(&args);
-        assert!(o.status.success(), "{:?}: {}", keys.first(), stderr(&o));
-    }
-
-    fn screen(&self) -> String {
-        String::from_utf8_lossy(&self.tmux(&["capture-pane", "-p", "-t", "0"]).stdout).into_owned()
-    }
-
-    fn wait_screen(&self, what: &str, ok: impl Fn(&str) -> bool) -> String {
-        let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            wait_for(what, Duration::from_secs(60), || {
-                let s = self.screen();
-                ok(&s).then_some(s)
-            })
-        }));
-        r.unwrap_or_else(|_| panic!("timed out waiting for {what}; screen:\n{}", self.screen()))
-    }
-
-    fn marker(&self) -> String {
-        format!("{}/alerts.jsonl", self.dir.path().display())
-    }
-
-    fn pids(&self) -> Vec<String> {
-        let out = Command::new("pgrep")
-            .args(["-f", &self.marker()])
-            .output()
-            .unwrap();
-        String::from_utf8_lossy(&out.stdout)
-            .split_whitespace()
-            .map(str::to_string)
-            .collect()
-    }
+/// The alert log path that marks this test's dashboard process.
+fn marker(t: &Tmux) -> String {
+    format!("{}/alerts.jsonl", t.dir.path().display())
 }
 
-impl Drop for Session {
-    fn drop(&mut self) {
-        let _ = self.tmux(&["kill-server"]);
-    }
+fn pids(t: &Tmux) -> Vec<u32> {
+    pids_matching(&marker(t))
+}
+
+fn wait(t: &Tmux, what: &str, ok: impl Fn(&str) -> bool) -> String {
+    t.wait_screen(what, Duration::from_secs(60), ok)
 }
 
 const EXPENSIVE: &str = "max_over_time((max_over_time((max_over_time(up[1h:1s]))[1h:1s]))[1h:1s])";
 
 #[test]
 fn the_dashboard_survives_deep_expr_and_reload_and_answers_keys_beside_an_expensive_panel() {
-    let Some(s) = Session::start() else { return };
-    s.write_config(&format!(
+    let Some(s) = Tmux::start(120, 32) else {
+        return;
+    };
+    write_config(&s, &format!(
         "panels = \"custom\"\n\n[[panel]]\ntitle = \"Targets up\"\nexpr = \"sum(up)\"\n\n[[panel]]\ntitle = \"Expensive\"\nexpr = \"{EXPENSIVE}\"\n"
     ));
-    s.wait_screen("the shell prompt", |t| t.contains("READY$"));
+    wait(&s, "the shell prompt", |t| t.contains("READY$"));
     s.send(&[
-        &format!("{BIN} demo --speed 5 --alert-log {}", s.marker()),
+        &format!("{BIN} demo --speed 5 --alert-log {}", marker(&s)),
         "Enter",
     ]);
-    s.wait_screen("both panels", |t| {
+    wait(&s, "both panels", |t| {
         t.contains("Targets up") && t.contains("Expensive")
     });
     // Keys are answered while the expensive panel is evaluated every tick.
     s.send(&["?"]);
-    s.wait_screen("the help", |t| {
+    wait(&s, "the help", |t| {
         t.contains("Keys") && t.contains("reload the configuration")
     });
     s.send(&["Escape"]);
-    s.wait_screen("the help closed", |t| {
+    wait(&s, "the help closed", |t| {
         !t.contains("reload the configuration")
     });
 
@@ -371,44 +296,47 @@ fn the_dashboard_survives_deep_expr_and_reload_and_answers_keys_beside_an_expens
         s.send(&["-l", std::str::from_utf8(chunk).unwrap()]);
     }
     s.send(&["Enter"]);
-    s.wait_screen("the nesting error on the prompt", |t| {
+    wait(&s, "the nesting error on the prompt", |t| {
         t.contains("nests deeper than 128 levels")
     });
     s.send(&["Escape"]);
-    s.wait_screen("the prompt closed", |t| {
+    wait(&s, "the prompt closed", |t| {
         !t.lines().any(|l| l.starts_with(":"))
     });
     s.send(&["?"]);
-    s.wait_screen("the help after the deep :expr", |t| {
+    wait(&s, "the help after the deep :expr", |t| {
         t.contains("reload the configuration")
     });
     s.send(&["Escape"]);
-    assert_eq!(s.pids().len(), 1, "still running after the deep :expr");
+    assert_eq!(pids(&s).len(), 1, "still running after the deep :expr");
 
     // The same in the config, applied with SIGHUP: refused, still running.
-    s.write_config(&format!(
-        "panels = \"custom\"\n\n[[panel]]\ntitle = \"Deep\"\nexpr = \"{}\"\n",
-        vec!["1"; 10_000].join("+")
-    ));
-    for pid in s.pids() {
+    write_config(
+        &s,
+        &format!(
+            "panels = \"custom\"\n\n[[panel]]\ntitle = \"Deep\"\nexpr = \"{}\"\n",
+            vec!["1"; 10_000].join("+")
+        ),
+    );
+    for pid in pids(&s) {
         assert!(Command::new("kill")
-            .args(["-HUP", &pid])
+            .args(["-HUP", &pid.to_string()])
             .status()
             .unwrap()
             .success());
     }
-    let screen = s.wait_screen("the reload failure", |t| t.contains("reload failed"));
+    let screen = wait(&s, "the reload failure", |t| t.contains("reload failed"));
     assert!(
         screen.contains("Targets up") && !screen.contains("Deep"),
         "{screen}"
     );
-    assert_eq!(s.pids().len(), 1, "still running after the reload");
+    assert_eq!(pids(&s).len(), 1, "still running after the reload");
 
     s.send(&["q"]);
-    s.wait_screen("the shell prompt back", |t| {
+    wait(&s, "the shell prompt back", |t| {
         t.lines().any(|l| l.starts_with("READY$")) && !t.contains("Targets up")
     });
     wait_for("vitals to exit", Duration::from_secs(5), || {
-        s.pids().is_empty().then_some(())
+        pids(&s).is_empty().then_some(())
     });
 }
