@@ -32,6 +32,21 @@ impl Frame {
     }
 }
 
+/// The index of the quote that closes the string opening at `start` (`"`
+/// and `'` with backslash escapes, `` ` `` raw), or `b.len()` when it is
+/// never closed.
+pub(super) fn string_end(b: &[u8], start: usize) -> usize {
+    let quote = b[start];
+    let mut i = start + 1;
+    while i < b.len() && b[i] != quote {
+        if quote != b'`' && b[i] == b'\\' {
+            i += 1;
+        }
+        i += 1;
+    }
+    i.min(b.len())
+}
+
 /// Checks that `text` nests at most [`MAX_DEPTH`] deep; the error is the
 /// message and the byte offset it points at.
 pub fn check_depth(text: &str) -> Result<(), (String, usize)> {
@@ -49,15 +64,7 @@ pub fn check_depth(text: &str) -> Result<(), (String, usize)> {
     while i < b.len() {
         let c = b[i];
         match c {
-            b'"' | b'\'' | b'`' => {
-                i += 1;
-                while i < b.len() && b[i] != c {
-                    if c != b'`' && b[i] == b'\\' {
-                        i += 1;
-                    }
-                    i += 1;
-                }
-            }
+            b'"' | b'\'' | b'`' => i = string_end(b, i),
             b'#' => {
                 while i < b.len() && b[i] != b'\n' {
                     i += 1;

@@ -103,16 +103,7 @@ fn token_spans(text: &str) -> Vec<(usize, usize)> {
                 }
                 continue;
             }
-            b'"' | b'\'' | b'`' => {
-                i += 1;
-                while i < b.len() && b[i] != c {
-                    if c != b'`' && b[i] == b'\\' {
-                        i += 1;
-                    }
-                    i += 1;
-                }
-                i = (i + 1).min(b.len());
-            }
+            b'"' | b'\'' | b'`' => i = (super::limits::string_end(b, i) + 1).min(b.len()),
             c if word(c) => {
                 while i < b.len() && word(b[i]) {
                     i += 1;

@@ -164,6 +164,12 @@ impl View {
             KeyCode::Enter => return self.submit(frame),
             _ => return KeyOutcome::Ignored,
         }
+        self.prompt_edited()
+    }
+
+    /// After the open prompt's text changed: a filter is checked as typed,
+    /// a command only when run; the table starts again from its top.
+    pub(super) fn prompt_edited(&mut self) -> KeyOutcome {
         if let Some(p) = self.prompt.as_mut() {
             p.error_at = None;
             p.error = match p.kind {

@@ -2,8 +2,6 @@
 //! open prompt (`/`, `:` or the mute prompt). Outside a prompt a paste is
 //! dropped, so pasted text never acts as key bindings.
 
-use super::prompt::PromptKind;
-use super::table_view;
 use super::view::{KeyOutcome, View};
 
 /// The pasted text as prompt text: line breaks and tabs become one space
@@ -38,20 +36,14 @@ impl View {
         };
         p.candidates.clear();
         p.text.push_str(&text);
-        p.error_at = None;
-        p.error = match p.kind {
-            PromptKind::Filter => table_view::compile(&p.text).err(),
-            PromptKind::Command => None,
-        };
-        self.table_scroll = 0;
-        KeyOutcome::Redraw
+        self.prompt_edited()
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::tui::prompt::Prompt;
+    use crate::tui::prompt::{Prompt, PromptKind};
 
     #[test]
     fn line_breaks_become_spaces_and_controls_go() {
