@@ -37,14 +37,17 @@ impl Server {
 
     /// How long before now vitals asks this server in the tests
     /// (`EngineOptions::query_offset`), so that the test can ask again for
-    /// the same instant and get the same answer. Prometheus answers an
-    /// instant from what it has appended, at once: now. VictoriaMetrics
+    /// the same instant and get the same answer. Prometheus stamps a
+    /// scraped sample with the time the scrape started and appends it when
+    /// the scrape ends, so an answer for "now" can still gain a sample from
+    /// a scrape in flight: vitals asks 1 s back (the demo answers in
+    /// milliseconds, the interval is 1 s). VictoriaMetrics
     /// makes a scraped sample searchable a second or two later (buffered
     /// rows are flushed to searchable parts every second or two): an answer
     /// for the last seconds still changes, so vitals asks 3 s back.
     pub fn settle(self) -> Duration {
         match self {
-            Server::Prometheus => Duration::ZERO,
+            Server::Prometheus => Duration::from_secs(1),
             Server::VictoriaMetrics => Duration::from_secs(3),
         }
     }
