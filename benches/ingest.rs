@@ -11,8 +11,8 @@ use std::fmt::Write;
 use std::sync::Arc;
 use std::time::Duration;
 use vitals::engine::{Engine, EngineOptions};
-use vitals::labels::Labels;
 use vitals::scrape::{expo, ScrapeResult, Target};
+use vitals::vocab::labels::Labels;
 
 #[path = "support/counting.rs"]
 mod counting;

@@ -6,9 +6,9 @@
 
 use criterion::{criterion_group, criterion_main, Criterion};
 use std::hint::black_box;
-use vitals::labels::Labels;
 use vitals::promql::{eval_instant, eval_range, parse, Expr};
 use vitals::store::Store;
+use vitals::vocab::labels::Labels;
 
 const FULL_TARGETS: usize = 100;
 const SERIES_PER_TARGET: usize = 1000;

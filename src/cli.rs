@@ -5,10 +5,11 @@
 use crate::config::{self, Overrides, Settings};
 use crate::demo::{DemoOptions, Fleet, Scenario};
 use crate::detect::rate_window;
-use crate::duration::parse_duration;
 use crate::engine::{self, Engine, EngineChannels, EngineOptions};
 use crate::frame::{AlertState, Frame};
 use crate::scrape::{self, Target};
+use crate::vocab::duration::parse_duration;
+use crate::vocab::paths::log_path;
 use anyhow::{bail, Context, Result};
 use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
@@ -218,21 +219,6 @@ fn parse_dur(s: &str) -> Result<Duration, String> {
     parse_duration(s).map_err(|e| e.to_string())
 }
 
-/// `$XDG_STATE_HOME/vitals` (default `~/.local/state/vitals`).
-pub fn state_dir() -> PathBuf {
-    let base = std::env::var_os("XDG_STATE_HOME")
-        .filter(|v| !v.is_empty())
-        .map(PathBuf::from)
-        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".local/state")))
-        .unwrap_or_else(std::env::temp_dir);
-    base.join("vitals")
-}
-
-/// Where diagnostics are logged.
-pub fn log_path() -> PathBuf {
-    state_dir().join("vitals.log")
-}
-
 fn init_logging() -> Option<String> {
     let path = log_path();
     std::fs::create_dir_all(path.parent()?).ok()?;
@@ -244,7 +230,7 @@ fn init_logging() -> Option<String> {
     let filter = tracing_subscriber::EnvFilter::try_from_env("VITALS_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
     tracing_subscriber::fmt()
-        .with_writer(std::sync::Mutex::new(crate::text::SafeLog(file)))
+        .with_writer(std::sync::Mutex::new(crate::vocab::text::SafeLog(file)))
         .with_ansi(false)
         .with_env_filter(filter)
         .try_init()
@@ -296,7 +282,10 @@ pub fn main() -> i32 {
         match run(cli, log).await {
             Ok(code) => code,
             Err(e) => {
-                eprintln!("vitals: {}", crate::text::for_terminal(&format!("{e:#}")));
+                eprintln!(
+                    "vitals: {}",
+                    crate::vocab::text::for_terminal(&format!("{e:#}"))
+                );
                 2
             }
         }
@@ -611,7 +600,7 @@ async fn snapshot(s: SnapshotArgs, log: Option<String>) -> Result<i32> {
     match s.format {
         Format::Json => println!(
             "{}",
-            crate::text::json(&serde_json::to_string_pretty(&crate::snapshot::to_json(
+            crate::vocab::text::json(&serde_json::to_string_pretty(&crate::snapshot::to_json(
                 &frame
             ))?)
         ),
@@ -650,10 +639,10 @@ async fn check(c: CheckArgs, log: Option<String>) -> Result<i32> {
             println!(
                 "{} {} [{}]{} {}",
                 a.state.as_str().to_uppercase(),
-                crate::text::one_line(&a.name),
+                crate::vocab::text::one_line(&a.name),
                 a.severity.as_str(),
                 if a.stale { " (stale)" } else { "" },
-                crate::text::one_line(&a.summary)
+                crate::vocab::text::one_line(&a.summary)
             );
         }
     }
@@ -662,9 +651,9 @@ async fn check(c: CheckArgs, log: Option<String>) -> Result<i32> {
         let line = format!(
             "vitals: target {} is down: {}",
             t.url,
-            crate::text::one_line(error)
+            crate::vocab::text::one_line(error)
         );
-        eprintln!("{}", crate::text::for_terminal(&line));
+        eprintln!("{}", crate::vocab::text::for_terminal(&line));
     }
     headless::finish(sinks, &frame).await;
     if firing.is_empty() {

@@ -6,22 +6,10 @@
 //! label names, and the rate window, and returns panel definitions whose
 //! expressions are complete PromQL text (the window already expanded).
 
-use crate::duration::format_duration;
 use crate::frame::{PanelKind, Severity, Unit};
-use crate::scrape::expo::MetricType;
-use std::collections::{BTreeMap, BTreeSet};
+pub use crate::vocab::catalog::{Catalog, MetricInfo, MetricType};
+use crate::vocab::duration::format_duration;
 use std::time::Duration;
-
-/// What is known about one sample name (e.g. `http_requests_total`,
-/// `x_bucket`): the type of its family and the label names seen on it.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct MetricInfo {
-    pub kind: MetricType,
-    pub labels: BTreeSet<String>,
-}
-
-/// Every sample name seen on the targets.
-pub type Catalog = BTreeMap<String, MetricInfo>;
 
 /// One expression of a panel.
 #[derive(Clone, Debug, PartialEq)]

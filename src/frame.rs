@@ -1,7 +1,8 @@
 //! The immutable picture the engine publishes each tick: everything the
 //! screen and `snapshot` show. Rendering reads a `Frame` and nothing else.
 
-use crate::labels::Labels;
+pub use crate::vocab::alert::{AlertState, Severity};
+use crate::vocab::labels::Labels;
 use std::time::Duration;
 
 /// Where the numbers come from.
@@ -62,13 +63,13 @@ pub struct Frame {
     pub pinned: Option<String>,
     /// Metric names and their label names, for completion; the same `Arc`
     /// from frame to frame until the catalog changes.
-    pub catalog: std::sync::Arc<crate::detect::Catalog>,
+    pub catalog: std::sync::Arc<crate::vocab::catalog::Catalog>,
     /// Counts, since start, the critical alerts that began firing while
     /// neither acknowledged nor muted; the screen rings the terminal bell
     /// (`--bell`) once for each increase.
     pub bell: u64,
     /// The latest alert transitions of this run, oldest first (bounded).
-    pub alert_history: Vec<crate::alerts::Transition>,
+    pub alert_history: Vec<crate::vocab::alert::Transition>,
     /// The alerts `--alertmanager` holds that are not this process's own
     /// (`GET /api/v2/alerts`, polled apart from the engine).
     pub alertmanager_alerts: Vec<HeldAlert>,
@@ -247,46 +248,6 @@ pub struct Series {
     pub value: Option<f64>,
     /// Chart history, oldest first: (ms since epoch, value).
     pub points: Vec<(i64, f64)>,
-}
-
-/// Alert states, as Prometheus names them plus `resolved`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Default)]
-pub enum AlertState {
-    #[default]
-    Inactive,
-    Resolved,
-    Pending,
-    Firing,
-}
-
-impl AlertState {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            AlertState::Inactive => "inactive",
-            AlertState::Pending => "pending",
-            AlertState::Firing => "firing",
-            AlertState::Resolved => "resolved",
-        }
-    }
-}
-
-/// Alert severity.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Default, Hash)]
-pub enum Severity {
-    Info,
-    #[default]
-    Warning,
-    Critical,
-}
-
-impl Severity {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Severity::Info => "info",
-            Severity::Warning => "warning",
-            Severity::Critical => "critical",
-        }
-    }
 }
 
 /// One alert instance (one rule, one label set).

@@ -1,21 +1,8 @@
 //! `vitals snapshot`: the stable JSON document and the Markdown summary.
 
 use crate::frame::{AlertState, Frame};
+use crate::vocab::time::{rfc3339_ms, rfc3339_s};
 use serde_json::{json, Value};
-
-/// RFC 3339 with milliseconds, UTC: `2026-11-22T12:00:00.123Z`.
-pub fn rfc3339_ms(ms: i64) -> String {
-    chrono::DateTime::from_timestamp_millis(ms)
-        .map(|t| t.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string())
-        .unwrap_or_else(|| ms.to_string())
-}
-
-/// RFC 3339 to the second, UTC.
-pub fn rfc3339_s(ms: i64) -> String {
-    chrono::DateTime::from_timestamp_millis(ms)
-        .map(|t| t.format("%Y-%m-%dT%H:%M:%SZ").to_string())
-        .unwrap_or_else(|| ms.to_string())
-}
 
 /// Finite values as JSON numbers; NaN and infinities as `"NaN"`, `"+Inf"`, `"-Inf"`.
 pub fn json_number(v: f64) -> Value {
@@ -251,9 +238,9 @@ fn worst_instances(frame: &Frame) -> String {
 }
 
 /// A value from outside in a Markdown table or list: pipes escaped, line
-/// breaks joined, control characters made visible (`crate::text`).
+/// breaks joined, control characters made visible (`crate::vocab::text`).
 fn md_escape(s: &str) -> String {
-    crate::text::one_line(&s.replace('|', "\\|").replace('\n', " ")).into_owned()
+    crate::vocab::text::one_line(&s.replace('|', "\\|").replace('\n', " ")).into_owned()
 }
 
 #[cfg(test)]

@@ -152,7 +152,7 @@ async fn mute_is_an_alertmanager_silence_and_its_alerts_are_listed() {
     let silence_id = s["id"].as_str().map(str::to_string);
     assert_eq!(s["status"]["state"], "active");
     // An hour from the last evaluation (t0 or t0 + 1).
-    let ends = [t0 + 3_600_000, t0 + 3_600_001].map(vitals::alerts::notify::rfc3339);
+    let ends = [t0 + 3_600_000, t0 + 3_600_001].map(vitals::vocab::time::rfc3339_ms);
     assert!(ends.iter().any(|e| s["endsAt"] == e.as_str()), "{s}");
     let matchers = s["matchers"].as_array().unwrap();
     assert_eq!(matchers.len(), ours.labels.len());
@@ -181,8 +181,8 @@ async fn mute_is_an_alertmanager_silence_and_its_alerts_are_listed() {
     // A teammate's silence in Alertmanager counts as muted here too.
     let body = serde_json::json!({
         "matchers": [{"name": "alertname", "value": "DeepQueue", "isRegex": false, "isEqual": true}],
-        "startsAt": vitals::alerts::notify::rfc3339(now_ms()),
-        "endsAt": vitals::alerts::notify::rfc3339(now_ms() + 600_000),
+        "startsAt": vitals::vocab::time::rfc3339_ms(now_ms()),
+        "endsAt": vitals::vocab::time::rfc3339_ms(now_ms() + 600_000),
         "createdBy": "alice",
         "comment": "looking into it",
     });

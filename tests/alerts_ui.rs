@@ -13,9 +13,9 @@ use std::time::Duration;
 use tui_fixture::*;
 use vitals::alerts::Transition;
 use vitals::frame::{AlertState, Command, Frame, HeldAlert, Severity};
-use vitals::labels::Labels;
 use vitals::theme::{ColorDepth, Theme};
 use vitals::tui::{render, KeyOutcome, View};
+use vitals::vocab::labels::Labels;
 
 const AREA: Rect = Rect::new(0, 0, 200, 50);
 

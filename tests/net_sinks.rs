@@ -10,8 +10,8 @@ use std::time::Duration;
 use tokio::sync::mpsc;
 use vitals::alerts::notify::{run_sinks, OutAlert, Outgoing, SinkOptions};
 use vitals::config::{Auth, BasicAuth};
-use vitals::labels::Labels;
 use vitals::net::build_http_auth;
+use vitals::vocab::labels::Labels;
 
 const TOKEN: &str = "sink-SECRET-tok";
 

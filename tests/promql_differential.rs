@@ -11,9 +11,9 @@ use std::net::{TcpListener, TcpStream};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
-use vitals::labels::Labels;
 use vitals::promql::{eval_instant, eval_range, parse, Value};
 use vitals::store::Store;
+use vitals::vocab::labels::Labels;
 
 const STEP_S: i64 = 15;
 const POINTS: i64 = 160; // 40 minutes

@@ -15,8 +15,8 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 use vitals::engine::{Engine, EngineOptions};
-use vitals::labels::Labels;
 use vitals::source::{Plan, Poller, PromClient, PromOptions, Refresh};
+use vitals::vocab::labels::Labels;
 
 fn now_ms() -> i64 {
     vitals::engine::run::now_ms()

@@ -18,8 +18,8 @@ use vitals::detect::PanelDef;
 use vitals::engine::remote_run::{self, RemoteChannels};
 use vitals::engine::{Engine, EngineOptions};
 use vitals::frame::{Frame, SourceKind};
-use vitals::labels::Labels;
 use vitals::source::{range_params, PromClient, PromOptions, CHART_POINTS};
+use vitals::vocab::labels::Labels;
 
 const DEFAULT_PANELS: [&str; 6] = [
     "latency",

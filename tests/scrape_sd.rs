@@ -3,8 +3,8 @@
 use std::path::Path;
 use std::time::Duration;
 use tokio::sync::watch;
-use vitals::labels::Labels;
 use vitals::scrape::{parse_target, read_file_sd, watch_file_sd, SdError, SdSource, Target};
+use vitals::vocab::labels::Labels;
 
 fn write(path: &Path, text: &str) {
     std::fs::write(path, text).unwrap();

@@ -239,7 +239,8 @@ async fn a_batched_answer_is_split_to_its_queries_with_the_warnings_once() {
     let mut p = vitals::source::Poller::batching(c, Duration::from_secs(1));
     let r = p.refresh(&batched_plan(), 5_000, false).await;
     assert_eq!(server.request_count(), 1);
-    let plain = |pairs: &[(&str, &str)]| vitals::labels::Labels::from_pairs(pairs.iter().copied());
+    let plain =
+        |pairs: &[(&str, &str)]| vitals::vocab::labels::Labels::from_pairs(pairs.iter().copied());
     assert_eq!(r.instant["sum(x)"], Ok(vec![(plain(&[]), 1.0)]));
     assert_eq!(r.instant["y"], Ok(vec![(plain(&[("instance", "a")]), 2.0)]));
     assert_eq!(r.warnings, ["partial response: store 2 unavailable"]);
@@ -257,7 +258,7 @@ async fn a_batched_answer_without_its_indexes_is_asked_again_query_by_query() {
     let mut p = vitals::source::Poller::batching(c, Duration::from_secs(1));
     let r = p.refresh(&batched_plan(), 5_000, false).await;
     assert_eq!(server.request_count(), 3, "the batch, then each query");
-    let a = vitals::labels::Labels::from_pairs([("instance", "a")]);
+    let a = vitals::vocab::labels::Labels::from_pairs([("instance", "a")]);
     assert_eq!(r.instant["sum(x)"], Ok(vec![(a.clone(), 7.0)]));
     assert_eq!(r.instant["y"], Ok(vec![(a, 7.0)]));
     p.refresh(&batched_plan(), 6_000, false).await;

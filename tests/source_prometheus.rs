@@ -14,9 +14,9 @@ use remote_support::{scraping, Server};
 use scrape_support::{serve, Reply};
 use std::collections::BTreeMap;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
-use vitals::labels::Labels;
 use vitals::scrape::expo::MetricType;
 use vitals::source::{range_params, Health, PromClient, PromOptions, SourceError, Value};
+use vitals::vocab::labels::Labels;
 
 const PAGE: &str = "\
 # HELP demo_requests_total Requests served.

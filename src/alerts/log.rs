@@ -2,7 +2,7 @@
 //! before the screen shows it, so a `kill -9` loses nothing already shown.
 
 use super::Transition;
-use crate::labels::Labels;
+use crate::vocab::labels::Labels;
 use std::collections::HashMap;
 use std::fs::{File, OpenOptions};
 use std::io::{Read, Seek, SeekFrom, Write};
@@ -49,7 +49,7 @@ impl AlertLog {
         for t in transitions {
             // DEL and C1 from label values escaped too (`text::json`).
             let json = serde_json::to_string(&line(t))?;
-            buf.extend_from_slice(crate::text::json(&json).as_bytes());
+            buf.extend_from_slice(crate::vocab::text::json(&json).as_bytes());
             buf.push(b'\n');
         }
         self.file.write_all(&buf)?;
@@ -117,7 +117,7 @@ pub fn unlogged(states: &mut LoggedStates, transitions: &[Transition]) -> Vec<Tr
 /// The JSON object of one transition.
 pub fn line(t: &Transition) -> serde_json::Value {
     serde_json::json!({
-        "time": crate::snapshot::rfc3339_ms(t.time_ms),
+        "time": crate::vocab::time::rfc3339_ms(t.time_ms),
         "rule": t.rule,
         "severity": t.severity.as_str(),
         "labels": t.labels,
@@ -131,7 +131,7 @@ pub fn line(t: &Transition) -> serde_json::Value {
 /// Default location: `$XDG_STATE_HOME/vitals/alerts.jsonl`
 /// (`~/.local/state/vitals/alerts.jsonl`).
 pub fn default_path() -> PathBuf {
-    crate::cli::state_dir().join("alerts.jsonl")
+    crate::vocab::paths::state_dir().join("alerts.jsonl")
 }
 
 #[cfg(test)]

@@ -16,7 +16,8 @@ pub mod template;
 mod yaml_depth;
 
 use crate::frame::{Alert, AlertState, Severity};
-use crate::labels::Labels;
+pub use crate::vocab::alert::Transition;
+use crate::vocab::labels::Labels;
 use std::collections::BTreeMap;
 use std::time::Duration;
 
@@ -45,19 +46,6 @@ pub struct RuleSpec {
     /// Hysteresis: once firing, an instance stays firing until its value
     /// falls below this (see [`hold_above`]).
     pub clear_below: Option<f64>,
-}
-
-/// One state change, for the log, the sinks and the screen.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Transition {
-    pub time_ms: i64,
-    pub rule: String,
-    pub labels: Labels,
-    pub from: &'static str,
-    pub to: &'static str,
-    pub value: Option<f64>,
-    pub summary: String,
-    pub severity: Severity,
 }
 
 #[derive(Clone, Debug, PartialEq)]

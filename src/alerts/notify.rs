@@ -4,7 +4,8 @@
 //! I/O, one task per sink, fed by a bounded channel the engine never
 //! blocks on.
 
-use crate::labels::Labels;
+use crate::vocab::labels::Labels;
+use crate::vocab::time::rfc3339_ms as rfc3339;
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -55,13 +56,6 @@ pub enum Outgoing {
     Alertmanager(Vec<OutAlert>),
     /// To the webhook: alerts that just fired or resolved.
     Webhook(Vec<OutAlert>),
-}
-
-/// RFC 3339 with milliseconds, UTC.
-pub fn rfc3339(ms: i64) -> String {
-    chrono::DateTime::from_timestamp_millis(ms)
-        .unwrap_or_default()
-        .to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
 }
 
 fn labels_json(l: &Labels) -> Value {

@@ -4,7 +4,7 @@
 //! naming `file:line:column`.
 
 use crate::frame::Severity;
-use crate::labels::Labels;
+use crate::vocab::labels::Labels;
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -133,7 +133,7 @@ pub fn parse(name: &str, text: &str) -> Result<Vec<FileRule>, String> {
         }
         for (k, v) in [("interval", &g.interval), ("query_offset", &g.query_offset)] {
             if let Some(v) = v {
-                crate::duration::parse_duration(v)
+                crate::vocab::duration::parse_duration(v)
                     .map_err(|e| format!("{name}:{at}: group {:?} {k} {v:?}: {e}", g.name))?;
             }
         }
@@ -174,7 +174,7 @@ pub fn parse(name: &str, text: &str) -> Result<Vec<FileRule>, String> {
             let dur = |field: &str, v: &Option<String>| -> Result<Duration, String> {
                 match v {
                     None => Ok(Duration::ZERO),
-                    Some(s) => crate::duration::parse_duration(s)
+                    Some(s) => crate::vocab::duration::parse_duration(s)
                         .map_err(|e| fail(format!("{field} {s:?}: {e}"))),
                 }
             };

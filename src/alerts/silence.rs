@@ -4,10 +4,10 @@
 //! alerts list. All of it runs in its own task ([`run_alertmanager`]): the
 //! engine only queues requests and reads the latest poll, never waiting.
 
-use super::notify::rfc3339;
 use crate::frame::{HeldAlert, Severity};
-use crate::labels::Labels;
 use crate::net::HttpAuth;
+use crate::vocab::labels::Labels;
+use crate::vocab::time::rfc3339_ms as rfc3339;
 use serde_json::{json, Value};
 use std::sync::Arc;
 use std::time::Duration;

@@ -127,7 +127,8 @@ impl Endpoint {
             Err(e) if e.is_timeout() => {
                 // What is left of a budget, shown to the tenth of a second.
                 let tenths = timeout.as_millis().div_ceil(100) as u64;
-                let shown = crate::duration::format_duration(Duration::from_millis(tenths * 100));
+                let shown =
+                    crate::vocab::duration::format_duration(Duration::from_millis(tenths * 100));
                 Err((format!("no answer within {shown}"), true))
             }
             Err(e) => Err((crate::net::error_text(e), true)),

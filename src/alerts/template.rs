@@ -2,7 +2,7 @@
 //! summaries use — `{{ $value }}`, `{{ $labels.name }}`, `{{ $labels.name }}`
 //! and the pipes `humanize`, `humanizePercentage`, `humanizeDuration`.
 
-use crate::labels::Labels;
+use crate::vocab::labels::Labels;
 
 /// Renders `tpl` for one alert instance. Unknown actions are kept verbatim,
 /// so a typo is visible rather than silently dropped.

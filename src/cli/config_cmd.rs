@@ -29,7 +29,7 @@ pub fn check(file: &Path, files: bool, out: &mut impl Write, err: &mut impl Writ
         }
         Err(errors) => {
             for e in &errors.0 {
-                let _ = writeln!(err, "{}", crate::text::for_terminal(&e.to_string()));
+                let _ = writeln!(err, "{}", crate::vocab::text::for_terminal(&e.to_string()));
             }
             2
         }

@@ -7,7 +7,7 @@ use super::{Config, PanelConfig, RuleConfig};
 use crate::alerts::rulefile::{AlertingRule, FileRule};
 use crate::detect::{ExprDef, PanelDef, Threshold};
 use crate::frame::{Severity, Unit};
-use crate::labels::Labels;
+use crate::vocab::labels::Labels;
 use std::collections::BTreeMap;
 use std::time::Duration;
 

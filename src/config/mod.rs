@@ -18,7 +18,7 @@ pub use apply::{load_settings, Endpoint, Overrides, Settings};
 pub use check::check_file;
 pub use schema::*;
 
-use crate::duration::parse_duration;
+use crate::vocab::duration::parse_duration;
 use std::fmt;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
@@ -66,11 +66,7 @@ impl std::error::Error for ConfigErrors {}
 
 /// `$XDG_CONFIG_HOME/vitals/config.toml` (default `~/.config/vitals/config.toml`).
 pub fn default_path() -> Option<PathBuf> {
-    let base = std::env::var_os("XDG_CONFIG_HOME")
-        .filter(|v| !v.is_empty())
-        .map(PathBuf::from)
-        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".config")))?;
-    Some(base.join("vitals").join("config.toml"))
+    Some(crate::vocab::paths::config_dir()?.join("config.toml"))
 }
 
 /// Reads and validates a configuration file.

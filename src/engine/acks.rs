@@ -2,7 +2,7 @@
 //! a JSON state file beside the alert log.
 
 use crate::frame::{Alert, AlertState};
-use crate::labels::Labels;
+use crate::vocab::labels::Labels;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};

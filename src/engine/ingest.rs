@@ -3,12 +3,12 @@
 use super::{Engine, TargetState, SYNTHETIC};
 use crate::detect::{Catalog, MetricInfo};
 use crate::frame::TargetStatus;
-use crate::labels::{Label, Labels, METRIC_NAME};
 use crate::scrape::expo::{
     format_from_content_type, parse, MetricType, SampleRef, Summary, Visitor,
 };
 use crate::scrape::{Page, ScrapeError, ScrapeResult, Target};
 use crate::store::ScrapeWriter;
+use crate::vocab::labels::{Label, Labels, METRIC_NAME};
 use rustc_hash::FxHashSet;
 use std::collections::BTreeMap;
 use std::collections::HashMap;

@@ -46,8 +46,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-/// Prometheus's staleness marker.
-pub(crate) const STALE_NAN: f64 = f64::from_bits(0x7ff0_0000_0000_0002);
+use crate::vocab::STALE_NAN;
 
 /// Names of the series the engine synthesises per target.
 pub(crate) const SYNTHETIC: [&str; 3] = ["up", "scrape_duration_seconds", "scrape_samples_scraped"];

@@ -7,7 +7,7 @@ use super::Engine;
 use crate::alerts::notify::{OutAlert, Outgoing};
 use crate::alerts::template;
 use crate::frame::AlertState;
-use crate::labels::Labels;
+use crate::vocab::labels::Labels;
 use std::collections::HashMap;
 use std::time::Duration;
 use tokio::sync::mpsc;

@@ -3,9 +3,9 @@
 use super::Engine;
 use crate::detect::{ExprDef, PanelDef, TableDefs};
 use crate::frame::{InstanceRow, Level, Panel, PanelKind, Series, Unit};
-use crate::labels::Labels;
 use crate::promql::{self, Expr, Value};
 use crate::store::Store;
+use crate::vocab::labels::Labels;
 use std::collections::{BTreeMap, HashMap, VecDeque};
 
 /// A result vector of one expression: series labels (with the panel's

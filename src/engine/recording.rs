@@ -7,11 +7,11 @@
 //! [`RecordingRuntime::record`].
 
 use super::panels::{eval_vector, Vector};
-use super::STALE_NAN;
 use crate::alerts::rulefile::RecordingRule;
-use crate::labels::Labels;
 use crate::promql::{self, Expr};
 use crate::store::Store;
+use crate::vocab::labels::Labels;
+use crate::vocab::STALE_NAN;
 use std::collections::{BTreeMap, BTreeSet};
 
 pub(crate) struct RecordingRuntime {

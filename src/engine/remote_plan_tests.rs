@@ -4,8 +4,8 @@
 use super::Engine;
 use crate::engine::EngineOptions;
 use crate::frame::Command;
-use crate::labels::Labels;
 use crate::source::{Discovery, Health, Refresh, TargetHealth, CHART_POINTS};
+use crate::vocab::labels::Labels;
 use std::time::Duration;
 
 const T0: i64 = 1_795_348_800_000;

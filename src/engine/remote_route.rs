@@ -135,7 +135,7 @@ pub(crate) fn reads_text(expr: &Expr) -> Option<String> {
 }
 
 /// The (job, instance) pairs of an answer.
-pub(crate) fn targets_of(v: &[(crate::labels::Labels, f64)]) -> BTreeSet<(String, String)> {
+pub(crate) fn targets_of(v: &[(crate::vocab::labels::Labels, f64)]) -> BTreeSet<(String, String)> {
     v.iter()
         .filter_map(|(l, _)| Some((l.get("job")?.to_string(), l.get("instance")?.to_string())))
         .collect()

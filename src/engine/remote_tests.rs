@@ -2,8 +2,8 @@
 
 use super::*;
 use crate::frame::{AlertState, SourceKind};
-use crate::labels::Labels;
 use crate::source::{Discovery, Refresh};
+use crate::vocab::labels::Labels;
 use std::collections::HashMap;
 
 const T0: i64 = 1_795_348_800_000;

@@ -8,8 +8,8 @@ use crate::alerts::rulefile::FileRule;
 use crate::alerts::{self, Evaluation, RuleSpec, RuleState, Transition};
 use crate::detect::RuleDef;
 use crate::frame::{Alert, AlertState};
-use crate::labels::Labels;
 use crate::promql::{self, Expr};
+use crate::vocab::labels::Labels;
 use std::collections::{BTreeSet, HashMap};
 use std::time::Duration;
 

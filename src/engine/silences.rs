@@ -7,7 +7,7 @@
 use super::Engine;
 use crate::alerts::silence::{HeldPoll, SilenceReply, SilenceRequest};
 use crate::frame::{Alert, HeldAlert};
-use crate::labels::Labels;
+use crate::vocab::labels::Labels;
 use std::collections::BTreeSet;
 use std::time::Duration;
 use tokio::sync::{mpsc, watch};
@@ -60,7 +60,7 @@ impl Engine {
             Ok(old) => {
                 let comment = format!(
                     "muted from vitals for {}",
-                    crate::duration::format_duration(duration)
+                    crate::vocab::duration::format_duration(duration)
                 );
                 self.request(SilenceRequest::Create {
                     name,

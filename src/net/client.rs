@@ -1,9 +1,9 @@
 //! The HTTP clients: one per distinct TLS setting, shared while any
 //! endpoint uses it; proxies from the environment; the redirect policy.
 
-use super::redact::redact_urls;
 use super::tls::TlsKey;
 use super::AuthError;
+use crate::vocab::redact::redact_urls;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock, PoisonError, Weak};
 

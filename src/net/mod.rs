@@ -19,11 +19,10 @@
 //! for an IP address).
 
 mod client;
-mod redact;
 mod tls;
 
+pub use crate::vocab::redact::redact_urls;
 pub use client::{base_builder, redirect_policy};
-pub use redact::{error_text, redact_urls};
 
 use crate::config::Auth;
 use base64::Engine as _;
@@ -260,6 +259,25 @@ fn io_reason(e: &std::io::Error) -> String {
         Some(i) => s[..i].to_string(),
         None => s,
     }
+}
+
+/// The text of an HTTP client error, for a message or the log: without
+/// the request's URL (the caller names the endpoint, redacted), with the
+/// causes that say what went wrong (`connection refused`), and redacted in
+/// case a cause quotes a URL.
+pub fn error_text(e: reqwest::Error) -> String {
+    let e = e.without_url();
+    let mut text = e.to_string();
+    let mut cause = std::error::Error::source(&e);
+    while let Some(c) = cause {
+        let t = c.to_string();
+        if !text.contains(&t) {
+            text.push_str(": ");
+            text.push_str(&t);
+        }
+        cause = c.source();
+    }
+    redact_urls(&text)
 }
 
 #[cfg(test)]

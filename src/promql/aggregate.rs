@@ -2,7 +2,7 @@
 
 use super::eval::{invalid, unsupported, Evaluator, FastMap, Result};
 use super::{Sample, Value};
-use crate::labels::{Labels, METRIC_NAME};
+use crate::vocab::labels::{Labels, METRIC_NAME};
 use promql_parser::parser::token::*;
 use promql_parser::parser::{AggregateExpr, LabelModifier};
 use std::cmp::Ordering;

@@ -3,7 +3,7 @@
 
 use super::eval::{check_unique, invalid, unsupported, Evaluator, FastMap, FastSet, Result};
 use super::{Sample, Value};
-use crate::labels::{Labels, METRIC_NAME};
+use crate::vocab::labels::{Labels, METRIC_NAME};
 use promql_parser::parser::token::*;
 use promql_parser::parser::{BinModifier, BinaryExpr, LabelModifier, VectorMatchCardinality};
 

@@ -93,9 +93,9 @@ impl Meter {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::labels::Labels;
     use crate::promql::{eval_instant_with, eval_range_with, parse};
     use crate::store::Store;
+    use crate::vocab::labels::Labels;
 
     fn store(series: usize) -> Store {
         let mut st = Store::new(i64::MAX);

@@ -2,8 +2,8 @@
 //! step loop of range evaluation.
 
 use super::{EvalError, RangeSeries, Sample, Value};
-use crate::labels::{Labels, METRIC_NAME};
 use crate::store::{is_stale_nan, SeriesId, Store};
+use crate::vocab::labels::{Labels, METRIC_NAME};
 use promql_parser::label::{MatchOp, Matcher};
 use promql_parser::parser::{AtModifier, Expr, Offset, VectorSelector};
 use std::cell::RefCell;

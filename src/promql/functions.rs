@@ -7,7 +7,7 @@ use super::range_functions::{
     extrapolated_rate, holt_winters, instant_value, linear_regression, over_time,
 };
 use super::{Sample, Value};
-use crate::labels::{Labels, METRIC_NAME};
+use crate::vocab::labels::{Labels, METRIC_NAME};
 use promql_parser::label::MatchOp;
 use promql_parser::parser::{Call, Expr};
 

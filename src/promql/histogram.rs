@@ -2,7 +2,7 @@
 
 use super::eval::{FastMap, Result};
 use super::Sample;
-use crate::labels::{Labels, METRIC_NAME};
+use crate::vocab::labels::{Labels, METRIC_NAME};
 
 /// One cumulative bucket: upper bound and count of observations.
 #[derive(Debug, Clone, Copy, PartialEq)]

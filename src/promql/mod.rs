@@ -24,8 +24,8 @@ mod selectors;
 #[cfg(test)]
 mod tests;
 
-use crate::labels::Labels;
 use crate::store::Store;
+use crate::vocab::labels::Labels;
 pub use budget::{Budget, DEFAULT_MAX_SAMPLES, DEFAULT_TIMEOUT};
 pub use promql_parser::parser::Expr;
 use std::sync::Once;

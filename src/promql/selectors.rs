@@ -2,8 +2,8 @@
 //! back in time it reaches.
 
 use super::eval::{duration_ms, offset_ms, selector_matchers, system_time_ms, LOOKBACK_MS};
-use crate::labels::Labels;
 use crate::store::{SeriesId, Store};
+use crate::vocab::labels::Labels;
 use promql_parser::label::Matcher;
 use promql_parser::parser::{AtModifier, Expr, Offset, VectorSelector};
 use std::collections::BTreeSet;

@@ -5,7 +5,7 @@
 //! A scrape that breaks one of them fails as a whole: the target is down
 //! with the reason as its error and nothing of that page is stored.
 
-use crate::labels::Labels;
+use crate::vocab::labels::Labels;
 
 /// Default `sample_limit`: samples on one page (a node_exporter page has
 /// 500 to 2,300).

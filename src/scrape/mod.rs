@@ -7,7 +7,7 @@
 
 pub mod expo;
 
-use crate::labels::Labels;
+use crate::vocab::labels::Labels;
 use std::sync::Arc;
 use std::time::Duration;
 

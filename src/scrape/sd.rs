@@ -3,7 +3,7 @@
 
 use super::target::{from_address, DEFAULT_JOB};
 use super::{ScrapeLimits, Target};
-use crate::labels::Labels;
+use crate::vocab::labels::Labels;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;

@@ -3,7 +3,7 @@
 //! `scrape_samples_scraped`, as Prometheus does.
 
 use super::{ScrapeResult, ScrapedSample, Target};
-use crate::labels::{Labels, METRIC_NAME};
+use crate::vocab::labels::{Labels, METRIC_NAME};
 
 impl Target {
     /// The labels every series of this target carries: `job`, `instance`

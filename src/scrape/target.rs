@@ -2,7 +2,7 @@
 //! addresses and labels of file_sd groups.
 
 use super::Target;
-use crate::labels::Labels;
+use crate::vocab::labels::Labels;
 use reqwest::Url;
 
 /// The `job` of a target that names none.
@@ -203,7 +203,7 @@ fn address_url(target: &str, scheme: &str, addr: &str, path: &str) -> Result<Url
 /// `h:9100/other`. Targets that do not collide keep `host:port`.
 pub fn distinguish_paths(targets: &mut [Target]) {
     use std::collections::HashMap;
-    let mut urls: HashMap<crate::labels::Labels, Vec<usize>> = HashMap::new();
+    let mut urls: HashMap<crate::vocab::labels::Labels, Vec<usize>> = HashMap::new();
     for (i, t) in targets.iter().enumerate() {
         urls.entry(t.target_labels()).or_default().push(i);
     }

@@ -25,7 +25,7 @@
 use super::prometheus::PromClient;
 use super::wire::{QueryResult, RangeResult, Value};
 use super::SourceError;
-use crate::labels::Labels;
+use crate::vocab::labels::Labels;
 use futures_util::future::join_all;
 use std::collections::{HashMap, HashSet};
 use std::time::{Duration, Instant};

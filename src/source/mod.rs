@@ -34,7 +34,7 @@ pub enum SourceError {
     #[error("cannot reach {url}: {reason}")]
     Unreachable { url: String, reason: String },
     /// No complete answer within the timeout.
-    #[error("{url} did not answer within {}", crate::duration::format_duration(*.timeout))]
+    #[error("{url} did not answer within {}", crate::vocab::duration::format_duration(*.timeout))]
     Timeout { url: String, timeout: Duration },
     /// A non-success status without Prometheus's error JSON.
     #[error("{url} answered HTTP {status}: {body_excerpt}")]

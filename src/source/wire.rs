@@ -4,8 +4,8 @@
 //! "errorType": ..., "error": ..., "warnings": [...]}`. Sample values are
 //! strings (`"1.5"`, `"NaN"`, `"+Inf"`, `"-Inf"`), timestamps float seconds.
 
-use crate::labels::Labels;
 use crate::scrape::expo::MetricType;
+use crate::vocab::labels::Labels;
 use serde::Deserialize;
 use serde_json::value::RawValue;
 use std::borrow::Cow;
@@ -424,7 +424,7 @@ pub(crate) fn targets(data: serde_json::Value) -> Result<Vec<TargetHealth>, Wire
                         .discovered_labels
                         .get("__scrape_interval__")
                         .map(|s| s.as_str()))
-                    .and_then(|s| crate::duration::parse_duration(s).ok())
+                    .and_then(|s| crate::vocab::duration::parse_duration(s).ok())
                     .filter(|d| !d.is_zero()),
             }
         })

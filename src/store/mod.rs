@@ -13,23 +13,12 @@ pub use index::SeriesId;
 pub use scrape::ScrapeWriter;
 pub use series::Series;
 
-use crate::labels::{Labels, METRIC_NAME};
+use crate::vocab::labels::{Labels, METRIC_NAME};
 use index::{intersect, Index};
 use promql_parser::label::Matcher;
 use std::collections::HashMap;
 
-/// Prometheus's staleness marker: a NaN with a reserved bit pattern.
-pub const STALE_NAN_BITS: u64 = 0x7ff0_0000_0000_0002;
-
-/// The staleness marker value.
-pub fn stale_nan() -> f64 {
-    f64::from_bits(STALE_NAN_BITS)
-}
-
-/// True when `v` is Prometheus's staleness marker (not any other NaN).
-pub fn is_stale_nan(v: f64) -> bool {
-    v.to_bits() == STALE_NAN_BITS
-}
+pub use crate::vocab::{is_stale_nan, STALE_NAN, STALE_NAN_BITS};
 
 /// Default retention: 15 minutes.
 pub const DEFAULT_RETENTION_MS: i64 = 15 * 60 * 1000;
@@ -222,7 +211,7 @@ impl Store {
     pub fn mark_target_down(&mut self, target_key: &str, t_ms: i64) {
         if let Some(prev) = self.targets.remove(target_key) {
             for id in prev {
-                let _ = self.push(id, t_ms, stale_nan());
+                let _ = self.push(id, t_ms, STALE_NAN);
             }
         }
     }

@@ -14,7 +14,7 @@
 //! outnumber the live ones, which bounds the map under label churn.
 
 use super::{IngestStats, SeriesId, Store};
-use crate::labels::Labels;
+use crate::vocab::labels::Labels;
 use std::collections::HashMap;
 
 type Map = HashMap<Box<[u8]>, Cached, foldhash::fast::RandomState>;
@@ -109,7 +109,7 @@ impl Store {
             if j < seen.len() && seen[j] == id {
                 continue;
             }
-            if self.push(id, t_ms, super::stale_nan()).is_ok() {
+            if self.push(id, t_ms, super::STALE_NAN).is_ok() {
                 stats.stale_markers += 1;
             }
         }

@@ -1,6 +1,6 @@
 //! One series: its label set and a time-ordered ring buffer of samples.
 
-use crate::labels::Labels;
+use crate::vocab::labels::Labels;
 use std::collections::VecDeque;
 
 /// A stored series. Samples are strictly increasing in time.

@@ -11,7 +11,7 @@ fn values(s: &Series) -> Vec<(i64, f64)> {
 
 #[test]
 fn stale_nan_is_only_the_marker() {
-    assert!(is_stale_nan(stale_nan()));
+    assert!(is_stale_nan(STALE_NAN));
     assert!(!is_stale_nan(f64::NAN));
     assert!(!is_stale_nan(1.0));
 }

@@ -58,11 +58,7 @@ fn builtin(name: &str, depth: ColorDepth) -> anyhow::Result<Theme> {
 /// Where user themes live: `$XDG_CONFIG_HOME/vitals/themes`, else
 /// `$HOME/.config/vitals/themes`.
 pub fn user_theme_dir() -> Option<std::path::PathBuf> {
-    let non_empty = |k: &str| std::env::var_os(k).filter(|v| !v.is_empty());
-    let config = non_empty("XDG_CONFIG_HOME")
-        .map(std::path::PathBuf::from)
-        .or_else(|| non_empty("HOME").map(|h| std::path::PathBuf::from(h).join(".config")))?;
-    Some(config.join("vitals").join("themes"))
+    Some(crate::vocab::paths::config_dir()?.join("themes"))
 }
 
 /// The names of the user themes in `dir`, sorted.

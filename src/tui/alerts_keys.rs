@@ -8,7 +8,7 @@
 use super::alerts_bar;
 use super::view::{KeyOutcome, View};
 use crate::frame::{AlertState, Command, Frame};
-use crate::labels::Labels;
+use crate::vocab::labels::Labels;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use std::time::Duration;
 
@@ -251,7 +251,7 @@ pub fn parse_mute(text: &str) -> Result<Duration, String> {
     if t == "0" || t.eq_ignore_ascii_case("off") {
         return Ok(Duration::ZERO);
     }
-    let d = crate::duration::parse_duration(t)
+    let d = crate::vocab::duration::parse_duration(t)
         .map_err(|_| format!("bad duration {t:?}: write it like 30m, 1h or 2h30m (0 unmutes)"))?;
     if d > Duration::from_secs(30 * 86_400) {
         return Err("mute for at most 30d".to_string());

@@ -8,8 +8,8 @@ use super::glyphs::Glyphs;
 use super::timeview::clock;
 use super::view::View;
 use crate::frame::{Alert, AlertState, Frame, HeldAlert, Level, Severity};
-use crate::labels::Labels;
 use crate::theme::Theme;
+use crate::vocab::labels::Labels;
 use ratatui::style::Style;
 
 /// Labels every alert of a rule shares; left out of the row.

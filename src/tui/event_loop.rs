@@ -259,7 +259,7 @@ where
                             dirty = true;
                         }
                         KeyOutcome::Export(path) => {
-                            let dir = crate::cli::state_dir();
+                            let dir = crate::vocab::paths::state_dir();
                             let env = super::export::TermEnv::from_env();
                             view.message = Some(
                                 match super::export::export(&frame, path.as_deref(), &dir, clock(), &env) {

@@ -227,7 +227,7 @@ impl View {
             }
             Cmd::Theme(name) => KeyOutcome::SetTheme(name),
             Cmd::Window(text) => {
-                let d = crate::duration::parse_duration(&text)
+                let d = crate::vocab::duration::parse_duration(&text)
                     .map_err(|_| format!("bad window {text:?}: write it like 30m or 2h"))?;
                 let ms = i64::try_from(d.as_millis()).unwrap_or(i64::MAX);
                 if ms < 1000 {

@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 use vitals::frame::*;
-use vitals::labels::Labels;
+use vitals::vocab::labels::Labels;
 
 /// 2026-11-22T12:00:03Z.
 pub const NOW_MS: i64 = 1_795_867_203_000;

@@ -8,8 +8,8 @@
 mod parse;
 
 use super::{eval_instant, eval_range, parse as parse_expr, EvalError, Value};
-use crate::labels::Labels;
 use crate::store::Store;
+use crate::vocab::labels::Labels;
 use parse::{parse_file, Command, EvalCase};
 use std::io::Write;
 use std::path::{Path, PathBuf};

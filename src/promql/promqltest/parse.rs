@@ -1,8 +1,8 @@
 //! Parsing of Prometheus's test-file format: commands, series
 //! descriptions and the expanding value notation.
 
-use crate::labels::{Labels, METRIC_NAME};
-use crate::store::stale_nan;
+use crate::vocab::labels::{Labels, METRIC_NAME};
+use crate::vocab::STALE_NAN;
 
 /// One command of a test file.
 #[derive(Debug, Clone)]
@@ -162,7 +162,7 @@ pub(crate) fn parse_values(text: &str) -> Result<Vec<Option<f64>>, String> {
             continue;
         }
         if tok == "stale" {
-            out.push(Some(stale_nan()));
+            out.push(Some(STALE_NAN));
             continue;
         }
         if let Some(n) = tok.strip_prefix("_x") {

@@ -57,22 +57,9 @@ use std::borrow::Cow;
 use std::fmt;
 
 /// The label that holds the metric name in a label set.
-pub(crate) const METRIC_NAME_LABEL: &str = crate::labels::METRIC_NAME;
+pub(crate) const METRIC_NAME_LABEL: &str = crate::vocab::labels::METRIC_NAME;
 
-/// A metric family's type as declared by `# TYPE`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Default, Hash)]
-pub enum MetricType {
-    Counter,
-    Gauge,
-    Histogram,
-    GaugeHistogram,
-    Summary,
-    Info,
-    StateSet,
-    /// No TYPE, `untyped` (0.0.4) or `unknown` (OpenMetrics).
-    #[default]
-    Untyped,
-}
+pub use crate::vocab::catalog::MetricType;
 
 impl MetricType {
     /// True when a sample named `family` + `suffix` belongs to a family of

@@ -1,8 +1,8 @@
 //! Building the owned [`Page`] from the streaming parser.
 
 use super::{format_from_content_type, parse, FamilyRef, LabelRef, ParseError, SampleRef, Visitor};
-use crate::labels::{Label, Labels, METRIC_NAME};
 use crate::scrape::{Exemplar, FamilyMeta, Page, ScrapedSample};
+use crate::vocab::labels::{Label, Labels, METRIC_NAME};
 use rustc_hash::{FxHashMap, FxHashSet};
 use std::borrow::Cow;
 use std::sync::Arc;

@@ -125,25 +125,6 @@ fn redact_one(url: &str, out: &mut String) {
     out.push_str(fragment);
 }
 
-/// The text of an HTTP client error, for a message or the log: without
-/// the request's URL (the caller names the endpoint, redacted), with the
-/// causes that say what went wrong (`connection refused`), and redacted in
-/// case a cause quotes a URL.
-pub fn error_text(e: reqwest::Error) -> String {
-    let e = e.without_url();
-    let mut text = e.to_string();
-    let mut cause = std::error::Error::source(&e);
-    while let Some(c) = cause {
-        let t = c.to_string();
-        if !text.contains(&t) {
-            text.push_str(": ");
-            text.push_str(&t);
-        }
-        cause = c.source();
-    }
-    redact_urls(&text)
-}
-
 #[cfg(test)]
 mod tests {
     use super::redact_urls;

@@ -55,7 +55,7 @@ pub fn lines(s: &str) -> Cow<'_, str> {
 /// A message for the terminal (stderr): credentials in URLs redacted,
 /// control characters but line breaks escaped.
 pub fn for_terminal(s: &str) -> String {
-    lines(&crate::net::redact_urls(s)).into_owned()
+    lines(&super::redact::redact_urls(s)).into_owned()
 }
 
 /// JSON text with DEL and C1 characters written as `\u00XX` (serde_json
@@ -91,7 +91,7 @@ impl<W: Write> Write for SafeLog<W> {
             Some(body) => (body, "\n"),
             None => (text.as_ref(), ""),
         };
-        let clean = crate::net::redact_urls(&one_line(body)).to_string();
+        let clean = super::redact::redact_urls(&one_line(body)).to_string();
         self.0.write_all(clean.as_bytes())?;
         self.0.write_all(end.as_bytes())?;
         Ok(buf.len())

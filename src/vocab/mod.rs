@@ -1,0 +1,25 @@
+//! The vocabulary every layer speaks: label sets, durations, severities and
+//! alert states, the metric catalog, text made safe to show, where files
+//! live and how instants are written. It imports nothing of the crate, so
+//! any layer may use it (see `tests/layers.rs`).
+
+pub mod alert;
+pub mod catalog;
+pub mod duration;
+pub mod labels;
+pub mod paths;
+pub mod redact;
+pub mod text;
+pub mod time;
+
+/// Prometheus's staleness marker: the NaN with this bit pattern marks a
+/// series that ended (a target went away, a series left its page).
+pub const STALE_NAN_BITS: u64 = 0x7ff0_0000_0000_0002;
+
+/// [`STALE_NAN_BITS`] as a value.
+pub const STALE_NAN: f64 = f64::from_bits(STALE_NAN_BITS);
+
+/// True for the staleness marker itself (not for any other NaN).
+pub fn is_stale_nan(v: f64) -> bool {
+    v.to_bits() == STALE_NAN_BITS
+}

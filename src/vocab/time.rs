@@ -1,0 +1,15 @@
+//! How instants are written: RFC 3339 in UTC.
+
+/// RFC 3339 with milliseconds, UTC: `2026-11-22T12:00:00.123Z`.
+pub fn rfc3339_ms(ms: i64) -> String {
+    chrono::DateTime::from_timestamp_millis(ms)
+        .map(|t| t.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string())
+        .unwrap_or_else(|| ms.to_string())
+}
+
+/// RFC 3339 to the second, UTC.
+pub fn rfc3339_s(ms: i64) -> String {
+    chrono::DateTime::from_timestamp_millis(ms)
+        .map(|t| t.format("%Y-%m-%dT%H:%M:%SZ").to_string())
+        .unwrap_or_else(|| ms.to_string())
+}
