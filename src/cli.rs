@@ -427,15 +427,15 @@ fn remote_client(
     ep: &config::Endpoint,
     c: &Common,
     s: &Settings,
-) -> Result<Arc<crate::source::PromClient>> {
-    let opts = crate::source::PromOptions {
+) -> Result<Arc<crate::promapi::PromClient>> {
+    let opts = crate::promapi::PromOptions {
         timeout: ep.timeout.unwrap_or(s.timeout),
         headers: c.headers.clone(),
         auth: ep.auth.clone(),
         ..Default::default()
     };
     let client =
-        crate::source::PromClient::new(&ep.url, opts).map_err(|e| anyhow::anyhow!("{e}"))?;
+        crate::promapi::PromClient::new(&ep.url, opts).map_err(|e| anyhow::anyhow!("{e}"))?;
     Ok(Arc::new(client))
 }
 
@@ -600,11 +600,11 @@ async fn snapshot(s: SnapshotArgs, log: Option<String>) -> Result<i32> {
     match s.format {
         Format::Json => println!(
             "{}",
-            crate::vocab::text::json(&serde_json::to_string_pretty(&crate::snapshot::to_json(
+            crate::vocab::text::json(&serde_json::to_string_pretty(&crate::report::to_json(
                 &frame
             ))?)
         ),
-        Format::Text => print!("{}", crate::snapshot::to_markdown(&frame)),
+        Format::Text => print!("{}", crate::report::to_markdown(&frame)),
     }
     headless::finish(sinks, &frame).await;
     Ok(0)

@@ -11,11 +11,14 @@ pub mod demo;
 pub mod detect;
 pub mod engine;
 pub mod frame;
+#[cfg(test)]
+mod layers;
 pub mod net;
+pub mod promapi;
 pub mod promql;
+pub mod report;
 pub mod scrape;
-pub mod snapshot;
-pub mod source;
+
 pub mod store;
 pub mod theme;
 pub mod tui;

@@ -138,8 +138,8 @@ async fn secrets_never_reach_snapshot_screen_or_log() {
     }
     let frame = engine.tick(now + 2_000);
 
-    let json = serde_json::to_string_pretty(&vitals::snapshot::to_json(&frame)).unwrap();
-    let markdown = vitals::snapshot::to_markdown(&frame);
+    let json = serde_json::to_string_pretty(&vitals::report::to_json(&frame)).unwrap();
+    let markdown = vitals::report::to_markdown(&frame);
     let mut screens = String::new();
     for (w, h, help) in [(80, 24, false), (200, 50, false), (200, 50, true)] {
         let view = View {

@@ -156,7 +156,7 @@ async fn insecure_skip_verify_accepts_any_certificate_and_says_so() {
 
 #[tokio::test]
 async fn prometheus_api_client_uses_the_same_settings() {
-    use vitals::source::{PromClient, PromOptions};
+    use vitals::promapi::{PromClient, PromOptions};
     let ca = Ca::new("test-ca");
     let cert = ca.server(&["127.0.0.1"]);
     let client = ca.client("vitals");

@@ -15,7 +15,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 use vitals::engine::{Engine, EngineOptions};
-use vitals::source::{Plan, Poller, PromClient, PromOptions, Refresh};
+use vitals::promapi::{Plan, Poller, PromClient, PromOptions, Refresh};
 use vitals::vocab::labels::Labels;
 
 fn now_ms() -> i64 {

@@ -18,7 +18,7 @@ use vitals::detect::PanelDef;
 use vitals::engine::remote_run::{self, RemoteChannels};
 use vitals::engine::{Engine, EngineOptions};
 use vitals::frame::{Frame, SourceKind};
-use vitals::source::{range_params, PromClient, PromOptions, CHART_POINTS};
+use vitals::promapi::{range_params, PromClient, PromOptions, CHART_POINTS};
 use vitals::vocab::labels::Labels;
 
 const DEFAULT_PANELS: [&str; 6] = [
@@ -251,7 +251,7 @@ async fn dashboard_over(kind: Server) {
         );
     }
     // Detected per-instance breakdowns are limited; the JSON shows what was sent.
-    let json = vitals::snapshot::to_json(&frame);
+    let json = vitals::report::to_json(&frame);
     let cpu = json["panels"]
         .as_array()
         .unwrap()

@@ -18,7 +18,7 @@ use vitals::alerts::rulefile;
 use vitals::engine::remote_run;
 use vitals::engine::{Engine, EngineOptions};
 use vitals::frame::{AlertState, Frame};
-use vitals::source::{PromClient, PromOptions, Value};
+use vitals::promapi::{PromClient, PromOptions, Value};
 
 const RULES: &str = "groups:
   - name: queue

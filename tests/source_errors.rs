@@ -6,7 +6,7 @@ mod scrape_support;
 
 use scrape_support::{closed_port, serve, Reply};
 use std::time::{Duration, Instant};
-use vitals::source::{PromClient, PromOptions, SourceError};
+use vitals::promapi::{PromClient, PromOptions, SourceError};
 
 fn client(url: &str, timeout_ms: u64) -> PromClient {
     let opts = PromOptions {
@@ -219,12 +219,12 @@ async fn an_answer_over_the_body_limit_is_refused() {
 }
 
 /// The dashboard's own queries asked together, as a live poller does.
-fn batched_plan() -> vitals::source::Plan {
+fn batched_plan() -> vitals::promapi::Plan {
     let texts: Vec<String> = vec!["sum(x)".into(), "y".into()];
-    vitals::source::Plan {
+    vitals::promapi::Plan {
         instant: texts.clone(),
         groups: vec![texts],
-        ..vitals::source::Plan::default()
+        ..vitals::promapi::Plan::default()
     }
 }
 
@@ -236,7 +236,7 @@ async fn a_batched_answer_is_split_to_its_queries_with_the_warnings_once() {
           {"metric":{"__vitals_q":"0"},"value":[5,"1"]}]}}"#;
     let server = serve(move |_| json("200 OK", body)).await;
     let c = std::sync::Arc::new(client(&format!("http://{}", server.addr), 2000));
-    let mut p = vitals::source::Poller::batching(c, Duration::from_secs(1));
+    let mut p = vitals::promapi::Poller::batching(c, Duration::from_secs(1));
     let r = p.refresh(&batched_plan(), 5_000, false).await;
     assert_eq!(server.request_count(), 1);
     let plain =
@@ -255,7 +255,7 @@ async fn a_batched_answer_without_its_indexes_is_asked_again_query_by_query() {
           {"metric":{"instance":"a"},"value":[5,"7"]}]}}"#;
     let server = serve(move |_| json("200 OK", body)).await;
     let c = std::sync::Arc::new(client(&format!("http://{}", server.addr), 2000));
-    let mut p = vitals::source::Poller::batching(c, Duration::from_secs(1));
+    let mut p = vitals::promapi::Poller::batching(c, Duration::from_secs(1));
     let r = p.refresh(&batched_plan(), 5_000, false).await;
     assert_eq!(server.request_count(), 3, "the batch, then each query");
     let a = vitals::vocab::labels::Labels::from_pairs([("instance", "a")]);

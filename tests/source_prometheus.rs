@@ -14,8 +14,8 @@ use remote_support::{scraping, Server};
 use scrape_support::{serve, Reply};
 use std::collections::BTreeMap;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use vitals::promapi::{range_params, Health, PromClient, PromOptions, SourceError, Value};
 use vitals::scrape::expo::MetricType;
-use vitals::source::{range_params, Health, PromClient, PromOptions, SourceError, Value};
 use vitals::vocab::labels::Labels;
 
 const PAGE: &str = "\

@@ -123,7 +123,7 @@ pub fn line(t: &Transition) -> serde_json::Value {
         "labels": t.labels,
         "from": t.from,
         "to": t.to,
-        "value": t.value.map(crate::snapshot::json_number),
+        "value": t.value.map(crate::vocab::json_number),
         "summary": t.summary,
     })
 }

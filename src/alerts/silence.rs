@@ -13,6 +13,13 @@ use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::{mpsc, watch};
 
+/// The engine's end of the Alertmanager task.
+pub struct AlertmanagerLink {
+    pub requests: mpsc::Sender<SilenceRequest>,
+    pub replies: mpsc::Receiver<SilenceReply>,
+    pub held: watch::Receiver<HeldPoll>,
+}
+
 /// What the engine asks of Alertmanager.
 #[derive(Clone, Debug, PartialEq)]
 pub enum SilenceRequest {
@@ -329,11 +336,7 @@ async fn answer(client: Api, base: String, r: SilenceRequest, replies: mpsc::Sen
 
 /// Starts [`run_alertmanager`] for `base`, polling every scrape
 /// `interval` but at most every 5 s, and returns the engine's end.
-pub fn spawn(
-    base: &str,
-    auth: Option<Arc<HttpAuth>>,
-    interval: Duration,
-) -> crate::engine::AlertmanagerLink {
+pub fn spawn(base: &str, auth: Option<Arc<HttpAuth>>, interval: Duration) -> AlertmanagerLink {
     let (req_tx, req_rx) = mpsc::channel(64);
     let (rep_tx, rep_rx) = mpsc::channel(64);
     let (held_tx, held_rx) = watch::channel(HeldPoll::default());
@@ -346,7 +349,7 @@ pub fn spawn(
         rep_tx,
         held_tx,
     ));
-    crate::engine::AlertmanagerLink {
+    AlertmanagerLink {
         requests: req_tx,
         replies: rep_rx,
         held: held_rx,

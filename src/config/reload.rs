@@ -7,11 +7,38 @@
 
 use super::{load_settings, Overrides, Settings};
 use crate::alerts::rulefile::{self, FileRule};
-use crate::engine::Reconfig;
+use crate::detect::PanelDef;
 use crate::scrape::{self, SdSource, Target};
 use std::path::{Path, PathBuf};
 use tokio::sync::{mpsc, watch};
 use tokio::task::JoinHandle;
+
+/// The panels and rules of a newly loaded configuration.
+#[derive(Clone, Debug, Default)]
+pub struct Reconfig {
+    /// The configured panels.
+    pub panels: Vec<PanelDef>,
+    /// Show the detected default panels too.
+    pub detected_panels: bool,
+    /// Every rule: rule files and the configuration's `[[rule]]`s.
+    pub rules: Vec<FileRule>,
+    /// What to say on screen once applied, e.g. "config reloaded".
+    pub message: String,
+    /// The file's theme, when the reload changed it.
+    pub theme: Option<String>,
+    /// The file's retention, when the reload changed it.
+    pub retention: Option<std::time::Duration>,
+    /// The series budget, when the reload changed it.
+    pub max_series: Option<usize>,
+}
+
+/// The engine's end of the reloader (see `config::reload`).
+pub struct ReloadLink {
+    /// Asks for a reload; a full channel means one is already on its way.
+    pub requests: mpsc::Sender<()>,
+    /// The new configuration, or a one-line reason it was refused.
+    pub results: mpsc::Receiver<Result<Reconfig, String>>,
+}
 
 /// The list of targets the scrape loops and the engine follow: static
 /// targets plus the targets of the file_sd files, which are watched.

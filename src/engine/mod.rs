@@ -27,11 +27,11 @@ pub mod slow;
 #[cfg(test)]
 mod tests;
 
+pub use crate::alerts::silence::AlertmanagerLink;
+pub use crate::config::reload::{Reconfig, ReloadLink};
 pub use notify::SinkLink;
-pub use reload::{Reconfig, ReloadLink};
 pub use remote::{remote_rate_window, TABLE_TOP_N, TOP_N};
 pub use run::{run, EngineChannels};
-pub use silences::AlertmanagerLink;
 
 use crate::alerts::log::AlertLog;
 use crate::alerts::rulefile::FileRule;

@@ -110,7 +110,7 @@ impl RecordingRuntime {
     pub fn backfill(
         &mut self,
         store: &mut Store,
-        series: &[crate::source::Series],
+        series: &[crate::promapi::Series],
         step_ms: i64,
         last_ms: i64,
     ) {

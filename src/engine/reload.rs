@@ -7,38 +7,11 @@
 
 use super::{recording, Engine};
 use crate::alerts::rulefile::FileRule;
-use crate::detect::PanelDef;
+use crate::config::reload::{Reconfig, ReloadLink};
 use tokio::sync::mpsc;
 
 /// How long a "reloaded" notice stays on screen.
 pub const RELOADED_NOTICE_MS: i64 = 10_000;
-
-/// The panels and rules of a newly loaded configuration.
-#[derive(Clone, Debug, Default)]
-pub struct Reconfig {
-    /// The configured panels.
-    pub panels: Vec<PanelDef>,
-    /// Show the detected default panels too.
-    pub detected_panels: bool,
-    /// Every rule: rule files and the configuration's `[[rule]]`s.
-    pub rules: Vec<FileRule>,
-    /// What to say on screen once applied, e.g. "config reloaded".
-    pub message: String,
-    /// The file's theme, when the reload changed it.
-    pub theme: Option<String>,
-    /// The file's retention, when the reload changed it.
-    pub retention: Option<std::time::Duration>,
-    /// The series budget, when the reload changed it.
-    pub max_series: Option<usize>,
-}
-
-/// The engine's end of the reloader (see `config::reload`).
-pub struct ReloadLink {
-    /// Asks for a reload; a full channel means one is already on its way.
-    pub requests: mpsc::Sender<()>,
-    /// The new configuration, or a one-line reason it was refused.
-    pub results: mpsc::Receiver<Result<Reconfig, String>>,
-}
 
 pub(super) struct ReloadState {
     link: ReloadLink,

@@ -12,9 +12,9 @@ use super::panels::Vector;
 use super::remote_route::Route;
 use super::Engine;
 use crate::detect::{Catalog, Detected, MetricInfo};
+use crate::promapi::{self, Discovery, Plan, Refresh, TargetHealth};
 use crate::promql::Expr;
 use crate::scrape::expo::MetricType;
-use crate::source::{self, Discovery, Plan, Refresh, TargetHealth};
 use crate::store::Store;
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -48,7 +48,7 @@ pub(crate) struct RemoteState {
     /// `None` when the server has no targets endpoint (then `up` is read).
     pub(super) targets: Option<Vec<TargetHealth>>,
     pub(super) instant: HashMap<String, Slot>,
-    pub(super) charts: HashMap<String, Arc<Vec<source::Series>>>,
+    pub(super) charts: HashMap<String, Arc<Vec<promapi::Series>>>,
     pub(super) error: Option<String>,
     pub(super) warnings: Vec<String>,
     pub(super) data_ms: Option<i64>,
@@ -203,8 +203,8 @@ pub fn remote_rate_window(scrape_interval: Option<Duration>) -> Duration {
 fn limit(mut d: Detected) -> Detected {
     for p in &mut d.panels {
         for e in &mut p.exprs {
-            if !e.is_limit && source::breaks_down_by_instance(&e.expr) {
-                e.expr = source::limit_top(&e.expr, TOP_N);
+            if !e.is_limit && promapi::breaks_down_by_instance(&e.expr) {
+                e.expr = promapi::limit_top(&e.expr, TOP_N);
             }
         }
     }
@@ -212,7 +212,7 @@ fn limit(mut d: Detected) -> Detected {
         .into_iter()
         .flatten()
     {
-        *e = source::limit_top(e, TABLE_TOP_N);
+        *e = promapi::limit_top(e, TABLE_TOP_N);
     }
     d
 }
@@ -303,7 +303,7 @@ impl Engine {
         r.version = d.version.clone();
         let window = remote_rate_window(r.scrape_interval);
         if let Some(t) = &d.targets {
-            r.scrape_interval = source::scrape_interval(t);
+            r.scrape_interval = promapi::scrape_interval(t);
         }
         // A scrape interval learned now (the server had no targets at
         // first) changes the rate window: re-detect.
@@ -358,7 +358,7 @@ impl Engine {
         match f.targets {
             Some(Ok(t)) => {
                 let window = remote_rate_window(r.scrape_interval);
-                r.scrape_interval = source::scrape_interval(&t).or(r.scrape_interval);
+                r.scrape_interval = promapi::scrape_interval(&t).or(r.scrape_interval);
                 r.targets = Some(t);
                 // Re-detected at the next tick with the new rate window.
                 self.catalog_changed |= remote_rate_window(r.scrape_interval) != window;

@@ -1,5 +1,5 @@
 //! Which of the plan's queries vitals wrote itself, grouped for shared
-//! requests ([`crate::source::Plan::groups`]): a detected panel's
+//! requests ([`crate::promapi::Plan::groups`]): a detected panel's
 //! expressions, the instance table's, the detected rules'. A text a user
 //! wrote (a configured panel or rule, `--expr`, a `--rules` file) is in no
 //! group, even when it equals a detected one: it is sent exactly as

@@ -4,7 +4,7 @@
 use super::remote::RemoteState;
 use super::Engine;
 use crate::frame::{Frame, InstanceRow, ServerStatus, SourceKind, TargetStatus};
-use crate::source::{self, TargetHealth};
+use crate::promapi::{self, TargetHealth};
 use std::collections::HashMap;
 
 fn status_of(t: &TargetHealth) -> TargetStatus {
@@ -12,7 +12,7 @@ fn status_of(t: &TargetHealth) -> TargetStatus {
         url: t.scrape_url.clone(),
         job: t.job.clone(),
         instance: t.instance.clone(),
-        up: t.health == source::Health::Up,
+        up: t.health == promapi::Health::Up,
         scrape_duration_seconds: t.last_scrape_duration.as_secs_f64(),
         samples: 0,
         invalid_lines: 0,

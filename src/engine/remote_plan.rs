@@ -5,7 +5,7 @@
 
 use super::remote::window_expr;
 use super::Engine;
-use crate::source::{self, Plan};
+use crate::promapi::{self, Plan};
 
 impl Engine {
     /// Recomputes what each refresh asks and hands it to the poller.
@@ -71,7 +71,7 @@ impl Engine {
                 add(&mut instant, &w);
                 // Not sent while the busiest-first answer holds every
                 // instance: it would repeat the same values.
-                covered.push(source::Covered {
+                covered.push(promapi::Covered {
                     text: w,
                     by: e.clone(),
                     limit: *limit,
@@ -88,7 +88,7 @@ impl Engine {
             window: self.opts.retention,
             min_step: r.scrape_interval.unwrap_or(self.opts.interval),
             catch_up,
-            points: r.chart_points.unwrap_or(source::CHART_POINTS),
+            points: r.chart_points.unwrap_or(promapi::CHART_POINTS),
             covered,
             groups,
         };

@@ -4,7 +4,7 @@
 use super::Engine;
 use crate::engine::EngineOptions;
 use crate::frame::Command;
-use crate::source::{Discovery, Health, Refresh, TargetHealth, CHART_POINTS};
+use crate::promapi::{Discovery, Health, Refresh, TargetHealth, CHART_POINTS};
 use crate::vocab::labels::Labels;
 use std::time::Duration;
 
@@ -80,7 +80,7 @@ fn the_window_is_left_out_while_the_busiest_answer_holds_every_row() {
     let narrowed = super::window_expr(&table_cpu, &window).unwrap();
     let plan = e.remote_plan();
     assert!(plan.instant.contains(&narrowed));
-    assert!(plan.covered.contains(&crate::source::Covered {
+    assert!(plan.covered.contains(&crate::promapi::Covered {
         text: narrowed.clone(),
         by: table_cpu.clone(),
         limit: super::TABLE_TOP_N,
@@ -149,7 +149,7 @@ fn the_chart_step_follows_the_chart_width() {
 fn scraping_ignores_the_chart_width() {
     let mut e = Engine::new(EngineOptions::default());
     e.command(Command::ChartWidth(40));
-    assert_eq!(e.remote_plan(), crate::source::Plan::default());
+    assert_eq!(e.remote_plan(), crate::promapi::Plan::default());
 }
 
 #[test]

@@ -15,8 +15,8 @@
 use super::remote::{RemoteState, Source};
 use super::remote_route::{route, Route};
 use super::Engine;
+use crate::promapi::{self, Health};
 use crate::promql::{self, Expr};
-use crate::source::{self, Health};
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 
 /// What the engine keeps for rules over a server.
@@ -101,7 +101,7 @@ impl Engine {
     /// per step, oldest first) without publishing a frame; returns the
     /// last step's time. Replayed transitions the alert log already holds
     /// are not logged again ([`crate::alerts::log::unlogged`]).
-    pub fn catch_up(&mut self, steps: Vec<crate::source::Refresh>) -> Option<i64> {
+    pub fn catch_up(&mut self, steps: Vec<crate::promapi::Refresh>) -> Option<i64> {
         self.replay = Some(
             self.alert_log
                 .as_ref()
@@ -221,7 +221,7 @@ impl Engine {
         let mut grid = {
             let plan = r.plan.borrow();
             let (start, end, step) =
-                source::range_params(t, plan.window, source::CHART_POINTS, plan.min_step);
+                promapi::range_params(t, plan.window, promapi::CHART_POINTS, plan.min_step);
             let last = if end < t { end } else { end - step };
             (start, last, step.max(1))
         };
@@ -320,9 +320,9 @@ impl Engine {
 }
 
 /// The step grid `(start, last, step)` of a chart answer at `t`: the
-/// grid the poller asks on (`source::range_params`), or, for points off
+/// grid the poller asks on (`promapi::range_params`), or, for points off
 /// it, the grid the points themselves are on.
-fn chart_grid(chart: &[source::Series], grid: (i64, i64, i64), t: i64) -> (i64, i64, i64) {
+fn chart_grid(chart: &[promapi::Series], grid: (i64, i64, i64), t: i64) -> (i64, i64, i64) {
     let (start, _, step) = grid;
     let times = || chart.iter().flat_map(|(_, p)| p.iter().map(|x| x.0));
     if times().all(|x| x >= start && (x - start) % step == 0) {
@@ -344,7 +344,7 @@ fn store_range(
     store: &crate::store::Store,
     expr: &Expr,
     (start, last, step): (i64, i64, i64),
-) -> Option<Vec<source::Series>> {
+) -> Option<Vec<promapi::Series>> {
     let budget = promql::Budget::default();
     let series = promql::eval_range_with(store, expr, start, last, step, &budget).ok()?;
     Some(series.into_iter().map(|s| (s.labels, s.points)).collect())

@@ -83,7 +83,7 @@ fn a_target_back_on_the_endpoint_before_its_data_stays_stale() {
     let mut r = w.answers();
     let mut health = w.health();
     for h in &mut health {
-        h.health = crate::source::Health::Up;
+        h.health = crate::promapi::Health::Up;
     }
     r.targets = Some(Ok(health));
     w.remote.apply_refresh(r);

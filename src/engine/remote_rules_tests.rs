@@ -9,9 +9,9 @@ use crate::engine::panels::eval_vector;
 use crate::engine::tests::{ok, T0};
 use crate::engine::{Engine, EngineOptions};
 use crate::frame::{AlertState, Frame};
+use crate::promapi::{self, Discovery, Health, Refresh, TargetHealth};
 use crate::promql;
 use crate::scrape::{ScrapeError, ScrapeResult, Target};
-use crate::source::{self, Discovery, Health, Refresh, TargetHealth};
 use crate::vocab::labels::Labels;
 use std::collections::BTreeSet;
 use std::sync::Arc;
@@ -161,11 +161,11 @@ impl Twin {
                 .insert(text.clone(), eval_vector(store, &e, self.t));
         }
         let (start, end, step) =
-            source::range_params(self.t, plan.window, source::CHART_POINTS, plan.min_step);
+            promapi::range_params(self.t, plan.window, promapi::CHART_POINTS, plan.min_step);
         for text in &plan.charts {
             let e = promql::parse(text).unwrap();
             let series = promql::eval_range(store, &e, start, end, step).unwrap();
-            let series: Vec<source::Series> =
+            let series: Vec<promapi::Series> =
                 series.into_iter().map(|s| (s.labels, s.points)).collect();
             r.charts.insert(text.clone(), Ok(Arc::new(series)));
         }

@@ -5,7 +5,7 @@
 
 use super::Engine;
 use crate::frame::{Command, Frame};
-use crate::source::{backoff, Discovery, Plan, Poller, PromClient, Refresh};
+use crate::promapi::{backoff, Discovery, Plan, Poller, PromClient, Refresh};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::{mpsc, watch};
@@ -146,7 +146,7 @@ async fn pause(d: Duration, plan: &mut watch::Receiver<Plan>, cancel: &mut watch
 
 /// While a refresh's requests take less than this, added up, the
 /// dashboard's own queries share one request; beyond it they are asked
-/// per panel, concurrently ([`crate::source::Plan::groups`]).
+/// per panel, concurrently ([`crate::promapi::Plan::groups`]).
 fn batch_budget(interval: Duration) -> Duration {
     (interval / 10).clamp(Duration::from_millis(50), Duration::from_millis(500))
 }
@@ -258,19 +258,19 @@ fn history_span(now_ms: i64, span: i64, step: i64) -> Option<(i64, i64)> {
 }
 
 /// The server's answers to `plan` at every interval step over its
-/// `catch_up` span (at most [`crate::source::MAX_POINTS`] steps), ending
+/// `catch_up` span (at most [`crate::promapi::MAX_POINTS`] steps), ending
 /// one step before now; empty when no rule has a `for`.
 async fn catch_up(
     poller: &Poller,
     plan: &Plan,
     clock: Clock,
-) -> Result<Vec<Refresh>, crate::source::SourceError> {
+) -> Result<Vec<Refresh>, crate::promapi::SourceError> {
     let step = i64::try_from(clock.interval.as_millis())
         .unwrap_or(i64::MAX)
         .max(1);
     let span = i64::try_from(plan.catch_up.as_millis())
         .unwrap_or(i64::MAX)
-        .min(step.saturating_mul(crate::source::MAX_POINTS - 2));
+        .min(step.saturating_mul(crate::promapi::MAX_POINTS - 2));
     match history_span(clock.now_ms(), span, step) {
         Some((start, end)) if !plan.instant.is_empty() => {
             poller.history(plan, start, end, step).await

@@ -8,7 +8,7 @@
 use super::remote::TABLE_TOP_N;
 use super::Engine;
 use crate::frame::{TableColumn, TableRank};
-use crate::source;
+use crate::promapi;
 
 /// Rows asked beyond the deepest one in sight, and the size the ranked
 /// depth is rounded up to (so scrolling changes the query rarely).
@@ -43,7 +43,7 @@ impl Engine {
             let e = e.as_ref()?;
             let ranked = rank.filter(|k| k.column == c).and_then(|k| {
                 let n = rank_depth(k.rows);
-                let text = source::rerank_top(e, TABLE_TOP_N, n, k.worst_first)?;
+                let text = promapi::rerank_top(e, TABLE_TOP_N, n, k.worst_first)?;
                 Some((text, n))
             });
             Some(ranked.unwrap_or_else(|| (e.clone(), TABLE_TOP_N)))

@@ -2,7 +2,7 @@
 
 use super::*;
 use crate::frame::{AlertState, SourceKind};
-use crate::source::{Discovery, Refresh};
+use crate::promapi::{Discovery, Refresh};
 use crate::vocab::labels::Labels;
 use std::collections::HashMap;
 

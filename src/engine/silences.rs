@@ -5,19 +5,11 @@
 //! [`crate::alerts::silence::run_alertmanager`]'s; nothing here waits.
 
 use super::Engine;
-use crate::alerts::silence::{HeldPoll, SilenceReply, SilenceRequest};
+use crate::alerts::silence::{AlertmanagerLink, SilenceReply, SilenceRequest};
 use crate::frame::{Alert, HeldAlert};
 use crate::vocab::labels::Labels;
 use std::collections::BTreeSet;
 use std::time::Duration;
-use tokio::sync::{mpsc, watch};
-
-/// The engine's end of the Alertmanager task.
-pub struct AlertmanagerLink {
-    pub requests: mpsc::Sender<SilenceRequest>,
-    pub replies: mpsc::Receiver<SilenceReply>,
-    pub held: watch::Receiver<HeldPoll>,
-}
 
 pub(crate) struct AlertmanagerState {
     link: AlertmanagerLink,

@@ -2,7 +2,7 @@
 //! into headers, and a client for the endpoint's TLS settings.
 //!
 //! Scrape targets, the `--prometheus` server and the alert sinks all build
-//! theirs with [`build_http_auth`] from a [`crate::config::Auth`]. Token and
+//! theirs with [`build_http_auth`] from a [`Auth`]. Token and
 //! password files are read once, here, and trimmed of surrounding
 //! whitespace as Prometheus does. Secrets live only inside [`HttpAuth`]
 //! (as header values marked sensitive): its `Debug` and every error of this
@@ -18,13 +18,14 @@
 //! of the URL's host; the TLS SNI sent is still the URL's host name (none
 //! for an IP address).
 
+mod auth;
 mod client;
 mod tls;
 
 pub use crate::vocab::redact::redact_urls;
 pub use client::{base_builder, redirect_policy};
 
-use crate::config::Auth;
+pub use auth::{Auth, BasicAuth};
 use base64::Engine as _;
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue, AUTHORIZATION};
 use std::path::Path;
@@ -169,7 +170,7 @@ pub fn build_http_auth(auth: &Auth) -> Result<HttpAuth, AuthError> {
 /// Basic auth from a URL's `user:password@` (already percent-decoded).
 pub fn basic_from_url(user: &str, password: Option<&str>) -> Result<HttpAuth, AuthError> {
     let auth = Auth {
-        basic_auth: Some(crate::config::BasicAuth {
+        basic_auth: Some(BasicAuth {
             username: user.to_string(),
             password: Some(password.unwrap_or_default().to_string()),
             password_file: None,

@@ -1,5 +1,5 @@
+use super::BasicAuth;
 use super::*;
-use crate::config::BasicAuth;
 use std::io::Write;
 
 const SECRET: &str = "tok-3f9a1c";

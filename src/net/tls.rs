@@ -1,8 +1,8 @@
 //! TLS settings of an endpoint: the files read into memory, and the rustls
 //! client configuration made from them.
 
+use super::Auth;
 use super::{io_reason, AuthError};
-use crate::config::Auth;
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
 use rustls::client::WebPkiServerVerifier;
 use rustls::crypto::WebPkiSupportedAlgorithms;

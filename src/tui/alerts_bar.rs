@@ -2,9 +2,9 @@
 //! critical alert fills the row in reverse video; otherwise the bar says
 //! "no alerts firing" and counts down pending ones.
 
-use super::format;
 use super::glyphs::Glyphs;
 use crate::frame::{Alert, AlertState, Frame, Level, Severity, Unit};
+use crate::report::format;
 use crate::theme::Theme;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;

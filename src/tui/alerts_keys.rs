@@ -225,7 +225,7 @@ impl View {
                     format!(
                         "muted {} for {} (until {})",
                         p.target.name,
-                        super::format::duration(d),
+                        crate::report::format::duration(d),
                         super::timeview::clock(until, self.tz())
                     )
                 });

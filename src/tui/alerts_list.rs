@@ -22,12 +22,12 @@ use super::alerts_keys::{rows, selected_index};
 use super::alerts_rows::{
     held_row, notes_text, our_row, severity_level, severity_word, short_labels, Row,
 };
-use super::format;
 use super::glyphs::Glyphs;
 use super::layout::Plan;
 use super::timeview::clock;
 use super::view::View;
 use crate::frame::{AlertState, Frame, Level, Unit};
+use crate::report::format;
 use crate::theme::Theme;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;

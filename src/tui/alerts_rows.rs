@@ -3,11 +3,11 @@
 //! when, and the marks (acknowledged, muted until, silenced, stale).
 
 use super::alerts_bar::unit_of;
-use super::format;
 use super::glyphs::Glyphs;
 use super::timeview::clock;
 use super::view::View;
 use crate::frame::{Alert, AlertState, Frame, HeldAlert, Level, Severity};
+use crate::report::format;
 use crate::theme::Theme;
 use crate::vocab::labels::Labels;
 use ratatui::style::Style;

@@ -294,7 +294,7 @@ async fn export_writes_the_summary_and_says_where() {
     .await;
     assert!(screen.contains("exported to "), "{screen}");
     let text = std::fs::read_to_string(&path).unwrap();
-    assert_eq!(text, crate::snapshot::to_markdown(&frame(0)));
+    assert_eq!(text, crate::report::to_markdown(&frame(0)));
 }
 
 #[tokio::test(start_paused = true)]

@@ -1,13 +1,13 @@
 //! The focused panel over the whole body: a big chart, a legend with each
 //! series' current, minimum and maximum value, and the expressions.
 
-use super::format;
 use super::glyphs::Glyphs;
 use super::graph;
 use super::levels::{finite_points, level_of};
 use super::plot::{self, ChartCtx};
 use super::timeview::clock;
 use crate::frame::{Level, Panel, Series};
+use crate::report::format;
 use crate::theme::Theme;
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Constraint, Layout, Rect};

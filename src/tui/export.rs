@@ -111,7 +111,7 @@ pub fn export(
     now_ms: i64,
     env: &TermEnv,
 ) -> Result<Exported, String> {
-    let text = crate::snapshot::to_markdown(frame);
+    let text = crate::report::to_markdown(frame);
     let home = std::env::var_os("HOME").map(PathBuf::from);
     let path = match path.map(str::trim).filter(|p| !p.is_empty()) {
         Some(p) => expand_home(p, home.as_deref()),
@@ -201,7 +201,7 @@ mod tests {
         let e = export(&frame, None, &state, 0, &xterm()).unwrap();
         assert_eq!(e.path, state.join("export-20261122T120003Z.md"));
         let text = std::fs::read_to_string(&e.path).unwrap();
-        assert_eq!(text, crate::snapshot::to_markdown(&frame));
+        assert_eq!(text, crate::report::to_markdown(&frame));
         assert!(
             e.message.contains("export-20261122T120003Z.md"),
             "{}",

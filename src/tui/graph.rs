@@ -3,11 +3,11 @@
 //! chart below it. A panel that cannot be computed shows why.
 
 use super::bignum;
-use super::format;
 use super::glyphs::{level_word, Glyphs};
 use super::levels::{headline, headline_level, level_of, panel_level};
 use super::plot::{self, ChartCtx};
 use crate::frame::{Level, Panel, PanelKind};
+use crate::report::format;
 use crate::theme::Theme;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;

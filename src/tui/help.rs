@@ -1,9 +1,9 @@
 //! The `?` overlay: keys, where the data comes from, each panel's
 //! expressions, and where diagnostics and alerts are logged.
 
-use super::format;
 use super::view::View;
 use crate::frame::Frame;
+use crate::report::format;
 use crate::theme::Theme;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;

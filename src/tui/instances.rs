@@ -4,13 +4,13 @@
 //! glyph; outliers across instances (robust z-score) carry `◆`; the bottom
 //! border names the worst three instances for the focused signal.
 
-use super::format;
 use super::glyphs::Glyphs;
 use super::levels::level_of;
-use super::outliers;
 use super::table_view::{self, SortKey};
 use super::view::{Focus, View};
 use crate::frame::{Frame, InstanceRow, Level, Panel, TableColumn, TableRank, Unit};
+use crate::report::format;
+use crate::report::outliers;
 use crate::theme::Theme;
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Constraint, Rect};

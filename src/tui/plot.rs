@@ -2,10 +2,10 @@
 //! at their right end (so colour is not needed), a limit line, and axes with
 //! formatted values. Braille dots, or plain dots with `--ascii`.
 
-use super::format;
 use super::levels::finite_points;
 use super::timeview::{clock, Range};
 use crate::frame::{Level, Panel};
+use crate::report::format;
 use crate::theme::Theme;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;

@@ -1,11 +1,11 @@
 //! Small screens: every panel as one row (state glyph, name, current
 //! values, a sparkline of the worst series, state word) inside one box.
 
-use super::format;
 use super::glyphs::{level_word, Glyphs};
 use super::levels::{finite_points, headline, headline_level, panel_level};
 use super::plot::ChartCtx;
 use crate::frame::{Level, Panel};
+use crate::report::format;
 use crate::theme::Theme;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;

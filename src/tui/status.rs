@@ -1,11 +1,11 @@
 //! The status line: title, source, targets up/total, interval, the time of
 //! the data and how old it is when it stops arriving.
 
-use super::format;
 use super::glyphs::Glyphs;
 use super::timeview::{self, clock};
 use super::view::View;
 use crate::frame::{Frame, Level};
+use crate::report::format;
 use crate::theme::Theme;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;

@@ -23,3 +23,16 @@ pub const STALE_NAN: f64 = f64::from_bits(STALE_NAN_BITS);
 pub fn is_stale_nan(v: f64) -> bool {
     v.to_bits() == STALE_NAN_BITS
 }
+
+/// Finite values as JSON numbers; NaN and infinities as `"NaN"`, `"+Inf"`, `"-Inf"`.
+pub fn json_number(v: f64) -> serde_json::Value {
+    if v.is_nan() {
+        serde_json::json!("NaN")
+    } else if v == f64::INFINITY {
+        serde_json::json!("+Inf")
+    } else if v == f64::NEG_INFINITY {
+        serde_json::json!("-Inf")
+    } else {
+        serde_json::json!(v)
+    }
+}

@@ -92,7 +92,7 @@ mod tests {
         assert!(steps(10, 0, 5).is_empty() && steps(0, 10, 0).is_empty());
         assert_eq!(
             steps(0, i64::MAX, 1).len() as i64,
-            crate::source::MAX_POINTS
+            crate::promapi::MAX_POINTS
         );
     }
 }

@@ -1,5 +1,5 @@
 use super::*;
-use crate::source::Covered;
+use crate::promapi::Covered;
 
 fn l(i: &str) -> Labels {
     Labels::from_pairs([("instance", i)])

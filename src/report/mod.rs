@@ -1,21 +1,13 @@
 //! `vitals snapshot`: the stable JSON document and the Markdown summary.
 
+pub mod format;
+pub mod outliers;
+
 use crate::frame::{AlertState, Frame};
 use crate::vocab::time::{rfc3339_ms, rfc3339_s};
 use serde_json::{json, Value};
 
-/// Finite values as JSON numbers; NaN and infinities as `"NaN"`, `"+Inf"`, `"-Inf"`.
-pub fn json_number(v: f64) -> Value {
-    if v.is_nan() {
-        json!("NaN")
-    } else if v == f64::INFINITY {
-        json!("+Inf")
-    } else if v == f64::NEG_INFINITY {
-        json!("-Inf")
-    } else {
-        json!(v)
-    }
-}
+pub use crate::vocab::json_number;
 
 /// The snapshot document of PRODUCT.md ("Snapshot JSON").
 pub fn to_json(frame: &Frame) -> Value {
@@ -24,7 +16,7 @@ pub fn to_json(frame: &Frame) -> Value {
         .iter()
         .map(|t| {
             json!({
-                "url": crate::net::redact_urls(&t.url),
+                "url": crate::vocab::redact::redact_urls(&t.url),
                 "job": t.job,
                 "instance": t.instance,
                 "up": t.up,
@@ -95,7 +87,7 @@ pub fn to_json(frame: &Frame) -> Value {
         map.insert(
             "server".into(),
             json!({
-                "url": crate::net::redact_urls(&s.url),
+                "url": crate::vocab::redact::redact_urls(&s.url),
                 "version": s.version,
                 "error": s.error,
                 "data_time": s.data_ms.map(rfc3339_ms),
@@ -106,7 +98,7 @@ pub fn to_json(frame: &Frame) -> Value {
     doc
 }
 
-use crate::tui::format::value as format_value;
+use format::value as format_value;
 
 /// A Markdown summary for pasting into an incident channel.
 pub fn to_markdown(frame: &Frame) -> String {
@@ -193,7 +185,7 @@ pub fn to_markdown(frame: &Frame) -> String {
 /// across the fleet (robust z-score) marked with ◆.
 fn worst_instances(frame: &Frame) -> String {
     use crate::frame::{InstanceRow, Unit};
-    use crate::tui::outliers;
+    use crate::report::outliers;
     type Pick = fn(&InstanceRow) -> Option<f64>;
     let signals: [(&str, Pick); 3] = [
         ("CPU", |r| r.cpu),
