@@ -1,27 +1,16 @@
-//! The command line (PRODUCT.md, "Command line"): parsing with clap and
-//! running each command. `main.rs` only calls [`main`].
+//! The command line (PRODUCT.md, "Command line"): parsing with clap,
+//! dispatching to the application layer ([`crate::app`]) and printing.
+//! `main.rs` only calls [`main`].
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
-use crate::config::{self, Overrides, Settings};
+use crate::app::{self, Flags};
 use crate::demo::{DemoOptions, Fleet, Scenario};
-use crate::detect::rate_window;
-use crate::engine::{self, Engine, EngineChannels, EngineOptions};
-use crate::frame::{AlertState, Frame};
-use crate::scrape::{self, Target};
-use crate::vocab::duration::parse_duration;
 use crate::vocab::paths::log_path;
+use crate::vocab::text::for_terminal;
 use anyhow::{bail, Context, Result};
 use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
-use std::sync::Arc;
 use std::time::Duration;
-use tokio::sync::{mpsc, watch};
-
-mod config_cmd;
-mod headless;
-mod manual;
-mod scrape_args;
-use scrape_args::scrape_options;
 
 /// `vitals --version`: the version, the commit and the target it was built for.
 const VERSION: &str = concat!(
@@ -49,7 +38,7 @@ struct Cli {
     #[arg(value_name = "TARGET")]
     targets: Vec<String>,
     #[command(flatten)]
-    common: Common,
+    common: Flags,
 }
 
 #[derive(Subcommand, Debug)]
@@ -91,63 +80,6 @@ enum ConfigCmd {
     },
 }
 
-#[derive(Args, Debug, Clone)]
-struct Common {
-    /// Configuration file (TOML) [default: $XDG_CONFIG_HOME/vitals/config.toml if it exists]; flags override it.
-    #[arg(long, value_name = "FILE")]
-    config: Option<PathBuf>,
-    /// Prometheus file_sd JSON file of targets, re-read when it changes (repeatable).
-    #[arg(long = "file-sd", value_name = "PATH")]
-    file_sd: Vec<PathBuf>,
-    /// Ad hoc panel over a PromQL expression (repeatable; ids expr1, expr2, ...).
-    #[arg(long = "expr", value_name = "PROMQL")]
-    exprs: Vec<String>,
-    /// Scrape and evaluation interval (Prometheus duration) [default: 2s].
-    #[arg(long, value_name = "DUR", value_parser = parse_dur)]
-    interval: Option<Duration>,
-    /// Scrape timeout [default: 80% of the interval].
-    #[arg(long, value_name = "DUR", value_parser = parse_dur)]
-    timeout: Option<Duration>,
-    /// How long samples are kept in memory [default: 15m].
-    #[arg(long, value_name = "DUR", value_parser = parse_dur)]
-    retention: Option<Duration>,
-    #[command(flatten)]
-    budget: scrape_args::Budget,
-    /// Alert transitions log (JSONL) [default: $XDG_STATE_HOME/vitals/alerts.jsonl].
-    #[arg(long = "alert-log", value_name = "PATH")]
-    alert_log: Option<PathBuf>,
-    /// Prometheus rule file (groups of alerting and recording rules; repeatable).
-    #[arg(long = "rules", value_name = "FILE")]
-    rules: Vec<PathBuf>,
-    /// Alertmanager base URL: firing and resolved alerts are posted to /api/v2/alerts.
-    #[arg(long, value_name = "URL")]
-    alertmanager: Option<String>,
-    /// URL receiving Alertmanager webhook (v4) JSON when an alert fires or resolves.
-    #[arg(long, value_name = "URL")]
-    webhook: Option<String>,
-    /// Ring the terminal bell when a critical alert starts firing (unless acknowledged or muted).
-    #[arg(long)]
-    bell: bool,
-    /// Colour theme: dark, light, high-contrast, colorblind, mono [default: dark].
-    #[arg(long, value_name = "NAME")]
-    theme: Option<String>,
-    /// No colour at all (the NO_COLOR environment variable does the same).
-    #[arg(long = "no-color")]
-    no_color: bool,
-    /// Draw without braille or box-drawing characters.
-    #[arg(long)]
-    ascii: bool,
-    /// Maximum redraws per second.
-    #[arg(long, value_name = "N", default_value_t = 30, value_parser = clap::value_parser!(u32).range(1..=120))]
-    fps: u32,
-    /// Read from a Prometheus-compatible server (Prometheus, Thanos, Mimir, ...) instead of scraping.
-    #[arg(long, value_name = "URL")]
-    prometheus: Option<String>,
-    /// Header sent with every request to --prometheus, e.g. X-Scope-OrgID=tenant (repeatable).
-    #[arg(long = "header", value_name = "NAME=VALUE", value_parser = parse_header)]
-    headers: Vec<(String, String)>,
-}
-
 #[derive(Args, Debug)]
 struct DemoArgs {
     /// Serve the simulated fleet only: print 'file_sd: PATH' and 'target: URL' lines, serve until killed.
@@ -163,7 +95,7 @@ struct DemoArgs {
     #[arg(long, value_name = "NAME", value_enum, default_value_t = ScenarioArg::Incident)]
     scenario: ScenarioArg,
     #[command(flatten)]
-    common: Common,
+    common: Flags,
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug)]
@@ -190,7 +122,7 @@ struct SnapshotArgs {
     #[arg(long, value_name = "DUR", value_parser = parse_dur)]
     duration: Option<Duration>,
     #[command(flatten)]
-    common: Common,
+    common: Flags,
 }
 
 #[derive(Args, Debug)]
@@ -205,38 +137,10 @@ struct CheckArgs {
     #[arg(long = "for-override", value_name = "DUR", value_parser = parse_dur)]
     for_override: Option<Duration>,
     #[command(flatten)]
-    common: Common,
+    common: Flags,
 }
 
-fn parse_header(s: &str) -> Result<(String, String), String> {
-    match s.split_once('=') {
-        Some((k, v)) if !k.trim().is_empty() => Ok((k.trim().to_string(), v.to_string())),
-        _ => Err(format!("expected NAME=VALUE, got {s:?}")),
-    }
-}
-
-fn parse_dur(s: &str) -> Result<Duration, String> {
-    parse_duration(s).map_err(|e| e.to_string())
-}
-
-fn init_logging() -> Option<String> {
-    let path = log_path();
-    std::fs::create_dir_all(path.parent()?).ok()?;
-    let file = std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(&path)
-        .ok()?;
-    let filter = tracing_subscriber::EnvFilter::try_from_env("VITALS_LOG")
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    tracing_subscriber::fmt()
-        .with_writer(std::sync::Mutex::new(crate::vocab::text::SafeLog(file)))
-        .with_ansi(false)
-        .with_env_filter(filter)
-        .try_init()
-        .ok()?;
-    Some(path.display().to_string())
-}
+use crate::app::flags::parse_dur;
 
 /// The `clap` command, with the log path in its help.
 pub fn command() -> clap::Command {
@@ -248,30 +152,21 @@ pub fn command() -> clap::Command {
 
 /// Runs the command line; returns the process exit code.
 pub fn main() -> i32 {
-    let matches = match command().try_get_matches() {
-        Ok(m) => m,
-        Err(e) => {
-            let code = if e.use_stderr() { 2 } else { 0 };
-            let _ = e.print();
-            return code;
-        }
-    };
-    let cli = match Cli::from_arg_matches(&matches) {
+    let parsed = command()
+        .try_get_matches()
+        .and_then(|m| Cli::from_arg_matches(&m));
+    let cli = match parsed {
         Ok(c) => c,
         Err(e) => {
             let _ = e.print();
-            return 2;
+            return if e.use_stderr() { 2 } else { 0 };
         }
     };
     if let Some(code) = docs(&cli) {
         return code;
     }
-    let log = init_logging();
-    let rt = match tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-    {
+    let log = app::init_logging();
+    let rt = match app::runtime() {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("vitals: cannot start the runtime: {e}");
@@ -279,16 +174,10 @@ pub fn main() -> i32 {
         }
     };
     let code = rt.block_on(async move {
-        match run(cli, log).await {
-            Ok(code) => code,
-            Err(e) => {
-                eprintln!(
-                    "vitals: {}",
-                    crate::vocab::text::for_terminal(&format!("{e:#}"))
-                );
-                2
-            }
-        }
+        run(cli, log).await.unwrap_or_else(|e| {
+            eprintln!("vitals: {}", for_terminal(&format!("{e:#}")));
+            2
+        })
     });
     // Tasks still blocked on slow targets must not keep the process alive.
     rt.shutdown_timeout(Duration::from_millis(200));
@@ -300,8 +189,12 @@ pub fn main() -> i32 {
 fn docs(cli: &Cli) -> Option<i32> {
     let mut out = std::io::stdout().lock();
     let written = match cli.command {
-        Some(Cmd::Completions { shell }) => manual::completions(shell, Cli::command(), &mut out),
-        Some(Cmd::Man) => manual::man_page(Cli::command(), env!("VITALS_COMMIT_DATE"), &mut out),
+        Some(Cmd::Completions { shell }) => {
+            app::manual::completions(shell, Cli::command(), &mut out)
+        }
+        Some(Cmd::Man) => {
+            app::manual::man_page(Cli::command(), env!("VITALS_COMMIT_DATE"), &mut out)
+        }
         _ => return None,
     };
     match written {
@@ -316,8 +209,9 @@ fn docs(cli: &Cli) -> Option<i32> {
 async fn run(cli: Cli, log: Option<String>) -> Result<i32> {
     match cli.command {
         None => {
-            let s = settings(&cli.common, &cli.targets)?;
-            let remote = prometheus_endpoint(&cli.common, &s).is_some();
+            let f = cli.common;
+            let s = app::settings(&f, &cli.targets)?;
+            let remote = app::reads_a_server(&f, &s);
             if remote && s.targets_from_flags {
                 bail!(
                     "--prometheus reads every series from the server: give no targets or --file-sd"
@@ -326,19 +220,45 @@ async fn run(cli: Cli, log: Option<String>) -> Result<i32> {
             if !remote && s.targets.is_empty() && s.file_sd.is_empty() {
                 bail!("no targets: give TARGET arguments (host:port or URL), --file-sd PATH, [[target]] in the config file or --prometheus URL, or try `vitals demo`");
             }
-            dashboard(&s, &cli.common, log, "vitals".into(), None).await
+            app::dashboard(&f, &s, log, "vitals".into(), None).await
         }
         Some(Cmd::Demo(d)) => demo(d, log).await,
-        Some(Cmd::Snapshot(s)) => snapshot(s, log).await,
-        Some(Cmd::Check(c)) => check(c, log).await,
+        Some(Cmd::Snapshot(a)) => {
+            let f = a.common;
+            let s = app::settings(&f, &a.targets)?;
+            let duration = a.duration.unwrap_or_else(|| app::snapshot_duration(&f, &s));
+            let (frame, sinks) = app::collect(&s, &f, log, duration, None).await?;
+            match a.format {
+                Format::Json => {
+                    let json = serde_json::to_string_pretty(&crate::report::to_json(&frame))?;
+                    println!("{}", crate::vocab::text::json(&json));
+                }
+                Format::Text => print!("{}", crate::report::to_markdown(&frame)),
+            }
+            app::finish(sinks, &frame).await;
+            Ok(0)
+        }
+        Some(Cmd::Check(a)) => {
+            let f = a.common;
+            let s = app::settings(&f, &a.targets)?;
+            let duration = a
+                .duration
+                .unwrap_or_else(|| app::check_duration(&f, &s, a.for_override));
+            let (frame, sinks) = app::collect(&s, &f, log, duration, a.for_override).await?;
+            let report = crate::report::check_report(&frame);
+            report.out.iter().for_each(|l| println!("{l}"));
+            report.err.iter().for_each(|l| eprintln!("{l}"));
+            app::finish(sinks, &frame).await;
+            Ok(i32::from(report.firing))
+        }
         Some(Cmd::Promqltest { paths }) => {
             let mut out = std::io::stdout().lock();
             let totals = crate::promql::promqltest::run_paths(&paths, &mut out)?;
-            Ok(if totals.failed > 0 { 1 } else { 0 })
+            Ok(i32::from(totals.failed > 0))
         }
         // Answered by `docs` before the runtime starts.
         Some(Cmd::Completions { .. } | Cmd::Man) => Ok(0),
-        Some(Cmd::Config(ConfigCmd::Check { file, no_files })) => Ok(config_cmd::check(
+        Some(Cmd::Config(ConfigCmd::Check { file, no_files })) => Ok(app::config_check(
             &file,
             !no_files,
             &mut std::io::stdout().lock(),
@@ -347,334 +267,18 @@ async fn run(cli: Cli, log: Option<String>) -> Result<i32> {
     }
 }
 
-fn parse_targets(args: &[String]) -> Result<Vec<Target>> {
-    args.iter()
-        .map(|a| scrape::parse_target(a).map_err(|e| anyhow::anyhow!("{e}")))
-        .collect()
-}
-
-/// The command line's flags, for merging over the configuration file.
-fn overrides(c: &Common, targets: &[String]) -> Result<Overrides> {
-    Ok(Overrides {
-        targets: parse_targets(targets)?,
-        file_sd: c.file_sd.clone(),
-        interval: c.interval,
-        timeout: c.timeout,
-        retention: c.retention,
-        theme: c.theme.clone(),
-        alert_log: c.alert_log.clone(),
-        alertmanager: c.alertmanager.clone(),
-        webhook: c.webhook.clone(),
-        max_series: c.budget.max_series,
-    })
-}
-
-/// The settings of a command: the configuration file (`--config`, else the
-/// default location if present) under the command line's flags.
-fn settings(c: &Common, targets: &[String]) -> Result<Settings> {
-    let flags = overrides(c, targets)?;
-    let file = config::apply::choose_file(c.config.as_deref());
-    config::load_settings(file.as_deref(), &flags).map_err(|e| anyhow::anyhow!("{e}"))
-}
-
-fn engine_options(
-    c: &Common,
-    s: &Settings,
-    log: Option<String>,
-    alert_log: bool,
-) -> Result<EngineOptions> {
-    let rc = config::reload::reconfig(
-        s,
-        config::reload::load_rule_files(&c.rules).map_err(|e| anyhow::anyhow!("{e}"))?,
-        String::new(),
-    );
-    Ok(EngineOptions {
-        interval: s.interval,
-        retention: s.retention.max(s.interval * 10),
-        exprs: c.exprs.clone(),
-        alert_log: alert_log.then(|| {
-            s.alert_log
-                .clone()
-                .unwrap_or_else(crate::alerts::log::default_path)
-        }),
-        log_path: log,
-        for_override: None,
-        rules: rc.rules,
-        panels: rc.panels,
-        detected_panels: rc.detected_panels,
-        prometheus_url: prometheus_endpoint(c, s).map(|e| public_url(&e.url)),
-        query_offset: Duration::ZERO,
-        file_sd_errors: Default::default(),
-        max_series: s.max_series,
-    })
-}
-
-/// The client of `--prometheus URL`, with `--header`s and the timeout.
-/// The server to read from: `--prometheus URL` (credentials only in its
-/// URL), else the config file's `[prometheus]` with its credentials and TLS.
-fn prometheus_endpoint(c: &Common, s: &Settings) -> Option<config::Endpoint> {
-    match &c.prometheus {
-        Some(url) => Some(config::Endpoint {
-            url: url.clone(),
-            timeout: None,
-            auth: None,
-        }),
-        None => s.prometheus.clone(),
-    }
-}
-
-fn remote_client(
-    ep: &config::Endpoint,
-    c: &Common,
-    s: &Settings,
-) -> Result<Arc<crate::promapi::PromClient>> {
-    let opts = crate::promapi::PromOptions {
-        timeout: ep.timeout.unwrap_or(s.timeout),
-        headers: c.headers.clone(),
-        auth: ep.auth.clone(),
-        ..Default::default()
-    };
-    let client =
-        crate::promapi::PromClient::new(&ep.url, opts).map_err(|e| anyhow::anyhow!("{e}"))?;
-    Ok(Arc::new(client))
-}
-
-/// The server's URL without credentials (for `generatorURL`).
-fn public_url(url: &str) -> String {
-    match reqwest::Url::parse(url) {
-        Ok(mut u) => {
-            let _ = u.set_username("");
-            let _ = u.set_password(None);
-            u.to_string().trim_end_matches('/').to_string()
-        }
-        Err(_) => crate::net::redact_urls(url),
-    }
-}
-
-/// Everything behind the screen: target discovery, scrapers and the engine.
-struct Pipeline {
-    frames: watch::Receiver<Arc<Frame>>,
-    commands: mpsc::Sender<crate::frame::Command>,
-    cancel: watch::Sender<bool>,
-    sinks: Option<headless::Delivery>,
-}
-
-/// `exits`: a command without a screen (`snapshot`, `check`), whose
-/// sinks deliver within a budget and are waited for.
-async fn start_pipeline(
-    c: &Common,
-    s: &Settings,
-    eopts: EngineOptions,
-    exits: bool,
-) -> Result<Pipeline> {
-    let sopts = scrape_options(s)?;
-    config::reload::check_file_sd(&s.file_sd).map_err(|e| anyhow::anyhow!("{e}"))?;
-    let (targets_tx, targets_rx) = watch::channel(s.targets.clone());
-    let feed = config::reload::TargetFeed::start(targets_tx, s.targets.clone(), s.file_sd.clone());
-    let client = scrape::build_client(&sopts).context("HTTP client")?;
-    let (res_tx, res_rx) = mpsc::channel(1024);
-    let (cancel_tx, cancel_rx) = watch::channel(false);
-    tokio::spawn(scrape::run_scrapers(
-        client,
-        sopts,
-        targets_rx.clone(),
-        res_tx,
-        cancel_rx.clone(),
-    ));
-    let (frames_tx, frames_rx) = watch::channel(Arc::new(Frame::default()));
-    let (cmd_tx, cmd_rx) = mpsc::channel(64);
-    let mut engine = Engine::new(EngineOptions {
-        file_sd_errors: feed.sd_errors(),
-        ..eopts
-    });
-    if let Some(file) = &s.file {
-        let (req_tx, req_rx) = mpsc::channel(1);
-        let (res_tx, res_rx) = mpsc::channel(4);
-        let reloader = config::reload::Reloader {
-            file: file.clone(),
-            flags: s.flags.clone(),
-            rule_files: c.rules.clone(),
-            feed,
-            current: s.clone(),
-        };
-        tokio::spawn(reloader.run(req_rx, res_tx));
-        engine.connect_reload(engine::ReloadLink {
-            requests: req_tx,
-            results: res_rx,
-        });
-    } else {
-        // The file_sd watcher lives as long as the engine's target list.
-        tokio::spawn(feed.run_until_closed());
-    }
-    let sinks = headless::connect_sinks(&mut engine, s, exits);
-    if let Some(ep) = prometheus_endpoint(c, s) {
-        let client = remote_client(&ep, c, s)?;
-        let plan = engine.connect_remote(client.url());
-        let ch = engine::remote_run::RemoteChannels {
-            commands: cmd_rx,
-            frames: frames_tx,
-            cancel: cancel_rx,
-        };
-        tokio::spawn(engine::remote_run::run(engine, client, plan, ch));
-        return Ok(Pipeline {
-            frames: frames_rx,
-            commands: cmd_tx,
-            cancel: cancel_tx,
-            sinks,
-        });
-    }
-    tokio::spawn(engine::run(
-        engine,
-        EngineChannels {
-            results: res_rx,
-            commands: cmd_rx,
-            targets: targets_rx,
-            frames: frames_tx,
-            cancel: cancel_rx,
-        },
-    ));
-    Ok(Pipeline {
-        frames: frames_rx,
-        commands: cmd_tx,
-        cancel: cancel_tx,
-        sinks,
-    })
-}
-
-async fn dashboard(
-    s: &Settings,
-    c: &Common,
-    log: Option<String>,
-    title: String,
-    fleet: Option<Fleet>,
-) -> Result<i32> {
-    let p = start_pipeline(c, s, engine_options(c, s, log.clone(), true)?, false).await?;
-    let ui = crate::tui::UiOptions {
-        fps: c.fps,
-        ascii: c.ascii,
-        no_color: c.no_color || std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()),
-        theme: s.theme.clone(),
-        log_path: log,
-        config_path: s.file.as_ref().map(|p| p.display().to_string()),
-        title,
-        bell: c.bell || s.bell,
-    };
-    let result = crate::tui::run(p.frames, p.commands, ui).await;
-    let _ = p.cancel.send(true);
-    if let Some(f) = fleet {
-        let _ = tokio::time::timeout(Duration::from_millis(500), f.shutdown()).await;
-    }
-    result.map(|()| 0)
-}
-
-fn default_duration(c: &Common, s: &Settings) -> Duration {
-    let mut longest = rate_window(s.interval);
-    let configured = s
-        .panels
-        .iter()
-        .flat_map(|p| p.exprs.iter().map(|e| &e.expr));
-    let rules = s.rules.iter().map(|r| match r {
-        crate::alerts::rulefile::FileRule::Alerting(a) => &a.expr,
-        crate::alerts::rulefile::FileRule::Recording(r) => &r.expr,
-    });
-    for e in c.exprs.iter().chain(configured).chain(rules) {
-        if let Ok(expr) = crate::promql::parse(e) {
-            longest = longest.max(Duration::from_millis(
-                crate::promql::longest_range_ms(&expr).max(0) as u64,
-            ));
-        }
-    }
-    longest + s.interval
-}
-
-async fn snapshot(s: SnapshotArgs, log: Option<String>) -> Result<i32> {
-    let settings = settings(&s.common, &s.targets)?;
-    let duration = s.duration.unwrap_or_else(|| {
-        match prometheus_endpoint(&s.common, &settings) {
-            // The server already holds the history: one refresh is enough.
-            Some(_) => Duration::ZERO,
-            None => default_duration(&s.common, &settings),
-        }
-    });
-    let (frame, sinks) = headless::collect(&settings, &s.common, log, duration, None).await?;
-    match s.format {
-        Format::Json => println!(
-            "{}",
-            crate::vocab::text::json(&serde_json::to_string_pretty(&crate::report::to_json(
-                &frame
-            ))?)
-        ),
-        Format::Text => print!("{}", crate::report::to_markdown(&frame)),
-    }
-    headless::finish(sinks, &frame).await;
-    Ok(0)
-}
-
-async fn check(c: CheckArgs, log: Option<String>) -> Result<i32> {
-    let s = settings(&c.common, &c.targets)?;
-    let longest_for = c.for_override.unwrap_or_else(|| {
-        s.rules
-            .iter()
-            .filter_map(|r| match r {
-                crate::alerts::rulefile::FileRule::Alerting(a) => Some(a.for_),
-                crate::alerts::rulefile::FileRule::Recording(_) => None,
-            })
-            .fold(Duration::from_secs(30), Duration::max)
-    });
-    let duration = c
-        .duration
-        .unwrap_or_else(|| match prometheus_endpoint(&c.common, &s) {
-            // The rules are brought up to date from the server's history.
-            Some(_) => Duration::ZERO,
-            None => default_duration(&c.common, &s) + longest_for + s.interval,
-        });
-    let (frame, sinks) = headless::collect(&s, &c.common, log, duration, c.for_override).await?;
-    let firing: Vec<_> = frame
-        .alerts
-        .iter()
-        .filter(|a| a.state == AlertState::Firing)
-        .collect();
-    for a in &frame.alerts {
-        if matches!(a.state, AlertState::Firing | AlertState::Pending) {
-            println!(
-                "{} {} [{}]{} {}",
-                a.state.as_str().to_uppercase(),
-                crate::vocab::text::one_line(&a.name),
-                a.severity.as_str(),
-                if a.stale { " (stale)" } else { "" },
-                crate::vocab::text::one_line(&a.summary)
-            );
-        }
-    }
-    for t in frame.targets.iter().filter(|t| !t.up) {
-        let error = t.error.as_deref().unwrap_or("unknown");
-        let line = format!(
-            "vitals: target {} is down: {}",
-            t.url,
-            crate::vocab::text::one_line(error)
-        );
-        eprintln!("{}", crate::vocab::text::for_terminal(&line));
-    }
-    headless::finish(sinks, &frame).await;
-    if firing.is_empty() {
-        println!("OK: no alert firing ({} targets)", frame.targets.len());
-        Ok(0)
-    } else {
-        Ok(1)
-    }
-}
-
 async fn demo(d: DemoArgs, log: Option<String>) -> Result<i32> {
     if !(d.speed > 0.0 && d.speed <= 1000.0) {
         bail!("--speed must be more than 0 and at most 1000");
     }
+    let scenario = match d.scenario {
+        ScenarioArg::Incident => Scenario::Incident,
+        ScenarioArg::Calm => Scenario::Calm,
+    };
     let opts = DemoOptions {
         instances: d.instances as usize,
         speed: d.speed,
-        scenario: match d.scenario {
-            ScenarioArg::Incident => Scenario::Incident,
-            ScenarioArg::Calm => Scenario::Calm,
-        },
+        scenario,
         dir: None,
     };
     let fleet = Fleet::start(opts)
@@ -690,31 +294,12 @@ async fn demo(d: DemoArgs, log: Option<String>) -> Result<i32> {
         }
         let _ = out.flush();
         drop(out);
-        wait_for_termination().await;
+        app::wait_for_termination().await;
         let _ = tokio::time::timeout(Duration::from_millis(500), fleet.shutdown()).await;
         return Ok(0);
     }
-    let mut common = d.common;
-    common.file_sd.push(fleet.file_sd_path().to_path_buf());
-    let s = settings(&common, &[])?;
-    dashboard(&s, &common, log, "vitals demo".into(), Some(fleet)).await
-}
-
-/// Waits for Ctrl-C, SIGTERM or SIGHUP.
-async fn wait_for_termination() {
-    #[cfg(unix)]
-    {
-        use tokio::signal::unix::{signal, SignalKind};
-        let mut term = signal(SignalKind::terminate()).ok();
-        let mut hup = signal(SignalKind::hangup()).ok();
-        tokio::select! {
-            _ = tokio::signal::ctrl_c() => {}
-            _ = async { match term.as_mut() { Some(s) => { s.recv().await; } None => std::future::pending().await } } => {}
-            _ = async { match hup.as_mut() { Some(s) => { s.recv().await; } None => std::future::pending().await } } => {}
-        }
-    }
-    #[cfg(not(unix))]
-    {
-        let _ = tokio::signal::ctrl_c().await;
-    }
+    let mut f = d.common;
+    f.file_sd.push(fleet.file_sd_path().to_path_buf());
+    let s = app::settings(&f, &[])?;
+    app::dashboard(&f, &s, log, "vitals demo".into(), Some(fleet)).await
 }

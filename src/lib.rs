@@ -5,6 +5,7 @@
 #![deny(clippy::print_stdout, clippy::print_stderr)]
 
 pub mod alerts;
+pub mod app;
 pub mod cli;
 pub mod config;
 pub mod demo;

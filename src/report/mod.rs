@@ -1,5 +1,6 @@
 //! `vitals snapshot`: the stable JSON document and the Markdown summary.
 
+mod check;
 pub mod format;
 pub mod outliers;
 
@@ -8,6 +9,7 @@ use crate::vocab::time::{rfc3339_ms, rfc3339_s};
 use serde_json::{json, Value};
 
 pub use crate::vocab::json_number;
+pub use check::{check_report, CheckReport};
 
 /// The snapshot document of PRODUCT.md ("Snapshot JSON").
 pub fn to_json(frame: &Frame) -> Value {

@@ -3,7 +3,7 @@
 //! to every configured sink before the process ends — or saying on stderr,
 //! one line per sink, what could not be delivered and why.
 
-use super::{engine_options, prometheus_endpoint, remote_client, start_pipeline, Common};
+use super::{engine_options, prometheus_endpoint, server_client, Flags, Pipeline};
 use crate::alerts::notify::{SinkOptions, RESEND_DELAY};
 use crate::alerts::sinks::{self, Retry};
 use crate::config::Settings;
@@ -16,10 +16,10 @@ use tokio::sync::mpsc;
 
 /// How long a command that exits gives each sink, unless the sink's
 /// `timeout` says otherwise.
-pub(super) const EXIT_BUDGET: Duration = Duration::from_secs(5);
+pub const EXIT_BUDGET: Duration = Duration::from_secs(5);
 
 /// The sinks of a command that exits, still delivering.
-pub(super) struct Delivery {
+pub struct Delivery {
     running: sinks::Running,
     limit: Duration,
 }
@@ -83,20 +83,20 @@ pub(super) fn connect_sinks(engine: &mut Engine, s: &Settings, exits: bool) -> O
 /// Runs the pipeline without a screen for `duration`, returning the frame
 /// evaluated at (or just after) the end, and the sinks still delivering
 /// what it fired.
-pub(super) async fn collect(
+pub async fn collect(
     s: &Settings,
-    c: &Common,
+    f: &Flags,
     log: Option<String>,
     duration: Duration,
     for_override: Option<Duration>,
 ) -> Result<(Frame, Option<Delivery>)> {
-    if let Some(ep) = prometheus_endpoint(c, s) {
+    if let Some(ep) = prometheus_endpoint(f, s) {
         if s.targets_from_flags {
             bail!("--prometheus reads every series from the server: give no targets or --file-sd");
         }
-        let mut eopts = engine_options(c, s, log, s.alert_log.is_some())?;
+        let mut eopts = engine_options(f, s, log, s.alert_log.is_some())?;
         eopts.for_override = for_override;
-        let client = remote_client(&ep, c, s)?;
+        let client = server_client(&ep, f, s)?;
         let mut engine = Engine::new(eopts);
         let delivery = connect_sinks(&mut engine, s, true);
         engine.connect_remote(client.url());
@@ -110,12 +110,12 @@ pub(super) async fn collect(
     if s.targets.is_empty() && s.file_sd.is_empty() {
         bail!("no targets: give TARGET arguments (host:port or URL), --file-sd PATH, [[target]] in the config file or --prometheus URL");
     }
-    for e in &c.exprs {
+    for e in &f.exprs {
         crate::promql::parse(e).map_err(|err| anyhow::anyhow!("--expr: {err}"))?;
     }
-    let mut eopts = engine_options(c, s, log, s.alert_log.is_some())?;
+    let mut eopts = engine_options(f, s, log, s.alert_log.is_some())?;
     eopts.for_override = for_override;
-    let mut p = start_pipeline(c, s, eopts, true).await?;
+    let mut p = Pipeline::start(f, s, eopts, true).await?;
     let end = engine::run::now_ms() + duration.as_millis() as i64;
     let frame = loop {
         if p.frames.changed().await.is_err() {
@@ -134,7 +134,7 @@ pub(super) async fn collect(
 /// Waits for the sinks to deliver (each within its budget) and writes one
 /// stderr line per sink that could not, and one if the alert log could
 /// not be written. Returns the lines written.
-pub(super) async fn finish(delivery: Option<Delivery>, frame: &Frame) -> Vec<String> {
+pub async fn finish(delivery: Option<Delivery>, frame: &Frame) -> Vec<String> {
     let mut lines = Vec::new();
     if let Some(d) = delivery {
         for o in d.running.finish(d.limit).await {
