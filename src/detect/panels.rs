@@ -1,159 +1,8 @@
-//! Zero configuration: turns what the targets expose into the default
-//! panels and their threshold rules (PRODUCT.md, "What it shows" and
-//! "Default thresholds").
-//!
-//! Detection is pure: it reads a [`Catalog`] of metric names, types and
-//! label names, and the rate window, and returns panel definitions whose
-//! expressions are complete PromQL text (the window already expanded).
+//! The six default panels, each from what the catalog holds.
 
-use crate::frame::{PanelKind, Severity, Unit};
-pub use crate::vocab::catalog::{Catalog, MetricInfo, MetricType};
-use crate::vocab::duration::format_duration;
-use std::time::Duration;
+use super::*;
 
-/// One expression of a panel.
-#[derive(Clone, Debug, PartialEq)]
-pub struct ExprDef {
-    /// Complete PromQL text, as evaluated and shown.
-    pub expr: String,
-    /// Labels added to every resulting series (e.g. `quantile="0.99"`).
-    pub add_labels: Vec<(String, String)>,
-    /// Legend prefix; series with an `instance` label append it.
-    pub legend: String,
-    /// Threshold rules made from this expression.
-    pub thresholds: Vec<Threshold>,
-    /// Drawn as a reference line (a limit), not as a series.
-    pub is_limit: bool,
-}
-
-/// A panel threshold that is also an alert rule.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Threshold {
-    pub alert: String,
-    pub severity: Severity,
-    pub value: f64,
-    /// The alert fires when the value is below (not above) the threshold.
-    pub below: bool,
-    pub for_: Duration,
-    pub summary: String,
-    /// Hysteresis (upward thresholds only): once firing, the alert stays
-    /// firing until the panel value falls below this.
-    pub clear_below: Option<f64>,
-}
-
-/// A detected (or configured) panel.
-#[derive(Clone, Debug, PartialEq)]
-pub struct PanelDef {
-    pub id: String,
-    pub title: String,
-    pub unit: Unit,
-    pub kind: PanelKind,
-    pub exprs: Vec<ExprDef>,
-    /// Why the panel cannot be computed, when nothing suitable is exposed.
-    pub error: Option<String>,
-    pub warn: Option<f64>,
-    pub crit: Option<f64>,
-}
-
-/// An alert rule that is not a simple threshold on a panel expression.
-#[derive(Clone, Debug, PartialEq)]
-pub struct RuleDef {
-    pub alert: String,
-    pub expr: String,
-    pub severity: Severity,
-    pub for_: Duration,
-    pub summary: String,
-    pub threshold: Option<f64>,
-    pub panel: Option<String>,
-}
-
-/// Extra per-instance expressions for the instance table.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct TableDefs {
-    pub cpu: Option<String>,
-    pub cpu_is_cores: bool,
-    pub p99: Option<String>,
-    pub error_ratio: Option<String>,
-}
-
-/// The whole zero-configuration dashboard.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct Detected {
-    pub panels: Vec<PanelDef>,
-    pub rules: Vec<RuleDef>,
-    pub table: TableDefs,
-}
-
-/// The rate window `W`: Grafana's `$__rate_interval`, max(4 x interval, 10s).
-pub fn rate_window(scrape_interval: Duration) -> Duration {
-    (scrape_interval * 4).max(Duration::from_secs(10))
-}
-
-const FOR: Duration = Duration::from_secs(30);
-
-fn threshold(alert: &str, severity: Severity, value: f64, summary: &str) -> Threshold {
-    Threshold {
-        alert: alert.to_string(),
-        severity,
-        value,
-        below: false,
-        for_: FOR,
-        summary: summary.to_string(),
-        clear_below: None,
-    }
-}
-
-fn has(c: &Catalog, name: &str) -> bool {
-    c.contains_key(name)
-}
-
-/// The first sample name (in catalog order, preferring earlier patterns)
-/// that ends with one of `suffixes` and satisfies `ok`.
-fn find_by_suffix<'a>(
-    c: &'a Catalog,
-    suffixes: &[&str],
-    ok: impl Fn(&str, &MetricInfo) -> bool,
-) -> Option<&'a str> {
-    suffixes.iter().find_map(|suf| {
-        c.iter()
-            .find(|(n, i)| n.ends_with(suf) && ok(n, i))
-            .map(|(n, _)| n.as_str())
-    })
-}
-
-/// Builds the default panels from what the targets expose.
-pub fn detect(c: &Catalog, scrape_interval: Duration) -> Detected {
-    detect_with_window(c, rate_window(scrape_interval))
-}
-
-/// [`detect`] with the rate window `W` given (over `--prometheus` it is
-/// 4 x the server's scrape interval).
-pub fn detect_with_window(c: &Catalog, window: Duration) -> Detected {
-    let w = format_duration(window);
-    let mut d = Detected::default();
-    d.panels.push(latency(c, &w, &mut d.table));
-    d.panels.push(traffic(c, &w));
-    d.panels.push(errors(c, &w, &mut d.table));
-    d.panels.push(cpu(c, &w, &mut d.table));
-    d.panels.push(instances(c, &mut d.rules));
-    d.panels.push(saturation(c));
-    d
-}
-
-fn empty_panel(id: &str, title: &str, unit: Unit, error: String) -> PanelDef {
-    PanelDef {
-        id: id.into(),
-        title: title.into(),
-        unit,
-        kind: PanelKind::Graph,
-        exprs: vec![],
-        error: Some(error),
-        warn: None,
-        crit: None,
-    }
-}
-
-fn latency(c: &Catalog, w: &str, table: &mut TableDefs) -> PanelDef {
+pub(super) fn latency(c: &Catalog, w: &str, table: &mut TableDefs) -> PanelDef {
     let patterns = [
         "_request_duration_seconds_bucket",
         "_duration_seconds_bucket",
@@ -230,7 +79,7 @@ fn latency(c: &Catalog, w: &str, table: &mut TableDefs) -> PanelDef {
     }
 }
 
-fn p99_thresholds() -> Vec<Threshold> {
+pub(super) fn p99_thresholds() -> Vec<Threshold> {
     let s = "p99 latency is {{ $value }}s";
     vec![
         threshold("LatencyP99High", Severity::Warning, 0.15, s),
@@ -238,7 +87,7 @@ fn p99_thresholds() -> Vec<Threshold> {
     ]
 }
 
-fn requests_counter(c: &Catalog) -> Option<&str> {
+pub(super) fn requests_counter(c: &Catalog) -> Option<&str> {
     if has(c, "http_requests_total") {
         return Some("http_requests_total");
     }
@@ -247,7 +96,7 @@ fn requests_counter(c: &Catalog) -> Option<&str> {
     })
 }
 
-fn traffic(c: &Catalog, w: &str) -> PanelDef {
+pub(super) fn traffic(c: &Catalog, w: &str) -> PanelDef {
     let Some(y) = requests_counter(c) else {
         return empty_panel(
             "traffic",
@@ -274,7 +123,7 @@ fn traffic(c: &Catalog, w: &str) -> PanelDef {
     }
 }
 
-fn errors(c: &Catalog, w: &str, table: &mut TableDefs) -> PanelDef {
+pub(super) fn errors(c: &Catalog, w: &str, table: &mut TableDefs) -> PanelDef {
     let found = requests_counter(c).and_then(|y| {
         let info = &c[y];
         ["code", "status", "status_code"]
@@ -316,7 +165,7 @@ fn errors(c: &Catalog, w: &str, table: &mut TableDefs) -> PanelDef {
     }
 }
 
-fn cpu(c: &Catalog, w: &str, table: &mut TableDefs) -> PanelDef {
+pub(super) fn cpu(c: &Catalog, w: &str, table: &mut TableDefs) -> PanelDef {
     let s = "CPU of {{ $labels.instance }} is {{ $value | humanizePercentage }}";
     let pct = |expr: String| {
         vec![ExprDef {
@@ -391,7 +240,7 @@ fn cpu(c: &Catalog, w: &str, table: &mut TableDefs) -> PanelDef {
     }
 }
 
-fn instances(c: &Catalog, rules: &mut Vec<RuleDef>) -> PanelDef {
+pub(super) fn instances(c: &Catalog, rules: &mut Vec<RuleDef>) -> PanelDef {
     let mut exprs = vec![
         ExprDef {
             expr: "count(up == 1)".into(),
@@ -493,7 +342,7 @@ fn instances(c: &Catalog, rules: &mut Vec<RuleDef>) -> PanelDef {
     }
 }
 
-fn saturation(c: &Catalog) -> PanelDef {
+pub(super) fn saturation(c: &Catalog) -> PanelDef {
     let mut exprs = Vec::new();
     for depth_suffix in ["_queue_depth", "_queue_length", "_queue_size"] {
         for (name, _) in c.iter().filter(|(n, _)| n.ends_with(depth_suffix)) {
@@ -555,112 +404,5 @@ fn saturation(c: &Catalog) -> PanelDef {
         error: None,
         warn: Some(0.8),
         crit: Some(0.95),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn cat(items: &[(&str, MetricType, &[&str])]) -> Catalog {
-        items
-            .iter()
-            .map(|(n, k, l)| {
-                (
-                    n.to_string(),
-                    MetricInfo {
-                        kind: *k,
-                        labels: l.iter().map(|s| s.to_string()).collect(),
-                    },
-                )
-            })
-            .collect()
-    }
-
-    #[test]
-    fn rate_window_is_grafana_rate_interval() {
-        assert_eq!(rate_window(Duration::from_secs(2)), Duration::from_secs(10));
-        assert_eq!(
-            rate_window(Duration::from_secs(15)),
-            Duration::from_secs(60)
-        );
-    }
-
-    #[test]
-    fn demo_like_service_gets_every_panel() {
-        use MetricType::*;
-        let c = cat(&[
-            ("http_request_duration_seconds_bucket", Histogram, &["le"]),
-            ("http_requests_total", Counter, &["code", "method"]),
-            ("process_cpu_seconds_total", Counter, &[]),
-            ("app_cpu_limit_cores", Gauge, &[]),
-            ("process_resident_memory_bytes", Gauge, &[]),
-            ("app_memory_limit_bytes", Gauge, &[]),
-            ("app_event_queue_depth", Gauge, &[]),
-            ("app_event_queue_capacity", Gauge, &[]),
-            ("autoscaler_current_instances", Gauge, &[]),
-            ("autoscaler_max_instances", Gauge, &[]),
-        ]);
-        let d = detect(&c, Duration::from_secs(2));
-        let ids: Vec<_> = d.panels.iter().map(|p| p.id.as_str()).collect();
-        assert_eq!(
-            ids,
-            [
-                "latency",
-                "traffic",
-                "errors",
-                "cpu",
-                "instances",
-                "saturation"
-            ]
-        );
-        assert!(
-            d.panels.iter().all(|p| p.error.is_none()),
-            "{:#?}",
-            d.panels
-        );
-        assert_eq!(
-            d.panels[0].exprs[2].expr,
-            "histogram_quantile(0.99, sum by (le) (rate(http_request_duration_seconds_bucket[10s])))"
-        );
-        assert_eq!(
-            d.panels[2].exprs[0].expr,
-            "(sum(rate(http_requests_total{code=~\"5..\"}[10s])) or vector(0)) / sum(rate(http_requests_total[10s]))"
-        );
-        assert!(d.panels[3].exprs[0].expr.contains("app_cpu_limit_cores"));
-        assert_eq!(d.panels[3].unit, Unit::Ratio);
-        assert_eq!(d.panels[5].exprs.len(), 2);
-        assert!(d.rules.iter().any(|r| r.alert == "InstancesNearMax"));
-    }
-
-    #[test]
-    fn node_exporter_gets_cpu_and_instances() {
-        use MetricType::*;
-        let c = cat(&[
-            ("node_cpu_seconds_total", Counter, &["cpu", "mode"]),
-            ("process_cpu_seconds_total", Counter, &[]),
-        ]);
-        let d = detect(&c, Duration::from_secs(2));
-        assert!(d.panels[3].exprs[0]
-            .expr
-            .starts_with("1 - avg by (instance)"));
-        assert!(d.panels[4].error.is_none());
-        assert!(d.panels[0].error.as_deref().unwrap().contains("histogram"));
-    }
-
-    #[test]
-    fn cpu_without_core_count_is_in_cores_without_thresholds() {
-        let c = cat(&[("process_cpu_seconds_total", MetricType::Counter, &[])]);
-        let d = detect(&c, Duration::from_secs(2));
-        assert_eq!(d.panels[3].unit, Unit::Cores);
-        assert!(d.panels[3].exprs[0].thresholds.is_empty());
-        assert!(d.table.cpu_is_cores);
-    }
-
-    #[test]
-    fn status_label_variants() {
-        let c = cat(&[("api_requests_total", MetricType::Counter, &["status_code"])]);
-        let d = detect(&c, Duration::from_secs(2));
-        assert!(d.panels[2].exprs[0].expr.contains("status_code=~\"5..\""));
     }
 }
