@@ -19,7 +19,7 @@ use vitals::promapi::{Plan, Poller, PromClient, PromOptions, Refresh};
 use vitals::vocab::labels::Labels;
 
 fn now_ms() -> i64 {
-    vitals::engine::run::now_ms()
+    vitals::vocab::time::now_ms()
 }
 
 /// Instant queries the server has answered (`/api/v1/query`, any status).

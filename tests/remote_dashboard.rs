@@ -31,7 +31,7 @@ const DEFAULT_PANELS: [&str; 6] = [
 ];
 
 fn now_ms() -> i64 {
-    vitals::engine::run::now_ms()
+    vitals::vocab::time::now_ms()
 }
 
 fn client(url: &str, timeout: Duration) -> Arc<PromClient> {

@@ -46,7 +46,7 @@ fn state(f: &Frame, rule: &str) -> Option<(AlertState, bool)> {
 async fn wait_for_answer(c: &PromClient, query: &str) {
     let deadline = tokio::time::Instant::now() + Duration::from_secs(90);
     loop {
-        let now = vitals::engine::run::now_ms();
+        let now = vitals::vocab::time::now_ms();
         if let Ok(r) = c.query(query, now).await {
             if matches!(&r.value, Value::Vector(v) if !v.is_empty()) {
                 return;

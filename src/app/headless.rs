@@ -116,7 +116,7 @@ pub async fn collect(
     let mut eopts = engine_options(f, s, log, s.alert_log.is_some())?;
     eopts.for_override = for_override;
     let mut p = Pipeline::start(f, s, eopts, true).await?;
-    let end = engine::run::now_ms() + duration.as_millis() as i64;
+    let end = crate::vocab::time::now_ms() + duration.as_millis() as i64;
     let frame = loop {
         if p.frames.changed().await.is_err() {
             bail!("the engine stopped unexpectedly");

@@ -237,7 +237,7 @@ impl Clock {
     }
 
     fn now_ms(&self) -> i64 {
-        super::run::now_ms().saturating_sub(self.offset_ms)
+        crate::vocab::time::now_ms().saturating_sub(self.offset_ms)
     }
 }
 

@@ -7,6 +7,7 @@
 //! data stays on screen.
 
 mod batch;
+pub mod feed;
 mod history;
 mod http;
 mod plan;
