@@ -201,7 +201,7 @@ pub enum PanelKind {
     Histogram,
 }
 
-/// The worst threshold state of a panel's current values.
+/// A value's state against its thresholds, or the worst of a panel's.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Default)]
 pub enum Level {
     /// No data or no thresholds.
@@ -210,6 +210,46 @@ pub enum Level {
     Ok,
     Warn,
     Crit,
+}
+
+/// Whether `v` is past the threshold `t`: strictly above it (strictly
+/// below it when `below`), exactly when the threshold's alert rule
+/// `expr > t` (`expr < t`) fires. NaN never is.
+pub fn crosses(v: f64, t: f64, below: bool) -> bool {
+    if below {
+        v < t
+    } else {
+        v > t
+    }
+}
+
+/// The warn and crit thresholds the values of one expression are judged
+/// against (none: its values are not judged).
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct Thresholds {
+    pub warn: Option<f64>,
+    pub crit: Option<f64>,
+    /// Crossed downwards (a panel's `below = true`).
+    pub below: bool,
+}
+
+impl Thresholds {
+    /// The level of `v`, by the one rule the engine and the screen share:
+    /// `Crit` past crit, else `Warn` past warn (see [`crosses`]), else
+    /// `Ok`; `Unknown` without thresholds or for NaN.
+    pub fn judge(&self, v: f64) -> Level {
+        if v.is_nan() || (self.warn.is_none() && self.crit.is_none()) {
+            return Level::Unknown;
+        }
+        let past = |t: Option<f64>| t.is_some_and(|t| crosses(v, t, self.below));
+        if past(self.crit) {
+            Level::Crit
+        } else if past(self.warn) {
+            Level::Warn
+        } else {
+            Level::Ok
+        }
+    }
 }
 
 /// One panel: its expressions, current values and chart history.
@@ -231,10 +271,8 @@ pub struct Panel {
     pub crit: Option<f64>,
     /// A reference line such as a `max_instances` gauge.
     pub limit: Option<f64>,
-    /// Worst level of the current values against warn/crit.
+    /// The engine's verdict on the panel: the worst level of its series.
     pub level: Level,
-    /// The threshold is crossed when the value is *below* it (e.g. instances up).
-    pub lower_is_worse: bool,
 }
 
 /// One series of a panel.
@@ -246,6 +284,12 @@ pub struct Series {
     pub legend: String,
     /// The value at the frame's evaluation instant, if the series has one.
     pub value: Option<f64>,
+    /// The engine's verdict on `value` against `thresholds`.
+    pub level: Level,
+    /// The thresholds of the series' expression: another value of the
+    /// series (a point of its history) is judged by them with
+    /// [`Thresholds::judge`].
+    pub thresholds: Thresholds,
     /// Chart history, oldest first: (ms since epoch, value).
     pub points: Vec<(i64, f64)>,
 }
@@ -295,6 +339,11 @@ pub struct InstanceRow {
     pub p99: Option<f64>,
     /// Error ratio 0..1.
     pub error_ratio: Option<f64>,
+    /// The engine's verdict on `cpu`, `p99` and `error_ratio`, each against
+    /// the thresholds of its panel (`cpu`, `latency`, `errors`).
+    pub cpu_level: Level,
+    pub p99_level: Level,
+    pub error_level: Level,
     pub last_error: Option<String>,
     /// No scrape of this target has finished yet.
     pub awaiting_first_scrape: bool,
@@ -331,4 +380,33 @@ pub enum Command {
     /// each). Over a server the charts' range step follows it; scraping
     /// ignores it.
     ChartWidth(u16),
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_threshold_is_crossed_strictly_past_it_as_its_alert_fires() {
+        let up = Thresholds {
+            warn: Some(0.7),
+            crit: Some(0.8),
+            below: false,
+        };
+        assert_eq!(up.judge(0.7), Level::Ok);
+        assert_eq!(up.judge(0.75), Level::Warn);
+        assert_eq!(up.judge(0.8), Level::Warn);
+        assert_eq!(up.judge(0.81), Level::Crit);
+        // `+Inf > 0.8` fires; NaN compares false and is not judged.
+        assert_eq!(up.judge(f64::INFINITY), Level::Crit);
+        assert_eq!(up.judge(f64::NAN), Level::Unknown);
+        let down = Thresholds {
+            warn: Some(3.0),
+            crit: None,
+            below: true,
+        };
+        assert_eq!(down.judge(3.0), Level::Ok);
+        assert_eq!(down.judge(f64::NEG_INFINITY), Level::Warn);
+        assert_eq!(Thresholds::default().judge(1.0), Level::Unknown);
+    }
 }

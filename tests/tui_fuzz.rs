@@ -6,7 +6,7 @@ mod tui_fixture;
 use proptest::prelude::*;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
-use vitals::frame::{Level, Unit};
+use vitals::frame::{Level, Thresholds, Unit};
 use vitals::theme::Theme;
 use vitals::tui::{render, Focus, View};
 
@@ -55,9 +55,11 @@ proptest! {
             p.crit = thresholds[1];
             p.limit = thresholds[2];
             p.level = [Level::Unknown, Level::Ok, Level::Warn, Level::Crit][pi % 4];
-            p.lower_is_worse = pi % 2 == 0;
-            for s in &mut p.series {
+            let th = Thresholds { warn: p.warn, crit: p.crit, below: pi % 2 == 0 };
+            for (si, s) in p.series.iter_mut().enumerate() {
                 s.value = values.first().copied();
+                s.thresholds = th;
+                s.level = [Level::Unknown, Level::Ok, Level::Warn, Level::Crit][(pi + si) % 4];
                 s.points = times
                     .iter()
                     .zip(values.iter().cycle())
@@ -69,6 +71,8 @@ proptest! {
             r.cpu = values.get(1).copied();
             r.p99 = values.get(2).copied();
             r.error_ratio = values.last().copied();
+            r.cpu_level = Level::Crit;
+            r.p99_level = Level::Warn;
         }
         for a in &mut f.alerts {
             a.value = values.get(3).copied();

@@ -64,6 +64,7 @@ fn with_outlier() -> Frame {
         }
     }
     f.instances[2].cpu = Some(0.97);
+    tui_fixture::judge(&mut f);
     f
 }
 

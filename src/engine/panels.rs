@@ -2,7 +2,9 @@
 
 use super::Engine;
 use crate::detect::{ExprDef, PanelDef, TableDefs};
-use crate::frame::{InstanceRow, Level, Panel, PanelKind, Series, Unit};
+use crate::frame::{
+    crosses, InstanceRow, Level, Panel, PanelKind, Series, Severity, Thresholds, Unit,
+};
 use crate::promql::{self, Expr, Value};
 use crate::store::Store;
 use crate::vocab::labels::Labels;
@@ -115,20 +117,48 @@ fn legend(def: &ExprDef, labels: &Labels, many: bool) -> String {
     }
 }
 
-fn level_of(def: &ExprDef, v: f64) -> Level {
-    let mut level = Level::Ok;
+/// The thresholds of an expression as its values are judged: a warning
+/// (or info) threshold is its warn, a critical one its crit; of two alike
+/// the one crossed first. An expression's thresholds share one direction
+/// (a panel's `below`).
+fn thresholds(def: &ExprDef) -> Thresholds {
+    let mut th = Thresholds::default();
     for t in &def.thresholds {
-        let crossed = if t.below { v < t.value } else { v > t.value };
-        if crossed {
-            let l = if t.severity >= crate::frame::Severity::Critical {
-                Level::Crit
-            } else {
-                Level::Warn
-            };
-            level = level.max(l);
-        }
+        th.below = t.below;
+        let slot = if t.severity >= Severity::Critical {
+            &mut th.crit
+        } else {
+            &mut th.warn
+        };
+        *slot = Some(match *slot {
+            Some(v) if crosses(t.value, v, t.below) => v,
+            _ => t.value,
+        });
     }
-    level
+    th
+}
+
+/// The thresholds the instance table's CPU, p99 and error cells are
+/// judged by: those of the `cpu`, `latency` and `errors` panels (the
+/// first of each panel's expressions that has any).
+pub(super) fn table_thresholds(panels: &[PanelRuntime]) -> [Thresholds; 3] {
+    ["cpu", "latency", "errors"].map(|id| {
+        panels
+            .iter()
+            .filter(|p| p.def.id == id)
+            .flat_map(|p| &p.def.exprs)
+            .find(|e| !e.thresholds.is_empty())
+            .map(thresholds)
+            .unwrap_or_default()
+    })
+}
+
+/// Records the engine's verdict on a table row's values.
+pub(super) fn judge_row(row: &mut InstanceRow, th: &[Thresholds; 3]) {
+    let judge = |v: Option<f64>, th: &Thresholds| v.map_or(Level::Unknown, |v| th.judge(v));
+    row.cpu_level = judge(row.cpu, &th[0]);
+    row.p99_level = judge(row.p99, &th[1]);
+    row.error_level = judge(row.error_ratio, &th[2]);
 }
 
 impl Engine {
@@ -163,7 +193,6 @@ impl Engine {
                 if panel.error.is_some() {
                     return panel;
                 }
-                let mut level = Level::Unknown;
                 let mut now_values: HashMap<(usize, Labels), f64> = HashMap::new();
                 for (i, def) in p.def.exprs.iter().enumerate() {
                     let began = clock.map(|c| c());
@@ -189,9 +218,6 @@ impl Engine {
                         }
                         Ok(v) => {
                             for (l, x) in v {
-                                if !def.thresholds.is_empty() && x.is_finite() {
-                                    level = level.max(level_of(def, *x));
-                                }
                                 now_values.insert((i, l.clone()), *x);
                                 p.history
                                     .entry((i, l.clone()))
@@ -227,18 +253,27 @@ impl Engine {
                     .history
                     .iter()
                     .filter(|((i, _), _)| !p.def.exprs[*i].is_limit)
-                    .map(|((i, l), pts)| Series {
-                        labels: l.clone(),
-                        legend: legend(
-                            &p.def.exprs[*i],
-                            l,
-                            counts.get(i).copied().unwrap_or(0) > 1,
-                        ),
-                        value: now_values.get(&(*i, l.clone())).copied(),
-                        points: pts.iter().copied().collect(),
+                    .map(|((i, l), pts)| {
+                        let def = &p.def.exprs[*i];
+                        let value = now_values.get(&(*i, l.clone())).copied();
+                        let thresholds = thresholds(def);
+                        Series {
+                            labels: l.clone(),
+                            legend: legend(def, l, counts.get(i).copied().unwrap_or(0) > 1),
+                            value,
+                            level: value.map_or(Level::Unknown, |v| thresholds.judge(v)),
+                            thresholds,
+                            points: pts.iter().copied().collect(),
+                        }
                     })
                     .collect();
-                panel.level = level;
+                // The panel's verdict is the worst of its series'.
+                panel.level = panel
+                    .series
+                    .iter()
+                    .map(|s| s.level)
+                    .max()
+                    .unwrap_or_default();
                 panel
             })
             .collect()
@@ -257,11 +292,12 @@ impl Engine {
         let cpu = by_instance(&t.cpu);
         let p99 = by_instance(&t.p99);
         let err = by_instance(&t.error_ratio);
+        let th = table_thresholds(&self.panels);
         self.targets
             .values()
             .map(|ts| {
                 let i = &ts.status.instance;
-                InstanceRow {
+                let mut row = InstanceRow {
                     instance: i.clone(),
                     job: ts.status.job.clone(),
                     up: ts.status.up,
@@ -271,7 +307,10 @@ impl Engine {
                     error_ratio: err.get(i).copied(),
                     last_error: ts.status.error.clone(),
                     awaiting_first_scrape: ts.status.last_scrape_ms.is_none(),
-                }
+                    ..InstanceRow::default()
+                };
+                judge_row(&mut row, &th);
+                row
             })
             .collect()
     }

@@ -102,18 +102,24 @@ impl Engine {
         };
         let t = &self.detected.table;
         let [cpu, p99, err] = self.table_queries().map(|q| by_instance(&q));
+        let th = super::panels::table_thresholds(&self.panels);
         targets
             .iter()
-            .map(|s| InstanceRow {
-                instance: s.instance.clone(),
-                job: s.job.clone(),
-                up: s.up,
-                cpu: cpu.get(&s.instance).copied(),
-                cpu_is_cores: t.cpu_is_cores,
-                p99: p99.get(&s.instance).copied(),
-                error_ratio: err.get(&s.instance).copied(),
-                last_error: s.error.clone(),
-                awaiting_first_scrape: false,
+            .map(|s| {
+                let mut row = InstanceRow {
+                    instance: s.instance.clone(),
+                    job: s.job.clone(),
+                    up: s.up,
+                    cpu: cpu.get(&s.instance).copied(),
+                    cpu_is_cores: t.cpu_is_cores,
+                    p99: p99.get(&s.instance).copied(),
+                    error_ratio: err.get(&s.instance).copied(),
+                    last_error: s.error.clone(),
+                    awaiting_first_scrape: false,
+                    ..InstanceRow::default()
+                };
+                super::panels::judge_row(&mut row, &th);
+                row
             })
             .collect()
     }

@@ -233,3 +233,48 @@ fn scraping_ignores_the_table_window() {
     e.command(crate::frame::Command::TableWindow(vec!["a:1".into()]));
     assert!(e.remote_plan().instant.is_empty());
 }
+
+/// Over a server the engine judges as it does over scrapes: a value
+/// exactly at a threshold is not past it (as `expr > 0.8` does not fire),
+/// for the panel's series and for the table's cells.
+#[test]
+fn a_value_at_a_threshold_is_judged_as_the_alerts_judge_it() {
+    use crate::frame::{Level, Severity};
+    let mut e = remote_engine();
+    let table_cpu = e.detected.table.cpu.clone().unwrap();
+    let mut t = T0;
+    let mut f = Frame::default();
+    for _ in 0..20 {
+        let mut r = answers(&e, t, 0.8);
+        r.instant.insert(
+            table_cpu.clone(),
+            Ok(vec![(Labels::from_pairs([("instance", "h1:9100")]), 0.8)]),
+        );
+        e.apply_refresh(r);
+        f = e.tick(t);
+        t += 2_000;
+    }
+    let cpu = f.panels.iter().find(|p| p.id == "cpu").unwrap();
+    let s = cpu.series.iter().find(|s| s.value.is_some()).unwrap();
+    assert_eq!(
+        (s.value, s.level, cpu.level),
+        (Some(0.8), Level::Warn, Level::Warn)
+    );
+    assert_eq!(
+        (s.thresholds.warn, s.thresholds.crit),
+        (Some(0.7), Some(0.8))
+    );
+    let row = f
+        .instances
+        .iter()
+        .find(|r| r.instance == "h1:9100")
+        .unwrap();
+    assert_eq!((row.cpu, row.cpu_level), (Some(0.8), Level::Warn));
+    let firing = |sev| {
+        f.alerts
+            .iter()
+            .any(|a| a.name == "CpuHigh" && a.severity == sev && a.state == AlertState::Firing)
+    };
+    assert!(firing(Severity::Warning), "{:?}", f.alerts);
+    assert!(!firing(Severity::Critical), "{:?}", f.alerts);
+}

@@ -219,7 +219,7 @@ impl Engine {
                     let r = fresh.and_then(|()| p.current[*expr].clone()).map(|v| {
                         let hit: Vector = v
                             .iter()
-                            .filter(|(_, x)| if *below { x < value } else { x > value })
+                            .filter(|(_, x)| crate::frame::crosses(*x, *value, *below))
                             .cloned()
                             .collect();
                         // The panel value is the unfiltered one.

@@ -3,7 +3,7 @@
 
 use super::glyphs::Glyphs;
 use super::graph;
-use super::levels::{finite_points, level_of};
+use super::levels::finite_points;
 use super::plot::{self, ChartCtx};
 use super::timeview::clock;
 use crate::frame::{Level, Panel, Series};
@@ -73,11 +73,15 @@ fn legend(panel: &Panel, ctx: &ChartCtx, g: &Glyphs, theme: &Theme, area: Rect, 
                     "-".to_string()
                 }
             };
-            let shown = match ctx.cursor {
-                Some(t) => value_at(s, t, ctx),
-                None => s.value,
+            // Now: the engine's verdict. At the cursor: the point there,
+            // judged by the same rule against the series' thresholds.
+            let (shown, level) = match ctx.cursor {
+                Some(t) => {
+                    let v = value_at(s, t, ctx);
+                    (v, v.map_or(Level::Unknown, |v| s.thresholds.judge(v)))
+                }
+                None => (s.value, s.level),
             };
-            let level = shown.map_or(Level::Unknown, |v| level_of(v, panel));
             Row::new(vec![
                 Cell::from(Line::from(vec![
                     Span::styled(swatch, Style::new().fg(theme.series(i))),

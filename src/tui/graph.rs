@@ -4,7 +4,7 @@
 
 use super::bignum;
 use super::glyphs::{level_word, Glyphs};
-use super::levels::{headline, headline_level, level_of, panel_level};
+use super::levels::headline;
 use super::plot::{self, ChartCtx};
 use crate::frame::{Level, Panel, PanelKind};
 use crate::report::format;
@@ -27,7 +27,7 @@ pub fn panel_box(
     area: Rect,
     buf: &mut Buffer,
 ) -> Rect {
-    let level = panel_level(panel);
+    let level = panel.level;
     let title_style = if focused {
         theme.accent().add_modifier(Modifier::REVERSED)
     } else {
@@ -78,7 +78,7 @@ pub fn values_line<'a>(panel: &'a Panel, g: &Glyphs, theme: &Theme, width: u16) 
         return Line::from(Span::styled(text, theme.muted()));
     };
     // The headline is the worst value: its state is the panel's.
-    let level = headline_level(panel, v);
+    let level = panel.level;
     let style = theme.level(level).add_modifier(Modifier::BOLD);
     let mut spans = vec![Span::styled(
         format!("{} {}", g.level(level), format::value(v, panel.unit)),
@@ -137,7 +137,7 @@ pub fn big_header(panel: &Panel, g: &Glyphs, theme: &Theme, area: Rect, buf: &mu
         return false;
     };
     // The headline is the worst value: its state is the panel's.
-    let level = headline_level(panel, v);
+    let level = panel.level;
     let style = theme.level(level).add_modifier(Modifier::BOLD);
     let text = format::value(v, panel.unit);
     let (digits, unit) = bignum::split(&text);
@@ -208,13 +208,12 @@ fn series_rows<'a>(panel: &'a Panel, theme: &Theme) -> Vec<Line<'a>> {
         .iter()
         .enumerate()
         .map(|(i, s)| {
-            let level = s.value.map_or(Level::Unknown, |v| level_of(v, panel));
             Line::from(vec![
                 Span::styled(
                     format!("{:<24} ", s.legend),
                     Style::new().fg(theme.series(i)),
                 ),
-                Span::styled(format::opt_value(s.value, panel.unit), theme.level(level)),
+                Span::styled(format::opt_value(s.value, panel.unit), theme.level(s.level)),
             ])
         })
         .collect()

@@ -1,14 +1,14 @@
 //! The instance table: instance, job, up, CPU, p99, error ratio and the last
 //! scrape error, one row per instance, filtered and sorted as the view says.
-//! Cells past a panel's thresholds are coloured and marked with the level
-//! glyph; outliers across instances (robust z-score) carry `◆`; the bottom
-//! border names the worst three instances for the focused signal.
+//! Cells the engine judged past their panel's thresholds are coloured and
+//! marked with the level glyph; outliers across instances (robust z-score)
+//! carry `◆`; the bottom border names the worst three instances for the
+//! focused signal.
 
 use super::glyphs::Glyphs;
-use super::levels::level_of;
 use super::table_view::{self, SortKey};
 use super::view::{Focus, View};
-use crate::frame::{Frame, InstanceRow, Level, Panel, TableColumn, TableRank, Unit};
+use crate::frame::{Frame, InstanceRow, Level, TableColumn, TableRank, Unit};
 use crate::report::format;
 use crate::report::outliers;
 use crate::theme::Theme;
@@ -17,10 +17,6 @@ use ratatui::layout::{Constraint, Rect};
 use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Cell, Row, Table, Widget};
-
-fn panel<'a>(frame: &'a Frame, id: &str) -> Option<&'a Panel> {
-    frame.panels.iter().find(|p| p.id == id)
-}
 
 /// The outlier mark (not colour alone).
 pub const OUTLIER: &str = "◆";
@@ -52,20 +48,21 @@ impl Signal {
         }
     }
 
+    /// The engine's verdict on the value.
+    fn level(self, r: &InstanceRow) -> Level {
+        match self {
+            Signal::Cpu => r.cpu_level,
+            Signal::P99 => r.p99_level,
+            Signal::Errors => r.error_level,
+        }
+    }
+
     fn unit(self, r: &InstanceRow) -> Unit {
         match self {
             Signal::Cpu if r.cpu_is_cores => Unit::Cores,
             Signal::Cpu => Unit::Ratio,
             Signal::P99 => Unit::Seconds,
             Signal::Errors => Unit::Ratio,
-        }
-    }
-
-    fn panel_id(self) -> &'static str {
-        match self {
-            Signal::Cpu => "cpu",
-            Signal::P99 => "latency",
-            Signal::Errors => "errors",
         }
     }
 
@@ -83,19 +80,13 @@ impl Signal {
     }
 }
 
-/// A value cell coloured by `panel_id`'s thresholds, marked when an outlier.
-fn cell<'a>(
-    r: &InstanceRow,
-    sig: Signal,
-    outlier: bool,
-    frame: &Frame,
-    g: &Glyphs,
-    theme: &Theme,
-) -> Cell<'a> {
+/// A value cell coloured by the engine's verdict on it, marked when an
+/// outlier.
+fn cell<'a>(r: &InstanceRow, sig: Signal, outlier: bool, g: &Glyphs, theme: &Theme) -> Cell<'a> {
     let Some(v) = sig.of(r) else {
         return Cell::from(Span::styled("-", theme.muted()));
     };
-    let level = panel(frame, sig.panel_id()).map_or(Level::Unknown, |p| level_of(v, p));
+    let level = sig.level(r);
     let mut mark = match level {
         Level::Warn | Level::Crit => format!(" {}", g.level(level)),
         _ => String::new(),
@@ -183,9 +174,9 @@ fn row<'a>(
     }
     cells.extend([
         Cell::from(Span::styled(up_text, up_style)),
-        cell(r, Signal::Cpu, out[0], frame, g, theme),
-        cell(r, Signal::P99, out[1], frame, g, theme),
-        cell(r, Signal::Errors, out[2], frame, g, theme),
+        cell(r, Signal::Cpu, out[0], g, theme),
+        cell(r, Signal::P99, out[1], g, theme),
+        cell(r, Signal::Errors, out[2], g, theme),
         Cell::from(Span::styled(
             r.last_error.as_deref().unwrap_or(""),
             theme.level(if r.last_error.is_some() {

@@ -2,7 +2,7 @@
 //! values, a sparkline of the worst series, state word) inside one box.
 
 use super::glyphs::{level_word, Glyphs};
-use super::levels::{finite_points, headline, headline_level, panel_level};
+use super::levels::{finite_points, headline};
 use super::plot::ChartCtx;
 use crate::frame::{Level, Panel};
 use crate::report::format;
@@ -41,7 +41,7 @@ pub fn render_row(
     let ascii = ctx.ascii;
     let g = Glyphs::new(ascii);
     let width = usize::from(area.width);
-    let level = panel_level(panel);
+    let level = panel.level;
     let marker = if focused {
         if ascii {
             ">"
@@ -76,10 +76,10 @@ pub fn render_row(
             theme.level(Level::Warn),
         ));
     } else if let Some((hi, head, v)) = headline(panel) {
-        let l = headline_level(panel, v);
+        // The headline is the worst value: its state is the panel's.
         left.push(Span::styled(
             format::value(v, panel.unit),
-            theme.level(l).add_modifier(Modifier::BOLD),
+            theme.level(level).add_modifier(Modifier::BOLD),
         ));
         if panel.series.len() > 1 {
             left.push(Span::styled(

@@ -27,6 +27,51 @@ fn series(legend: &str, labels: &[(&str, &str)], f: impl Fn(f64) -> f64) -> Seri
         legend: legend.to_string(),
         value: points.last().map(|p| p.1),
         points,
+        ..Series::default()
+    }
+}
+
+/// What the engine records with the values: each series judged against
+/// its panel's warn/crit, each table cell against the cpu, latency and
+/// errors panels'.
+pub fn judge(f: &mut Frame) {
+    for p in &mut f.panels {
+        judge_panel(p);
+    }
+    let panels = f.panels.clone();
+    judge_rows(&mut f.instances, &panels);
+}
+
+fn thresholds(p: &Panel) -> Thresholds {
+    Thresholds {
+        warn: p.warn,
+        crit: p.crit,
+        below: false,
+    }
+}
+
+fn judge_panel(p: &mut Panel) {
+    let th = thresholds(p);
+    for s in &mut p.series {
+        s.thresholds = th;
+        s.level = s.value.map_or(Level::Unknown, |v| th.judge(v));
+    }
+}
+
+fn judge_rows(rows: &mut [InstanceRow], panels: &[Panel]) {
+    let th = |id: &str| {
+        panels
+            .iter()
+            .find(|p| p.id == id)
+            .map(thresholds)
+            .unwrap_or_default()
+    };
+    let judge = |v: Option<f64>, th: Thresholds| v.map_or(Level::Unknown, |v| th.judge(v));
+    let (cpu, p99, err) = (th("cpu"), th("latency"), th("errors"));
+    for r in rows {
+        r.cpu_level = judge(r.cpu, cpu);
+        r.p99_level = judge(r.p99, p99);
+        r.error_level = judge(r.error_ratio, err);
     }
 }
 
@@ -144,7 +189,11 @@ pub fn panels() -> Vec<Panel> {
         level: Level::Ok,
         ..Panel::default()
     };
-    vec![latency, traffic, errors, cpu, instances, saturation]
+    let mut panels = vec![latency, traffic, errors, cpu, instances, saturation];
+    for p in &mut panels {
+        judge_panel(p);
+    }
+    panels
 }
 
 pub fn targets() -> Vec<TargetStatus> {
@@ -170,7 +219,7 @@ pub fn targets() -> Vec<TargetStatus> {
 }
 
 pub fn instance_rows() -> Vec<InstanceRow> {
-    INSTANCES
+    let mut rows: Vec<InstanceRow> = INSTANCES
         .iter()
         .enumerate()
         .map(|(i, inst)| {
@@ -188,9 +237,12 @@ pub fn instance_rows() -> Vec<InstanceRow> {
                     "Get \"http://127.0.0.1:41006/metrics\": connection refused".to_string()
                 }),
                 awaiting_first_scrape: false,
+                ..InstanceRow::default()
             }
         })
-        .collect()
+        .collect();
+    judge_rows(&mut rows, &panels());
+    rows
 }
 
 pub fn alert(name: &str, state: AlertState, severity: Severity, panel: &str, value: f64) -> Alert {
@@ -275,6 +327,7 @@ pub fn calm() -> Frame {
         }
         p.level = Level::Ok;
     }
+    judge(&mut f);
     f
 }
 
