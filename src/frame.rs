@@ -13,8 +13,6 @@ pub enum SourceKind {
     Scrape,
     /// Queried from a Prometheus-compatible server.
     Prometheus,
-    /// Read from a recording.
-    Replay,
 }
 
 impl SourceKind {
@@ -23,7 +21,6 @@ impl SourceKind {
         match self {
             SourceKind::Scrape => "scrape",
             SourceKind::Prometheus => "prometheus",
-            SourceKind::Replay => "replay",
         }
     }
 }

@@ -92,7 +92,7 @@ fn clear_below_holds_a_firing_rule_through_a_flapping_value() {
     let h: Vec<(&str, &str)> = frames[7]
         .alert_history
         .iter()
-        .map(|t| (t.from, t.to))
+        .map(|t| (t.from.as_str(), t.to.as_str()))
         .collect();
     assert_eq!(h, [("inactive", "firing"), ("firing", "resolved")]);
 }

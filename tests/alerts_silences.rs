@@ -9,7 +9,8 @@ use std::time::Duration;
 use tokio::sync::mpsc;
 use vitals::alerts::notify::{run_sinks, SinkOptions};
 use vitals::alerts::rulefile;
-use vitals::engine::{run::now_ms, Engine, EngineOptions, SinkLink};
+use vitals::engine::{Engine, EngineOptions, SinkLink};
+use vitals::vocab::time::now_ms;
 
 async fn get_json(client: &reqwest::Client, url: &str) -> Option<serde_json::Value> {
     let r = client.get(url).send().await.ok()?;

@@ -8,7 +8,8 @@ use std::time::Duration;
 use tokio::sync::mpsc;
 use vitals::alerts::notify::{run_sinks, SinkOptions};
 use vitals::alerts::rulefile;
-use vitals::engine::{run::now_ms, Engine, EngineOptions, SinkLink};
+use vitals::engine::{Engine, EngineOptions, SinkLink};
+use vitals::vocab::time::now_ms;
 
 fn engine(opts: SinkOptions) -> Engine {
     let mut e = Engine::new(EngineOptions {

@@ -11,7 +11,7 @@ use ratatui::style::Modifier;
 use ratatui::Terminal;
 use std::time::Duration;
 use tui_fixture::*;
-use vitals::alerts::Transition;
+use vitals::alerts::{Phase, Transition};
 use vitals::frame::{AlertState, Command, Frame, HeldAlert, Severity};
 use vitals::theme::{ColorDepth, Theme};
 use vitals::tui::{render, KeyOutcome, View};
@@ -61,8 +61,8 @@ fn frame() -> Frame {
             time_ms: NOW_MS - 160_000,
             rule: "LatencyP99High".into(),
             labels: f.alerts[0].labels.clone(),
-            from: "inactive",
-            to: "pending",
+            from: Phase::Inactive,
+            to: Phase::Pending,
             value: Some(0.21),
             summary: String::new(),
             severity: Severity::Critical,
@@ -71,8 +71,8 @@ fn frame() -> Frame {
             time_ms: NOW_MS - 130_000,
             rule: "LatencyP99High".into(),
             labels: f.alerts[0].labels.clone(),
-            from: "pending",
-            to: "firing",
+            from: Phase::Pending,
+            to: Phase::Firing,
             value: Some(0.231),
             summary: String::new(),
             severity: Severity::Critical,

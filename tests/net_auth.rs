@@ -223,8 +223,8 @@ async fn file_sd_targets_get_the_credentials_of_their_table() {
     .unwrap();
     let s = vitals::config::load_settings(Some(&file), &Default::default()).unwrap();
     assert_eq!(s.file_sd.len(), 2);
-    let bare = vitals::scrape::read_sd_source(&s.file_sd[0]).unwrap();
-    let with = vitals::scrape::read_sd_source(&s.file_sd[1]).unwrap();
+    let bare = vitals::scrape::read_sd_entry(&s.file_sd[0]).unwrap();
+    let with = vitals::scrape::read_sd_entry(&s.file_sd[1]).unwrap();
     assert_eq!((bare.len(), with.len()), (1, 1));
     assert_eq!(bare[0].job, "vitals");
     assert!(bare[0].auth.is_none());

@@ -7,15 +7,15 @@ mod remote_support;
 #[path = "scrape_support/mod.rs"]
 mod scrape_support;
 
-use remote_support::{fleet_and_server, Server};
+use remote_support::{fleet_and_server, refresh_once, Server};
 use scrape_support::{closed_port, serve, Reply};
 use std::collections::BTreeMap;
 use std::process::Command;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::{mpsc, watch};
+use vitals::app;
 use vitals::detect::PanelDef;
-use vitals::engine::remote_run::{self, RemoteChannels};
 use vitals::engine::{Engine, EngineOptions};
 use vitals::frame::{Frame, SourceKind};
 use vitals::promapi::{range_params, PromClient, PromOptions, CHART_POINTS};
@@ -90,8 +90,7 @@ async fn wait_for_full_snapshot(kind: Server, url: &str) -> (Frame, Vec<PanelDef
     loop {
         let mut e = engine(kind, Duration::from_secs(1));
         e.connect_remote(url.to_string());
-        let frame =
-            remote_run::collect(&mut e, client(url, Duration::from_secs(5)), Duration::ZERO).await;
+        let frame = refresh_once(&mut e, client(url, Duration::from_secs(5))).await;
         if let Ok(f) = frame {
             let full = DEFAULT_PANELS.iter().all(|id| {
                 f.panels.iter().any(|p| {
@@ -135,29 +134,45 @@ async fn frame_where(
 struct Loop {
     frames: watch::Receiver<Arc<Frame>>,
     cancel: watch::Sender<bool>,
-    task: tokio::task::JoinHandle<()>,
     commands: mpsc::Sender<vitals::frame::Command>,
 }
 
-fn start_loop(kind: Server, url: &str, interval: Duration, timeout: Duration) -> Loop {
-    let mut e = engine(kind, interval);
-    let c = client(url, timeout);
-    let plan = e.connect_remote(c.url());
-    let (frames_tx, frames) = watch::channel(Arc::new(Frame::default()));
-    let (cancel, cancel_rx) = watch::channel(false);
-    let (cmd_tx, cmd_rx) = mpsc::channel(4);
-    let ch = RemoteChannels {
-        commands: cmd_rx,
-        frames: frames_tx,
-        cancel: cancel_rx,
-    };
-    let task = tokio::spawn(remote_run::run(e, c, plan, ch));
+/// The dashboard's pipeline over the server at `url`, built by the
+/// application layer as `vitals --prometheus URL` builds it.
+async fn start_loop(kind: Server, url: &str, interval: Duration, timeout: Duration) -> Loop {
+    let (flags, settings, eopts) = pipeline_parts(kind, url, interval, timeout);
+    let p = app::Pipeline::start(&flags, &settings, eopts, false)
+        .await
+        .unwrap();
     Loop {
-        frames,
-        cancel,
-        task,
-        commands: cmd_tx,
+        frames: p.frames,
+        cancel: p.cancel,
+        commands: p.commands,
     }
+}
+
+/// The flags, settings and engine options of `vitals --prometheus URL
+/// --interval I --timeout T` with a tenant header, asking the server
+/// [`Server::settle`] before now.
+fn pipeline_parts(
+    kind: Server,
+    url: &str,
+    interval: Duration,
+    timeout: Duration,
+) -> (app::Flags, vitals::config::Settings, EngineOptions) {
+    let flags = app::Flags {
+        prometheus: Some(url.to_string()),
+        headers: vec![("X-Scope-OrgID".into(), "tenant-1".into())],
+        interval: Some(interval),
+        timeout: Some(timeout),
+        ..app::Flags::default()
+    };
+    let overrides = app::flags::overrides(&flags, &[]).unwrap();
+    let settings = vitals::config::load_settings(None, &overrides).unwrap();
+    let mut eopts = app::engine_options(&flags, &settings, None, false).unwrap();
+    eopts.retention = Duration::from_secs(120);
+    eopts.query_offset = kind.settle();
+    (flags, settings, eopts)
 }
 
 impl Loop {
@@ -166,10 +181,11 @@ impl Loop {
         let seq = self.frames.borrow().seq;
         frame_where(&mut self.frames, "two more frames", |f| f.seq >= seq + 2).await;
         let _ = self.cancel.send(true);
-        tokio::time::timeout(Duration::from_secs(5), self.task)
+        // The engine's end of the frames goes when its loop ends.
+        let ended = async { while self.frames.changed().await.is_ok() {} };
+        tokio::time::timeout(Duration::from_secs(5), ended)
             .await
-            .expect("the engine stops when cancelled")
-            .unwrap();
+            .expect("the engine stops when cancelled");
     }
 }
 
@@ -273,13 +289,9 @@ async fn dashboard_over(kind: Server) {
     e.command(vitals::frame::Command::TableWindow(vec![row
         .instance
         .clone()]));
-    let f = remote_run::collect(
-        &mut e,
-        client(&prom.url, Duration::from_secs(5)),
-        Duration::ZERO,
-    )
-    .await
-    .unwrap();
+    let f = refresh_once(&mut e, client(&prom.url, Duration::from_secs(5)))
+        .await
+        .unwrap();
     let narrowed: Vec<String> = e
         .remote_plan()
         .instant
@@ -372,7 +384,8 @@ async fn dashboard_over(kind: Server) {
         &prom.url,
         Duration::from_millis(500),
         Duration::from_millis(400),
-    );
+    )
+    .await;
     let first = frame_where(&mut l.frames, "data", |f| {
         f.server.as_ref().is_some_and(|s| s.data_ms.is_some())
             && f.panels
@@ -486,7 +499,8 @@ async fn misbehaving_servers_leave_the_dashboard_running() {
             &url,
             Duration::from_millis(200),
             Duration::from_millis(150),
-        );
+        )
+        .await;
         let f = frame_where(&mut l.frames, want, |f| {
             f.server
                 .as_ref()
@@ -500,15 +514,15 @@ async fn misbehaving_servers_leave_the_dashboard_running() {
         l.still_running_then_stop().await;
 
         // Without a screen the same server is an error (exit 2 in the CLI).
-        let mut e = engine(kind, Duration::from_millis(200));
-        e.connect_remote(url.clone());
-        let r = remote_run::collect(
-            &mut e,
-            client(&url, Duration::from_millis(150)),
-            Duration::ZERO,
-        )
-        .await;
-        assert!(r.unwrap_err().contains(want));
+        let (flags, settings, eopts) = pipeline_parts(
+            kind,
+            &url,
+            Duration::from_millis(200),
+            Duration::from_millis(150),
+        );
+        let r = app::collect_with(&flags, &settings, eopts, Duration::ZERO).await;
+        let e = r.err().expect("an error").to_string();
+        assert!(e.contains(want), "{e}");
     }
 }
 

@@ -15,7 +15,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 use vitals::alerts::rulefile;
-use vitals::engine::remote_run;
+use vitals::alerts::Phase;
+use vitals::app;
 use vitals::engine::{Engine, EngineOptions};
 use vitals::frame::{AlertState, Frame};
 use vitals::promapi::{PromClient, PromOptions, Value};
@@ -42,11 +43,13 @@ fn state(f: &Frame, rule: &str) -> Option<(AlertState, bool)> {
         .map(|a| (a.state, a.stale))
 }
 
-/// Waits (at most 90 s) until the server answers `query` with a series.
+/// Waits (at most 90 s) until the server answers `query` with a series,
+/// asked two seconds back: as far back as the engines of these tests ask
+/// ([`Server::settle`]), and a step more.
 async fn wait_for_answer(c: &PromClient, query: &str) {
     let deadline = tokio::time::Instant::now() + Duration::from_secs(90);
     loop {
-        let now = vitals::vocab::time::now_ms();
+        let now = vitals::vocab::time::now_ms() - 2_000;
         if let Ok(r) = c.query(query, now).await {
             if matches!(&r.value, Value::Vector(v) if !v.is_empty()) {
                 return;
@@ -62,7 +65,7 @@ async fn wait_for_answer(c: &PromClient, query: &str) {
 
 /// One snapshot's worth of work on the same engine (its alert states go on).
 async fn refresh(e: &mut Engine, c: &Arc<PromClient>) -> Frame {
-    remote_run::collect(e, c.clone(), Duration::ZERO)
+    remote_support::refresh_once(e, c.clone())
         .await
         .expect("the server answers")
 }
@@ -155,7 +158,7 @@ async fn recorded_by_vitals_and_held_stale_when_the_server_loses_the_target(kind
 
     // The command line: `check` steps the rules through the server's
     // history, the recorded name included, so `for` is met at once.
-    wait_for_answer(&c, "count_over_time(app_queue_depth[10s]) >= 7").await;
+    wait_for_answer(&c, "count_over_time(app_queue_depth[10s]) >= 8").await;
     let rules = dir.path().join("rules.yml");
     let with_for = format!(
         "{RULES}      - alert: QueueDeepFor\n        expr: instance:queue_depth:max > 50\n        for: 3s\n"
@@ -204,7 +207,7 @@ async fn recorded_by_vitals_and_held_stale_when_the_server_loses_the_target(kind
             break f;
         }
         assert!(
-            f.alert_history.iter().all(|t| t.to != "resolved"),
+            f.alert_history.iter().all(|t| t.to != Phase::Resolved),
             "{:?}",
             f.alert_history
         );
@@ -216,7 +219,7 @@ async fn recorded_by_vitals_and_held_stale_when_the_server_loses_the_target(kind
         tokio::time::sleep(Duration::from_millis(250)).await;
     };
     assert!(f.targets.iter().all(|t| !t.up), "{:?}", f.targets);
-    assert!(f.alert_history.iter().all(|t| t.to != "resolved"));
+    assert!(f.alert_history.iter().all(|t| t.to != Phase::Resolved));
 
     // Back: firing again, from stale.
     up.store(true, Ordering::SeqCst);
@@ -230,12 +233,12 @@ async fn recorded_by_vitals_and_held_stale_when_the_server_loses_the_target(kind
             assert!(
                 f.alert_history
                     .iter()
-                    .any(|t| t.from == "stale" && t.to == "firing"),
+                    .any(|t| t.from == Phase::Stale && t.to == Phase::Firing),
                 "{:?}",
                 f.alert_history
             );
             assert!(
-                f.alert_history.iter().all(|t| t.to != "resolved"),
+                f.alert_history.iter().all(|t| t.to != Phase::Resolved),
                 "{:?}",
                 f.alert_history
             );
@@ -277,7 +280,7 @@ async fn the_dashboard_catches_up_with_the_servers_history(kind: Server) {
     };
     let c = Arc::new(PromClient::new(&prom.url, PromOptions::default()).unwrap());
     // The server holds more than the rule's `for` of history.
-    wait_for_answer(&c, "count_over_time(app_queue_depth[10s]) >= 7").await;
+    wait_for_answer(&c, "count_over_time(app_queue_depth[10s]) >= 8").await;
     let rules = "groups:
   - name: queue
     rules:
@@ -285,28 +288,25 @@ async fn the_dashboard_catches_up_with_the_servers_history(kind: Server) {
         expr: app_queue_depth > 50
         for: 5s
 ";
-    let mut e = Engine::new(EngineOptions {
-        interval: Duration::from_secs(1),
+    // The dashboard's pipeline, as `vitals --prometheus URL` builds it.
+    let flags = app::Flags {
+        prometheus: Some(prom.url.clone()),
+        interval: Some(Duration::from_secs(1)),
+        ..app::Flags::default()
+    };
+    let overrides = app::flags::overrides(&flags, &[]).unwrap();
+    let settings = vitals::config::load_settings(None, &overrides).unwrap();
+    let eopts = EngineOptions {
         retention: Duration::from_secs(120),
         rules: rulefile::parse("rules.yml", rules).unwrap(),
         detected_panels: false,
         query_offset: kind.settle(),
-        ..EngineOptions::default()
-    });
-    let plan = e.connect_remote(prom.url.clone());
-    let (_commands_tx, commands) = tokio::sync::mpsc::channel(4);
-    let (frames, mut rx) = tokio::sync::watch::channel(Arc::new(Frame::default()));
-    let (cancel_tx, cancel) = tokio::sync::watch::channel(false);
-    let run = tokio::spawn(remote_run::run(
-        e,
-        c.clone(),
-        plan,
-        remote_run::RemoteChannels {
-            commands,
-            frames,
-            cancel,
-        },
-    ));
+        ..app::engine_options(&flags, &settings, None, false).unwrap()
+    };
+    let p = app::Pipeline::start(&flags, &settings, eopts, false)
+        .await
+        .unwrap();
+    let (mut rx, cancel_tx) = (p.frames, p.cancel);
     let first = tokio::time::timeout(Duration::from_secs(30), async {
         loop {
             rx.changed().await.expect("the loop runs");
@@ -319,6 +319,5 @@ async fn the_dashboard_catches_up_with_the_servers_history(kind: Server) {
     .await
     .expect("the alert shows within 30 s");
     let _ = cancel_tx.send(true);
-    let _ = run.await;
     assert_eq!(first, (AlertState::Firing, false));
 }

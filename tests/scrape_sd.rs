@@ -3,7 +3,7 @@
 use std::path::Path;
 use std::time::Duration;
 use tokio::sync::watch;
-use vitals::scrape::{parse_target, read_file_sd, watch_file_sd, SdError, SdSource, Target};
+use vitals::scrape::{parse_target, read_file_sd, watch_file_sd, SdEntry, SdError, Target};
 use vitals::vocab::labels::Labels;
 
 fn write(path: &Path, text: &str) {
@@ -81,7 +81,7 @@ async fn follows_changes_and_keeps_the_last_good_list() {
     write(&path, r#"[{"targets": ["a:1"]}]"#);
     let fixed = parse_target("s:9").unwrap();
     let (tx, mut rx) = watch::channel(Vec::new());
-    let task = watch_file_sd(vec![SdSource::file(&path)], vec![fixed], tx);
+    let task = watch_file_sd(vec![SdEntry::file(&path)], vec![fixed], tx);
 
     // first read: static and file targets, sorted
     let list = next(&mut rx, 1).await.expect("first list");
@@ -151,7 +151,7 @@ async fn merges_files_and_removes_duplicates() {
     let _task = watch_file_sd(
         vec![one, two, missing.clone()]
             .into_iter()
-            .map(SdSource::file)
+            .map(SdEntry::file)
             .collect(),
         vec![parse_target("a:1").unwrap()],
         tx,

@@ -106,7 +106,7 @@ pub fn unlogged(states: &mut LoggedStates, transitions: &[Transition]) -> Vec<Tr
     for t in transitions {
         let key = (t.rule.clone(), t.labels.to_string());
         let logged = states.get(&key).map_or("inactive", String::as_str);
-        if logged == t.from {
+        if logged == t.from.as_str() {
             states.insert(key, t.to.to_string());
             out.push(t.clone());
         }
@@ -121,8 +121,8 @@ pub fn line(t: &Transition) -> serde_json::Value {
         "rule": t.rule,
         "severity": t.severity.as_str(),
         "labels": t.labels,
-        "from": t.from,
-        "to": t.to,
+        "from": t.from.as_str(),
+        "to": t.to.as_str(),
         "value": t.value.map(crate::vocab::json_number),
         "summary": t.summary,
     })

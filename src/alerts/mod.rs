@@ -16,7 +16,7 @@ pub mod template;
 mod yaml_depth;
 
 use crate::frame::{Alert, AlertState, Severity};
-pub use crate::vocab::alert::Transition;
+pub use crate::vocab::alert::{Phase, Transition};
 use crate::vocab::labels::Labels;
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -161,14 +161,14 @@ impl RuleState {
                 AlertState::Firing => {}
             }
             if inst.state != from {
-                let from = if was_stale { "stale" } else { from.as_str() };
+                let from = if was_stale { Phase::Stale } else { from.into() };
                 out.push(transition(
                     &self.spec,
                     now_ms,
                     &labels,
                     inst,
                     from,
-                    inst.state.as_str(),
+                    inst.state.into(),
                 ));
             } else if was_stale {
                 out.push(transition(
@@ -176,8 +176,8 @@ impl RuleState {
                     now_ms,
                     &labels,
                     inst,
-                    "stale",
-                    inst.state.as_str(),
+                    Phase::Stale,
+                    inst.state.into(),
                 ));
             }
         }
@@ -195,8 +195,8 @@ impl RuleState {
                         now_ms,
                         labels,
                         inst,
-                        inst.state.as_str(),
-                        "stale",
+                        inst.state.into(),
+                        Phase::Stale,
                     ));
                 }
                 continue;
@@ -206,25 +206,48 @@ impl RuleState {
                 AlertState::Pending => {
                     inst.state = AlertState::Inactive;
                     inst.active_since_ms = None;
-                    let from = if was_stale { "stale" } else { "pending" };
+                    let from = if was_stale {
+                        Phase::Stale
+                    } else {
+                        Phase::Pending
+                    };
                     out.push(transition(
-                        &self.spec, now_ms, labels, inst, from, "inactive",
+                        &self.spec,
+                        now_ms,
+                        labels,
+                        inst,
+                        from,
+                        Phase::Inactive,
                     ));
                 }
                 AlertState::Firing => {
                     if keep_ms > 0 && now_ms - inst.last_seen_ms < keep_ms {
                         if was_stale {
                             out.push(transition(
-                                &self.spec, now_ms, labels, inst, "stale", "firing",
+                                &self.spec,
+                                now_ms,
+                                labels,
+                                inst,
+                                Phase::Stale,
+                                Phase::Firing,
                             ));
                         }
                         continue;
                     }
                     inst.state = AlertState::Resolved;
                     inst.resolved_at_ms = Some(now_ms);
-                    let from = if was_stale { "stale" } else { "firing" };
+                    let from = if was_stale {
+                        Phase::Stale
+                    } else {
+                        Phase::Firing
+                    };
                     out.push(transition(
-                        &self.spec, now_ms, labels, inst, from, "resolved",
+                        &self.spec,
+                        now_ms,
+                        labels,
+                        inst,
+                        from,
+                        Phase::Resolved,
                     ));
                 }
                 AlertState::Inactive | AlertState::Resolved => {}
@@ -283,8 +306,8 @@ fn transition(
     now_ms: i64,
     labels: &Labels,
     inst: &Instance,
-    from: &'static str,
-    to: &'static str,
+    from: Phase,
+    to: Phase,
 ) -> Transition {
     Transition {
         time_ms: now_ms,
@@ -337,7 +360,9 @@ pub fn hold_above(
 pub fn bell_rings(transitions: &[Transition], alerts: &[Alert]) -> u64 {
     transitions
         .iter()
-        .filter(|t| t.to == "firing" && t.from != "stale" && t.severity == Severity::Critical)
+        .filter(|t| {
+            t.to == Phase::Firing && t.from != Phase::Stale && t.severity == Severity::Critical
+        })
         .filter(|t| {
             alerts
                 .iter()

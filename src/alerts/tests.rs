@@ -24,7 +24,7 @@ fn series(instance: &str, v: f64) -> (Labels, f64) {
 }
 
 fn tos(t: &[Transition]) -> Vec<(&str, &str)> {
-    t.iter().map(|t| (t.from, t.to)).collect()
+    t.iter().map(|t| (t.from.as_str(), t.to.as_str())).collect()
 }
 
 #[test]
@@ -148,7 +148,7 @@ fn flapping_input_with_for_never_fires() {
             vec![]
         };
         let t = r.step(i * 2_000, Evaluation::Ok(&v), |_| false);
-        assert!(t.iter().all(|t| t.to != "firing"));
+        assert!(t.iter().all(|t| t.to != Phase::Firing));
     }
 }
 
@@ -235,8 +235,8 @@ fn flapping_input_fires_once_with_hysteresis_and_many_times_without() {
         let mut resolved = 0;
         for i in 0..70 {
             for t in step_hyst(&mut r, i * 2_000, &[("a", wobble(i))], clear) {
-                fired += usize::from(t.to == "firing");
-                resolved += usize::from(t.to == "resolved");
+                fired += usize::from(t.to == Phase::Firing);
+                resolved += usize::from(t.to == Phase::Resolved);
             }
         }
         (fired, resolved)

@@ -109,6 +109,13 @@ pub fn parse_dur(s: &str) -> Result<Duration, String> {
 /// default location if present) under the command line's flags and
 /// `targets`.
 pub fn settings(f: &Flags, targets: &[String]) -> Result<Settings> {
+    let overrides = overrides(f, targets)?;
+    let file = config::apply::choose_file(f.config.as_deref());
+    config::load_settings(file.as_deref(), &overrides).map_err(|e| anyhow::anyhow!("{e}"))
+}
+
+/// What the flags and `targets` override in the configuration file.
+pub fn overrides(f: &Flags, targets: &[String]) -> Result<Overrides> {
     let targets = targets
         .iter()
         .map(|a| scrape::parse_target(a).map_err(|e| anyhow::anyhow!("{e}")))
@@ -125,8 +132,7 @@ pub fn settings(f: &Flags, targets: &[String]) -> Result<Settings> {
         webhook: f.webhook.clone(),
         max_series: f.max_series,
     };
-    let file = config::apply::choose_file(f.config.as_deref());
-    config::load_settings(file.as_deref(), &overrides).map_err(|e| anyhow::anyhow!("{e}"))
+    Ok(overrides)
 }
 
 #[cfg(test)]

@@ -3,11 +3,11 @@
 //! to every configured sink before the process ends — or saying on stderr,
 //! one line per sink, what could not be delivered and why.
 
-use super::{engine_options, prometheus_endpoint, server_client, Flags, Pipeline};
+use super::{engine_options, prometheus_endpoint, Flags, Pipeline};
 use crate::alerts::notify::{SinkOptions, RESEND_DELAY};
 use crate::alerts::sinks::{self, Retry};
 use crate::config::Settings;
-use crate::engine::{self, Engine};
+use crate::engine::{self, Engine, EngineOptions};
 use crate::frame::Frame;
 use anyhow::{bail, Result};
 use std::io::Write;
@@ -90,40 +90,53 @@ pub async fn collect(
     duration: Duration,
     for_override: Option<Duration>,
 ) -> Result<(Frame, Option<Delivery>)> {
-    if let Some(ep) = prometheus_endpoint(f, s) {
-        if s.targets_from_flags {
-            bail!("--prometheus reads every series from the server: give no targets or --file-sd");
-        }
-        let mut eopts = engine_options(f, s, log, s.alert_log.is_some())?;
-        eopts.for_override = for_override;
-        let client = server_client(&ep, f, s)?;
-        let mut engine = Engine::new(eopts);
-        let delivery = connect_sinks(&mut engine, s, true);
-        engine.connect_remote(client.url());
-        let frame = engine::remote_run::collect(&mut engine, client, duration)
-            .await
-            .map_err(anyhow::Error::msg)?;
-        // The engine's end of the sinks closes: they drain their queues.
-        drop(engine);
-        return Ok((frame, delivery));
+    let mut eopts = engine_options(f, s, log, s.alert_log.is_some())?;
+    eopts.for_override = for_override;
+    collect_with(f, s, eopts, duration).await
+}
+
+/// [`collect`] with the engine's options given: scraping, the first frame
+/// at least `duration` after the start; over a server, the first frame of
+/// a refresh made at least `duration` after the start (the alert rules
+/// brought up to date from its history first). A server that cannot be
+/// read at all is an error (one line).
+pub async fn collect_with(
+    f: &Flags,
+    s: &Settings,
+    eopts: EngineOptions,
+    duration: Duration,
+) -> Result<(Frame, Option<Delivery>)> {
+    let server = prometheus_endpoint(f, s).is_some();
+    if server && s.targets_from_flags {
+        bail!("--prometheus reads every series from the server: give no targets or --file-sd");
     }
-    if s.targets.is_empty() && s.file_sd.is_empty() {
+    if !server && s.targets.is_empty() && s.file_sd.is_empty() {
         bail!("no targets: give TARGET arguments (host:port or URL), --file-sd PATH, [[target]] in the config file or --prometheus URL");
     }
     for e in &f.exprs {
         crate::promql::parse(e).map_err(|err| anyhow::anyhow!("--expr: {err}"))?;
     }
-    let mut eopts = engine_options(f, s, log, s.alert_log.is_some())?;
-    eopts.for_override = for_override;
     let mut p = Pipeline::start(f, s, eopts, true).await?;
-    let end = crate::vocab::time::now_ms() + duration.as_millis() as i64;
+    let mut end = None;
     let frame = loop {
         if p.frames.changed().await.is_err() {
             bail!("the engine stopped unexpectedly");
         }
-        let f = p.frames.borrow_and_update().clone();
-        if f.time_ms >= end {
-            break f;
+        let frame = p.frames.borrow_and_update().clone();
+        // The first frame is the start, on the engine's clock.
+        let end = *end.get_or_insert(frame.time_ms + duration.as_millis() as i64);
+        match &frame.server {
+            None if frame.time_ms >= end => break frame,
+            None => {}
+            Some(st) if st.data_ms.is_some_and(|d| d >= end) => break frame,
+            // Never answered, or the refresh due at the end failed.
+            Some(st) if st.data_ms.is_none() || frame.time_ms >= end => {
+                if let Some(e) = &st.error {
+                    let _ = p.cancel.send(true);
+                    bail!("{e}");
+                }
+            }
+            Some(_) => {}
         }
     };
     // Ends the engine, and with it the engine's end of the sinks.

@@ -13,14 +13,15 @@ mod scrape_args;
 
 pub use config_cmd::check as config_check;
 pub use flags::{settings, Flags};
-pub use headless::{collect, finish, Delivery, EXIT_BUDGET};
+pub use headless::{collect, collect_with, finish, Delivery, EXIT_BUDGET};
 pub use scrape_args::scrape_options;
 
 use crate::config::{self, Settings};
 use crate::demo::Fleet;
 use crate::detect::rate_window;
-use crate::engine::{self, Engine, EngineChannels, EngineOptions};
+use crate::engine::{self, Engine, EngineChannels, EngineOptions, Feed};
 use crate::frame::{Command, Frame};
+use crate::promapi::feed::run_poller;
 use crate::scrape;
 use crate::vocab::paths::log_path;
 use anyhow::{Context, Result};
@@ -130,7 +131,13 @@ impl Pipeline {
         eopts: EngineOptions,
         exits: bool,
     ) -> Result<Pipeline> {
-        let sopts = scrape_options(s)?;
+        let server = prometheus_endpoint(f, s);
+        // Scraping's interval and timeout are checked; over a server the
+        // timeout is the queries' own and may be longer than the interval.
+        let sopts = match server {
+            Some(_) => None,
+            None => Some(scrape_options(s)?),
+        };
         config::reload::check_file_sd(&s.file_sd).map_err(|e| anyhow::anyhow!("{e}"))?;
         let (targets_tx, targets_rx) = watch::channel(s.targets.clone());
         let feed =
@@ -162,16 +169,25 @@ impl Pipeline {
             tokio::spawn(feed.run_until_closed());
         }
         let sinks = headless::connect_sinks(&mut engine, s, exits);
-        if let Some(ep) = prometheus_endpoint(f, s) {
+        let ch = |feed| EngineChannels {
+            feed,
+            commands: cmd_rx,
+            frames: frames_tx,
+            cancel: cancel_rx.clone(),
+        };
+        if let Some(ep) = server {
             let client = server_client(&ep, f, s)?;
             let plan = engine.connect_remote(client.url());
-            let ch = engine::remote_run::RemoteChannels {
-                commands: cmd_rx,
-                frames: frames_tx,
-                cancel: cancel_rx,
-            };
-            tokio::spawn(engine::remote_run::run(engine, client, plan, ch));
-        } else {
+            let clock = engine.clock();
+            let (tx, rx) = mpsc::channel(4);
+            let ch = ch(Feed::Server(rx));
+            let cancel = cancel_rx.clone();
+            on_own_thread(async move {
+                let poller = tokio::spawn(run_poller(client, clock, plan, tx, cancel));
+                engine::run(engine, ch).await;
+                poller.abort();
+            });
+        } else if let Some(sopts) = sopts {
             let client = scrape::build_client(&sopts).context("HTTP client")?;
             let (res_tx, res_rx) = mpsc::channel(1024);
             tokio::spawn(scrape::run_scrapers(
@@ -181,14 +197,11 @@ impl Pipeline {
                 res_tx,
                 cancel_rx.clone(),
             ));
-            let ch = EngineChannels {
+            let feed = Feed::Scrapes {
                 results: res_rx,
-                commands: cmd_rx,
                 targets: targets_rx,
-                frames: frames_tx,
-                cancel: cancel_rx,
             };
-            tokio::spawn(engine::run(engine, ch));
+            tokio::spawn(engine::run(engine, ch(feed)));
         }
         Ok(Pipeline {
             frames: frames_rx,
@@ -196,6 +209,32 @@ impl Pipeline {
             cancel: cancel_tx,
             sinks,
         })
+    }
+}
+
+/// Runs the engine and the poller over a server on a thread of their own
+/// with a single-threaded runtime: a refresh's requests, their
+/// connections, the answers and the engine's tick then stay on one thread,
+/// instead of waking the shared runtime's other worker for each answer and
+/// again for the engine (most of the process's CPU over a fast server went
+/// to those wake-ups). Only the frame crosses to the screen's thread.
+fn on_own_thread(task: impl std::future::Future<Output = ()> + Send + 'static) {
+    let rt = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            tracing::warn!("no runtime of its own for the engine ({e}): sharing the main one");
+            tokio::spawn(task);
+            return;
+        }
+    };
+    let spawned = std::thread::Builder::new()
+        .name("vitals-engine".into())
+        .spawn(move || rt.block_on(task));
+    if let Err(e) = spawned {
+        tracing::error!("cannot start the engine thread: {e}");
     }
 }
 

@@ -10,7 +10,7 @@ use super::defs::{panels, rule};
 use super::{Auth, Config, ConfigErrors, PanelsMode};
 use crate::alerts::rulefile::FileRule;
 use crate::detect::PanelDef;
-use crate::scrape::{LimitOverrides, ScrapeLimits, SdSource, Target, DEFAULT_TARGET_LIMIT};
+use crate::scrape::{LimitOverrides, ScrapeLimits, SdEntry, Target, DEFAULT_TARGET_LIMIT};
 use crate::vocab::duration::parse_duration;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -77,7 +77,7 @@ pub struct Settings {
     pub targets: Vec<Target>,
     /// file_sd files (`--file-sd`, or the file's `file_sd` with its
     /// targets' settings).
-    pub file_sd: Vec<SdSource>,
+    pub file_sd: Vec<SdEntry>,
     /// Whether the targets came from the command line.
     pub targets_from_flags: bool,
     /// Show the detected default panels.
@@ -145,10 +145,10 @@ pub fn resolve(file: Option<&Path>, c: &Config, flags: &Overrides) -> Settings {
             flags
                 .file_sd
                 .iter()
-                .map(|p| SdSource {
+                .map(|p| SdEntry {
                     limits,
                     target_limit,
-                    ..SdSource::file(p)
+                    ..SdEntry::file(p)
                 })
                 .collect(),
         )
@@ -271,14 +271,14 @@ fn auth(a: &Auth) -> Option<Arc<crate::net::HttpAuth>> {
     }
 }
 
-pub(super) fn sd_source(f: &super::FileSd, limits: ScrapeLimits, target_limit: u64) -> SdSource {
+pub(super) fn sd_source(f: &super::FileSd, limits: ScrapeLimits, target_limit: u64) -> SdEntry {
     match f {
-        super::FileSd::Path(p) => SdSource {
+        super::FileSd::Path(p) => SdEntry {
             limits,
             target_limit,
-            ..SdSource::file(p)
+            ..SdEntry::file(p)
         },
-        super::FileSd::Table(t) => SdSource {
+        super::FileSd::Table(t) => SdEntry {
             limits: limit_keys!(t).over(limits),
             target_limit: t.target_limit.unwrap_or(target_limit),
             path: t.path.get_ref().clone(),

@@ -21,7 +21,7 @@ fn check_sd_files(path: &Path, c: &Config, text: &str, report: &mut Report<'_>) 
     let base = path.parent().unwrap_or(Path::new(""));
     let resolved = apply::relative_to(base, c);
     for (f, r) in c.file_sd.iter().zip(&resolved.file_sd) {
-        if let Err(e) = crate::scrape::read_sd_source(&apply::sd_source(r, Default::default(), 0)) {
+        if let Err(e) = crate::scrape::read_sd_entry(&apply::sd_source(r, Default::default(), 0)) {
             report(position(f, text), e.to_string());
         }
     }

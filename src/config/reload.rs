@@ -8,7 +8,7 @@
 use super::{load_settings, Overrides, Settings};
 use crate::alerts::rulefile::{self, FileRule};
 use crate::detect::PanelDef;
-use crate::scrape::{self, SdSource, Target};
+use crate::scrape::{self, SdEntry, Target};
 use std::path::{Path, PathBuf};
 use tokio::sync::{mpsc, watch};
 use tokio::task::JoinHandle;
@@ -54,7 +54,7 @@ impl TargetFeed {
     pub fn start(
         tx: watch::Sender<Vec<Target>>,
         statics: Vec<Target>,
-        file_sd: Vec<SdSource>,
+        file_sd: Vec<SdEntry>,
     ) -> Self {
         let mut feed = TargetFeed {
             tx,
@@ -66,7 +66,7 @@ impl TargetFeed {
     }
 
     /// Replaces the static targets and file_sd files.
-    pub fn replace(&mut self, statics: Vec<Target>, file_sd: Vec<SdSource>) {
+    pub fn replace(&mut self, statics: Vec<Target>, file_sd: Vec<SdEntry>) {
         if let Some(w) = self.watcher.take() {
             w.abort();
         }
@@ -117,9 +117,9 @@ pub fn load_rule_files(paths: &[PathBuf]) -> Result<Vec<FileRule>, String> {
 }
 
 /// Checks that every file_sd file can be read now.
-pub fn check_file_sd(sources: &[SdSource]) -> Result<(), String> {
+pub fn check_file_sd(sources: &[SdEntry]) -> Result<(), String> {
     for s in sources {
-        scrape::read_sd_source(s).map_err(|e| e.to_string())?;
+        scrape::read_sd_entry(s).map_err(|e| e.to_string())?;
     }
     Ok(())
 }

@@ -1,6 +1,6 @@
 //! Applying scrape results: target labels, synthetic series, catalog.
 
-use super::{Engine, TargetState, SYNTHETIC};
+use super::{Backend, Engine, TargetState, SYNTHETIC};
 use crate::detect::{Catalog, MetricInfo};
 use crate::frame::TargetStatus;
 use crate::scrape::expo::{
@@ -10,7 +10,6 @@ use crate::scrape::{Page, ScrapeError, ScrapeResult, Target};
 use crate::store::ScrapeWriter;
 use crate::vocab::labels::{Label, Labels, METRIC_NAME};
 use rustc_hash::FxHashSet;
-use std::collections::BTreeMap;
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
@@ -40,10 +39,9 @@ pub(super) fn kind_of(types: &HashMap<&str, MetricType>, name: &str) -> MetricTy
 }
 
 /// The state of target `t` in `targets`, created on its first result.
-fn target_entry<'m>(
-    targets: &'m mut BTreeMap<String, TargetState>,
-    t: &Arc<Target>,
-) -> &'m mut TargetState {
+/// None over a server, which sends no scrape results.
+fn target_entry<'m>(backend: &'m mut Backend, t: &Arc<Target>) -> Option<&'m mut TargetState> {
+    let targets = backend.scraped_mut()?;
     if !targets.contains_key(&t.url) {
         targets.insert(
             t.url.clone(),
@@ -59,7 +57,7 @@ fn target_entry<'m>(
             },
         );
     }
-    targets.get_mut(&t.url).expect("inserted above")
+    targets.get_mut(&t.url)
 }
 
 impl Engine {
@@ -77,7 +75,9 @@ impl Engine {
         let url = r.target.url.clone();
         let t_ms = r.time_ms;
         let secs = r.duration.as_secs_f64();
-        let entry = target_entry(&mut self.targets, &r.target);
+        let Some(entry) = target_entry(&mut self.backend, &r.target) else {
+            return;
+        };
         let target: Arc<Target> = entry.target.clone();
         entry.status.scrape_duration_seconds = secs;
         // Follows the target's settings across reloads.
@@ -118,7 +118,9 @@ impl Engine {
                 let stats = self.store.ingest_scrape(&url, t_ms, samples);
                 if stats.refused_series > 0 {
                     let error = budget_error(&self.store, stats.refused_series);
-                    target_entry(&mut self.targets, &target).status.error = Some(error);
+                    if let Some(e) = target_entry(&mut self.backend, &target) {
+                        e.status.error = Some(error);
+                    }
                 }
                 self.started_ms.get_or_insert(t_ms);
             }
@@ -210,7 +212,9 @@ impl Engine {
         body: &[u8],
         content_type: Option<&str>,
     ) -> Summary {
-        let entry = target_entry(&mut self.targets, target);
+        let Some(entry) = target_entry(&mut self.backend, target) else {
+            return Summary::default();
+        };
         // Follows the target's settings across reloads, as in `apply`.
         entry.status.insecure_skip_verify = target
             .auth
@@ -235,7 +239,9 @@ impl Engine {
             .take()
             .or_else(|| target.limits.check_samples(summary.samples));
         let notes = std::mem::take(&mut sink.notes);
-        let entry = target_entry(&mut self.targets, &target);
+        let Some(entry) = target_entry(&mut self.backend, &target) else {
+            return summary;
+        };
         let error = summary.first_error.as_ref().map(ToString::to_string);
         if summary.samples == 0 || broken.is_some() {
             let error = match broken {
@@ -272,8 +278,9 @@ impl Engine {
                 self.catalog_changed |= note(&mut self.catalog, *kind, exposed);
             }
             if stats.refused_series > 0 {
-                let entry = target_entry(&mut self.targets, &target);
-                entry.status.error = Some(budget_error(&self.store, stats.refused_series));
+                if let Some(entry) = target_entry(&mut self.backend, &target) {
+                    entry.status.error = Some(budget_error(&self.store, stats.refused_series));
+                }
             }
             self.started_ms.get_or_insert(time_ms);
         }

@@ -61,7 +61,14 @@ fn both(pages: &[(&str, i64)]) -> (Engine, Engine) {
     assert_eq!(contents(&b), contents(&c));
     assert_eq!(b.catalog, c.catalog);
     assert_eq!(b.catalog_changed, c.catalog_changed);
-    let status = |e: &Engine| e.targets.values().next().map(|t| t.status.clone());
+    let status = |e: &Engine| {
+        e.backend
+            .scraped()
+            .unwrap()
+            .values()
+            .next()
+            .map(|t| t.status.clone())
+    };
     assert_eq!(status(&b), status(&c));
     (a, b)
 }
@@ -92,7 +99,14 @@ fn the_body_path_stores_what_the_page_path_stores() {
     assert_eq!(contents(&a), contents(&b));
     assert!(contents(&b).len() > 10);
     assert_eq!(a.catalog, b.catalog);
-    let status = |e: &Engine| e.targets.values().next().map(|t| t.status.clone());
+    let status = |e: &Engine| {
+        e.backend
+            .scraped()
+            .unwrap()
+            .values()
+            .next()
+            .map(|t| t.status.clone())
+    };
     assert_eq!(status(&a), status(&b));
     let exported = contents(&b)
         .iter()
@@ -104,7 +118,7 @@ fn the_body_path_stores_what_the_page_path_stores() {
 fn a_page_without_samples_takes_the_target_down() {
     let (a, b) = both(&[(PAGE_2, 1000), (EMPTY, 3000)]);
     assert_eq!(contents(&a), contents(&b));
-    let t = b.targets.values().next().unwrap();
+    let t = b.backend.scraped().unwrap().values().next().unwrap();
     assert!(!t.status.up);
     assert!(t
         .status
@@ -163,7 +177,7 @@ fn a_page_over_a_limit_is_refused_whole_on_both_paths() {
             "no name of the page is noted"
         );
         for e in [&body_path, &page_path] {
-            let s = &e.targets.values().next().unwrap().status;
+            let s = &e.backend.scraped().unwrap().values().next().unwrap().status;
             assert!(!s.up);
             assert!(s.error.as_deref().unwrap().starts_with(want), "{s:?}");
             let up = e.store().find(&target_labels(&t, "up")).unwrap();

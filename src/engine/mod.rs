@@ -4,6 +4,7 @@
 //! [`Frame`]. Time is always passed in; only [`run`] reads the clock.
 
 pub mod acks;
+mod backend;
 mod ingest;
 mod notify;
 mod panels;
@@ -16,7 +17,7 @@ mod remote_frame;
 mod remote_plan;
 mod remote_route;
 mod remote_rules;
-pub mod remote_run;
+
 mod remote_table;
 #[cfg(test)]
 mod remote_tests;
@@ -30,15 +31,16 @@ mod tests;
 pub use crate::alerts::silence::AlertmanagerLink;
 pub use crate::config::reload::{Reconfig, ReloadLink};
 pub use notify::SinkLink;
-pub use remote::{remote_rate_window, TABLE_TOP_N, TOP_N};
-pub use run::{run, EngineChannels};
+pub use remote::{TABLE_TOP_N, TOP_N};
+pub use run::{run, EngineChannels, Feed};
 
 use crate::alerts::log::AlertLog;
 use crate::alerts::rulefile::FileRule;
 use crate::detect::{Catalog, Detected, PanelDef};
-use crate::frame::{Frame, SourceKind, TargetStatus};
+use crate::frame::{Frame, TargetStatus};
 use crate::scrape::Target;
 use crate::store::Store;
+use backend::Backend;
 use panels::PanelRuntime;
 use rules::RuleRuntime;
 use std::collections::BTreeMap;
@@ -135,7 +137,8 @@ impl TargetState {
 pub struct Engine {
     opts: EngineOptions,
     store: Store,
-    targets: BTreeMap<String, TargetState>,
+    /// Where the numbers come from: the scraped targets, or a server.
+    backend: Backend,
     catalog: Catalog,
     catalog_changed: bool,
     detected: Detected,
@@ -166,8 +169,6 @@ pub struct Engine {
     journal: rules::Journal,
     /// Silences and the alerts Alertmanager holds (`--alertmanager`).
     alertmanager: Option<silences::AlertmanagerState>,
-    /// The server read instead of the store (`--prometheus`).
-    remote: Option<Box<remote::RemoteState>>,
     /// The theme the last reload asked for (see [`Frame::theme`]).
     theme_request: Option<(u64, String)>,
     /// The clock `run.rs` hands in for timing evaluations (None: untimed).
@@ -213,7 +214,7 @@ impl Engine {
         let mut e = Engine {
             store,
             opts,
-            targets: BTreeMap::new(),
+            backend: Backend::Local(BTreeMap::new()),
             catalog: Catalog::new(),
             catalog_changed: true,
             detected: Detected::default(),
@@ -235,7 +236,6 @@ impl Engine {
             published_catalog: Arc::default(),
             journal: Default::default(),
             alertmanager: None,
-            remote: None,
             theme_request: None,
             clock: None,
             slowest: None,
@@ -262,10 +262,12 @@ impl Engine {
     /// Replaces the target list. Targets that disappear get staleness
     /// markers on all their series, as Prometheus writes them.
     pub fn set_targets(&mut self, targets: &[Target], now_ms: i64) {
+        let Some(known) = self.backend.scraped_mut() else {
+            return;
+        };
         let wanted: BTreeMap<&str, &Target> = targets.iter().map(|t| (t.url.as_str(), t)).collect();
         // A target whose labels changed (a reload) is a new one.
-        let gone: Vec<String> = self
-            .targets
+        let gone: Vec<String> = known
             .iter()
             .filter(|(k, ts)| {
                 wanted
@@ -275,7 +277,7 @@ impl Engine {
             .map(|(k, _)| k.clone())
             .collect();
         for url in gone {
-            if let Some(ts) = self.targets.remove(&url) {
+            if let Some(ts) = known.remove(&url) {
                 self.store.mark_target_down(&url, now_ms);
                 for name in SYNTHETIC {
                     let l = ingest::target_labels(&ts.target, name);
@@ -284,7 +286,7 @@ impl Engine {
             }
         }
         for t in targets {
-            self.targets
+            known
                 .entry(t.url.clone())
                 .or_insert_with(|| TargetState {
                     status: TargetStatus {
@@ -331,7 +333,8 @@ impl Engine {
             self.published_catalog = Arc::new(self.catalog.clone());
         }
         self.eval_recording(now_ms);
-        self.remote_charts();
+        // Over a server the charts are its range answers.
+        self.server_charts();
         let panels = self.eval_panels(now_ms);
         let panels = self.eval_pinned(now_ms).unwrap_or(panels);
         let (mut alerts, transitions) = self.eval_rules(now_ms);
@@ -360,18 +363,22 @@ impl Engine {
         let held = self.poll_alertmanager(&mut alerts);
         self.journal.record(&transitions, &alerts);
         for t in &transitions {
-            tracing::info!(rule = %t.rule, labels = %t.labels, from = t.from, to = t.to, "alert");
+            tracing::info!(rule = %t.rule, labels = %t.labels, from = t.from.as_str(), to = t.to.as_str(), "alert");
         }
         self.notify(now_ms);
-        let instances = self.instance_rows(now_ms);
+        // What the next refresh asks (over a server) follows this tick's
+        // panels, rules and table window.
+        self.update_plan();
+        let targets = self.backend.target_statuses();
+        let instances = self.instance_rows(now_ms, &targets);
         self.seq += 1;
         let file_sd = self.opts.file_sd_errors.current();
-        let mut frame = Frame {
+        Frame {
             seq: self.seq,
             time_ms: now_ms,
-            source: SourceKind::Scrape,
+            source: self.backend.kind(),
             interval: self.opts.interval,
-            targets: self.targets.values().map(|t| t.status.clone()).collect(),
+            targets,
             panels,
             alerts,
             instances,
@@ -394,11 +401,9 @@ impl Engine {
             bell: self.journal.bell,
             alert_history: self.journal.history.iter().cloned().collect(),
             alertmanager_alerts: held,
-            server: None,
+            server: self.backend.server_status(now_ms),
             theme: self.theme_request.clone(),
-        };
-        self.finish_remote(&mut frame);
-        frame
+        }
     }
 
     /// Rebuilds panels and rules from the catalog, keeping chart history and

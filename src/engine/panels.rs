@@ -2,6 +2,7 @@
 
 use super::Engine;
 use crate::detect::{ExprDef, PanelDef, TableDefs};
+use crate::frame::TargetStatus;
 use crate::frame::{
     crosses, InstanceRow, Level, Panel, PanelKind, Series, Severity, Thresholds, Unit,
 };
@@ -165,7 +166,7 @@ impl Engine {
     pub(super) fn eval_panels(&mut self, now_ms: i64) -> Vec<Panel> {
         let keep_from = now_ms - self.opts.retention.as_millis() as i64;
         let started = self.started_ms;
-        let source = super::remote::Source::of(&self.store, self.remote.as_deref());
+        let source = self.backend.reader(&self.store);
         let clock = self.clock;
         let slowest = &mut self.slowest;
         self.panels
@@ -279,7 +280,38 @@ impl Engine {
             .collect()
     }
 
-    pub(super) fn instance_rows(&mut self, now_ms: i64) -> Vec<InstanceRow> {
+    /// The instance table: one row per target, with the CPU, p99 and
+    /// error columns from the store or the server, judged.
+    pub(super) fn instance_rows(&self, now_ms: i64, targets: &[TargetStatus]) -> Vec<InstanceRow> {
+        let [cpu, p99, err] = match self.backend.server() {
+            Some(r) => self.server_columns(r),
+            None => self.store_columns(now_ms),
+        };
+        let th = table_thresholds(&self.panels);
+        targets
+            .iter()
+            .map(|s| {
+                let i = &s.instance;
+                let mut row = InstanceRow {
+                    instance: i.clone(),
+                    job: s.job.clone(),
+                    up: s.up,
+                    cpu: cpu.get(i).copied(),
+                    cpu_is_cores: self.detected.table.cpu_is_cores,
+                    p99: p99.get(i).copied(),
+                    error_ratio: err.get(i).copied(),
+                    last_error: s.error.clone(),
+                    awaiting_first_scrape: s.last_scrape_ms.is_none(),
+                    ..InstanceRow::default()
+                };
+                judge_row(&mut row, &th);
+                row
+            })
+            .collect()
+    }
+
+    /// The table's CPU, p99 and error columns evaluated over the store.
+    fn store_columns(&self, now_ms: i64) -> [HashMap<String, f64>; 3] {
         let t = &self.table;
         let by_instance = |e: &Option<Expr>| -> HashMap<String, f64> {
             e.as_ref()
@@ -289,30 +321,11 @@ impl Engine {
                 .filter_map(|(l, v)| l.get("instance").map(|i| (i.to_string(), v)))
                 .collect()
         };
-        let cpu = by_instance(&t.cpu);
-        let p99 = by_instance(&t.p99);
-        let err = by_instance(&t.error_ratio);
-        let th = table_thresholds(&self.panels);
-        self.targets
-            .values()
-            .map(|ts| {
-                let i = &ts.status.instance;
-                let mut row = InstanceRow {
-                    instance: i.clone(),
-                    job: ts.status.job.clone(),
-                    up: ts.status.up,
-                    cpu: cpu.get(i).copied(),
-                    cpu_is_cores: t.cpu_is_cores,
-                    p99: p99.get(i).copied(),
-                    error_ratio: err.get(i).copied(),
-                    last_error: ts.status.error.clone(),
-                    awaiting_first_scrape: ts.status.last_scrape_ms.is_none(),
-                    ..InstanceRow::default()
-                };
-                judge_row(&mut row, &th);
-                row
-            })
-            .collect()
+        [
+            by_instance(&t.cpu),
+            by_instance(&t.p99),
+            by_instance(&t.error_ratio),
+        ]
     }
 }
 
@@ -322,7 +335,6 @@ pub(crate) struct TableRuntime {
     cpu: Option<Expr>,
     p99: Option<Expr>,
     error_ratio: Option<Expr>,
-    cpu_is_cores: bool,
 }
 
 impl TableRuntime {
@@ -332,7 +344,6 @@ impl TableRuntime {
             cpu: p(&d.cpu),
             p99: p(&d.p99),
             error_ratio: p(&d.error_ratio),
-            cpu_is_cores: d.cpu_is_cores,
         }
     }
 }

@@ -1,6 +1,6 @@
 //! The engine over a Prometheus-compatible server (`--prometheus`).
 //!
-//! The data source is the one thing that changes: [`Source`] is where an
+//! The data source is the one thing that changes: [`Reader`] is where an
 //! expression's result comes from, either the local store (evaluated by
 //! `promql`) or the server's last answer to exactly that text (held in
 //! [`RemoteState`]). Panels, rules, alert state machines, sinks and the
@@ -8,6 +8,7 @@
 //! from a poller task (`remote_run.rs`), as scrape results do, so the
 //! engine itself never waits on the network.
 
+use super::backend::Backend;
 use super::panels::Vector;
 use super::remote_route::Route;
 use super::Engine;
@@ -67,7 +68,7 @@ pub(crate) struct RemoteState {
 }
 
 /// Where an expression's result comes from.
-pub(crate) enum Source<'a> {
+pub(crate) enum Reader<'a> {
     Local(&'a Store),
     /// The server's answers, and the store holding the recording rules
     /// vitals evaluates itself (an expression reading only those is
@@ -75,20 +76,13 @@ pub(crate) enum Source<'a> {
     Remote(&'a RemoteState, &'a Store),
 }
 
-impl<'a> Source<'a> {
-    pub fn of(store: &'a Store, remote: Option<&'a RemoteState>) -> Source<'a> {
-        match remote {
-            Some(r) => Source::Remote(r, store),
-            None => Source::Local(store),
-        }
-    }
-
+impl<'a> Reader<'a> {
     /// A panel's values: the server's last good answer, however old (the
     /// status line says how old and why).
     pub fn panel_vector(&self, text: &str, parsed: &Expr, t_ms: i64) -> Result<Vector, String> {
         match self {
-            Source::Local(store) => super::panels::eval_vector(store, parsed, t_ms),
-            Source::Remote(r, store) => match r.route(parsed) {
+            Reader::Local(store) => super::panels::eval_vector(store, parsed, t_ms),
+            Reader::Remote(r, store) => match r.route(parsed) {
                 Route::Server => match r.instant.get(text) {
                     Some(Slot {
                         good: Some((_, v)), ..
@@ -106,8 +100,8 @@ impl<'a> Source<'a> {
     /// failed one holds every alert state.
     pub fn rule_vector(&self, text: &str, parsed: &Expr, t_ms: i64) -> Result<Vector, String> {
         match self {
-            Source::Local(store) => super::panels::eval_vector(store, parsed, t_ms),
-            Source::Remote(r, store) => match r.route(parsed) {
+            Reader::Local(store) => super::panels::eval_vector(store, parsed, t_ms),
+            Reader::Remote(r, store) => match r.route(parsed) {
                 Route::Server => r.fresh(text).map(|v| v.as_ref().clone()),
                 Route::Local(names) => r
                     .recorded_fresh(&names)
@@ -123,8 +117,8 @@ impl<'a> Source<'a> {
     /// it reads succeeded).
     pub fn check_fresh(&self, text: &str, parsed: Option<&Expr>) -> Result<(), String> {
         match self {
-            Source::Local(_) => Ok(()),
-            Source::Remote(r, _) => match parsed.map(|e| r.route(e)) {
+            Reader::Local(_) => Ok(()),
+            Reader::Remote(r, _) => match parsed.map(|e| r.route(e)) {
                 Some(Route::Local(names)) => r.recorded_fresh(&names),
                 Some(Route::Mixed(e)) => Err(e),
                 _ => r.fresh(text).map(|_| ()),
@@ -134,6 +128,11 @@ impl<'a> Source<'a> {
 }
 
 impl RemoteState {
+    /// The rate window of the server's scrape interval.
+    fn rate_window(&self) -> Duration {
+        Backend::window_of(self.scrape_interval)
+    }
+
     /// The answer to `text` from the latest refresh, or why there is none.
     fn fresh(&self, text: &str) -> Result<&Arc<Vector>, String> {
         match self.instant.get(text) {
@@ -191,13 +190,6 @@ fn catalog(d: &Discovery) -> Catalog {
     c
 }
 
-/// The rate window over a server: 4 x its scrape interval, else 1m.
-pub fn remote_rate_window(scrape_interval: Option<Duration>) -> Duration {
-    scrape_interval
-        .filter(|d| !d.is_zero())
-        .map_or(Duration::from_secs(60), |d| d * 4)
-}
-
 /// Limits the detected defaults' `by (instance)` breakdowns to the top
 /// series; every other expression is kept as it is.
 fn limit(mut d: Detected) -> Detected {
@@ -228,7 +220,7 @@ impl Engine {
     /// errors are asked for by name too (at most [`TABLE_WINDOW_MAX`]).
     pub(super) fn set_table_window(&mut self, mut instances: Vec<String>) {
         let queries = self.table_queries();
-        let Some(r) = self.remote.as_mut() else {
+        let Some(r) = self.backend.server_mut() else {
             return;
         };
         instances.truncate(TABLE_WINDOW_MAX);
@@ -252,7 +244,7 @@ impl Engine {
     /// narrow chart asks for fewer points and a refresh less often. Zero
     /// (no chart drawn) keeps the last width.
     pub(super) fn set_chart_width(&mut self, cells: u16) {
-        let Some(r) = self.remote.as_mut().filter(|_| cells > 0) else {
+        let Some(r) = self.backend.server_mut().filter(|_| cells > 0) else {
             return;
         };
         let points = Some(cells.saturating_mul(2));
@@ -266,7 +258,7 @@ impl Engine {
     /// each refresh must ask, updated whenever panels or rules change.
     pub fn connect_remote(&mut self, url: String) -> watch::Receiver<Plan> {
         let (tx, rx) = watch::channel(Plan::default());
-        self.remote = Some(Box::new(RemoteState {
+        self.backend = Backend::Server(Box::new(RemoteState {
             url,
             version: None,
             scrape_interval: None,
@@ -288,8 +280,8 @@ impl Engine {
 
     /// What the next refresh must ask (empty before discovery).
     pub fn remote_plan(&self) -> Plan {
-        self.remote
-            .as_ref()
+        self.backend
+            .server()
             .map(|r| r.plan.borrow().clone())
             .unwrap_or_default()
     }
@@ -297,17 +289,17 @@ impl Engine {
     /// The server's metric names, version and targets: re-detects the
     /// default panels (rate window from the server's scrape interval).
     pub fn apply_discovery(&mut self, d: Discovery) {
-        let Some(r) = self.remote.as_mut() else {
+        let Some(r) = self.backend.server_mut() else {
             return;
         };
         r.version = d.version.clone();
-        let window = remote_rate_window(r.scrape_interval);
+        let window = r.rate_window();
         if let Some(t) = &d.targets {
             r.scrape_interval = promapi::scrape_interval(t);
         }
         // A scrape interval learned now (the server had no targets at
         // first) changes the rate window: re-detect.
-        let window_changed = remote_rate_window(r.scrape_interval) != window;
+        let window_changed = r.rate_window() != window;
         r.targets = d.targets.clone();
         r.rules.server_names = Some(d.names.iter().cloned().collect());
         r.error = None;
@@ -328,7 +320,7 @@ impl Engine {
     /// One refresh's answers. Failed queries keep their last good answer
     /// for panels (shown stale) and hold the rules.
     pub fn apply_refresh(&mut self, f: Refresh) {
-        let Some(r) = self.remote.as_mut() else {
+        let Some(r) = self.backend.server_mut() else {
             return;
         };
         for (text, v) in f.instant {
@@ -357,11 +349,11 @@ impl Engine {
         }
         match f.targets {
             Some(Ok(t)) => {
-                let window = remote_rate_window(r.scrape_interval);
+                let window = r.rate_window();
                 r.scrape_interval = promapi::scrape_interval(&t).or(r.scrape_interval);
                 r.targets = Some(t);
                 // Re-detected at the next tick with the new rate window.
-                self.catalog_changed |= remote_rate_window(r.scrape_interval) != window;
+                self.catalog_changed |= r.rate_window() != window;
             }
             Some(Err(_)) => r.targets = None,
             None => {}
@@ -375,7 +367,7 @@ impl Engine {
 
     /// A refresh that could not be made at all (discovery failed).
     pub fn remote_failed(&mut self, error: String) {
-        if let Some(r) = self.remote.as_mut() {
+        if let Some(r) = self.backend.server_mut() {
             r.error = Some(error);
         }
     }
@@ -392,18 +384,17 @@ impl Engine {
 
     /// True when reading from a server.
     pub fn is_remote(&self) -> bool {
-        self.remote.is_some()
+        self.backend.server().is_some()
     }
 
     /// The default panels: over a server, detected with its rate window and
     /// with `by (instance)` breakdowns limited to the top series.
     pub(super) fn detect_defaults(&self) -> Detected {
-        match &self.remote {
-            None => crate::detect::detect(&self.catalog, self.opts.interval),
-            Some(r) => limit(crate::detect::detect_with_window(
-                &self.catalog,
-                remote_rate_window(r.scrape_interval),
-            )),
+        let window = self.backend.rate_window(self.opts.interval);
+        let detected = crate::detect::detect_with_window(&self.catalog, window);
+        match self.backend {
+            Backend::Local(_) => detected,
+            Backend::Server(_) => limit(detected),
         }
     }
 }

@@ -3,7 +3,7 @@
 
 use super::remote::RemoteState;
 use super::Engine;
-use crate::frame::{Frame, InstanceRow, ServerStatus, SourceKind, TargetStatus};
+use crate::frame::{ServerStatus, TargetStatus};
 use crate::promapi::{self, TargetHealth};
 use std::collections::HashMap;
 
@@ -22,14 +22,10 @@ fn status_of(t: &TargetHealth) -> TargetStatus {
     }
 }
 
-impl Engine {
-    /// Over a server: the source, its targets, the instance table and the
-    /// server's status go into the frame.
-    pub(super) fn finish_remote(&mut self, frame: &mut Frame) {
-        self.update_plan();
-        let Some(r) = &self.remote else { return };
-        frame.source = SourceKind::Prometheus;
-        frame.targets = match &r.targets {
+impl RemoteState {
+    /// The server's targets: from its targets endpoint, else from `up`.
+    pub(super) fn target_statuses(&self) -> Vec<TargetStatus> {
+        match &self.targets {
             Some(t) => {
                 // The server lists its targets in no fixed order: sorted, the
                 // table's rows stay put between listings (and so does the
@@ -39,22 +35,25 @@ impl Engine {
                 t.sort_by(|a, b| (&a.job, &a.instance, &a.url).cmp(&(&b.job, &b.instance, &b.url)));
                 t
             }
-            None => self.up_targets(r),
-        };
-        frame.instances = self.remote_rows(r, &frame.targets);
-        frame.server = Some(ServerStatus {
-            url: r.url.clone(),
-            version: r.version.clone(),
-            error: r.error.clone(),
-            data_ms: r.data_ms,
-            warnings: r.warnings.clone(),
-            chart_step: Some(r.chart_step(frame.time_ms)),
-        });
+            None => self.up_targets(),
+        }
+    }
+
+    /// The status line's word on the server.
+    pub(super) fn status(&self, time_ms: i64) -> ServerStatus {
+        ServerStatus {
+            url: self.url.clone(),
+            version: self.version.clone(),
+            error: self.error.clone(),
+            data_ms: self.data_ms,
+            warnings: self.warnings.clone(),
+            chart_step: Some(self.chart_step(time_ms)),
+        }
     }
 
     /// Targets from the `up` series, for servers without a targets endpoint.
-    fn up_targets(&self, r: &RemoteState) -> Vec<TargetStatus> {
-        let Some((_, up)) = r.instant.get("up").and_then(|s| s.good.as_ref()) else {
+    fn up_targets(&self) -> Vec<TargetStatus> {
+        let Some((_, up)) = self.instant.get("up").and_then(|s| s.good.as_ref()) else {
             return Vec::new();
         };
         let mut out: Vec<TargetStatus> = up
@@ -71,8 +70,12 @@ impl Engine {
         out.sort_by(|a, b| (&a.job, &a.instance).cmp(&(&b.job, &b.instance)));
         out
     }
+}
 
-    fn remote_rows(&self, r: &RemoteState, targets: &[TargetStatus]) -> Vec<InstanceRow> {
+impl Engine {
+    /// The instance table's CPU, p99 and error columns over a server: its
+    /// answers to the table's queries, by instance.
+    pub(super) fn server_columns(&self, r: &RemoteState) -> [HashMap<String, f64>; 3] {
         // The answer to `text` unless it is older than `not_before`.
         let answer = |text: &str, not_before: i64, out: &mut HashMap<String, f64>| -> i64 {
             match r.instant.get(text).and_then(|s| s.good.as_ref()) {
@@ -100,27 +103,6 @@ impl Engine {
             }
             out
         };
-        let t = &self.detected.table;
-        let [cpu, p99, err] = self.table_queries().map(|q| by_instance(&q));
-        let th = super::panels::table_thresholds(&self.panels);
-        targets
-            .iter()
-            .map(|s| {
-                let mut row = InstanceRow {
-                    instance: s.instance.clone(),
-                    job: s.job.clone(),
-                    up: s.up,
-                    cpu: cpu.get(&s.instance).copied(),
-                    cpu_is_cores: t.cpu_is_cores,
-                    p99: p99.get(&s.instance).copied(),
-                    error_ratio: err.get(&s.instance).copied(),
-                    last_error: s.error.clone(),
-                    awaiting_first_scrape: false,
-                    ..InstanceRow::default()
-                };
-                super::panels::judge_row(&mut row, &th);
-                row
-            })
-            .collect()
+        self.table_queries().map(|q| by_instance(&q))
     }
 }

@@ -15,7 +15,7 @@ impl Engine {
         let queries = self.table_queries();
         let table_limits: Vec<&(String, usize)> = queries.iter().flatten().collect();
         let table: Vec<&String> = table_limits.iter().map(|(e, _)| e).collect();
-        let Some(r) = self.remote.as_mut() else {
+        let Some(r) = self.backend.server_mut() else {
             return;
         };
         r.narrowed.retain(|e, _| table.contains(&e));
@@ -25,7 +25,7 @@ impl Engine {
                 r.narrowed.insert(e.to_string(), w);
             }
         }
-        let Some(r) = self.remote.as_deref() else {
+        let Some(r) = self.backend.server() else {
             return;
         };
         let mut instant: Vec<String> = Vec::new();
@@ -101,8 +101,10 @@ impl Engine {
 
     /// Charts over a server are the range answers: they replace the
     /// history before the panels append the current values.
-    pub(super) fn remote_charts(&mut self) {
-        let Some(r) = &self.remote else { return };
+    pub(super) fn server_charts(&mut self) {
+        let Some(r) = self.backend.server() else {
+            return;
+        };
         let pinned = self.pin.iter_mut().flat_map(|p| &mut p.runtimes);
         for p in self.panels.iter_mut().chain(pinned) {
             for (i, def) in p.def.exprs.iter().enumerate() {

@@ -161,7 +161,7 @@ fn targets_are_listed_in_a_fixed_order_whatever_the_server_sends() {
     assert_eq!(names(e.tick(T0)), ["h1:9100", "h2:9100"]);
     // The same targets listed the other way round: the rows stay put.
     let mut r = refresh(&e, T0 + 1000, 0);
-    let mut d = e.remote.as_ref().unwrap().targets.clone().unwrap();
+    let mut d = e.backend.server().unwrap().targets.clone().unwrap();
     d.reverse();
     r.targets = Some(Ok(d));
     e.apply_refresh(r);
@@ -290,7 +290,7 @@ fn answers_to_texts_no_longer_asked_are_dropped() {
         t += 1000;
     }
     let plan = e.remote_plan();
-    let r = e.remote.as_ref().unwrap();
+    let r = e.backend.server().unwrap();
     assert!(r.instant.keys().all(|k| plan.instant.contains(k)));
     assert!(r.charts.keys().all(|k| plan.charts.contains(k)));
     let old_window = super::window_expr(&table_cpu, &["h0:9100".to_string()]).unwrap();

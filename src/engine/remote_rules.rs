@@ -12,7 +12,7 @@
 //! them with the server's metrics is an error, since neither side holds
 //! both.
 
-use super::remote::{RemoteState, Source};
+use super::remote::{Reader, RemoteState};
 use super::remote_route::{route, Route};
 use super::Engine;
 use crate::promapi::{self, Health};
@@ -122,7 +122,7 @@ impl Engine {
     /// Which recording rules vitals records: after discovery, those whose
     /// name the server does not list.
     pub(super) fn sync_recorded(&mut self) {
-        let Some(r) = self.remote.as_deref_mut() else {
+        let Some(r) = self.backend.server_mut() else {
             return;
         };
         let recorded: BTreeSet<String> = match &r.rules.server_names {
@@ -197,7 +197,7 @@ impl Engine {
     pub(super) fn eval_recording(&mut self, now_ms: i64) {
         // The rules may have been reloaded since the plan was made.
         self.sync_recorded();
-        let Some(r) = self.remote.as_deref_mut() else {
+        let Some(r) = self.backend.server_mut() else {
             for rec in &mut self.recording {
                 rec.eval(&mut self.store, now_ms);
             }
@@ -244,7 +244,7 @@ impl Engine {
                         // Not asked yet (a rule added since the last refresh).
                         continue;
                     }
-                    let v = Source::Remote(r, &self.store).rule_vector(rec.expr_text(), e, t);
+                    let v = Reader::Remote(r, &self.store).rule_vector(rec.expr_text(), e, t);
                     (v, matches!(route, Route::Local(_)))
                 }
             };
@@ -295,7 +295,7 @@ impl Engine {
     /// After a backfill: the chart history of every panel expression
     /// answered over the store, on the backfill's step grid.
     fn backfill_local_panels(&mut self, (start, last, step): (i64, i64, i64)) {
-        let Some(r) = self.remote.as_deref() else {
+        let Some(r) = self.backend.server() else {
             return;
         };
         for p in &mut self.panels {

@@ -189,8 +189,8 @@ fn transitions(f: &Frame) -> Vec<(i64, String, String, &'static str, &'static st
                 t.time_ms,
                 t.rule.clone(),
                 t.labels.to_string(),
-                t.from,
-                t.to,
+                t.from.as_str(),
+                t.to.as_str(),
             )
         })
         .collect()
@@ -294,8 +294,11 @@ fn recording_rules_vitals_records_run_as_they_do_locally() {
     }
     let plan = w.remote.remote_plan();
     assert!(plan.charts.is_empty(), "backfilled once: {plan:?}");
-    let kinds: BTreeSet<(&str, &str)> =
-        local.alert_history.iter().map(|t| (t.from, t.to)).collect();
+    let kinds: BTreeSet<(&str, &str)> = local
+        .alert_history
+        .iter()
+        .map(|t| (t.from.as_str(), t.to.as_str()))
+        .collect();
     for k in [
         ("inactive", "pending"),
         ("pending", "firing"),

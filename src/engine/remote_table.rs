@@ -25,7 +25,7 @@ pub(super) fn rank_depth(rows: usize) -> usize {
 impl Engine {
     /// The table's value sort (`Command::TableRank`).
     pub(super) fn set_table_rank(&mut self, rank: Option<TableRank>) {
-        let Some(r) = self.remote.as_mut() else {
+        let Some(r) = self.backend.server_mut() else {
             return;
         };
         if r.rank != rank {
@@ -38,7 +38,7 @@ impl Engine {
     /// number of series it keeps.
     pub(super) fn table_queries(&self) -> [Option<(String, usize)>; 3] {
         let t = &self.detected.table;
-        let rank = self.remote.as_ref().and_then(|r| r.rank);
+        let rank = self.backend.server().and_then(|r| r.rank);
         let column = |e: &Option<String>, c: TableColumn| {
             let e = e.as_ref()?;
             let ranked = rank.filter(|k| k.column == c).and_then(|k| {

@@ -1,7 +1,7 @@
 //! Rule evaluation: panel thresholds and expression rules, staleness.
 
 use super::panels::{PanelRuntime, Vector};
-use super::remote::Source;
+use super::remote::Reader;
 use super::remote_route::{reads_text, targets_of, Route};
 use super::{Engine, SYNTHETIC};
 use crate::alerts::rulefile::FileRule;
@@ -14,7 +14,7 @@ use std::collections::{BTreeSet, HashMap};
 use std::time::Duration;
 
 /// Where a rule's results come from.
-pub(crate) enum RuleSource {
+pub(crate) enum RuleInput {
     /// `panel expression > value` (or `<`): filters the panel's own result,
     /// which is exactly what PromQL's comparison would return.
     Threshold {
@@ -29,7 +29,7 @@ pub(crate) enum RuleSource {
 
 pub(crate) struct RuleRuntime {
     pub state: RuleState,
-    source: RuleSource,
+    input: RuleInput,
     /// Hysteresis of an expression rule `X > t`: `X` as text (asked from
     /// a server) and parsed, whose values decide how long a firing
     /// instance is held (see [`alerts::hold_above`]).
@@ -54,8 +54,8 @@ impl RuleRuntime {
     /// The rule's own expression (not a panel threshold), as written and
     /// parsed.
     pub fn own_expr(&self) -> Option<(&str, &Expr)> {
-        match &self.source {
-            RuleSource::Expr(Ok(e)) => Some((&self.state.spec.expr, e)),
+        match &self.input {
+            RuleInput::Expr(Ok(e)) => Some((&self.state.spec.expr, e)),
             _ => None,
         }
     }
@@ -88,24 +88,24 @@ pub(crate) fn rebuild(
     let mut old: HashMap<_, RuleRuntime> =
         old.into_iter().map(|r| (key(&r.state.spec), r)).collect();
     let mut out = Vec::new();
-    let mut push = |spec: RuleSpec, source: RuleSource| {
+    let mut push = |spec: RuleSpec, source: RuleInput| {
         let (source, hold_expr) = match (source, spec.clear_below) {
-            (RuleSource::Expr(Ok(e)), Some(_)) => match hold_operand(&e) {
-                Ok(lhs) => (RuleSource::Expr(Ok(e)), Some((lhs.to_string(), lhs))),
-                Err(msg) => (RuleSource::Expr(Err(msg)), None),
+            (RuleInput::Expr(Ok(e)), Some(_)) => match hold_operand(&e) {
+                Ok(lhs) => (RuleInput::Expr(Ok(e)), Some((lhs.to_string(), lhs))),
+                Err(msg) => (RuleInput::Expr(Err(msg)), None),
             },
             (source, _) => (source, None),
         };
         let r = match old.remove(&key(&spec)) {
             Some(mut r) => {
-                r.source = source;
+                r.input = source;
                 r.hold_expr = hold_expr;
                 r.state.spec.clear_below = spec.clear_below;
                 r
             }
             None => RuleRuntime {
                 state: RuleState::new(spec),
-                source,
+                input: source,
                 hold_expr,
                 read_targets: BTreeSet::new(),
                 reads: None,
@@ -131,7 +131,7 @@ pub(crate) fn rebuild(
                     annotations: Default::default(),
                     clear_below: t.clear_below.filter(|_| !t.below),
                 };
-                let source = RuleSource::Threshold {
+                let source = RuleInput::Threshold {
                     panel: pi,
                     expr: ei,
                     value: t.value,
@@ -156,7 +156,7 @@ pub(crate) fn rebuild(
             clear_below: None,
         };
         let parsed = promql::parse(&d.expr).map_err(|e| e.to_string());
-        push(spec, RuleSource::Expr(parsed));
+        push(spec, RuleInput::Expr(parsed));
     }
     for r in file_rules {
         let FileRule::Alerting(a) = r else { continue };
@@ -176,12 +176,12 @@ pub(crate) fn rebuild(
             clear_below: a.clear_below,
         };
         let parsed = promql::parse(&a.expr).map_err(|e| e.to_string());
-        push(spec, RuleSource::Expr(parsed));
+        push(spec, RuleInput::Expr(parsed));
     }
     for r in &mut out {
-        let e = match &r.source {
-            RuleSource::Threshold { panel, expr, .. } => panels[*panel].parsed(*expr),
-            RuleSource::Expr(e) => e.as_ref().ok(),
+        let e = match &r.input {
+            RuleInput::Threshold { panel, expr, .. } => panels[*panel].parsed(*expr),
+            RuleInput::Expr(e) => e.as_ref().ok(),
         };
         r.reads = e
             .and_then(reads_text)
@@ -194,28 +194,20 @@ impl Engine {
     /// Evaluates every rule at `now_ms`; returns all alert instances for
     /// display and this tick's transitions.
     pub(super) fn eval_rules(&mut self, now_ms: i64) -> (Vec<Alert>, Vec<Transition>) {
-        let down: BTreeSet<(String, String)> = match self.remote.as_deref() {
-            Some(r) => r.down_targets(),
-            None => self
-                .targets
-                .values()
-                .filter(|t| t.seen_up && !t.status.up)
-                .map(|t| (t.status.job.clone(), t.status.instance.clone()))
-                .collect(),
-        };
+        let down: BTreeSet<(String, String)> = self.backend.down_targets();
         let mut transitions = Vec::new();
         let mut alerts = Vec::new();
-        let source = Source::of(&self.store, self.remote.as_deref());
+        let reader = self.backend.reader(&self.store);
         for rule in &mut self.rules {
-            let (mut result, expr): (Result<Vector, String>, Option<&Expr>) = match &rule.source {
-                RuleSource::Threshold {
+            let (mut result, expr): (Result<Vector, String>, Option<&Expr>) = match &rule.input {
+                RuleInput::Threshold {
                     panel,
                     expr,
                     value,
                     below,
                 } => {
                     let p = &self.panels[*panel];
-                    let fresh = source.check_fresh(&p.def.exprs[*expr].expr, p.parsed(*expr));
+                    let fresh = reader.check_fresh(&p.def.exprs[*expr].expr, p.parsed(*expr));
                     let r = fresh.and_then(|()| p.current[*expr].clone()).map(|v| {
                         let hit: Vector = v
                             .iter()
@@ -230,18 +222,18 @@ impl Engine {
                     });
                     (r, p.parsed(*expr))
                 }
-                RuleSource::Expr(Ok(e)) => (
-                    source.rule_vector(&rule.state.spec.expr, e, now_ms),
+                RuleInput::Expr(Ok(e)) => (
+                    reader.rule_vector(&rule.state.spec.expr, e, now_ms),
                     Some(e),
                 ),
-                RuleSource::Expr(Err(e)) => (Err(e.clone()), None),
+                RuleInput::Expr(Err(e)) => (Err(e.clone()), None),
             };
             // The unfiltered left-hand side comes from the same source: a
             // failed answer holds the rule as a failed evaluation does.
             if let (Ok(v), Some((text, lhs)), Some(clear)) =
                 (&mut result, &rule.hold_expr, rule.state.spec.clear_below)
             {
-                match source.rule_vector(text, lhs, now_ms) {
+                match reader.rule_vector(text, lhs, now_ms) {
                     Ok(unfiltered) => {
                         *v = alerts::hold_above(&rule.state, std::mem::take(v), &unfiltered, clear);
                     }
@@ -250,12 +242,12 @@ impl Engine {
             }
             // Over a server the targets read are the answer to `reads`;
             // without one they stay as they were.
-            let read_now = match (expr, &source) {
+            let read_now = match (expr, &reader) {
                 (None, _) => Some(BTreeSet::new()),
-                (Some(e), Source::Remote(r, _)) if r.route(e) == Route::Server => rule
+                (Some(e), Reader::Remote(r, _)) if r.route(e) == Route::Server => rule
                     .reads
                     .as_ref()
-                    .and_then(|(t, p)| source.rule_vector(t, p, now_ms).ok())
+                    .and_then(|(t, p)| reader.rule_vector(t, p, now_ms).ok())
                     .map(|v| targets_of(&v)),
                 (Some(e), _) => Some(read_targets(&self.store, e, now_ms)),
             };

@@ -1,33 +1,68 @@
-//! The engine's event loop: the one place that reads the clock.
+//! The engine's run loop, one for both backends: it applies what the
+//! scrapers or the server's poller send, answers the screen's commands and
+//! publishes a frame — every interval when scraping, after every answer
+//! over a server (and after 1.5 intervals without one, so that the status
+//! line moves on while the server is late). The only place that reads the
+//! clock.
 
 use super::Engine;
 use crate::frame::{Command, Frame};
+use crate::promapi::feed::{Clock, Update};
 use crate::scrape::{ScrapeResult, Target};
+use crate::vocab::time::now_ms;
 use std::sync::Arc;
+use std::time::Duration;
 use tokio::sync::{mpsc, watch};
+use tokio::time::Instant;
+
+/// What feeds the engine.
+pub enum Feed {
+    /// Scraping: the scrape tasks' results and the target list.
+    Scrapes {
+        results: mpsc::Receiver<ScrapeResult>,
+        targets: watch::Receiver<Vec<Target>>,
+    },
+    /// Over a server: the poller's updates
+    /// ([`crate::promapi::feed::run_poller`]).
+    Server(mpsc::Receiver<Update>),
+}
+
+/// One input of the loop.
+enum Input {
+    Scrape(ScrapeResult),
+    Targets(Vec<Target>),
+    Server(Update),
+}
+
+impl Feed {
+    /// The next input; None when the feed has ended.
+    async fn next(&mut self) -> Option<Input> {
+        match self {
+            Feed::Scrapes { results, targets } => tokio::select! {
+                Some(r) = results.recv() => Some(Input::Scrape(r)),
+                Ok(()) = targets.changed() => {
+                    Some(Input::Targets(targets.borrow_and_update().clone()))
+                }
+                else => None,
+            },
+            Feed::Server(rx) => rx.recv().await.map(Input::Server),
+        }
+    }
+}
 
 /// The channels the engine loop reads and writes.
 pub struct EngineChannels {
-    pub results: mpsc::Receiver<ScrapeResult>,
+    pub feed: Feed,
     pub commands: mpsc::Receiver<Command>,
-    pub targets: watch::Receiver<Vec<Target>>,
     pub frames: watch::Sender<Arc<Frame>>,
     pub cancel: watch::Receiver<bool>,
 }
 
-/// Wall-clock milliseconds since the Unix epoch.
-pub fn now_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_millis() as i64)
-        .unwrap_or(0)
-}
-
 /// One tick, with one diagnostics line when it was slow: its duration,
 /// start and end, and the panel expression that took longest.
-fn timed_tick(engine: &mut Engine) -> Frame {
+fn timed_tick(engine: &mut Engine, t_ms: i64) -> Frame {
     let start = now_ms();
-    let frame = engine.tick(start);
+    let frame = engine.tick(t_ms);
     let end = now_ms();
     let slowest = engine.take_slowest();
     if let Some(line) = super::slow::slow_tick_line(start, end, slowest.as_ref()) {
@@ -36,40 +71,133 @@ fn timed_tick(engine: &mut Engine) -> Frame {
     frame
 }
 
-/// Runs the engine until cancelled: applies scrape results as they come,
-/// evaluates and publishes a frame every interval.
-pub async fn run(mut engine: Engine, mut ch: EngineChannels) {
-    let interval = engine.opts.interval;
+impl Engine {
+    /// The clock of this engine: its interval, and over a server its query
+    /// offset ([`super::EngineOptions::query_offset`]).
+    pub fn clock(&self) -> Clock {
+        let offset = if self.is_remote() {
+            self.opts.query_offset
+        } else {
+            Duration::ZERO
+        };
+        Clock::new(self.opts.interval, offset)
+    }
+
+    /// Applies one input and says what follows.
+    fn input(&mut self, input: Input, clock: &Clock) -> After {
+        match input {
+            Input::Scrape(r) => {
+                self.apply(r);
+                After::Nothing
+            }
+            Input::Targets(t) => {
+                self.set_targets(&t, clock.now_ms());
+                After::Nothing
+            }
+            Input::Server(Update::Discovered(d)) => {
+                self.apply_discovery(*d);
+                After::Publish(clock.now_ms())
+            }
+            Input::Server(Update::Refreshed(r)) => {
+                let t = r.time_ms;
+                self.apply_refresh(*r);
+                After::Publish(t)
+            }
+            // Alert states only: the frame waits for the first refresh,
+            // whose range answers are the charts.
+            Input::Server(Update::History(steps)) => match self.catch_up(steps) {
+                Some(t) => After::Advance(t),
+                None => After::Nothing,
+            },
+            Input::Server(Update::Failed(e)) => {
+                self.remote_failed(e);
+                After::Publish(clock.now_ms())
+            }
+        }
+    }
+
+    /// How long the loop goes without a frame before it makes one anyway:
+    /// scraping, the interval (on its grid); over a server, 1.5 intervals
+    /// (the server is late: the status line must move on).
+    fn quiet_limit(&self) -> Duration {
+        if self.is_remote() {
+            self.opts.interval.saturating_mul(3) / 2
+        } else {
+            self.opts.interval
+        }
+    }
+
+    /// Whether a command's effect is shown at once: a pin changes every
+    /// panel, and the store can answer it now; a server answers at its next
+    /// refresh (the plan changed, so the poller asks at once).
+    fn shows_at_once(&self, c: &Command) -> bool {
+        matches!(c, Command::Pin(_)) && !self.is_remote()
+    }
+}
+
+/// What an input calls for.
+enum After {
+    Nothing,
+    /// The frames' time moves on to at least this instant.
+    Advance(i64),
+    /// A frame now, at this instant.
+    Publish(i64),
+}
+
+/// Runs the engine until cancelled.
+pub async fn run(mut engine: Engine, ch: EngineChannels) {
+    let EngineChannels {
+        mut feed,
+        mut commands,
+        frames,
+        mut cancel,
+    } = ch;
     engine.set_clock(now_ms);
-    let initial = ch.targets.borrow_and_update().clone();
-    engine.set_targets(&initial, now_ms());
-    let _ = ch.frames.send(Arc::new(timed_tick(&mut engine)));
-    let mut ticker = tokio::time::interval(interval);
-    ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    ticker.tick().await;
+    let clock = engine.clock();
+    if let Feed::Scrapes { targets, .. } = &mut feed {
+        let initial = targets.borrow_and_update().clone();
+        engine.set_targets(&initial, clock.now_ms());
+    }
+    let quiet = engine.quiet_limit();
+    // Scraping ticks on the interval's grid; over a server the wait starts
+    // again after every frame.
+    let on_grid = !engine.is_remote();
+    let mut last = clock.now_ms();
+    let _ = frames.send(Arc::new(timed_tick(&mut engine, last)));
+    let mut due = Instant::now() + quiet;
     loop {
-        tokio::select! {
+        let after = tokio::select! {
             biased;
-            _ = ch.cancel.changed() => break,
-            _ = ticker.tick() => {
-                let frame = timed_tick(&mut engine);
-                if ch.frames.send(Arc::new(frame)).is_err() {
-                    break;
-                }
+            _ = cancel.changed() => break,
+            () = tokio::time::sleep_until(due) => {
+                // Missed ticks are not made up: the grid moves on from now.
+                let now = Instant::now();
+                due = if due + quiet > now { due + quiet } else { now + quiet };
+                After::Publish(clock.now_ms())
             }
-            Some(r) = ch.results.recv() => engine.apply(r),
-            Ok(()) = ch.targets.changed() => {
-                let t = ch.targets.borrow_and_update().clone();
-                engine.set_targets(&t, now_ms());
-            }
-            Some(c) = ch.commands.recv() => {
-                // A pin changes every panel: show it now, not at the next tick.
-                let republish = matches!(c, Command::Pin(_));
+            Some(input) = feed.next() => engine.input(input, &clock),
+            Some(c) = commands.recv() => {
+                let at_once = engine.shows_at_once(&c);
                 engine.command(c);
-                if republish && ch.frames.send(Arc::new(timed_tick(&mut engine))).is_err() {
-                    break;
-                }
+                if at_once { After::Publish(clock.now_ms()) } else { After::Nothing }
             }
+        };
+        // Frames never go back in time (a refresh may be stamped before
+        // the frame the clock last made).
+        let t = match after {
+            After::Nothing => continue,
+            After::Advance(t) => {
+                last = t.max(last);
+                continue;
+            }
+            After::Publish(t) => t.max(last),
+        };
+        last = t;
+        if frames.send(Arc::new(timed_tick(&mut engine, t))).is_err() {
+            break;
+        }
+        if !on_grid {
+            due = Instant::now() + quiet;
         }
     }
 }

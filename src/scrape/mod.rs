@@ -168,7 +168,7 @@ pub use runner::{
     run_scrapers, run_scrapers_with_stats, scrape_offset, target_options, ScrapeStats,
 };
 pub use sd::{
-    read_file_sd, read_sd_source, watch_file_sd, watch_file_sd_reporting, SdError, SdSource,
+    read_file_sd, read_sd_entry, watch_file_sd, watch_file_sd_reporting, SdEntry, SdError,
     SD_POLL_INTERVAL,
 };
 pub use sd_status::SdErrors;

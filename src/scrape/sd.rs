@@ -33,7 +33,7 @@ pub enum SdError {
 /// and the scrape interval and timeout (Prometheus keeps these in the
 /// scrape config around its `file_sd_configs`).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct SdSource {
+pub struct SdEntry {
     pub path: PathBuf,
     /// The scheme of groups without a `__scheme__` label (default `http`).
     pub scheme: Option<String>,
@@ -49,14 +49,14 @@ pub struct SdSource {
     pub target_limit: u64,
 }
 
-impl SdSource {
+impl SdEntry {
     /// A file whose targets get nothing more than the file says, and the
     /// default limits.
-    pub fn file(path: impl Into<PathBuf>) -> SdSource {
-        SdSource {
+    pub fn file(path: impl Into<PathBuf>) -> SdEntry {
+        SdEntry {
             path: path.into(),
             target_limit: super::DEFAULT_TARGET_LIMIT,
-            ..SdSource::default()
+            ..SdEntry::default()
         }
     }
 }
@@ -79,7 +79,7 @@ pub fn read_file_sd(path: &Path) -> Result<Vec<Target>, SdError> {
 }
 
 /// Reads `source`'s file and gives its targets the source's settings.
-pub fn read_sd_source(source: &SdSource) -> Result<Vec<Target>, SdError> {
+pub fn read_sd_entry(source: &SdEntry) -> Result<Vec<Target>, SdError> {
     parse_sd_source(source, &read_capped(&source.path)?)
 }
 
@@ -105,11 +105,11 @@ fn read_capped(path: &Path) -> Result<Vec<u8>, SdError> {
 
 /// Parses file_sd JSON text; `path` only names the file in errors.
 pub(crate) fn parse_file_sd(path: &Path, bytes: &[u8]) -> Result<Vec<Target>, SdError> {
-    parse_sd_source(&SdSource::file(path), bytes)
+    parse_sd_source(&SdEntry::file(path), bytes)
 }
 
 /// Parses file_sd JSON text with `source`'s defaults and settings.
-fn parse_sd_source(source: &SdSource, bytes: &[u8]) -> Result<Vec<Target>, SdError> {
+fn parse_sd_source(source: &SdEntry, bytes: &[u8]) -> Result<Vec<Target>, SdError> {
     let path = source.path.as_path();
     let text = std::str::from_utf8(bytes).map_err(|e| {
         let (line, column) = line_col(bytes, e.valid_up_to());
@@ -189,7 +189,7 @@ fn parse_sd_source(source: &SdSource, bytes: &[u8]) -> Result<Vec<Target>, SdErr
 
 /// The file's first `target_limit` targets, and for the rest one refused
 /// target that says how many were left out and why.
-fn refuse_beyond_limit(source: &SdSource, mut targets: Vec<Target>) -> Vec<Target> {
+fn refuse_beyond_limit(source: &SdEntry, mut targets: Vec<Target>) -> Vec<Target> {
     let limit = usize::try_from(source.target_limit).unwrap_or(usize::MAX);
     if limit == 0 || targets.len() <= limit {
         return targets;
@@ -244,7 +244,7 @@ fn valid_label_name(name: &str) -> bool {
 
 /// One watched file: what it said last and the targets it last gave.
 struct SdFile {
-    source: SdSource,
+    source: SdEntry,
     content: Option<Vec<u8>>,
     last_error: Option<String>,
     targets: Vec<Target>,
@@ -316,7 +316,7 @@ fn merged(static_targets: &[Target], files: &[SdFile]) -> Vec<Target> {
 /// parsed (a bad rewrite, or one caught mid-write) keeps its previous
 /// targets; the error is logged. Ends when every receiver is gone.
 pub fn watch_file_sd(
-    sources: Vec<SdSource>,
+    sources: Vec<SdEntry>,
     static_targets: Vec<Target>,
     tx: watch::Sender<Vec<Target>>,
 ) -> JoinHandle<()> {
@@ -326,7 +326,7 @@ pub fn watch_file_sd(
 /// As [`watch_file_sd`], and each file's current error is kept in `errors`
 /// (replacing what it held) to be shown.
 pub fn watch_file_sd_reporting(
-    sources: Vec<SdSource>,
+    sources: Vec<SdEntry>,
     static_targets: Vec<Target>,
     tx: watch::Sender<Vec<Target>>,
     errors: super::SdErrors,

@@ -29,6 +29,7 @@ use super::view::View;
 use crate::frame::{AlertState, Frame, Level, Unit};
 use crate::report::format;
 use crate::theme::Theme;
+use crate::vocab::alert::Phase;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::Modifier;
@@ -224,9 +225,9 @@ fn draw_history(frame: &Frame, view: &View, theme: &Theme, area: Rect, buf: &mut
             t.to
         );
         let style = match t.to {
-            "firing" => theme.level(severity_level(t.severity)),
-            "stale" => theme.stale(),
-            "resolved" => theme.level(Level::Ok),
+            Phase::Firing => theme.level(severity_level(t.severity)),
+            Phase::Stale => theme.stale(),
+            Phase::Resolved => theme.level(Level::Ok),
             _ => theme.text(),
         };
         let y = area.y + 1 + i as u16;

@@ -48,9 +48,63 @@ pub struct Transition {
     pub time_ms: i64,
     pub rule: String,
     pub labels: Labels,
-    pub from: &'static str,
-    pub to: &'static str,
+    pub from: Phase,
+    pub to: Phase,
     pub value: Option<f64>,
     pub summary: String,
     pub severity: Severity,
+}
+
+/// A state in an alert's history, as its transitions name them: one of
+/// the [`AlertState`]s, or `Stale` — the targets the alert reads cannot
+/// be scraped, and its state is held rather than resolved.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Phase {
+    Inactive,
+    Pending,
+    Firing,
+    Resolved,
+    Stale,
+}
+
+impl Phase {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Phase::Inactive => "inactive",
+            Phase::Pending => "pending",
+            Phase::Firing => "firing",
+            Phase::Resolved => "resolved",
+            Phase::Stale => "stale",
+        }
+    }
+
+    /// The phase a log line names, if any.
+    pub fn parse(s: &str) -> Option<Phase> {
+        [
+            Phase::Inactive,
+            Phase::Pending,
+            Phase::Firing,
+            Phase::Resolved,
+            Phase::Stale,
+        ]
+        .into_iter()
+        .find(|p| p.as_str() == s)
+    }
+}
+
+impl From<AlertState> for Phase {
+    fn from(s: AlertState) -> Phase {
+        match s {
+            AlertState::Inactive => Phase::Inactive,
+            AlertState::Pending => Phase::Pending,
+            AlertState::Firing => Phase::Firing,
+            AlertState::Resolved => Phase::Resolved,
+        }
+    }
+}
+
+impl std::fmt::Display for Phase {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
 }

@@ -293,3 +293,33 @@ pub async fn fleet_and_server(
     let server = start(kind, Scrape::FileSd(fleet.file_sd_path()))?;
     Some((fleet, server))
 }
+
+/// One refresh's worth of work on `e` (connected to the server with
+/// `connect_remote`), driven step by step as the engine's run loop would
+/// over a server: discovery, the alert rules brought up to date from the
+/// server's history, one refresh, one tick. The engine goes on (its alert
+/// states carry over to the next call). A server that cannot be read is an
+/// error.
+#[allow(dead_code)]
+pub async fn refresh_once(
+    e: &mut vitals::engine::Engine,
+    client: std::sync::Arc<vitals::promapi::PromClient>,
+) -> Result<vitals::frame::Frame, String> {
+    use vitals::promapi::{feed, Poller};
+    let clock = e.clock();
+    let mut poller = Poller::new(client);
+    let d = poller.discover().await.map_err(|e| e.to_string())?;
+    e.apply_discovery(d);
+    let history = feed::catch_up(&poller, &e.remote_plan(), clock)
+        .await
+        .map_err(|e| e.to_string())?;
+    e.catch_up(history);
+    let t = clock.now_ms();
+    let r = poller.refresh(&e.remote_plan(), t, true).await;
+    if r.all_failed {
+        let url = poller.client().url().to_string();
+        return Err(r.error.unwrap_or_else(|| format!("no answer from {url}")));
+    }
+    e.apply_refresh(r);
+    Ok(e.tick(t))
+}
