@@ -183,7 +183,8 @@ impl Pipeline {
             let ch = ch(Feed::Server(rx));
             let cancel = cancel_rx.clone();
             on_own_thread(async move {
-                let poller = tokio::spawn(run_poller(client, clock, plan, tx, cancel));
+                let batching = !exits;
+                let poller = tokio::spawn(run_poller(client, clock, plan, tx, cancel, batching));
                 engine::run(engine, ch).await;
                 poller.abort();
             });

@@ -47,15 +47,22 @@ fn batch_budget(interval: Duration) -> Duration {
 
 /// The poller task: discovery, then one refresh per interval (backing off
 /// while the server fails), re-reading names every [`REDISCOVER`].
+/// `batching`: the dashboard's own queries may share requests
+/// ([`Plan::groups`]); without it (`snapshot`, `check`) each request is
+/// exactly one of the expressions the JSON shows.
 pub async fn run_poller(
     client: Arc<PromClient>,
     clock: Clock,
     mut plan: watch::Receiver<Plan>,
     tx: mpsc::Sender<Update>,
     mut cancel: watch::Receiver<bool>,
+    batching: bool,
 ) {
     let interval = clock.interval;
-    let mut poller = Poller::batching(client, batch_budget(interval));
+    let mut poller = match batching {
+        true => Poller::batching(client, batch_budget(interval)),
+        false => Poller::new(client),
+    };
     let mut failures = 0u32;
     let mut discovered: Option<tokio::time::Instant> = None;
     let mut targets_at: Option<tokio::time::Instant> = None;
