@@ -89,6 +89,14 @@ pub fn rate_window(scrape_interval: Duration) -> Duration {
     (scrape_interval * 4).max(Duration::from_secs(10))
 }
 
+/// The rate window of a scrape interval that may not be known (a server
+/// that does not list its targets): [`rate_window`], else one minute.
+pub fn rate_window_of(scrape_interval: Option<Duration>) -> Duration {
+    scrape_interval
+        .filter(|d| !d.is_zero())
+        .map_or(Duration::from_secs(60), rate_window)
+}
+
 const FOR: Duration = Duration::from_secs(30);
 
 fn threshold(alert: &str, severity: Severity, value: f64, summary: &str) -> Threshold {

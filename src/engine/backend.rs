@@ -4,15 +4,14 @@
 //! the frame — is the same code over either; what differs is answered here.
 
 use super::remote::{Reader, RemoteState};
-use super::TargetState;
+use super::{Engine, TargetState};
+use crate::detect::Detected;
 use crate::frame::{ServerStatus, SourceKind, TargetStatus};
+use crate::promapi::Plan;
 use crate::store::Store;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::time::Duration;
-
-/// The rate window when the scrape interval is not known (a server that
-/// does not list its targets): one minute.
-const UNKNOWN_INTERVAL_WINDOW: Duration = Duration::from_secs(60);
+use tokio::sync::watch;
 
 /// Where an engine's numbers come from.
 pub(crate) enum Backend {
@@ -82,14 +81,7 @@ impl Backend {
     /// ([`crate::detect::rate_window`]), a minute when the scrape interval
     /// is unknown.
     pub fn rate_window(&self, ours: Duration) -> Duration {
-        Backend::window_of(self.scrape_interval(ours))
-    }
-
-    /// The rate window of a scrape interval, if known.
-    pub fn window_of(scrape_interval: Option<Duration>) -> Duration {
-        scrape_interval
-            .filter(|d| !d.is_zero())
-            .map_or(UNKNOWN_INTERVAL_WINDOW, crate::detect::rate_window)
+        crate::detect::rate_window_of(self.scrape_interval(ours))
     }
 
     /// (job, instance) of the targets that cannot be scraped now (and
@@ -116,5 +108,42 @@ impl Backend {
     /// The server's own status line (None when scraping).
     pub fn server_status(&self, time_ms: i64) -> Option<ServerStatus> {
         self.server().map(|r| r.status(time_ms))
+    }
+}
+
+impl Engine {
+    /// Reads from the server at `url` instead of the store. Returns what
+    /// each refresh must ask, updated whenever panels or rules change.
+    pub fn connect_remote(&mut self, url: String) -> watch::Receiver<Plan> {
+        let (tx, rx) = watch::channel(Plan::default());
+        self.backend = Backend::Server(Box::new(RemoteState {
+            url,
+            version: None,
+            scrape_interval: None,
+            targets: None,
+            instant: HashMap::new(),
+            charts: HashMap::new(),
+            error: None,
+            warnings: Vec::new(),
+            data_ms: None,
+            window: Vec::new(),
+            narrowed: HashMap::new(),
+            chart_points: None,
+            rank: None,
+            plan: tx,
+            rules: Default::default(),
+        }));
+        rx
+    }
+
+    /// The default panels: over a server, detected with its rate window and
+    /// with `by (instance)` breakdowns limited to the top series.
+    pub(super) fn detect_defaults(&self) -> Detected {
+        let window = self.backend.rate_window(self.opts.interval);
+        let detected = crate::detect::detect_with_window(&self.catalog, window);
+        match self.backend {
+            Backend::Local(_) => detected,
+            Backend::Server(_) => super::remote::limit(detected),
+        }
     }
 }

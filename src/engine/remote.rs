@@ -8,7 +8,6 @@
 //! from a poller task (`remote_run.rs`), as scrape results do, so the
 //! engine itself never waits on the network.
 
-use super::backend::Backend;
 use super::panels::Vector;
 use super::remote_route::Route;
 use super::Engine;
@@ -17,7 +16,7 @@ use crate::promapi::{self, Discovery, Plan, Refresh, TargetHealth};
 use crate::promql::Expr;
 use crate::scrape::expo::MetricType;
 use crate::store::Store;
-use std::collections::HashMap;
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::watch;
@@ -64,7 +63,18 @@ pub(crate) struct RemoteState {
     pub(super) rank: Option<crate::frame::TableRank>,
     pub(super) plan: watch::Sender<Plan>,
     /// Recording rules and target health for the alert rules.
-    pub(super) rules: super::remote_rules::RemoteRules,
+    pub(super) rules: RemoteRules,
+}
+
+/// What the engine keeps for rules over a server.
+#[derive(Default)]
+pub(crate) struct RemoteRules {
+    /// Every metric name the server lists (`None` before discovery).
+    pub(super) server_names: Option<HashSet<String>>,
+    /// The record names vitals writes into its store.
+    pub(super) recorded: BTreeSet<String>,
+    /// Recorded names whose latest evaluation failed, and why.
+    pub(super) failed: BTreeMap<String, String>,
 }
 
 /// Where an expression's result comes from.
@@ -130,7 +140,7 @@ impl<'a> Reader<'a> {
 impl RemoteState {
     /// The rate window of the server's scrape interval.
     fn rate_window(&self) -> Duration {
-        Backend::window_of(self.scrape_interval)
+        crate::detect::rate_window_of(self.scrape_interval)
     }
 
     /// The answer to `text` from the latest refresh, or why there is none.
@@ -192,7 +202,7 @@ fn catalog(d: &Discovery) -> Catalog {
 
 /// Limits the detected defaults' `by (instance)` breakdowns to the top
 /// series; every other expression is kept as it is.
-fn limit(mut d: Detected) -> Detected {
+pub(super) fn limit(mut d: Detected) -> Detected {
     for p in &mut d.panels {
         for e in &mut p.exprs {
             if !e.is_limit && promapi::breaks_down_by_instance(&e.expr) {
@@ -252,30 +262,6 @@ impl Engine {
             r.chart_points = points;
             self.update_plan();
         }
-    }
-
-    /// Reads from the server at `url` instead of the store. Returns what
-    /// each refresh must ask, updated whenever panels or rules change.
-    pub fn connect_remote(&mut self, url: String) -> watch::Receiver<Plan> {
-        let (tx, rx) = watch::channel(Plan::default());
-        self.backend = Backend::Server(Box::new(RemoteState {
-            url,
-            version: None,
-            scrape_interval: None,
-            targets: None,
-            instant: HashMap::new(),
-            charts: HashMap::new(),
-            error: None,
-            warnings: Vec::new(),
-            data_ms: None,
-            window: Vec::new(),
-            narrowed: HashMap::new(),
-            chart_points: None,
-            rank: None,
-            plan: tx,
-            rules: Default::default(),
-        }));
-        rx
     }
 
     /// What the next refresh must ask (empty before discovery).
@@ -385,16 +371,5 @@ impl Engine {
     /// True when reading from a server.
     pub fn is_remote(&self) -> bool {
         self.backend.server().is_some()
-    }
-
-    /// The default panels: over a server, detected with its rate window and
-    /// with `by (instance)` breakdowns limited to the top series.
-    pub(super) fn detect_defaults(&self) -> Detected {
-        let window = self.backend.rate_window(self.opts.interval);
-        let detected = crate::detect::detect_with_window(&self.catalog, window);
-        match self.backend {
-            Backend::Local(_) => detected,
-            Backend::Server(_) => limit(detected),
-        }
     }
 }

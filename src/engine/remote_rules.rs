@@ -17,18 +17,7 @@ use super::remote_route::{route, Route};
 use super::Engine;
 use crate::promapi::{self, Health};
 use crate::promql::{self, Expr};
-use std::collections::{BTreeMap, BTreeSet, HashSet};
-
-/// What the engine keeps for rules over a server.
-#[derive(Default)]
-pub(crate) struct RemoteRules {
-    /// Every metric name the server lists (`None` before discovery).
-    pub(super) server_names: Option<HashSet<String>>,
-    /// The record names vitals writes into its store.
-    pub(super) recorded: BTreeSet<String>,
-    /// Recorded names whose latest evaluation failed, and why.
-    pub(super) failed: BTreeMap<String, String>,
-}
+use std::collections::{BTreeSet, HashSet};
 
 impl RemoteState {
     /// Where `expr` is answered.
