@@ -2,7 +2,7 @@
 //! loopback exporter exits 0 when nothing fires, 1 when something fires
 //! and 2 on error, as cron and Nagios-style checks expect.
 
-mod alerts_support;
+use crate::alerts_support;
 
 use alerts_support::{rule_file, Exporter};
 use std::process::{Command, Output};

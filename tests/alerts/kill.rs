@@ -5,8 +5,8 @@
 //! killed with SIGKILL; every transition the screen showed must be in the
 //! log, and every line of the log must parse.
 
-mod alerts_support;
-mod common;
+use crate::alerts_support;
+use crate::common;
 
 use alerts_support::tmux::Tmux;
 use alerts_support::{rule_file, Exporter, FLAP};

@@ -2,7 +2,7 @@
 //! acknowledges, `m` mutes through a prompt prefilled with 1h; snapshots at
 //! 80x24 and 200x50 and without colour.
 
-mod tui_fixture;
+use crate::tui_fixture;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::backend::TestBackend;

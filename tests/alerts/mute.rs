@@ -2,8 +2,8 @@
 //! `A` lists the alert, `m` and Enter mute it for the prefilled hour, the
 //! silence appears in Alertmanager and the list says so; `a` acknowledges.
 
-mod alerts_support;
-mod common;
+use crate::alerts_support;
+use crate::common;
 
 use alerts_support::am::{start_alertmanager, wait_until};
 use alerts_support::tmux::Tmux;

@@ -1,7 +1,7 @@
 //! Notification sinks end to end: the real Alertmanager receives, lists and
 //! resolves our alerts; a loopback webhook receives Alertmanager v4 JSON.
 
-mod alerts_support;
+use crate::alerts_support;
 
 use alerts_support::am::*;
 use std::time::Duration;

@@ -3,8 +3,8 @@
 //! without `--bell`, and none again once it has been acknowledged.
 #![cfg(unix)]
 
-mod alerts_support;
-mod common;
+use crate::alerts_support;
+use crate::common;
 
 use alerts_support::{rule_file, Exporter};
 use common::{require_program, wait_for};

@@ -2,7 +2,7 @@
 //! the state file, expired on unmute), a teammate's silence counts as a
 //! mute, and the alerts Alertmanager holds reach the frame.
 
-mod alerts_support;
+use crate::alerts_support;
 
 use alerts_support::am::*;
 use std::time::Duration;
