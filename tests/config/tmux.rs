@@ -3,7 +3,7 @@
 //! `r` reload it while the dashboard runs, and a bad new file is reported
 //! on the status line while the old configuration keeps running.
 
-mod common;
+use crate::common;
 
 use common::{require_program, wait_for};
 use std::path::PathBuf;

@@ -5,7 +5,7 @@
 //! completions` gives scripts that bash, zsh and fish accept. The `--help`
 //! texts are kept as snapshots so that a change of the interface is seen.
 
-mod common;
+use crate::common;
 
 use common::require_program;
 use std::process::Command;
