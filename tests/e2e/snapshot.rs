@@ -1,6 +1,6 @@
 //! `vitals demo --no-ui` and `vitals snapshot` as a user runs them.
 
-mod common;
+use crate::common;
 
 use common::{require_program, wait_for};
 use serde_json::Value;

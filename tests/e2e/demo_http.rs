@@ -1,7 +1,7 @@
 //! The demo fleet over real HTTP on loopback: pages, file_sd following
 //! the autoscaler, draining, shutdown and options.
 
-mod demo_support;
+use crate::demo_support;
 
 use demo_support::*;
 use std::time::Duration;

@@ -4,7 +4,7 @@
 //! screen is asserted after every step, waiting on what it shows with
 //! bounded polls.
 
-mod tmux_support;
+use crate::tmux_support;
 
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};

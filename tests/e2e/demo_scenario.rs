@@ -1,7 +1,7 @@
 //! The demo fleet as a scraper sees it: counters that never go back, the
 //! incident crossing and recovering the default thresholds, determinism.
 
-mod demo_support;
+use crate::demo_support;
 
 use demo_support::*;
 use std::collections::BTreeMap;

@@ -8,7 +8,7 @@
 //! the release build the same way.
 #![cfg(target_os = "linux")]
 
-mod common;
+use crate::common;
 
 use common::{require_program, wait_for};
 use std::io::{BufRead, BufReader, Read, Write};

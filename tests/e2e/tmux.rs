@@ -1,6 +1,6 @@
 //! The real binary in a real terminal (tmux): what a user sees.
 
-mod tmux_support;
+use crate::tmux_support;
 
 use std::time::Duration;
 use tmux_support::{pids_matching, wait_for, Tmux};
