@@ -6,7 +6,7 @@
 //! started here whose textfile collector serves
 //! `tests/fixtures/exposition/textfile/labels.prom`.
 
-mod expo_util;
+use crate::expo_util;
 
 use expo_util::{live, names, own, TEXT};
 use vitals::scrape::expo::{parse_page, MetricType};

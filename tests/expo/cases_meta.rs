@@ -3,7 +3,7 @@
 //! in expo_cases.rs), and the two large cases, generated here rather than
 //! kept as files: 200 labels on one sample and a 1 MiB label value.
 
-mod expo_util;
+use crate::expo_util;
 
 use expo_util::{case, record, OM, TEXT};
 use vitals::scrape::expo::{parse_page, MetricType};

@@ -4,11 +4,10 @@
 //! `real/` inside it). `scripts/test` sets the variable when that folder is
 //! beside the checkout. Unset, the suite prints one line `not run: …`; in
 //! CI it must run. The project's own cases and pages are checked by the
-//! other `expo_*` tests whether or not this suite runs.
+//! other modules of this binary whether or not this suite runs.
 
-mod expo_util;
+use crate::expo_util;
 
-#[path = "expo_external/cases.rs"]
 mod cases;
 
 use expo_util::common::optional_suite;

@@ -1,6 +1,6 @@
 //! The external `cases/` folder against the expectations of its README
 //! (samples, errors, metadata, exemplars, the two long files). Part of the
-//! optional suite of expo_external.rs.
+//! optional suite in external.rs.
 
 use super::expo_util::{record, series, OM, TEXT};
 use std::path::Path;

@@ -6,7 +6,7 @@
 //! `tests/fixtures/exposition/textfile/labels.prom`) and from a Prometheus
 //! that has scraped itself and that node_exporter a few times.
 
-mod expo_util;
+use crate::expo_util;
 
 use expo_util::{live, names, own, reference};
 use vitals::scrape::expo::parse_page;

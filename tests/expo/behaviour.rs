@@ -1,6 +1,6 @@
 //! The parser's behaviours on inputs written for these tests.
 
-mod expo_util;
+use crate::expo_util;
 
 use expo_util::{record, series, OM, TEXT};
 use vitals::scrape::expo::{format_from_content_type, parse_page, Format, MetricType};

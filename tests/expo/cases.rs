@@ -5,7 +5,7 @@
 //! are OpenMetrics, where such a comment would be invalid, so only the
 //! README describes them.
 
-mod expo_util;
+use crate::expo_util;
 
 use expo_util::{case, names, own, series, OM, TEXT};
 use vitals::scrape::expo::parse_page;

@@ -4,7 +4,7 @@
 //! invalid line and one sample per sample line. A program that is not
 //! installed skips the test outside CI and fails it in CI.
 
-mod expo_util;
+use crate::expo_util;
 
 use expo_util::live::{self, OM_ACCEPT, TEXT_ACCEPT};
 use vitals::scrape::expo::{format_from_content_type, parse_page, Format};
