@@ -4,11 +4,9 @@
 //! URL's password and secret query values never reach the screen, stderr
 //! or the log; an alert log that cannot be written is reported.
 
-mod alerts_support;
-#[path = "remote_support/mod.rs"]
-mod remote_support;
-#[path = "scrape_support/mod.rs"]
-mod scrape_support;
+use crate::alerts_support;
+use crate::remote_support;
+use crate::scrape_support;
 
 use alerts_support::am::{listed, start_alertmanager, wait_until, RULES};
 use alerts_support::tmux::Tmux;

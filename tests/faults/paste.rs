@@ -2,9 +2,9 @@
 //! (bracketed paste), is never taken as key bindings, and the prompt
 //! scrolls so its end, the cursor and its error stay in view.
 
-mod faults_support;
-mod tmux_support;
-mod tui_fixture;
+use crate::faults_support;
+use crate::tmux_support;
+use crate::tui_fixture;
 
 use faults_support::counted_target;
 use std::process::Command;

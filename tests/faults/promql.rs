@@ -5,7 +5,7 @@
 //! expression reports where it breaks; an expensive panel ends with an
 //! error on its own panel while the others keep their values.
 
-mod tmux_support;
+use crate::tmux_support;
 
 use serde_json::Value;
 use std::io::{Read, Write};

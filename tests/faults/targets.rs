@@ -6,7 +6,7 @@
 //! target's numbers, print nothing but JSON on stdout, and stay within a
 //! generous memory bound.
 
-mod common;
+use crate::common;
 
 use serde_json::Value;
 use std::io::Write;

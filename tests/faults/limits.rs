@@ -4,8 +4,6 @@
 //! the real binary; a node_exporter fleet at the default limits through the
 //! engine; and targets that differ only in path kept apart.
 
-mod common;
-
 use axum::body::{Body, Bytes};
 use axum::routing::get;
 use serde_json::Value;

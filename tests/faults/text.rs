@@ -2,9 +2,9 @@
 //! rule summaries and server errors never reach the terminal or the log
 //! raw; secrets in target URLs (user:password@, ?token=) are sent but
 //! never shown; `config check` reports every problem without echoing a
-//! secret; a broken file_sd file is shown. (Pastes: `faults_paste.rs`.)
+//! secret; a broken file_sd file is shown. (Pastes: `paste.rs`.)
 
-mod faults_support;
+use crate::faults_support;
 
 use axum::http::{HeaderMap, StatusCode};
 use axum::routing::get;
