@@ -3,7 +3,7 @@
 //! 401/403 shown as such, redirects that never carry credentials to another
 //! host, and URL credentials moved out of the URL.
 
-mod net_support;
+use crate::net_support;
 
 use net_support::*;
 use std::io::Write;

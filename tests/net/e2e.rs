@@ -3,7 +3,7 @@
 //! stderr or in the diagnostics log (at trace level), and a rejected
 //! password shows as "401 unauthorized".
 
-mod net_support;
+use crate::net_support;
 
 use net_support::*;
 use std::process::Command;

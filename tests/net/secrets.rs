@@ -5,7 +5,7 @@
 //! Rejected credentials show as "401 unauthorized" in the snapshot and on
 //! screen, and `insecure_skip_verify` is flagged on screen.
 
-mod net_support;
+use crate::net_support;
 
 use net_support::*;
 use ratatui::backend::TestBackend;

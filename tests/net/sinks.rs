@@ -2,7 +2,7 @@
 //! scrape targets: a webhook over TLS with a private CA and a bearer token,
 //! an Alertmanager with basic auth, and a refusal reported without secrets.
 
-mod net_support;
+use crate::net_support;
 
 use net_support::*;
 use std::sync::Arc;

@@ -3,7 +3,7 @@
 //! `server_name`, a wrong CA, `insecure_skip_verify`, and the same settings
 //! serving the Prometheus API client.
 
-mod net_support;
+use crate::net_support;
 
 use net_support::*;
 use std::sync::Arc;
