@@ -2,7 +2,7 @@
 //! VITALS_PROMQLTEST_DIR names a directory, Prometheus's cases there too
 //! (an optional suite: unset, it prints `not run: …`; in CI it must run).
 
-mod common;
+use crate::common;
 
 use std::path::PathBuf;
 use vitals::promql::promqltest::run_paths;
