@@ -5,10 +5,7 @@
 //! fewer requests, and a batch the server refuses falls back to one
 //! request per query at once.
 
-#[path = "remote_support/mod.rs"]
-mod remote_support;
-#[path = "scrape_support/mod.rs"]
-mod scrape_support;
+use crate::remote_support;
 
 use remote_support::{fleet_and_server, Server};
 use std::collections::HashMap;

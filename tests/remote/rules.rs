@@ -4,10 +4,8 @@
 //! recorded by vitals from the server's answers, and an alert whose
 //! target goes down on the server is held stale, never resolved.
 
-#[path = "remote_support/mod.rs"]
-mod remote_support;
-#[path = "scrape_support/mod.rs"]
-mod scrape_support;
+use crate::remote_support;
+use crate::scrape_support;
 
 use remote_support::{scraping, Server};
 use scrape_support::{serve, Reply};

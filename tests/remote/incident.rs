@@ -5,10 +5,7 @@
 //! the server: p99 latency, error ratio, CPU and the autoscaler pinned at
 //! its maximum.
 
-#[path = "remote_support/mod.rs"]
-mod remote_support;
-#[path = "scrape_support/mod.rs"]
-mod scrape_support;
+use crate::remote_support;
 
 use remote_support::{start, Scrape, Server};
 use std::collections::BTreeSet;

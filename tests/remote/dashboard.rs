@@ -2,10 +2,8 @@
 //! `/usr/bin/prometheus`) and VictoriaMetrics (`/usr/bin/victoria-metrics`)
 //! scraping the demo fleet, and servers that hang, fail or answer garbage.
 
-#[path = "remote_support/mod.rs"]
-mod remote_support;
-#[path = "scrape_support/mod.rs"]
-mod scrape_support;
+use crate::remote_support;
+use crate::scrape_support;
 
 use remote_support::{fleet_and_server, Server};
 use scrape_support::{closed_port, serve, Reply};

@@ -5,10 +5,8 @@
 //! by design (no metadata, no version, scalars as vectors), the test says
 //! what it answers.
 
-#[path = "remote_support/mod.rs"]
-mod remote_support;
-#[path = "scrape_support/mod.rs"]
-mod scrape_support;
+use crate::remote_support;
+use crate::scrape_support;
 
 use remote_support::{scraping, Server};
 use scrape_support::{serve, Reply};

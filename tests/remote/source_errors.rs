@@ -1,8 +1,7 @@
 //! The Prometheus client against loopback servers that misbehave: each
 //! failure is a typed, one-line error, within the deadline.
 
-#[path = "scrape_support/mod.rs"]
-mod scrape_support;
+use crate::scrape_support;
 
 use scrape_support::{closed_port, serve, Reply};
 use std::time::{Duration, Instant};
