@@ -1,6 +1,6 @@
 //! One scrape against real HTTP servers on 127.0.0.1.
 
-mod scrape_support;
+use crate::scrape_support;
 
 use scrape_support::{closed_port, serve, serve_on, Reply, GOOD_PAGE};
 use std::sync::Arc;

@@ -1,6 +1,6 @@
 //! The scrape loops against real HTTP servers on 127.0.0.1.
 
-mod scrape_support;
+use crate::scrape_support;
 
 use scrape_support::{serve, wait_for, Reply, Server, GOOD_PAGE};
 use std::sync::Arc;
