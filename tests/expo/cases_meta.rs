@@ -1,6 +1,6 @@
 //! Metadata, exemplars and `_created` lines of the project's own
 //! `tests/fixtures/exposition/cases/` (their samples and errors are checked
-//! in expo_cases.rs), and the two large cases, generated here rather than
+//! in cases.rs), and the two large cases, generated here rather than
 //! kept as files: 200 labels on one sample and a 1 MiB label value.
 
 use crate::expo_util;
