@@ -6,6 +6,7 @@
 //! the help overlay was on screen before that evaluation ended. An order of
 //! events, not a speed.
 
+mod common;
 #[path = "tmux_support/mod.rs"]
 mod tmux_support;
 

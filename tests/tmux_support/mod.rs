@@ -1,12 +1,10 @@
 //! A tmux server of its own for driving the real binary in a real
 //! terminal: send keys, capture the screen, wait for what it shows.
+//! The test binary declares `common` beside it.
 #![allow(dead_code)]
 
-#[path = "../common/mod.rs"]
-mod common;
-
-use common::require_program;
-pub use common::wait_for;
+use super::common::require_program;
+pub use super::common::wait_for;
 use std::process::Command;
 use std::time::Duration;
 

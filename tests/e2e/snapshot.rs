@@ -1,0 +1,255 @@
+//! `vitals demo --no-ui` and `vitals snapshot` as a user runs them.
+
+use crate::common;
+
+use common::{require_program, wait_for};
+use serde_json::Value;
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+const BIN: &str = env!("CARGO_BIN_EXE_vitals");
+
+/// A child process killed on drop.
+struct Proc(Child);
+
+impl Drop for Proc {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// Starts `vitals demo --no-ui` and returns it with its file_sd path and targets.
+fn demo_fleet(extra: &[&str]) -> (Proc, String, Vec<String>, tempfile::TempDir) {
+    let state = tempfile::tempdir().unwrap();
+    let mut child = Command::new(BIN)
+        .args(["demo", "--no-ui"])
+        .args(extra)
+        .env("XDG_STATE_HOME", state.path())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let proc = Proc(child);
+    let mut lines = BufReader::new(stdout).lines();
+    let first = lines.next().unwrap().unwrap();
+    let file_sd = first
+        .strip_prefix("file_sd: ")
+        .expect("file_sd line first")
+        .to_string();
+    assert!(file_sd.ends_with(".json"), "{first}");
+    let mut targets = Vec::new();
+    // Target lines follow; the fleet prints them all at once.
+    for line in lines.by_ref() {
+        let line = line.unwrap();
+        let t = line
+            .strip_prefix("target: ")
+            .expect("target lines")
+            .to_string();
+        targets.push(t);
+        if targets.len() >= 3 {
+            break;
+        }
+    }
+    (proc, file_sd, targets, state)
+}
+
+fn snapshot(args: &[&str], state: &std::path::Path) -> (i32, Value, String) {
+    let out = Command::new(BIN)
+        .arg("snapshot")
+        .args(args)
+        .env("XDG_STATE_HOME", state)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    let json = serde_json::from_slice(&out.stdout).unwrap_or(Value::Null);
+    (out.status.code().unwrap_or(-1), json, stderr)
+}
+
+fn panel<'a>(doc: &'a Value, id: &str) -> &'a Value {
+    doc["panels"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["id"] == id)
+        .unwrap_or_else(|| panic!("panel {id} in {doc:#}"))
+}
+
+#[test]
+fn snapshot_of_the_demo_fleet_has_every_panel() {
+    let (_fleet, file_sd, targets, state) = demo_fleet(&["--scenario", "calm"]);
+    assert!(
+        targets.iter().all(|t| t.starts_with("http://127.0.0.1:")),
+        "{targets:?}"
+    );
+    let (code, doc, err) = snapshot(&["--format", "json", "--file-sd", &file_sd], state.path());
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(doc["source"], "scrape");
+    let time = doc["time"].as_str().unwrap();
+    assert_eq!(time.len(), "2026-11-22T12:00:00.123Z".len(), "{time}");
+    let ts = doc["targets"].as_array().unwrap();
+    assert!(ts.len() >= 3, "{ts:?}");
+    for t in ts {
+        assert_eq!(t["up"], true, "{t}");
+        let min = if t["job"] == "app" { 10 } else { 1 };
+        assert!(t["samples"].as_u64().unwrap() >= min, "{t}");
+        assert_eq!(t["invalid_lines"], 0);
+    }
+    for id in [
+        "latency",
+        "traffic",
+        "errors",
+        "cpu",
+        "instances",
+        "saturation",
+    ] {
+        let p = panel(&doc, id);
+        assert_eq!(p["error"], Value::Null, "{id}: {p:#}");
+        assert!(!p["series"].as_array().unwrap().is_empty(), "{id}: {p:#}");
+        assert_eq!(p["warming_up"], false, "{id}");
+        for s in p["series"].as_array().unwrap() {
+            assert!(s["value"].is_number() || s["value"].is_string(), "{s}");
+        }
+    }
+    let lat = panel(&doc, "latency");
+    let qs: Vec<&str> = lat["series"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["labels"]["quantile"].as_str().unwrap())
+        .collect();
+    assert_eq!(qs, ["0.5", "0.95", "0.99"]);
+    let p99 = lat["series"][2]["value"].as_f64().unwrap();
+    assert!(p99 > 0.01 && p99 < 0.15, "calm p99 {p99}");
+    let traffic = panel(&doc, "traffic")["series"][0]["value"]
+        .as_f64()
+        .unwrap();
+    assert!(traffic > 0.0);
+    let errors = panel(&doc, "errors")["series"][0]["value"]
+        .as_f64()
+        .unwrap();
+    assert!((0.0..0.01).contains(&errors), "calm error ratio {errors}");
+    assert!(panel(&doc, "latency")["exprs"][2]
+        .as_str()
+        .unwrap()
+        .starts_with(
+        "histogram_quantile(0.99, sum by (le) (rate(http_request_duration_seconds_bucket[10s])))"
+    ));
+
+    let out = Command::new(BIN)
+        .args(["snapshot", "--format", "text", "--file-sd", &file_sd])
+        .env("XDG_STATE_HOME", state.path())
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success());
+    assert!(text.contains("| signal | series | value |"), "{text}");
+    assert!(text.contains("Latency"), "{text}");
+}
+
+#[test]
+fn down_target_is_reported_not_fatal() {
+    let (_fleet, _sd, targets, state) = demo_fleet(&["--scenario", "calm"]);
+    let dead = format!("127.0.0.1:{}", common::free_port());
+    let (code, doc, err) = snapshot(&["--duration", "3s", &targets[0], &dead], state.path());
+    assert_eq!(code, 0, "{err}");
+    let ts = doc["targets"].as_array().unwrap();
+    let down = ts.iter().find(|t| t["instance"] == dead.as_str()).unwrap();
+    assert_eq!(down["up"], false);
+    assert!(
+        down["error"].as_str().unwrap().contains("connection"),
+        "{down}"
+    );
+    let up = ts.iter().find(|t| t["url"] == targets[0].as_str()).unwrap();
+    assert_eq!(up["up"], true);
+}
+
+#[test]
+fn bad_flags_and_targets_are_one_line_errors() {
+    for args in [
+        vec!["snapshot", "--interval", "5x", "127.0.0.1:1"],
+        vec!["snapshot", "not a target"],
+        vec!["snapshot"],
+        vec!["snapshot", "--expr", "rate(x[5m]", "127.0.0.1:1"],
+    ] {
+        let out = Command::new(BIN).args(&args).output().unwrap();
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(!err.trim().is_empty(), "{args:?}");
+        assert!(!err.contains("panicked"), "{args:?}: {err}");
+    }
+}
+
+/// The real Debian node_exporter: CPU and Instances panels work with no configuration.
+#[test]
+fn node_exporter_cpu_and_instances() {
+    let Some(bin) = require_program("prometheus-node-exporter") else {
+        return;
+    };
+    let port = common::free_port();
+    let addr = format!("127.0.0.1:{port}");
+    let _ne = Proc(
+        Command::new(bin)
+            .arg(format!("--web.listen-address={addr}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    wait_for("node_exporter to listen", Duration::from_secs(10), || {
+        std::net::TcpStream::connect(&addr).ok()
+    });
+    let state = tempfile::tempdir().unwrap();
+    let (code, doc, err) = snapshot(&["--interval", "1s", &addr], state.path());
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(doc["targets"][0]["up"], true, "{doc:#}");
+    let cpu = panel(&doc, "cpu");
+    assert_eq!(cpu["error"], Value::Null, "{cpu:#}");
+    assert!(cpu["exprs"][0]
+        .as_str()
+        .unwrap()
+        .contains("node_cpu_seconds_total"));
+    let v = cpu["series"][0]["value"].as_f64().unwrap();
+    assert!((0.0..=1.0).contains(&v), "cpu busy fraction {v}");
+    let inst = panel(&doc, "instances");
+    let up = inst["series"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["labels"]["series"] == "up")
+        .unwrap();
+    assert_eq!(up["value"], 1.0);
+}
+
+#[test]
+fn check_exits_by_what_fires() {
+    let (_fleet, file_sd, _targets, state) = demo_fleet(&["--scenario", "calm"]);
+    let run = |extra: &[&str]| {
+        Command::new(BIN)
+            .args([
+                "check",
+                "--for-override",
+                "0s",
+                "--duration",
+                "4s",
+                "--file-sd",
+                &file_sd,
+            ])
+            .args(extra)
+            .env("XDG_STATE_HOME", state.path())
+            .output()
+            .unwrap()
+    };
+    let calm = run(&[]);
+    let out = String::from_utf8_lossy(&calm.stdout);
+    assert_eq!(calm.status.code(), Some(0), "{out}");
+    assert!(out.starts_with("OK: no alert firing"), "{out}");
+    let dead = format!("127.0.0.1:{}", common::free_port());
+    let firing = run(&[&dead]);
+    let out = String::from_utf8_lossy(&firing.stdout);
+    assert_eq!(firing.status.code(), Some(1), "{out}");
+    assert!(out.contains("FIRING TargetDown [critical]"), "{out}");
+    assert!(out.contains(&dead), "{out}");
+}
