@@ -7,7 +7,7 @@ use super::{engine_options, prometheus_endpoint, Flags, Pipeline};
 use crate::alerts::notify::{SinkOptions, RESEND_DELAY};
 use crate::alerts::sinks::{self, Retry};
 use crate::config::Settings;
-use crate::engine::{self, Engine, EngineOptions};
+use crate::engine::{self, Engine, EngineOptions, Replies};
 use crate::frame::Frame;
 use anyhow::{bail, Result};
 use std::io::Write;
@@ -30,11 +30,19 @@ pub struct Delivery {
 /// [`EXIT_BUDGET`]) and gets the [`Delivery`] to wait for; the dashboard
 /// retries with [`Retry::DASHBOARD`] and also connects Alertmanager
 /// silences and its alert list.
-pub(super) fn connect_sinks(engine: &mut Engine, s: &Settings, exits: bool) -> Option<Delivery> {
+/// What the sinks and Alertmanager send back go into `replies`.
+pub(super) fn connect_sinks(
+    engine: &mut Engine,
+    s: &Settings,
+    exits: bool,
+    replies: &mut Replies,
+) -> Option<Delivery> {
     if !exits {
         if let Some(am) = &s.alertmanager {
             let link = crate::alerts::silence::spawn(&am.url, am.auth.clone(), s.interval);
-            engine.connect_alertmanager(link);
+            engine.connect_alertmanager(link.requests);
+            replies.silences = Some(link.replies);
+            replies.held = Some(link.held);
         }
     }
     if s.alertmanager.is_none() && s.webhook.is_none() {
@@ -61,9 +69,9 @@ pub(super) fn connect_sinks(engine: &mut Engine, s: &Settings, exits: bool) -> O
         Retry::DASHBOARD
     };
     let running = sinks::start(&opts, retry, rx, report_tx);
+    replies.sink_reports = Some(report_rx);
     engine.connect_sinks(engine::SinkLink {
         tx,
-        report: report_rx,
         resend_delay: RESEND_DELAY,
         alertmanager: opts.alertmanager.is_some(),
         webhook: opts.webhook.is_some(),

@@ -19,7 +19,7 @@ pub use scrape_args::scrape_options;
 use crate::config::{self, Settings};
 use crate::demo::Fleet;
 use crate::detect::rate_window;
-use crate::engine::{self, Engine, EngineChannels, EngineOptions, Feed};
+use crate::engine::{self, Engine, EngineChannels, EngineOptions, Feed, Replies};
 use crate::frame::{Command, Frame};
 use crate::promapi::feed::run_poller;
 use crate::scrape;
@@ -149,6 +149,7 @@ impl Pipeline {
             file_sd_errors: feed.sd_errors(),
             ..eopts
         });
+        let mut replies = Replies::default();
         if let Some(file) = &s.file {
             let (req_tx, req_rx) = mpsc::channel(1);
             let (res_tx, res_rx) = mpsc::channel(4);
@@ -160,17 +161,16 @@ impl Pipeline {
                 current: s.clone(),
             };
             tokio::spawn(reloader.run(req_rx, res_tx));
-            engine.connect_reload(engine::ReloadLink {
-                requests: req_tx,
-                results: res_rx,
-            });
+            engine.connect_reload(req_tx);
+            replies.reloads = Some(res_rx);
         } else {
             // The file_sd watcher lives as long as the engine's target list.
             tokio::spawn(feed.run_until_closed());
         }
-        let sinks = headless::connect_sinks(&mut engine, s, exits);
+        let sinks = headless::connect_sinks(&mut engine, s, exits, &mut replies);
         let ch = |feed| EngineChannels {
             feed,
+            replies,
             commands: cmd_rx,
             frames: frames_tx,
             cancel: cancel_rx.clone(),

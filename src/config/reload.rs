@@ -32,14 +32,6 @@ pub struct Reconfig {
     pub max_series: Option<usize>,
 }
 
-/// The engine's end of the reloader (see `config::reload`).
-pub struct ReloadLink {
-    /// Asks for a reload; a full channel means one is already on its way.
-    pub requests: mpsc::Sender<()>,
-    /// The new configuration, or a one-line reason it was refused.
-    pub results: mpsc::Receiver<Result<Reconfig, String>>,
-}
-
 /// The list of targets the scrape loops and the engine follow: static
 /// targets plus the targets of the file_sd files, which are watched.
 pub struct TargetFeed {

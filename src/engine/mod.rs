@@ -28,11 +28,10 @@ pub mod slow;
 #[cfg(test)]
 mod tests;
 
-pub use crate::alerts::silence::AlertmanagerLink;
-pub use crate::config::reload::{Reconfig, ReloadLink};
+pub use crate::config::reload::Reconfig;
 pub use notify::SinkLink;
 pub use remote::{TABLE_TOP_N, TOP_N};
-pub use run::{run, EngineChannels, Feed};
+pub use run::{run, EngineChannels, Feed, Replies};
 
 use crate::alerts::log::AlertLog;
 use crate::alerts::rulefile::FileRule;
@@ -317,7 +316,7 @@ impl Engine {
     /// Evaluates everything at `now_ms` and returns the frame to publish.
     pub fn tick(&mut self, now_ms: i64) -> Frame {
         self.slowest = None;
-        self.poll_reload(now_ms);
+        self.expire_reload_notice(now_ms);
         if self.store.gc(now_ms) > 0 {
             // Names whose every series aged out leave the catalog, so that
             // churning names cannot grow it without bound.
@@ -360,7 +359,7 @@ impl Engine {
                 self.alert_log_error = Some(text);
             }
         }
-        let held = self.poll_alertmanager(&mut alerts);
+        let held = self.held_alerts(&mut alerts);
         self.journal.record(&transitions, &alerts);
         for t in &transitions {
             tracing::info!(rule = %t.rule, labels = %t.labels, from = t.from.as_str(), to = t.to.as_str(), "alert");

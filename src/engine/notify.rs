@@ -12,10 +12,10 @@ use std::collections::HashMap;
 use std::time::Duration;
 use tokio::sync::mpsc;
 
-/// The engine's end of the sinks.
+/// The engine's end of the sinks. Their reports come back through the
+/// run loop ([`Engine::sink_report`]).
 pub struct SinkLink {
     pub tx: mpsc::Sender<Outgoing>,
-    pub report: mpsc::Receiver<Option<String>>,
     pub resend_delay: Duration,
     pub alertmanager: bool,
     pub webhook: bool,
@@ -45,12 +45,17 @@ impl Engine {
         self.sinks = Some(SinkState::new(link));
     }
 
+    /// What the sinks last reported: a failure to show, or None once they
+    /// deliver again.
+    pub fn sink_report(&mut self, report: Option<String>) {
+        if let Some(s) = &mut self.sinks {
+            s.failure = report;
+        }
+    }
+
     /// Queues this tick's notifications without ever waiting.
     pub(super) fn notify(&mut self, now_ms: i64) {
         let Some(s) = &mut self.sinks else { return };
-        while let Ok(r) = s.link.report.try_recv() {
-            s.failure = r;
-        }
         // Stepping through a server's history (`catch_up`) notifies
         // nothing: what still fires at its end is sent at the first live
         // tick, and what fired and resolved in the past is not news.

@@ -7,29 +7,34 @@
 
 use super::{recording, Engine};
 use crate::alerts::rulefile::FileRule;
-use crate::config::reload::{Reconfig, ReloadLink};
+use crate::config::reload::Reconfig;
 use tokio::sync::mpsc;
 
 /// How long a "reloaded" notice stays on screen.
 pub const RELOADED_NOTICE_MS: i64 = 10_000;
 
 pub(super) struct ReloadState {
-    link: ReloadLink,
+    /// Asks the reloader; a full channel means a reload is on its way.
+    requests: mpsc::Sender<()>,
     /// The "reloaded" notice on screen and when it goes.
     shown: Option<(String, Option<i64>)>,
 }
 
 impl Engine {
-    /// Connects the reloader: from now on `r` and SIGHUP reload the file.
-    pub fn connect_reload(&mut self, link: ReloadLink) {
-        self.reload = Some(ReloadState { link, shown: None });
+    /// Connects the reloader: from now on `r` and SIGHUP ask it to reload
+    /// the file. Its answers come through the run loop ([`Engine::reloaded`]).
+    pub fn connect_reload(&mut self, requests: mpsc::Sender<()>) {
+        self.reload = Some(ReloadState {
+            requests,
+            shown: None,
+        });
     }
 
     /// `Command::Reload`: asks the reloader, or says there is nothing to reload.
     pub(super) fn request_reload(&mut self) {
         match &self.reload {
             Some(r) => {
-                if let Err(mpsc::error::TrySendError::Closed(_)) = r.link.requests.try_send(()) {
+                if let Err(mpsc::error::TrySendError::Closed(_)) = r.requests.try_send(()) {
                     self.notice = Some("reload: the configuration reloader stopped".into());
                 }
             }
@@ -37,29 +42,26 @@ impl Engine {
         }
     }
 
-    /// Applies what the reloader sent since the last tick and clears an
-    /// expired "reloaded" notice.
-    pub(super) fn poll_reload(&mut self, now_ms: i64) {
-        let mut results = Vec::new();
+    /// The reloader's answer: the new configuration is applied (without
+    /// touching the store), or the reason it was refused is shown. `now_ms`
+    /// is when it arrived: a "reloaded" notice goes ten seconds later.
+    pub fn reloaded(&mut self, result: Result<Reconfig, String>, now_ms: i64) {
+        let (text, until) = match result {
+            Ok(cfg) => {
+                let text = cfg.message.clone();
+                self.reconfigure(cfg);
+                (text, Some(now_ms + RELOADED_NOTICE_MS))
+            }
+            Err(e) => (e, None),
+        };
+        self.notice = Some(text.clone());
         if let Some(r) = &mut self.reload {
-            while let Ok(x) = r.link.results.try_recv() {
-                results.push(x);
-            }
+            r.shown = Some((text, until));
         }
-        for result in results {
-            let (text, until) = match result {
-                Ok(cfg) => {
-                    let text = cfg.message.clone();
-                    self.reconfigure(cfg);
-                    (text, Some(now_ms + RELOADED_NOTICE_MS))
-                }
-                Err(e) => (e, None),
-            };
-            self.notice = Some(text.clone());
-            if let Some(r) = &mut self.reload {
-                r.shown = Some((text, until));
-            }
-        }
+    }
+
+    /// Clears a "reloaded" notice whose time is up.
+    pub(super) fn expire_reload_notice(&mut self, now_ms: i64) {
         if let Some(r) = &mut self.reload {
             if let Some((text, Some(until))) = &r.shown {
                 if now_ms >= *until {

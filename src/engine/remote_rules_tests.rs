@@ -498,10 +498,8 @@ fn catching_up_with_history_notifies_only_what_still_fires() {
     let mut twin = Twin::new(options(rules, &[]));
     twin.connect(&[]);
     let (tx, mut rx) = tokio::sync::mpsc::channel(64);
-    let (_report_tx, report) = tokio::sync::mpsc::channel(1);
     twin.remote.connect_sinks(crate::engine::SinkLink {
         tx,
-        report,
         resend_delay: Duration::from_secs(60),
         alertmanager: true,
         webhook: true,

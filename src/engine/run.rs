@@ -6,6 +6,8 @@
 //! clock.
 
 use super::Engine;
+use crate::alerts::silence::{HeldPoll, SilenceReply};
+use crate::config::reload::Reconfig;
 use crate::frame::{Command, Frame};
 use crate::promapi::feed::{Clock, Update};
 use crate::scrape::{ScrapeResult, Target};
@@ -50,9 +52,43 @@ impl Feed {
     }
 }
 
+/// What the engine's helper tasks send back; each arrives through the run
+/// loop, so that a tick reads no channel.
+#[derive(Default)]
+pub struct Replies {
+    /// The reloader's answers (`config::reload::Reloader`).
+    pub reloads: Option<mpsc::Receiver<Result<Reconfig, String>>>,
+    /// The notification sinks' reports (`alerts::sinks`).
+    pub sink_reports: Option<mpsc::Receiver<Option<String>>>,
+    /// Alertmanager's replies to silence requests (`alerts::silence`).
+    pub silences: Option<mpsc::Receiver<SilenceReply>>,
+    /// The alerts Alertmanager holds, as last listed.
+    pub held: Option<watch::Receiver<HeldPoll>>,
+}
+
+/// The next message of an optional channel; never, without one.
+async fn recv<T>(rx: &mut Option<mpsc::Receiver<T>>) -> Option<T> {
+    match rx {
+        Some(rx) => rx.recv().await,
+        None => std::future::pending().await,
+    }
+}
+
+/// The next value of an optional watch; never, without one.
+async fn changed<T: Clone>(rx: &mut Option<watch::Receiver<T>>) -> Option<T> {
+    match rx {
+        Some(rx) => {
+            rx.changed().await.ok()?;
+            Some(rx.borrow_and_update().clone())
+        }
+        None => std::future::pending().await,
+    }
+}
+
 /// The channels the engine loop reads and writes.
 pub struct EngineChannels {
     pub feed: Feed,
+    pub replies: Replies,
     pub commands: mpsc::Receiver<Command>,
     pub frames: watch::Sender<Arc<Frame>>,
     pub cancel: watch::Receiver<bool>,
@@ -148,6 +184,7 @@ enum After {
 pub async fn run(mut engine: Engine, ch: EngineChannels) {
     let EngineChannels {
         mut feed,
+        mut replies,
         mut commands,
         frames,
         mut cancel,
@@ -176,6 +213,22 @@ pub async fn run(mut engine: Engine, ch: EngineChannels) {
                 After::Publish(clock.now_ms())
             }
             Some(input) = feed.next() => engine.input(input, &clock),
+            Some(r) = recv(&mut replies.reloads) => {
+                engine.reloaded(r, clock.now_ms());
+                After::Nothing
+            }
+            Some(r) = recv(&mut replies.sink_reports) => {
+                engine.sink_report(r);
+                After::Nothing
+            }
+            Some(r) = recv(&mut replies.silences) => {
+                engine.silence_reply(r);
+                After::Nothing
+            }
+            Some(p) = changed(&mut replies.held) => {
+                engine.alertmanager_held(p);
+                After::Nothing
+            }
             Some(c) = commands.recv() => {
                 let at_once = engine.shows_at_once(&c);
                 engine.command(c);

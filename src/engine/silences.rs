@@ -5,14 +5,17 @@
 //! [`crate::alerts::silence::run_alertmanager`]'s; nothing here waits.
 
 use super::Engine;
-use crate::alerts::silence::{AlertmanagerLink, SilenceReply, SilenceRequest};
+use crate::alerts::silence::{HeldPoll, SilenceReply, SilenceRequest};
 use crate::frame::{Alert, HeldAlert};
 use crate::vocab::labels::Labels;
 use std::collections::BTreeSet;
 use std::time::Duration;
 
 pub(crate) struct AlertmanagerState {
-    link: AlertmanagerLink,
+    /// Silences to create or expire, for the Alertmanager task.
+    requests: tokio::sync::mpsc::Sender<SilenceRequest>,
+    /// The alerts Alertmanager last listed.
+    held: HeldPoll,
     /// The last failure of a silence request.
     error: Option<String>,
     /// Silences this process expired: a poll from before the expiry may
@@ -25,10 +28,12 @@ const EXPIRED_KEPT: usize = 256;
 
 impl Engine {
     /// Connects the Alertmanager task: mutes become silences and its
-    /// alerts are listed.
-    pub fn connect_alertmanager(&mut self, link: AlertmanagerLink) {
+    /// alerts are listed. Its replies and listings come through the run
+    /// loop ([`Engine::silence_reply`], [`Engine::alertmanager_held`]).
+    pub fn connect_alertmanager(&mut self, requests: tokio::sync::mpsc::Sender<SilenceRequest>) {
         self.alertmanager = Some(AlertmanagerState {
-            link,
+            requests,
+            held: HeldPoll::default(),
             error: None,
             expired: BTreeSet::new(),
         });
@@ -81,36 +86,55 @@ impl Engine {
             }
             am.expired.insert(id);
         }
-        if am.link.requests.try_send(r).is_err() {
+        if am.requests.try_send(r).is_err() {
             am.error = Some("alertmanager: request queue full, silence not sent".into());
         }
     }
 
-    /// Takes the Alertmanager task's replies and returns the alerts it
-    /// holds that are none of `ours`. Those of `ours` that Alertmanager
-    /// reports silenced by someone else's silence get its id: they count as
-    /// muted (no bell, off the alerts bar) like a mute made here.
-    pub(super) fn poll_alertmanager(&mut self, ours: &mut [Alert]) -> Vec<HeldAlert> {
+    /// One reply of the Alertmanager task to a silence request.
+    pub fn silence_reply(&mut self, reply: SilenceReply) {
         let Some(am) = &mut self.alertmanager else {
-            return Vec::new();
+            return;
         };
-        let mut expire = Vec::new();
-        while let Ok(r) = am.link.replies.try_recv() {
-            match r {
-                SilenceReply::Created { name, labels, id } => {
-                    match self.acks.set_silence(&name, &labels, &id) {
-                        Ok(true) => {}
-                        // Unmuted while the silence was being created.
-                        Ok(false) => expire.push(id),
-                        Err(e) => am.error = Some(e),
+        match reply {
+            SilenceReply::Created { name, labels, id } => {
+                let expire = match self.acks.set_silence(&name, &labels, &id) {
+                    Ok(true) => None,
+                    // Unmuted while the silence was being created.
+                    Ok(false) => Some(id),
+                    Err(e) => {
+                        am.error = Some(e);
+                        None
                     }
+                };
+                if let Some(am) = &mut self.alertmanager {
                     am.error = None;
                 }
-                SilenceReply::Recovered => am.error = None,
-                SilenceReply::Failed(e) => am.error = Some(e),
+                if let Some(id) = expire {
+                    self.request(SilenceRequest::Expire { id });
+                }
             }
+            SilenceReply::Recovered => am.error = None,
+            SilenceReply::Failed(e) => am.error = Some(e),
         }
-        let poll = am.link.held.borrow();
+    }
+
+    /// The alerts Alertmanager holds, as its task last listed them.
+    pub fn alertmanager_held(&mut self, poll: HeldPoll) {
+        if let Some(am) = &mut self.alertmanager {
+            am.held = poll;
+        }
+    }
+
+    /// The alerts Alertmanager holds that are none of `ours`. Those of
+    /// `ours` that Alertmanager reports silenced by someone else's silence
+    /// get its id: they count as muted (no bell, off the alerts bar) like a
+    /// mute made here.
+    pub(super) fn held_alerts(&self, ours: &mut [Alert]) -> Vec<HeldAlert> {
+        let Some(am) = &self.alertmanager else {
+            return Vec::new();
+        };
+        let poll = &am.held;
         for a in ours.iter_mut().filter(|a| a.silence_id.is_none()) {
             let silenced = poll
                 .alerts
@@ -126,20 +150,15 @@ impl Engine {
             .filter(|h| !mine.contains(&h.labels))
             .cloned()
             .collect();
-        drop(poll);
-        for id in expire {
-            self.request(SilenceRequest::Expire { id });
-        }
         held
     }
 
     /// The current problem with Alertmanager or the webhook, if any.
     pub(super) fn alertmanager_error(&self) -> Option<String> {
-        let am = self.alertmanager.as_ref().and_then(|am| {
-            am.error
-                .clone()
-                .or_else(|| am.link.held.borrow().error.clone())
-        });
+        let am = self
+            .alertmanager
+            .as_ref()
+            .and_then(|am| am.error.clone().or_else(|| am.held.error.clone()));
         // A failing sink is shown even while Alertmanager's poll fails too.
         let sinks = self.sinks.as_ref().and_then(|s| s.failure.clone());
         match (am, sinks) {

@@ -9,8 +9,26 @@ use std::time::Duration;
 use tokio::sync::mpsc;
 use vitals::alerts::notify::{run_sinks, SinkOptions};
 use vitals::alerts::rulefile;
+use vitals::alerts::silence::{HeldPoll, SilenceReply};
 use vitals::engine::{Engine, EngineOptions, SinkLink};
 use vitals::vocab::time::now_ms;
+
+/// What the run loop does between ticks: hands the engine what the
+/// Alertmanager task sent back. Then one tick.
+fn tick(
+    e: &mut Engine,
+    replies: &mut mpsc::Receiver<SilenceReply>,
+    held: &mut tokio::sync::watch::Receiver<HeldPoll>,
+    t_ms: i64,
+) -> vitals::frame::Frame {
+    while let Ok(r) = replies.try_recv() {
+        e.silence_reply(r);
+    }
+    if held.has_changed().unwrap_or(false) {
+        e.alertmanager_held(held.borrow_and_update().clone());
+    }
+    e.tick(t_ms)
+}
 
 async fn get_json(client: &reqwest::Client, url: &str) -> Option<serde_json::Value> {
     let r = client.get(url).send().await.ok()?;
@@ -37,8 +55,7 @@ async fn our_silence(client: &reqwest::Client, am: &str) -> Option<serde_json::V
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn mute_is_an_alertmanager_silence_and_its_alerts_are_listed() {
-    use vitals::alerts::silence::{run_alertmanager, HeldPoll};
-    use vitals::engine::AlertmanagerLink;
+    use vitals::alerts::silence::run_alertmanager;
     use vitals::frame::Command as UiCommand;
     let Some(am) = start_alertmanager() else {
         return;
@@ -56,7 +73,7 @@ async fn mute_is_an_alertmanager_silence_and_its_alerts_are_listed() {
         ..Default::default()
     });
     let (tx, rx) = mpsc::channel(16);
-    let (rtx, rrx) = mpsc::channel(16);
+    let (rtx, _reports) = mpsc::channel(16);
     let sopts = SinkOptions {
         alertmanager: Some(am.url.clone()),
         resend_delay: Duration::from_secs(60),
@@ -65,14 +82,13 @@ async fn mute_is_an_alertmanager_silence_and_its_alerts_are_listed() {
     tokio::spawn(run_sinks(sopts, rx, rtx));
     e.connect_sinks(SinkLink {
         tx,
-        report: rrx,
         resend_delay: Duration::from_secs(60),
         alertmanager: true,
         webhook: false,
     });
     let (req_tx, req_rx) = mpsc::channel(8);
-    let (rep_tx, rep_rx) = mpsc::channel(8);
-    let (held_tx, held_rx) = tokio::sync::watch::channel(HeldPoll::default());
+    let (rep_tx, mut rep_rx) = mpsc::channel(8);
+    let (held_tx, mut held_rx) = tokio::sync::watch::channel(HeldPoll::default());
     tokio::spawn(run_alertmanager(
         am.url.clone(),
         Duration::from_millis(200),
@@ -80,11 +96,7 @@ async fn mute_is_an_alertmanager_silence_and_its_alerts_are_listed() {
         rep_tx,
         held_tx,
     ));
-    e.connect_alertmanager(AlertmanagerLink {
-        requests: req_tx,
-        replies: rep_rx,
-        held: held_rx,
-    });
+    e.connect_alertmanager(req_tx);
     // Someone else's alert, already in Alertmanager.
     let other = serde_json::json!([{
         "labels": {"alertname": "DiskFull", "severity": "critical", "instance": "db:9100"},
@@ -102,7 +114,7 @@ async fn mute_is_an_alertmanager_silence_and_its_alerts_are_listed() {
     let t0 = now_ms();
     e.set_targets(std::slice::from_ref(&t), t0);
     e.apply(scrape(&t, t0, 9.0));
-    let f = e.tick(t0);
+    let f = tick(&mut e, &mut rep_rx, &mut held_rx, t0);
     let ours = f.alerts[0].clone();
     // Ours carries a generatorURL naming the rule; theirs is listed as held.
     let mut frame = f;
@@ -129,7 +141,7 @@ async fn mute_is_an_alertmanager_silence_and_its_alerts_are_listed() {
         }
         assert!(i < 199, "never listed: {:?}", frame.alertmanager_alerts);
         tokio::time::sleep(Duration::from_millis(100)).await;
-        frame = e.tick(t0 + 1);
+        frame = tick(&mut e, &mut rep_rx, &mut held_rx, t0 + 1);
     }
     e.command(UiCommand::Mute {
         name: ours.name.clone(),
@@ -138,7 +150,7 @@ async fn mute_is_an_alertmanager_silence_and_its_alerts_are_listed() {
     });
     let mut silence = None;
     for _ in 0..200 {
-        let f = e.tick(t0 + 2);
+        let f = tick(&mut e, &mut rep_rx, &mut held_rx, t0 + 2);
         if let (Some(s), Some(id)) = (
             our_silence(&client, &am.url).await,
             f.alerts[0].silence_id.clone(),
@@ -177,7 +189,7 @@ async fn mute_is_an_alertmanager_silence_and_its_alerts_are_listed() {
         .await,
         "the silence was never expired"
     );
-    let f = e.tick(t0 + 3);
+    let f = tick(&mut e, &mut rep_rx, &mut held_rx, t0 + 3);
     assert_eq!(f.alerts[0].muted_until_ms, None);
     // A teammate's silence in Alertmanager counts as muted here too.
     let body = serde_json::json!({
@@ -198,7 +210,7 @@ async fn mute_is_an_alertmanager_silence_and_its_alerts_are_listed() {
     let theirs: serde_json::Value = serde_json::from_str(&r.text().await.unwrap()).unwrap();
     let mut seen = None;
     for _ in 0..200 {
-        let f = e.tick(t0 + 4);
+        let f = tick(&mut e, &mut rep_rx, &mut held_rx, t0 + 4);
         // Our own expired silence never shows, however old the poll.
         assert_ne!(f.alerts[0].silence_id, silence_id);
         if f.alerts[0].silence_id.is_some() {

@@ -17,10 +17,9 @@ fn engine(opts: SinkOptions) -> Engine {
         ..Default::default()
     });
     let (tx, rx) = mpsc::channel(16);
-    let (rtx, rrx) = mpsc::channel(16);
+    let (rtx, _reports) = mpsc::channel(16);
     let link = SinkLink {
         tx,
-        report: rrx,
         resend_delay: opts.resend_delay,
         alertmanager: opts.alertmanager.is_some(),
         webhook: opts.webhook.is_some(),
@@ -147,10 +146,8 @@ fn firing_alerts_are_resent_every_resend_delay() {
         ..Default::default()
     });
     let (tx, mut rx) = mpsc::channel(16);
-    let (_rtx, rrx) = mpsc::channel(1);
     e.connect_sinks(SinkLink {
         tx,
-        report: rrx,
         resend_delay: Duration::from_secs(60),
         alertmanager: true,
         webhook: false,

@@ -9,7 +9,7 @@ use std::time::Duration;
 use tokio::sync::{mpsc, watch};
 use vitals::config::reload::{reconfig, Reloader, TargetFeed};
 use vitals::config::{self, Overrides};
-use vitals::engine::{Engine, EngineOptions, Reconfig, ReloadLink};
+use vitals::engine::{Engine, EngineOptions, Reconfig};
 use vitals::frame::{AlertState, Command, Frame};
 use vitals::scrape::{expo, ScrapeResult, Target};
 
@@ -216,11 +216,7 @@ fn the_engine_asks_the_reloader_and_shows_the_outcome() {
 
     let mut e = Engine::new(EngineOptions::default());
     let (req_tx, mut req_rx) = mpsc::channel(1);
-    let (res_tx, res_rx) = mpsc::channel(4);
-    e.connect_reload(ReloadLink {
-        requests: req_tx,
-        results: res_rx,
-    });
+    e.connect_reload(req_tx);
     e.command(Command::Reload);
     assert_eq!(req_rx.try_recv(), Ok(()));
     // A second request while one is pending is not an error.
@@ -228,9 +224,11 @@ fn the_engine_asks_the_reloader_and_shows_the_outcome() {
     e.command(Command::Reload);
     assert!(e.tick(T0).notice.is_none());
 
-    res_tx
-        .try_send(Err("reload failed, running configuration kept: x".into()))
-        .unwrap();
+    // The reloader's answer, as the run loop hands it over.
+    e.reloaded(
+        Err("reload failed, running configuration kept: x".into()),
+        T0 + 2000,
+    );
     let f = e.tick(T0 + 2000);
     assert_eq!(
         f.notice.as_deref(),
@@ -255,15 +253,16 @@ fn the_engine_asks_the_reloader_and_shows_the_outcome() {
         warn: None,
         crit: None,
     };
-    res_tx
-        .try_send(Ok(Reconfig {
+    e.reloaded(
+        Ok(Reconfig {
             panels: vec![panel],
             detected_panels: false,
             rules: vec![],
             message: "config reloaded".into(),
             ..Default::default()
-        }))
-        .unwrap();
+        }),
+        T0 + 62_000,
+    );
     let f = e.tick(T0 + 62_000);
     assert_eq!(f.notice.as_deref(), Some("config reloaded"));
     let ids: Vec<&str> = f.panels.iter().map(|p| p.id.as_str()).collect();

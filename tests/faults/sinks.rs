@@ -422,10 +422,9 @@ async fn in_the_dashboard_a_hung_alertmanager_does_not_hold_back_the_webhook() {
         ..Default::default()
     });
     let (tx, rx) = mpsc::channel(16);
-    let (rtx, rrx) = mpsc::channel(16);
+    let (rtx, _reports) = mpsc::channel(16);
     e.connect_sinks(SinkLink {
         tx,
-        report: rrx,
         resend_delay: opts.resend_delay,
         alertmanager: true,
         webhook: true,
