@@ -110,7 +110,7 @@ impl RecordingRuntime {
     pub fn backfill(
         &mut self,
         store: &mut Store,
-        series: &[crate::promapi::Series],
+        series: &[crate::promapi::RangeSeries],
         step_ms: i64,
         last_ms: i64,
     ) {

@@ -48,7 +48,7 @@ pub(crate) struct RemoteState {
     /// `None` when the server has no targets endpoint (then `up` is read).
     pub(super) targets: Option<Vec<TargetHealth>>,
     pub(super) instant: HashMap<String, Slot>,
-    pub(super) charts: HashMap<String, Arc<Vec<promapi::Series>>>,
+    pub(super) charts: HashMap<String, Arc<Vec<promapi::RangeSeries>>>,
     pub(super) error: Option<String>,
     pub(super) warnings: Vec<String>,
     pub(super) data_ms: Option<i64>,

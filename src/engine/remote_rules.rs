@@ -311,7 +311,7 @@ impl Engine {
 /// The step grid `(start, last, step)` of a chart answer at `t`: the
 /// grid the poller asks on (`promapi::range_params`), or, for points off
 /// it, the grid the points themselves are on.
-fn chart_grid(chart: &[promapi::Series], grid: (i64, i64, i64), t: i64) -> (i64, i64, i64) {
+fn chart_grid(chart: &[promapi::RangeSeries], grid: (i64, i64, i64), t: i64) -> (i64, i64, i64) {
     let (start, _, step) = grid;
     let times = || chart.iter().flat_map(|(_, p)| p.iter().map(|x| x.0));
     if times().all(|x| x >= start && (x - start) % step == 0) {
@@ -333,7 +333,7 @@ fn store_range(
     store: &crate::store::Store,
     expr: &Expr,
     (start, last, step): (i64, i64, i64),
-) -> Option<Vec<promapi::Series>> {
+) -> Option<Vec<promapi::RangeSeries>> {
     let budget = promql::Budget::default();
     let series = promql::eval_range_with(store, expr, start, last, step, &budget).ok()?;
     Some(series.into_iter().map(|s| (s.labels, s.points)).collect())

@@ -165,7 +165,7 @@ impl Twin {
         for text in &plan.charts {
             let e = promql::parse(text).unwrap();
             let series = promql::eval_range(store, &e, start, end, step).unwrap();
-            let series: Vec<promapi::Series> =
+            let series: Vec<promapi::RangeSeries> =
                 series.into_iter().map(|s| (s.labels, s.points)).collect();
             r.charts.insert(text.clone(), Ok(Arc::new(series)));
         }

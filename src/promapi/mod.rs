@@ -20,7 +20,9 @@ pub use plan::{Covered, Plan, CHART_POINTS};
 pub use poll::{Discovery, Poller, Refresh, VectorResult};
 pub use prometheus::{PromClient, PromOptions};
 pub use step::{breaks_down_by_instance, limit_top, range_params, rerank_top, MAX_POINTS};
-pub use wire::{scrape_interval, Health, QueryResult, RangeResult, Series, TargetHealth, Value};
+pub use wire::{
+    scrape_interval, Health, QueryResult, RangeResult, RangeSeries, TargetHealth, Value,
+};
 
 use std::time::Duration;
 

@@ -6,7 +6,7 @@
 use super::batch::{Batcher, Kind};
 use super::plan::Plan;
 use super::prometheus::PromClient;
-use super::wire::{Series, TargetHealth, Value};
+use super::wire::{RangeSeries, TargetHealth, Value};
 use super::SourceError;
 use crate::scrape::expo::MetricType;
 use crate::vocab::labels::Labels;
@@ -56,7 +56,7 @@ pub struct Refresh {
     /// By expression text.
     pub instant: HashMap<String, VectorResult>,
     /// Chart series by expression text: the whole window, oldest first.
-    pub charts: HashMap<String, Result<Arc<Vec<Series>>, String>>,
+    pub charts: HashMap<String, Result<Arc<Vec<RangeSeries>>, String>>,
     /// Target health, when asked and answered this time (`Err` when the
     /// server has no such endpoint).
     pub targets: Option<Result<Vec<TargetHealth>, String>>,
@@ -79,12 +79,12 @@ struct ChartCache {
     start: i64,
     end: i64,
     series: BTreeMap<Labels, Vec<(i64, f64)>>,
-    shared: Arc<Vec<Series>>,
+    shared: Arc<Vec<RangeSeries>>,
 }
 
 impl ChartCache {
     /// Merges points fetched from `from` on, dropping those before `start`.
-    fn merge(&mut self, fetched: Vec<Series>, from: i64, start: i64, end: i64) {
+    fn merge(&mut self, fetched: Vec<RangeSeries>, from: i64, start: i64, end: i64) {
         for pts in self.series.values_mut() {
             pts.retain(|(t, _)| *t >= start && *t < from);
         }
@@ -122,7 +122,7 @@ fn reask_from(held: i64, start: i64, end: i64, step: i64) -> i64 {
 pub struct Poller {
     client: Arc<PromClient>,
     charts: HashMap<String, ChartCache>,
-    /// Series in the last good answer of each instant query.
+    /// RangeSeries in the last good answer of each instant query.
     answered: HashMap<String, usize>,
     batcher: Batcher,
 }

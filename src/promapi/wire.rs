@@ -14,7 +14,7 @@ use std::time::Duration;
 
 /// One series' points: its labels and (milliseconds, value) pairs in time
 /// order.
-pub type Series = (Labels, Vec<(i64, f64)>);
+pub type RangeSeries = (Labels, Vec<(i64, f64)>);
 
 /// The result of an instant query.
 #[derive(Clone, Debug, PartialEq)]
@@ -23,7 +23,7 @@ pub enum Value {
     Vector(Vec<(Labels, f64)>),
     /// A range vector selector (`x[5m]`) queried at an instant: the raw
     /// samples, timestamps in milliseconds.
-    Matrix(Vec<Series>),
+    Matrix(Vec<RangeSeries>),
     Scalar(f64),
     String(String),
 }
@@ -40,7 +40,7 @@ pub struct QueryResult {
 /// time order, and the server's warnings.
 #[derive(Clone, Debug, PartialEq, Default)]
 pub struct RangeResult {
-    pub series: Vec<Series>,
+    pub series: Vec<RangeSeries>,
     pub warnings: Vec<String>,
 }
 
@@ -245,7 +245,7 @@ fn series_list<'a>(result: &'a RawValue) -> Result<Vec<JsonSeries<'a>>, WireErro
     serde_json::from_str(result.get()).map_err(malformed)
 }
 
-fn matrix(result: &RawValue) -> Result<Vec<Series>, WireError> {
+fn matrix(result: &RawValue) -> Result<Vec<RangeSeries>, WireError> {
     series_list(result)?
         .iter()
         .map(|s| {
@@ -311,7 +311,7 @@ pub(crate) fn instant(body: &[u8]) -> Result<(Value, Vec<String>), WireError> {
 }
 
 /// The answer of `/api/v1/query_range` (always a matrix) and its warnings.
-pub(crate) fn range(body: &[u8]) -> Result<(Vec<Series>, Vec<String>), WireError> {
+pub(crate) fn range(body: &[u8]) -> Result<(Vec<RangeSeries>, Vec<String>), WireError> {
     let (data, warnings) = open_data(body)?;
     match data.result_type.0.as_ref() {
         "matrix" => Ok((matrix(data.result)?, warnings)),

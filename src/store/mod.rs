@@ -11,7 +11,7 @@ mod tests;
 
 pub use index::SeriesId;
 pub use scrape::ScrapeWriter;
-pub use series::Series;
+pub use series::StoredSeries;
 
 use crate::vocab::labels::{Labels, METRIC_NAME};
 use index::{intersect, Index};
@@ -28,7 +28,7 @@ pub const DEFAULT_RETENTION_MS: i64 = 15 * 60 * 1000;
 pub struct IngestStats {
     /// Samples stored.
     pub appended: usize,
-    /// Series seen for the first time.
+    /// StoredSeries seen for the first time.
     pub new_series: usize,
     /// Samples dropped because they were older than the series' newest sample.
     pub out_of_order: usize,
@@ -56,7 +56,7 @@ pub fn series_cost(labels: &Labels) -> usize {
 #[derive(Debug)]
 pub struct Store {
     retention_ms: i64,
-    series: Vec<Option<Series>>,
+    series: Vec<Option<StoredSeries>>,
     /// Per slot: bumped each time the slot's series is dropped, so that a
     /// remembered id of a dropped series is recognised (never shrinks).
     generations: Vec<u32>,
@@ -133,7 +133,7 @@ impl Store {
             return id;
         }
         *new_series += 1;
-        let s = Series::new(labels.clone());
+        let s = StoredSeries::new(labels.clone());
         let id = match self.free.pop() {
             Some(id) => {
                 self.series[id as usize] = Some(s);
@@ -314,7 +314,7 @@ impl Store {
 
     /// Total samples held (for memory accounting).
     pub fn sample_count(&self) -> usize {
-        self.series.iter().flatten().map(Series::len).sum()
+        self.series.iter().flatten().map(StoredSeries::len).sum()
     }
 
     /// Drops every series and target.
@@ -331,12 +331,12 @@ impl Store {
     }
 
     /// The series with id `id`, if it lives.
-    pub fn get(&self, id: SeriesId) -> Option<&Series> {
+    pub fn get(&self, id: SeriesId) -> Option<&StoredSeries> {
         self.series.get(id as usize).and_then(Option::as_ref)
     }
 
     /// The series with exactly these labels.
-    pub fn find(&self, labels: &Labels) -> Option<&Series> {
+    pub fn find(&self, labels: &Labels) -> Option<&StoredSeries> {
         self.by_labels.get(labels).and_then(|&id| self.get(id))
     }
 

@@ -5,14 +5,14 @@ use std::collections::VecDeque;
 
 /// A stored series. Samples are strictly increasing in time.
 #[derive(Debug, Clone)]
-pub struct Series {
+pub struct StoredSeries {
     labels: Labels,
     samples: VecDeque<(i64, f64)>,
 }
 
-impl Series {
+impl StoredSeries {
     pub(crate) fn new(labels: Labels) -> Self {
-        Series {
+        StoredSeries {
             labels,
             samples: VecDeque::new(),
         }

@@ -5,7 +5,7 @@ fn l(pairs: &[(&str, &str)]) -> Labels {
     Labels::from_pairs(pairs.iter().copied())
 }
 
-fn values(s: &Series) -> Vec<(i64, f64)> {
+fn values(s: &StoredSeries) -> Vec<(i64, f64)> {
     s.range(i64::MIN, i64::MAX).collect()
 }
 
@@ -135,7 +135,7 @@ fn the_budget_refuses_new_series_and_lets_existing_ones_update() {
     let got = st.ingest_scrape("t", 2000, vec![(s("a"), 4.0), (s("b"), 5.0), (s("d"), 6.0)]);
     assert_eq!((got.appended, got.refused_series), (2, 1));
     assert_eq!(st.find(&s("a")).unwrap().len(), 2);
-    // Series that left the page still count while retained, then free room.
+    // StoredSeries that left the page still count while retained, then free room.
     let got = st.ingest_scrape("t", 3000, vec![(s("c"), 7.0)]);
     assert_eq!(got.refused_series, 1);
     st.gc(3001 + 10_000);

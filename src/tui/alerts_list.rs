@@ -23,7 +23,7 @@ use super::alerts_rows::{
     held_row, notes_text, our_row, severity_level, severity_word, short_labels, Row,
 };
 use super::glyphs::Glyphs;
-use super::layout::Plan;
+use super::layout::Areas;
 use super::timeview::clock;
 use super::view::View;
 use crate::frame::{AlertState, Frame, Level, Unit};
@@ -64,7 +64,7 @@ pub fn render(
     frame: &Frame,
     view: &View,
     theme: &Theme,
-    plan: &Plan,
+    plan: &Areas,
     area: Rect,
     buf: &mut Buffer,
 ) {

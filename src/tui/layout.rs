@@ -24,7 +24,7 @@ pub enum Mode {
 
 /// The rectangles of one screen.
 #[derive(Clone, Debug, PartialEq)]
-pub struct Plan {
+pub struct Areas {
     pub status: Rect,
     pub alerts: Rect,
     pub mode: Mode,
@@ -35,7 +35,7 @@ pub struct Plan {
     pub table: Option<Rect>,
 }
 
-impl Plan {
+impl Areas {
     /// Focusable regions in Tab order.
     pub fn focusable(&self) -> Vec<(Focus, Rect)> {
         let mut out: Vec<(Focus, Rect)> = self
@@ -61,7 +61,7 @@ fn alert_rows(frame: &Frame, area: Rect) -> u16 {
 }
 
 /// Lays out the screen.
-pub fn plan(area: Rect, frame: &Frame, view: &View) -> Plan {
+pub fn plan(area: Rect, frame: &Frame, view: &View) -> Areas {
     let [status, alerts, body] = Layout::vertical([
         Constraint::Length(1),
         Constraint::Length(alert_rows(frame, area)),
@@ -69,7 +69,7 @@ pub fn plan(area: Rect, frame: &Frame, view: &View) -> Plan {
     ])
     .areas(area);
     let n = frame.panels.len();
-    let mut plan = Plan {
+    let mut plan = Areas {
         status,
         alerts,
         mode: Mode::Expanded,

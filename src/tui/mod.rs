@@ -88,7 +88,7 @@ mod view;
 
 pub use event_loop::run;
 pub use help::KEYS;
-pub use layout::{plan, Mode, Plan};
+pub use layout::{plan, Areas, Mode};
 pub use prompt::COMMANDS as PROMPT_COMMANDS;
 pub use prompt::{Prompt, PromptKind};
 pub use table_view::SortKey;

@@ -1,7 +1,7 @@
 //! What the user is looking at (focus, expanded panel, help, scroll) and
 //! how keys change it. No drawing here and no I/O.
 
-use super::layout::{self, Plan};
+use super::layout::{self, Areas};
 use super::prompt::Prompt;
 use super::table_view::SortKey;
 use crate::frame::{Command, Frame};
@@ -230,7 +230,7 @@ impl View {
         self.local_time.then_some(self.local_offset_s)
     }
 
-    fn grid_plan(&self, frame: &Frame, area: Rect) -> Plan {
+    fn grid_plan(&self, frame: &Frame, area: Rect) -> Areas {
         let mut grid_view = self.clone();
         grid_view.expanded = false;
         layout::plan(area, frame, &grid_view)
