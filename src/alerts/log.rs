@@ -59,11 +59,19 @@ impl AlertLog {
 }
 
 impl AlertLog {
-    /// Each alert's state as the log last recorded it (from the
-    /// transitions in its last 4 MiB; unreadable lines are skipped).
+    /// Each alert's state as the log last recorded it ([`last_states`]).
     pub fn last_states(&self) -> LoggedStates {
+        last_states(&self.path)
+    }
+}
+
+/// Each alert's state as the log at `path` last recorded it (from the
+/// transitions in its last 4 MiB; unreadable lines are skipped; none
+/// without a log).
+pub fn last_states(path: &Path) -> LoggedStates {
+    {
         let mut out = LoggedStates::new();
-        let Ok(mut f) = File::open(&self.path) else {
+        let Ok(mut f) = File::open(path) else {
             return out;
         };
         let len = f.metadata().map_or(0, |m| m.len());
@@ -126,6 +134,107 @@ pub fn line(t: &Transition) -> serde_json::Value {
         "value": t.value.map(crate::vocab::json_number),
         "summary": t.summary,
     })
+}
+
+/// What the engine leaves to be written, in order: the transitions for
+/// the alert log, and the acknowledgements' state file as it now reads.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Writes {
+    pub transitions: Vec<Transition>,
+    /// The state file's path and its whole new content.
+    pub acks: Option<(PathBuf, Vec<u8>)>,
+}
+
+impl Writes {
+    pub fn is_empty(&self) -> bool {
+        self.transitions.is_empty() && self.acks.is_none()
+    }
+}
+
+/// What became of [`Writes`]: one line each for what failed.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Written {
+    pub log_error: Option<String>,
+    /// How many transitions that failure left out of the log.
+    pub not_logged: usize,
+    pub acks_error: Option<String>,
+}
+
+/// Writes the alert log and the acks state file for the engine: the run
+/// loop hands it each tick's [`Writes`] and waits, so a transition is in
+/// the log before the screen shows it.
+pub struct Writer {
+    log: Option<AlertLog>,
+}
+
+impl Writer {
+    /// Opens the alert log at `path` (none: transitions are not logged);
+    /// the reason it could not be opened, as one line.
+    pub fn open(path: Option<&Path>) -> (Writer, Option<String>) {
+        let Some(p) = path else {
+            return (Writer { log: None }, None);
+        };
+        match AlertLog::open(p) {
+            Ok(l) => (Writer { log: Some(l) }, None),
+            Err(e) => {
+                let text = format!("alert log {}: {}", p.display(), io_reason(&e));
+                tracing::warn!("{text}");
+                (Writer { log: None }, Some(text))
+            }
+        }
+    }
+
+    /// Writes, and says what failed.
+    pub fn write(&mut self, w: Writes) -> Written {
+        let mut out = Written::default();
+        if let Some(log) = &mut self.log {
+            if let Err(e) = log.append(&w.transitions) {
+                let text = format!("alert log {}: {}", log.path().display(), io_reason(&e));
+                tracing::warn!("{} transitions not logged: {text}", w.transitions.len());
+                out.not_logged = w.transitions.len();
+                out.log_error = Some(text);
+            }
+        }
+        if let Some((path, body)) = w.acks {
+            // Atomically, through a temporary file.
+            let tmp = path.with_extension("state.json.tmp");
+            if let Err(e) = std::fs::write(&tmp, body).and_then(|()| std::fs::rename(&tmp, &path)) {
+                out.acks_error = Some(format!("alert state {}: {e}", path.display()));
+            }
+        }
+        out
+    }
+}
+
+/// One batch for the writer task, and where to say what became of it.
+pub type WriteRequest = (Writes, tokio::sync::oneshot::Sender<Written>);
+
+/// Runs `writer` on a thread of its own (its writes wait on the disk) and
+/// returns where to send it batches; it ends when the sender is dropped.
+pub fn spawn_writer(mut writer: Writer) -> tokio::sync::mpsc::Sender<WriteRequest> {
+    let (tx, mut rx) = tokio::sync::mpsc::channel::<WriteRequest>(4);
+    let run = move || {
+        while let Some((w, done)) = rx.blocking_recv() {
+            let _ = done.send(writer.write(w));
+        }
+    };
+    if let Err(e) = std::thread::Builder::new()
+        .name("vitals-alert-log".into())
+        .spawn(run)
+    {
+        tracing::error!("cannot start the alert log writer: {e}");
+    }
+    tx
+}
+
+/// An I/O error's reason without its OS error number (`No space left on
+/// device`).
+fn io_reason(e: &std::io::Error) -> String {
+    let s = e.to_string();
+    match s.find(" (os error") {
+        Some(i) => s[..i].to_string(),
+        None => s,
+    }
 }
 
 /// Default location: `$XDG_STATE_HOME/vitals/alerts.jsonl`

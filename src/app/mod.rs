@@ -168,9 +168,15 @@ impl Pipeline {
             tokio::spawn(feed.run_until_closed());
         }
         let sinks = headless::connect_sinks(&mut engine, s, exits, &mut replies);
+        let (writer, unavailable) = crate::alerts::log::Writer::open(engine.alert_log());
+        if let Some(reason) = unavailable {
+            engine.alert_log_unavailable(reason);
+        }
+        let writer = Some(crate::alerts::log::spawn_writer(writer));
         let ch = |feed| EngineChannels {
             feed,
             replies,
+            writer,
             commands: cmd_rx,
             frames: frames_tx,
             cancel: cancel_rx.clone(),

@@ -25,6 +25,8 @@ struct Entry {
 pub(crate) struct Acks {
     entries: BTreeMap<(String, Labels), Entry>,
     path: Option<PathBuf>,
+    /// Changed since the state file was last handed out for writing.
+    changed: bool,
 }
 
 /// The state file beside an alert log: `alerts.jsonl` -> `alerts.state.json`.
@@ -38,6 +40,7 @@ impl Acks {
         let mut acks = Acks {
             entries: BTreeMap::new(),
             path: path.clone(),
+            changed: false,
         };
         let Some(p) = path else { return Ok(acks) };
         let text = match std::fs::read_to_string(&p) {
@@ -69,7 +72,7 @@ impl Acks {
 
     pub fn ack(&mut self, name: &str, labels: &Labels) -> Result<(), String> {
         self.entry(name, labels).acknowledged = true;
-        self.save()
+        self.note_change()
     }
 
     /// Mutes until `until_ms`; returns the silence of an earlier mute,
@@ -83,7 +86,7 @@ impl Acks {
         let e = self.entry(name, labels);
         e.muted_until_ms = Some(until_ms);
         let old = e.silence_id.take();
-        self.save().map(|()| old)
+        self.note_change().map(|()| old)
     }
 
     /// Ends a mute now; returns its silence, to expire.
@@ -97,7 +100,7 @@ impl Acks {
         if !e.acknowledged {
             self.entries.remove(&key);
         }
-        self.save().map(|()| old)
+        self.note_change().map(|()| old)
     }
 
     /// Keeps the id of the silence made for a mute. False when the
@@ -107,7 +110,7 @@ impl Acks {
         match self.entries.get_mut(&key) {
             Some(e) if e.muted_until_ms.is_some() => {
                 e.silence_id = Some(id.to_string());
-                self.save().map(|()| true)
+                self.note_change().map(|()| true)
             }
             _ => Ok(false),
         }
@@ -116,7 +119,7 @@ impl Acks {
     /// Marks the frame's alerts; forgets acks of instances listed as no
     /// longer active (an instance not listed yet, e.g. just after a
     /// restart, keeps its ack) and mutes that have expired. Returns whether
-    /// anything was forgotten (the caller then saves).
+    /// anything was forgotten (the state file is then written again).
     pub fn apply(&mut self, alerts: &mut [Alert], now_ms: i64) -> bool {
         let mut over = std::collections::BTreeSet::new();
         for a in alerts.iter_mut() {
@@ -140,17 +143,26 @@ impl Acks {
         let before = self.entries.len();
         self.entries
             .retain(|_, e| e.acknowledged || e.muted_until_ms.is_some_and(|u| u > now_ms));
-        changed || before != self.entries.len()
+        let changed = changed || before != self.entries.len();
+        self.changed |= changed;
+        changed
     }
 
-    /// Writes the state file (atomically, through a temporary file).
-    pub fn save(&self) -> Result<(), String> {
-        let Some(p) = &self.path else { return Ok(()) };
+    /// Notes that the state file must be written again.
+    fn note_change(&mut self) -> Result<(), String> {
+        self.changed = true;
+        Ok(())
+    }
+
+    /// The state file's path and new content when it changed since last
+    /// asked (the engine's writer writes it, atomically).
+    pub fn take_state(&mut self) -> Option<(PathBuf, Vec<u8>)> {
+        if !std::mem::take(&mut self.changed) {
+            return None;
+        }
+        let p = self.path.clone()?;
         let list: Vec<&Entry> = self.entries.values().collect();
-        let body = serde_json::to_vec_pretty(&list).map_err(|e| e.to_string())?;
-        let tmp = p.with_extension("state.json.tmp");
-        std::fs::write(&tmp, body)
-            .and_then(|()| std::fs::rename(&tmp, p))
-            .map_err(|e| format!("alert state {}: {e}", p.display()))
+        let body = serde_json::to_vec_pretty(&list).ok()?;
+        Some((p, body))
     }
 }

@@ -33,7 +33,7 @@ pub use notify::SinkLink;
 pub use remote::{TABLE_TOP_N, TOP_N};
 pub use run::{run, EngineChannels, Feed, Replies};
 
-use crate::alerts::log::AlertLog;
+use crate::alerts::log::{Writes, Written};
 use crate::alerts::rulefile::FileRule;
 use crate::detect::{Catalog, Detected, PanelDef};
 use crate::frame::{Frame, TargetStatus};
@@ -151,7 +151,10 @@ pub struct Engine {
     table: panels::TableRuntime,
     /// When the first good scrape arrived (warming-up reference).
     started_ms: Option<i64>,
-    alert_log: Option<AlertLog>,
+    /// The alert log's path, while it can be written.
+    alert_log_path: Option<PathBuf>,
+    /// What the tick left for the writer.
+    writes: Writes,
     /// The last failure to open or write the alert log.
     alert_log_error: Option<String>,
     /// While alert states catch up with a server's history: each alert's
@@ -177,22 +180,12 @@ pub struct Engine {
 }
 
 impl Engine {
-    /// A new engine; opening the alert log is the only I/O it does itself.
+    /// A new engine. It reads the acks state file; it writes nothing
+    /// itself: the alert log's transitions and the state file go to the
+    /// run loop's writer ([`Engine::take_writes`]).
     pub fn new(opts: EngineOptions) -> Engine {
         let mut notice = None;
-        let alert_log = opts
-            .alert_log
-            .as_ref()
-            .and_then(|p| match AlertLog::open(p) {
-                Ok(l) => Some(l),
-                Err(e) => {
-                    let text = format!("alert log {}: {}", p.display(), io_reason(&e));
-                    tracing::warn!("{text}");
-                    notice = Some(text);
-                    None
-                }
-            });
-        let alert_log_error = notice.clone();
+        let alert_log_path = opts.alert_log.clone();
         let acks = match acks::Acks::load(opts.alert_log.as_deref().map(acks::state_path)) {
             Ok(a) => a,
             Err(e) => {
@@ -225,8 +218,9 @@ impl Engine {
             last_tick_ms: 0,
             table: Default::default(),
             started_ms: None,
-            alert_log,
-            alert_log_error,
+            alert_log_path,
+            writes: Writes::default(),
+            alert_log_error: None,
             replay: None,
             seq: 0,
             notice,
@@ -256,6 +250,46 @@ impl Engine {
     /// The known metric names, types and label names.
     pub fn catalog(&self) -> &Catalog {
         &self.catalog
+    }
+
+    /// What the last ticks and commands left to write: the alert log's
+    /// transitions and the acks state file. The run loop hands them to the
+    /// writer and waits before it publishes the frame.
+    pub fn take_writes(&mut self) -> Writes {
+        let mut w = std::mem::take(&mut self.writes);
+        w.acks = self.acks.take_state();
+        w
+    }
+
+    /// What became of the writes; `frame`, the one about to be published,
+    /// shows a failure at once.
+    pub fn written(&mut self, w: Written, frame: Option<&mut Frame>) {
+        if let Some(e) = w.acks_error {
+            self.notice = Some(e);
+        }
+        if let Some(e) = w.log_error {
+            self.notice = Some(e.clone());
+            self.alert_log_error = Some(e);
+        }
+        if let Some(f) = frame {
+            if self.notice.is_some() {
+                f.notice = self.notice.clone();
+            }
+            f.alert_log_error = self.alert_log_error.clone();
+        }
+    }
+
+    /// Where the alert log is written (None: not logged).
+    pub fn alert_log(&self) -> Option<&std::path::Path> {
+        self.alert_log_path.as_deref()
+    }
+
+    /// The alert log could not be opened: transitions are not logged, and
+    /// the reason is shown.
+    pub fn alert_log_unavailable(&mut self, reason: String) {
+        self.alert_log_path = None;
+        self.notice = Some(reason.clone());
+        self.alert_log_error = Some(reason);
     }
 
     /// Replaces the target list. Targets that disappear get staleness
@@ -338,26 +372,13 @@ impl Engine {
         let panels = self.eval_pinned(now_ms).unwrap_or(panels);
         let (mut alerts, transitions) = self.eval_rules(now_ms);
         self.last_tick_ms = now_ms;
-        if self.acks.apply(&mut alerts, now_ms) {
-            if let Err(e) = self.acks.save() {
-                self.notice = Some(e);
-            }
-        }
-        if let Some(log) = &mut self.alert_log {
-            let replayed;
+        self.acks.apply(&mut alerts, now_ms);
+        if self.alert_log_path.is_some() {
             let logged = match self.replay.as_mut() {
-                Some(states) => {
-                    replayed = crate::alerts::log::unlogged(states, &transitions);
-                    &replayed
-                }
-                None => &transitions,
+                Some(states) => crate::alerts::log::unlogged(states, &transitions),
+                None => transitions.clone(),
             };
-            if let Err(e) = log.append(logged) {
-                let text = format!("alert log {}: {}", log.path().display(), io_reason(&e));
-                tracing::warn!("{} transitions not logged: {text}", logged.len());
-                self.notice = Some(text.clone());
-                self.alert_log_error = Some(text);
-            }
+            self.writes.transitions.extend(logged);
         }
         let held = self.held_alerts(&mut alerts);
         self.journal.record(&transitions, &alerts);
@@ -383,9 +404,9 @@ impl Engine {
             instances,
             log_path: self.opts.log_path.clone(),
             alert_log_path: self
-                .alert_log
+                .alert_log_path
                 .as_ref()
-                .map(|l| l.path().display().to_string()),
+                .map(|p| p.display().to_string()),
             alert_log_error: self.alert_log_error.clone(),
             notice: self
                 .notice
@@ -434,16 +455,6 @@ impl Engine {
             self.opts.for_override,
         );
         self.detected = detected;
-    }
-}
-
-/// An I/O error's reason without its OS error number (`No space left on
-/// device`).
-fn io_reason(e: &std::io::Error) -> String {
-    let s = e.to_string();
-    match s.find(" (os error") {
-        Some(i) => s[..i].to_string(),
-        None => s,
     }
 }
 

@@ -92,9 +92,9 @@ impl Engine {
     /// are not logged again ([`crate::alerts::log::unlogged`]).
     pub fn catch_up(&mut self, steps: Vec<crate::promapi::Refresh>) -> Option<i64> {
         self.replay = Some(
-            self.alert_log
-                .as_ref()
-                .map(|l| l.last_states())
+            self.alert_log_path
+                .as_deref()
+                .map(crate::alerts::log::last_states)
                 .unwrap_or_default(),
         );
         let mut last = None;

@@ -6,6 +6,7 @@
 //! clock.
 
 use super::Engine;
+use crate::alerts::log::{WriteRequest, Written};
 use crate::alerts::silence::{HeldPoll, SilenceReply};
 use crate::config::reload::Reconfig;
 use crate::frame::{Command, Frame};
@@ -14,7 +15,7 @@ use crate::scrape::{ScrapeResult, Target};
 use crate::vocab::time::now_ms;
 use std::sync::Arc;
 use std::time::Duration;
-use tokio::sync::{mpsc, watch};
+use tokio::sync::{mpsc, oneshot, watch};
 use tokio::time::Instant;
 
 /// What feeds the engine.
@@ -89,6 +90,10 @@ async fn changed<T: Clone>(rx: &mut Option<watch::Receiver<T>>) -> Option<T> {
 pub struct EngineChannels {
     pub feed: Feed,
     pub replies: Replies,
+    /// The alert log and acks state file's writer
+    /// ([`crate::alerts::log::spawn_writer`]); without one, nothing is
+    /// written.
+    pub writer: Option<mpsc::Sender<WriteRequest>>,
     pub commands: mpsc::Receiver<Command>,
     pub frames: watch::Sender<Arc<Frame>>,
     pub cancel: watch::Receiver<bool>,
@@ -180,11 +185,35 @@ enum After {
     Publish(i64),
 }
 
+/// Hands what the engine left to write to the writer and waits for it;
+/// `frame`, about to be published, shows a failure at once.
+async fn flush(
+    engine: &mut Engine,
+    writer: Option<&mpsc::Sender<WriteRequest>>,
+    frame: Option<&mut Frame>,
+) {
+    let w = engine.take_writes();
+    let Some(tx) = writer.filter(|_| !w.is_empty()) else {
+        return;
+    };
+    let (done, result) = oneshot::channel();
+    let stopped = || Written {
+        log_error: Some("alert log: its writer stopped".into()),
+        ..Written::default()
+    };
+    let written = match tx.send((w, done)).await {
+        Ok(()) => result.await.unwrap_or_else(|_| stopped()),
+        Err(_) => stopped(),
+    };
+    engine.written(written, frame);
+}
+
 /// Runs the engine until cancelled.
 pub async fn run(mut engine: Engine, ch: EngineChannels) {
     let EngineChannels {
         mut feed,
         mut replies,
+        writer,
         mut commands,
         frames,
         mut cancel,
@@ -200,7 +229,9 @@ pub async fn run(mut engine: Engine, ch: EngineChannels) {
     // again after every frame.
     let on_grid = !engine.is_remote();
     let mut last = clock.now_ms();
-    let _ = frames.send(Arc::new(timed_tick(&mut engine, last)));
+    let mut first = timed_tick(&mut engine, last);
+    flush(&mut engine, writer.as_ref(), Some(&mut first)).await;
+    let _ = frames.send(Arc::new(first));
     let mut due = Instant::now() + quiet;
     loop {
         let after = tokio::select! {
@@ -238,15 +269,23 @@ pub async fn run(mut engine: Engine, ch: EngineChannels) {
         // Frames never go back in time (a refresh may be stamped before
         // the frame the clock last made).
         let t = match after {
-            After::Nothing => continue,
+            After::Nothing => None,
             After::Advance(t) => {
                 last = t.max(last);
-                continue;
+                None
             }
-            After::Publish(t) => t.max(last),
+            After::Publish(t) => Some(t.max(last)),
+        };
+        let Some(t) = t else {
+            // An ack, a mute or a catch-up may have left writes.
+            flush(&mut engine, writer.as_ref(), None).await;
+            continue;
         };
         last = t;
-        if frames.send(Arc::new(timed_tick(&mut engine, t))).is_err() {
+        let mut frame = timed_tick(&mut engine, t);
+        // The log holds a transition before the screen shows it.
+        flush(&mut engine, writer.as_ref(), Some(&mut frame)).await;
+        if frames.send(Arc::new(frame)).is_err() {
             break;
         }
         if !on_grid {

@@ -186,6 +186,9 @@ fn alerts_fire_go_stale_on_scrape_failure_and_resolve_when_back() {
         .iter()
         .filter(|x| x.name == "LatencyP99High")
         .all(|x| x.state == AlertState::Resolved && !x.stale));
+    // What the run loop's writer does after every tick.
+    let (mut writer, _) = crate::alerts::log::Writer::open(e.alert_log());
+    assert_eq!(writer.write(e.take_writes()), Default::default());
     let text = std::fs::read_to_string(log.path()).unwrap();
     let lines: Vec<serde_json::Value> = text
         .lines()

@@ -38,6 +38,16 @@ fn engine(log: &std::path::Path) -> Engine {
     })
 }
 
+/// One tick, then what the run loop's writer does: the alert log and the
+/// acks state file are written.
+fn tick(e: &mut Engine, t_ms: i64) -> vitals::frame::Frame {
+    let mut f = e.tick(t_ms);
+    let (mut w, _) = vitals::alerts::log::Writer::open(e.alert_log());
+    let written = w.write(e.take_writes());
+    e.written(written, Some(&mut f));
+    f
+}
+
 #[test]
 fn ack_and_mute_survive_a_restart_and_clear_on_resolve() {
     let dir = tempfile::tempdir().unwrap();
@@ -47,7 +57,7 @@ fn ack_and_mute_survive_a_restart_and_clear_on_resolve() {
     let mut e = engine(&log);
     e.set_targets(std::slice::from_ref(&t), t0);
     e.apply(scrape(&t, t0, 9.0));
-    let f = e.tick(t0);
+    let f = tick(&mut e, t0);
     let a = f.alerts[0].clone();
     assert_eq!(a.state, AlertState::Firing);
     assert!(!a.acknowledged && a.muted_until_ms.is_none());
@@ -61,7 +71,7 @@ fn ack_and_mute_survive_a_restart_and_clear_on_resolve() {
         duration: Duration::from_secs(600),
     });
     e.apply(scrape(&t, t0 + 2000, 9.0));
-    let f = e.tick(t0 + 2000);
+    let f = tick(&mut e, t0 + 2000);
     assert!(f.alerts[0].acknowledged);
     assert_eq!(f.alerts[0].muted_until_ms, Some(t0 + 600_000));
     drop(e);
@@ -69,24 +79,24 @@ fn ack_and_mute_survive_a_restart_and_clear_on_resolve() {
     // Restarted: the first ticks have no data yet; then the alert is back.
     let mut e = engine(&log);
     e.set_targets(std::slice::from_ref(&t), t0 + 4000);
-    let f = e.tick(t0 + 4000);
+    let f = tick(&mut e, t0 + 4000);
     assert!(f.alerts.is_empty());
     e.apply(scrape(&t, t0 + 6000, 9.0));
-    let f = e.tick(t0 + 6000);
+    let f = tick(&mut e, t0 + 6000);
     assert!(f.alerts[0].acknowledged, "{:?}", f.alerts[0]);
     assert_eq!(f.alerts[0].muted_until_ms, Some(t0 + 600_000));
 
     // Resolved: the ack is over; the mute lasts its time.
     e.apply(scrape(&t, t0 + 8000, 1.0));
-    let f = e.tick(t0 + 8000);
+    let f = tick(&mut e, t0 + 8000);
     assert_eq!(f.alerts[0].state, AlertState::Resolved);
     assert!(!f.alerts[0].acknowledged);
     e.apply(scrape(&t, t0 + 10_000, 9.0));
-    let f = e.tick(t0 + 10_000);
+    let f = tick(&mut e, t0 + 10_000);
     assert_eq!(f.alerts[0].state, AlertState::Firing);
     assert!(!f.alerts[0].acknowledged);
     assert_eq!(f.alerts[0].muted_until_ms, Some(t0 + 600_000));
-    let f = e.tick(t0 + 600_000);
+    let f = tick(&mut e, t0 + 600_000);
     assert_eq!(f.alerts[0].muted_until_ms, None);
     assert!(dir.path().join("alerts.state.json").exists());
 }
@@ -97,7 +107,7 @@ fn a_corrupt_state_file_is_a_notice_not_a_crash() {
     let log = dir.path().join("alerts.jsonl");
     std::fs::write(dir.path().join("alerts.state.json"), "{not json").unwrap();
     let mut e = engine(&log);
-    let f = e.tick(1_795_348_800_000);
+    let f = tick(&mut e, 1_795_348_800_000);
     let n = f.notice.unwrap();
     assert!(n.starts_with("alert state "), "{n}");
     assert!(!n.contains('\n'));

@@ -14,7 +14,7 @@ use vitals::engine::{Engine, EngineOptions, SinkLink};
 use vitals::vocab::time::now_ms;
 
 /// What the run loop does between ticks: hands the engine what the
-/// Alertmanager task sent back. Then one tick.
+/// Alertmanager task sent back. Then one tick, and the writes.
 fn tick(
     e: &mut Engine,
     replies: &mut mpsc::Receiver<SilenceReply>,
@@ -27,7 +27,12 @@ fn tick(
     if held.has_changed().unwrap_or(false) {
         e.alertmanager_held(held.borrow_and_update().clone());
     }
-    e.tick(t_ms)
+    let mut f = e.tick(t_ms);
+    // The writer's part: the alert log and the acks state file.
+    let (mut w, _) = vitals::alerts::log::Writer::open(e.alert_log());
+    let written = w.write(e.take_writes());
+    e.written(written, Some(&mut f));
+    f
 }
 
 async fn get_json(client: &reqwest::Client, url: &str) -> Option<serde_json::Value> {
