@@ -22,7 +22,7 @@ const LAYERS: &[(&str, &[&str])] = &[
     ("domain", &["frame", "detect", "alerts", "config"]),
     // The single owner of state: one tick, one frame.
     ("engine", &["engine"]),
-    // Alert log, Alertmanager, webhook, acknowledgements.
+    // The alert log and acks state file, Alertmanager, the webhook.
     ("sinks", &["sinks"]),
     // The snapshot JSON and Markdown, shared number formatting.
     ("reports", &["report"]),

@@ -19,6 +19,7 @@ pub mod promapi;
 pub mod promql;
 pub mod report;
 pub mod scrape;
+pub mod sinks;
 
 pub mod store;
 pub mod theme;

@@ -1,106 +1,37 @@
-//! The alert log: every transition appended as one JSON line and flushed
-//! before the screen shows it, so a `kill -9` loses nothing already shown.
+//! The alert log's lines and what the engine leaves to be written (the
+//! writing itself is `crate::sinks::log`'s): every transition as one JSON
+//! line, written before the screen shows it.
 
 use super::Transition;
 use crate::vocab::labels::Labels;
 use std::collections::HashMap;
-use std::fs::{File, OpenOptions};
-use std::io::{Read, Seek, SeekFrom, Write};
-use std::path::{Path, PathBuf};
-
-/// How much of the log's end [`AlertLog::last_states`] reads.
-const TAIL: u64 = 4 << 20;
+use std::path::PathBuf;
 
 /// Each alert's state as a log last recorded it, by rule and labels.
 pub type LoggedStates = HashMap<(String, String), String>;
 
-/// An open alert log.
-pub struct AlertLog {
-    path: PathBuf,
-    file: File,
-}
-
-impl AlertLog {
-    /// Opens (creating directories and the file) for appending.
-    pub fn open(path: &Path) -> std::io::Result<AlertLog> {
-        if let Some(dir) = path.parent() {
-            if !dir.as_os_str().is_empty() {
-                std::fs::create_dir_all(dir)?;
-            }
-        }
-        let file = OpenOptions::new().create(true).append(true).open(path)?;
-        Ok(AlertLog {
-            path: path.to_path_buf(),
-            file,
-        })
-    }
-
-    pub fn path(&self) -> &Path {
-        &self.path
-    }
-
-    /// Appends the transitions, one line each, in a single write, and
-    /// flushes them to the operating system.
-    pub fn append(&mut self, transitions: &[Transition]) -> std::io::Result<()> {
-        if transitions.is_empty() {
-            return Ok(());
-        }
-        let mut buf = Vec::new();
-        for t in transitions {
-            // DEL and C1 from label values escaped too (`text::json`).
-            let json = serde_json::to_string(&line(t))?;
-            buf.extend_from_slice(crate::vocab::text::json(&json).as_bytes());
-            buf.push(b'\n');
-        }
-        self.file.write_all(&buf)?;
-        self.file.flush()?;
-        self.file.sync_data()
-    }
-}
-
-impl AlertLog {
-    /// Each alert's state as the log last recorded it ([`last_states`]).
-    pub fn last_states(&self) -> LoggedStates {
-        last_states(&self.path)
-    }
-}
-
-/// Each alert's state as the log at `path` last recorded it (from the
-/// transitions in its last 4 MiB; unreadable lines are skipped; none
-/// without a log).
-pub fn last_states(path: &Path) -> LoggedStates {
-    {
-        let mut out = LoggedStates::new();
-        let Ok(mut f) = File::open(path) else {
-            return out;
+/// Each alert's state as the last of the log's `lines` that names it
+/// says (lines that are not a transition are skipped).
+pub fn states_of<'a>(lines: impl Iterator<Item = &'a str>) -> LoggedStates {
+    let mut out = LoggedStates::new();
+    for l in lines {
+        let Ok(v) = serde_json::from_str::<serde_json::Value>(l) else {
+            continue;
         };
-        let len = f.metadata().map_or(0, |m| m.len());
-        let start = len.saturating_sub(TAIL);
-        let mut text = String::new();
-        if f.seek(SeekFrom::Start(start)).is_err() || f.read_to_string(&mut text).is_err() {
-            return out;
-        }
-        // Seeking into the file may start mid-line: that line is skipped.
-        let lines = text.lines().skip(usize::from(start > 0));
-        for l in lines {
-            let Ok(v) = serde_json::from_str::<serde_json::Value>(l) else {
-                continue;
-            };
-            let (Some(rule), Some(to), Some(labels)) = (
-                v["rule"].as_str(),
-                v["to"].as_str(),
-                v["labels"].as_object(),
-            ) else {
-                continue;
-            };
-            let pairs = labels
-                .iter()
-                .filter_map(|(k, v)| Some((k.as_str(), v.as_str()?)));
-            let labels = Labels::from_pairs(pairs).to_string();
-            out.insert((rule.to_string(), labels), to.to_string());
-        }
-        out
+        let (Some(rule), Some(to), Some(labels)) = (
+            v["rule"].as_str(),
+            v["to"].as_str(),
+            v["labels"].as_object(),
+        ) else {
+            continue;
+        };
+        let pairs = labels
+            .iter()
+            .filter_map(|(k, v)| Some((k.as_str(), v.as_str()?)));
+        let labels = Labels::from_pairs(pairs).to_string();
+        out.insert((rule.to_string(), labels), to.to_string());
     }
+    out
 }
 
 /// The transitions of a replay of history (alert states catching up with
@@ -160,118 +91,11 @@ pub struct Written {
     pub acks_error: Option<String>,
 }
 
-/// Writes the alert log and the acks state file for the engine: the run
-/// loop hands it each tick's [`Writes`] and waits, so a transition is in
-/// the log before the screen shows it.
-pub struct Writer {
-    log: Option<AlertLog>,
-}
-
-impl Writer {
-    /// Opens the alert log at `path` (none: transitions are not logged);
-    /// the reason it could not be opened, as one line.
-    pub fn open(path: Option<&Path>) -> (Writer, Option<String>) {
-        let Some(p) = path else {
-            return (Writer { log: None }, None);
-        };
-        match AlertLog::open(p) {
-            Ok(l) => (Writer { log: Some(l) }, None),
-            Err(e) => {
-                let text = format!("alert log {}: {}", p.display(), io_reason(&e));
-                tracing::warn!("{text}");
-                (Writer { log: None }, Some(text))
-            }
-        }
-    }
-
-    /// Writes, and says what failed.
-    pub fn write(&mut self, w: Writes) -> Written {
-        let mut out = Written::default();
-        if let Some(log) = &mut self.log {
-            if let Err(e) = log.append(&w.transitions) {
-                let text = format!("alert log {}: {}", log.path().display(), io_reason(&e));
-                tracing::warn!("{} transitions not logged: {text}", w.transitions.len());
-                out.not_logged = w.transitions.len();
-                out.log_error = Some(text);
-            }
-        }
-        if let Some((path, body)) = w.acks {
-            // Atomically, through a temporary file.
-            let tmp = path.with_extension("state.json.tmp");
-            if let Err(e) = std::fs::write(&tmp, body).and_then(|()| std::fs::rename(&tmp, &path)) {
-                out.acks_error = Some(format!("alert state {}: {e}", path.display()));
-            }
-        }
-        out
-    }
-}
-
 /// One batch for the writer task, and where to say what became of it.
 pub type WriteRequest = (Writes, tokio::sync::oneshot::Sender<Written>);
-
-/// Runs `writer` on a thread of its own (its writes wait on the disk) and
-/// returns where to send it batches; it ends when the sender is dropped.
-pub fn spawn_writer(mut writer: Writer) -> tokio::sync::mpsc::Sender<WriteRequest> {
-    let (tx, mut rx) = tokio::sync::mpsc::channel::<WriteRequest>(4);
-    let run = move || {
-        while let Some((w, done)) = rx.blocking_recv() {
-            let _ = done.send(writer.write(w));
-        }
-    };
-    if let Err(e) = std::thread::Builder::new()
-        .name("vitals-alert-log".into())
-        .spawn(run)
-    {
-        tracing::error!("cannot start the alert log writer: {e}");
-    }
-    tx
-}
-
-/// An I/O error's reason without its OS error number (`No space left on
-/// device`).
-fn io_reason(e: &std::io::Error) -> String {
-    let s = e.to_string();
-    match s.find(" (os error") {
-        Some(i) => s[..i].to_string(),
-        None => s,
-    }
-}
 
 /// Default location: `$XDG_STATE_HOME/vitals/alerts.jsonl`
 /// (`~/.local/state/vitals/alerts.jsonl`).
 pub fn default_path() -> PathBuf {
     crate::vocab::paths::state_dir().join("alerts.jsonl")
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn last_states_take_the_latest_line_and_skip_unreadable_ones() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("alerts.jsonl");
-        let line = |to: &str, instance: &str| {
-            format!(
-                r#"{{"rule":"Deep","labels":{{"instance":"{instance}"}},"from":"x","to":"{to}"}}"#
-            )
-        };
-        let text = [
-            line("pending", "a"),
-            "not json".into(),
-            r#"{"rule":"Deep"}"#.into(),
-            line("firing", "a"),
-            line("pending", "b"),
-        ]
-        .join("\n");
-        std::fs::write(&path, text + "\n").unwrap();
-        let states = AlertLog::open(&path).unwrap().last_states();
-        let key = |i: &str| {
-            let l = Labels::from_pairs([("instance", i)]).to_string();
-            ("Deep".to_string(), l)
-        };
-        assert_eq!(states.len(), 2);
-        assert_eq!(states[&key("a")], "firing");
-        assert_eq!(states[&key("b")], "pending");
-    }
 }

@@ -11,7 +11,6 @@ pub mod log;
 pub mod notify;
 pub mod rulefile;
 pub mod silence;
-pub mod sinks;
 pub mod template;
 mod yaml_depth;
 

@@ -1,8 +1,8 @@
-//! Notification sinks: Alertmanager's `POST /api/v2/alerts` and the
-//! Alertmanager webhook (version 4) JSON. The engine decides what to send
-//! and when (time passed in); [`run_sinks`] ([`super::sinks`]) does the
-//! I/O, one task per sink, fed by a bounded channel the engine never
-//! blocks on.
+//! What notifications say: the alerts for Alertmanager's
+//! `POST /api/v2/alerts` and the Alertmanager webhook (version 4) JSON.
+//! The engine decides what to send and when (time passed in); the sink
+//! tasks (`crate::sinks::delivery`) do the I/O, one task per sink, fed by a
+//! bounded channel the engine never blocks on.
 
 use crate::vocab::labels::Labels;
 use crate::vocab::time::rfc3339_ms as rfc3339;
@@ -10,29 +10,8 @@ use serde_json::{json, Value};
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-pub use super::sinks::run_sinks;
-
 /// Prometheus's default resend delay.
 pub const RESEND_DELAY: Duration = Duration::from_secs(60);
-
-/// Where to send.
-#[derive(Clone, Debug, Default)]
-pub struct SinkOptions {
-    /// Alertmanager base URL (`http://127.0.0.1:9093`).
-    pub alertmanager: Option<String>,
-    /// Webhook URL receiving Alertmanager v4 JSON.
-    pub webhook: Option<String>,
-    pub resend_delay: Duration,
-    /// Credentials and TLS for the Alertmanager ([`crate::net::build_http_auth`]).
-    pub alertmanager_auth: Option<std::sync::Arc<crate::net::HttpAuth>>,
-    /// Credentials and TLS for the webhook.
-    pub webhook_auth: Option<std::sync::Arc<crate::net::HttpAuth>>,
-    /// Each attempt's timeout (`[alertmanager] timeout`); else the
-    /// [`super::sinks::Retry`]'s.
-    pub alertmanager_timeout: Option<Duration>,
-    /// Each attempt's timeout (`[webhook] timeout`).
-    pub webhook_timeout: Option<Duration>,
-}
 
 /// One alert as sent out.
 #[derive(Clone, Debug, PartialEq)]

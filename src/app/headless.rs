@@ -4,11 +4,11 @@
 //! one line per sink, what could not be delivered and why.
 
 use super::{engine_options, prometheus_endpoint, Flags, Pipeline};
-use crate::alerts::notify::{SinkOptions, RESEND_DELAY};
-use crate::alerts::sinks::{self, Retry};
+use crate::alerts::notify::RESEND_DELAY;
 use crate::config::Settings;
 use crate::engine::{self, Engine, EngineOptions, Replies};
 use crate::frame::Frame;
+use crate::sinks::delivery::{self as sinks, Retry, SinkOptions};
 use anyhow::{bail, Result};
 use std::io::Write;
 use std::time::Duration;
@@ -39,7 +39,7 @@ pub(super) fn connect_sinks(
 ) -> Option<Delivery> {
     if !exits {
         if let Some(am) = &s.alertmanager {
-            let link = crate::alerts::silence::spawn(&am.url, am.auth.clone(), s.interval);
+            let link = crate::sinks::alertmanager::spawn(&am.url, am.auth.clone(), s.interval);
             engine.connect_alertmanager(link.requests);
             replies.silences = Some(link.replies);
             replies.held = Some(link.held);

@@ -65,6 +65,7 @@ pub fn engine_options(
         query_offset: Duration::ZERO,
         file_sd_errors: Default::default(),
         max_series: s.max_series,
+        logged_states: Default::default(),
     })
 }
 
@@ -145,8 +146,15 @@ impl Pipeline {
         let (frames_tx, frames_rx) = watch::channel(Arc::new(Frame::default()));
         let (cmd_tx, cmd_rx) = mpsc::channel(64);
         let (cancel_tx, cancel_rx) = watch::channel(false);
+        // A catch-up with the server's history logs only what the alert
+        // log does not hold yet.
+        let logged_states = match (&server, &eopts.alert_log) {
+            (Some(_), Some(path)) => crate::sinks::log::last_states(path),
+            _ => Default::default(),
+        };
         let mut engine = Engine::new(EngineOptions {
             file_sd_errors: feed.sd_errors(),
+            logged_states,
             ..eopts
         });
         let mut replies = Replies::default();
@@ -168,11 +176,11 @@ impl Pipeline {
             tokio::spawn(feed.run_until_closed());
         }
         let sinks = headless::connect_sinks(&mut engine, s, exits, &mut replies);
-        let (writer, unavailable) = crate::alerts::log::Writer::open(engine.alert_log());
+        let (writer, unavailable) = crate::sinks::log::Writer::open(engine.alert_log());
         if let Some(reason) = unavailable {
             engine.alert_log_unavailable(reason);
         }
-        let writer = Some(crate::alerts::log::spawn_writer(writer));
+        let writer = Some(crate::sinks::log::spawn_writer(writer));
         let ch = |feed| EngineChannels {
             feed,
             replies,

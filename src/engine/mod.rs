@@ -85,6 +85,10 @@ pub struct EngineOptions {
     pub file_sd_errors: crate::scrape::SdErrors,
     /// The store's series budget (`--max-series`; 0: none).
     pub max_series: usize,
+    /// Each alert's state as the alert log last recorded it when the
+    /// engine started (`crate::sinks::log::last_states`): a catch-up with
+    /// a server's history does not log again what the log holds.
+    pub logged_states: crate::alerts::log::LoggedStates,
 }
 
 impl Default for EngineOptions {
@@ -103,6 +107,7 @@ impl Default for EngineOptions {
             query_offset: Duration::ZERO,
             file_sd_errors: Default::default(),
             max_series: crate::store::DEFAULT_MAX_SERIES,
+            logged_states: Default::default(),
         }
     }
 }
@@ -378,6 +383,12 @@ impl Engine {
                 Some(states) => crate::alerts::log::unlogged(states, &transitions),
                 None => transitions.clone(),
             };
+            for t in &logged {
+                let key = (t.rule.clone(), t.labels.to_string());
+                self.opts
+                    .logged_states
+                    .insert(key, t.to.as_str().to_string());
+            }
             self.writes.transitions.extend(logged);
         }
         let held = self.held_alerts(&mut alerts);

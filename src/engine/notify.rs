@@ -40,7 +40,7 @@ impl SinkState {
 }
 
 impl Engine {
-    /// Connects the notification sinks (see [`crate::alerts::notify::run_sinks`]).
+    /// Connects the notification sinks (see `crate::sinks::delivery::run_sinks`).
     pub fn connect_sinks(&mut self, link: SinkLink) {
         self.sinks = Some(SinkState::new(link));
     }

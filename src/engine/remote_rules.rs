@@ -91,12 +91,7 @@ impl Engine {
     /// last step's time. Replayed transitions the alert log already holds
     /// are not logged again ([`crate::alerts::log::unlogged`]).
     pub fn catch_up(&mut self, steps: Vec<crate::promapi::Refresh>) -> Option<i64> {
-        self.replay = Some(
-            self.alert_log_path
-                .as_deref()
-                .map(crate::alerts::log::last_states)
-                .unwrap_or_default(),
-        );
+        self.replay = Some(self.opts.logged_states.clone());
         let mut last = None;
         for r in steps {
             let t = r.time_ms;

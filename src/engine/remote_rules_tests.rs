@@ -443,7 +443,7 @@ fn a_restart_mid_incident_does_not_log_the_replayed_transitions_again() {
     }
     // The first start catches up: pending, then firing, logged once each.
     twin.remote.catch_up(history[..5].to_vec());
-    write(&mut twin.remote);
+    crate::engine::tests::write_log(&mut twin.remote);
     let first: Vec<(String, String)> = lines()
         .iter()
         .map(|l| (l["from"].to_string(), l["to"].to_string()))
@@ -456,11 +456,16 @@ fn a_restart_mid_incident_does_not_log_the_replayed_transitions_again() {
         ]
     );
     // A restart a few steps later replays the same incident from a later
-    // start: the log already holds it.
-    twin.remote = Engine::new(opts.clone());
+    // start: the log already holds it (the application reads its states
+    // at start).
+    let logged = std::fs::read_to_string(&log).unwrap();
+    twin.remote = Engine::new(EngineOptions {
+        logged_states: crate::alerts::log::states_of(logged.lines()),
+        ..opts.clone()
+    });
     twin.connect(&[]);
     twin.remote.catch_up(history[3..].to_vec());
-    write(&mut twin.remote);
+    crate::engine::tests::write_log(&mut twin.remote);
     assert_eq!(lines().len(), 2, "{:?}", lines());
     let (_, f) = twin.step(&[Some(80.0), Some(10.0)]);
     assert_eq!(
@@ -473,7 +478,7 @@ fn a_restart_mid_incident_does_not_log_the_replayed_transitions_again() {
         state(&f, "QueueDeep", "h1:9100"),
         Some((AlertState::Resolved, false))
     );
-    write(&mut twin.remote);
+    crate::engine::tests::write_log(&mut twin.remote);
     let all = lines();
     assert_eq!(all.len(), 3, "{all:?}");
     assert_eq!(all[2]["from"], "firing");
@@ -485,16 +490,9 @@ fn a_restart_mid_incident_does_not_log_the_replayed_transitions_again() {
     });
     twin.connect(&[]);
     twin.remote.catch_up(history[3..].to_vec());
-    write(&mut twin.remote);
+    crate::engine::tests::write_log(&mut twin.remote);
     let n = std::fs::read_to_string(&other).unwrap().lines().count();
     assert_eq!(n, 2);
-}
-
-/// What the run loop's writer does after every tick: the engine's
-/// transitions go to its alert log.
-fn write(e: &mut Engine) {
-    let (mut w, _) = crate::alerts::log::Writer::open(e.alert_log());
-    assert_eq!(w.write(e.take_writes()), Default::default());
 }
 
 #[test]

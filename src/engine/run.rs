@@ -59,7 +59,7 @@ impl Feed {
 pub struct Replies {
     /// The reloader's answers (`config::reload::Reloader`).
     pub reloads: Option<mpsc::Receiver<Result<Reconfig, String>>>,
-    /// The notification sinks' reports (`alerts::sinks`).
+    /// The notification sinks' reports (`crate::sinks::delivery`).
     pub sink_reports: Option<mpsc::Receiver<Option<String>>>,
     /// Alertmanager's replies to silence requests (`alerts::silence`).
     pub silences: Option<mpsc::Receiver<SilenceReply>>,

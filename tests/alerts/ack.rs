@@ -42,7 +42,7 @@ fn engine(log: &std::path::Path) -> Engine {
 /// acks state file are written.
 fn tick(e: &mut Engine, t_ms: i64) -> vitals::frame::Frame {
     let mut f = e.tick(t_ms);
-    let (mut w, _) = vitals::alerts::log::Writer::open(e.alert_log());
+    let (mut w, _) = vitals::sinks::log::Writer::open(e.alert_log());
     let written = w.write(e.take_writes());
     e.written(written, Some(&mut f));
     f

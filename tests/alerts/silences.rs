@@ -7,10 +7,10 @@ use crate::alerts_support;
 use alerts_support::am::*;
 use std::time::Duration;
 use tokio::sync::mpsc;
-use vitals::alerts::notify::{run_sinks, SinkOptions};
 use vitals::alerts::rulefile;
 use vitals::alerts::silence::{HeldPoll, SilenceReply};
 use vitals::engine::{Engine, EngineOptions, SinkLink};
+use vitals::sinks::delivery::{run_sinks, SinkOptions};
 use vitals::vocab::time::now_ms;
 
 /// What the run loop does between ticks: hands the engine what the
@@ -29,7 +29,7 @@ fn tick(
     }
     let mut f = e.tick(t_ms);
     // The writer's part: the alert log and the acks state file.
-    let (mut w, _) = vitals::alerts::log::Writer::open(e.alert_log());
+    let (mut w, _) = vitals::sinks::log::Writer::open(e.alert_log());
     let written = w.write(e.take_writes());
     e.written(written, Some(&mut f));
     f
@@ -60,8 +60,8 @@ async fn our_silence(client: &reqwest::Client, am: &str) -> Option<serde_json::V
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn mute_is_an_alertmanager_silence_and_its_alerts_are_listed() {
-    use vitals::alerts::silence::run_alertmanager;
     use vitals::frame::Command as UiCommand;
+    use vitals::sinks::alertmanager::run_alertmanager;
     let Some(am) = start_alertmanager() else {
         return;
     };

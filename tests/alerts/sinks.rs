@@ -6,9 +6,9 @@ use crate::alerts_support;
 use alerts_support::am::*;
 use std::time::Duration;
 use tokio::sync::mpsc;
-use vitals::alerts::notify::{run_sinks, SinkOptions};
 use vitals::alerts::rulefile;
 use vitals::engine::{Engine, EngineOptions, SinkLink};
+use vitals::sinks::delivery::{run_sinks, SinkOptions};
 use vitals::vocab::time::now_ms;
 
 fn engine(opts: SinkOptions) -> Engine {

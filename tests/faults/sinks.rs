@@ -406,9 +406,9 @@ async fn check_and_snapshot_report_an_alert_log_they_cannot_write() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn in_the_dashboard_a_hung_alertmanager_does_not_hold_back_the_webhook() {
     use tokio::sync::mpsc;
-    use vitals::alerts::notify::{run_sinks, SinkOptions};
     use vitals::alerts::rulefile;
     use vitals::engine::{Engine, EngineOptions, SinkLink};
+    use vitals::sinks::delivery::{run_sinks, SinkOptions};
     let am = Hang::start().await;
     let hook = Recorder::start(200).await;
     let opts = SinkOptions {

@@ -8,9 +8,10 @@ use net_support::*;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::mpsc;
-use vitals::alerts::notify::{run_sinks, OutAlert, Outgoing, SinkOptions};
+use vitals::alerts::notify::{OutAlert, Outgoing};
 use vitals::config::{Auth, BasicAuth};
 use vitals::net::build_http_auth;
+use vitals::sinks::delivery::{run_sinks, SinkOptions};
 use vitals::vocab::labels::Labels;
 
 const TOKEN: &str = "sink-SECRET-tok";

@@ -5,12 +5,31 @@
 //! kept per sink ([`SinkOutcome`]) for commands that exit
 //! ([`Running::finish`]).
 
-use super::notify::{alertmanager_body, webhook_body, OutAlert, Outgoing, SinkOptions};
+use crate::alerts::notify::{alertmanager_body, webhook_body, OutAlert, Outgoing};
 use crate::net::{redact_urls, HttpAuth};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
+
+/// Where to send.
+#[derive(Clone, Debug, Default)]
+pub struct SinkOptions {
+    /// Alertmanager base URL (`http://127.0.0.1:9093`).
+    pub alertmanager: Option<String>,
+    /// Webhook URL receiving Alertmanager v4 JSON.
+    pub webhook: Option<String>,
+    pub resend_delay: Duration,
+    /// Credentials and TLS for the Alertmanager ([`crate::net::build_http_auth`]).
+    pub alertmanager_auth: Option<std::sync::Arc<crate::net::HttpAuth>>,
+    /// Credentials and TLS for the webhook.
+    pub webhook_auth: Option<std::sync::Arc<crate::net::HttpAuth>>,
+    /// Each attempt's timeout (`[alertmanager] timeout`); else the
+    /// [`Retry`]'s.
+    pub alertmanager_timeout: Option<Duration>,
+    /// Each attempt's timeout (`[webhook] timeout`).
+    pub webhook_timeout: Option<Duration>,
+}
 
 /// Batches waiting for one sink; more are dropped (and reported).
 const QUEUE: usize = 64;
