@@ -6,7 +6,7 @@
 pub mod acks;
 mod backend;
 mod ingest;
-mod notify;
+mod outgoing;
 mod panels;
 mod pin;
 mod recording;
@@ -18,18 +18,18 @@ mod remote_plan;
 mod remote_route;
 mod remote_rules;
 
+mod mutes;
 mod remote_table;
 #[cfg(test)]
 mod remote_tests;
 mod rules;
 pub mod run;
-mod silences;
 pub mod slow;
 #[cfg(test)]
 mod tests;
 
 pub use crate::config::reload::Reconfig;
-pub use notify::SinkLink;
+pub use outgoing::SinkLink;
 pub use remote::{TABLE_TOP_N, TOP_N};
 pub use run::{run, EngineChannels, Feed, Replies};
 
@@ -149,7 +149,7 @@ pub struct Engine {
     panels: Vec<PanelRuntime>,
     rules: Vec<RuleRuntime>,
     recording: Vec<recording::RecordingRuntime>,
-    sinks: Option<notify::SinkState>,
+    sinks: Option<outgoing::SinkState>,
     acks: acks::Acks,
     /// The last evaluation instant (commands carry no time).
     last_tick_ms: i64,
@@ -175,7 +175,7 @@ pub struct Engine {
     /// Bell count and transition history for the alerts list.
     journal: rules::Journal,
     /// Silences and the alerts Alertmanager holds (`--alertmanager`).
-    alertmanager: Option<silences::AlertmanagerState>,
+    alertmanager: Option<mutes::AlertmanagerState>,
     /// The theme the last reload asked for (see [`Frame::theme`]).
     theme_request: Option<(u64, String)>,
     /// The clock `run.rs` hands in for timing evaluations (None: untimed).
@@ -198,14 +198,7 @@ impl Engine {
                 acks::Acks::default()
             }
         };
-        let recording = opts
-            .rules
-            .iter()
-            .filter_map(|r| match r {
-                FileRule::Recording(r) => Some(recording::RecordingRuntime::new(r.clone())),
-                FileRule::Alerting(_) => None,
-            })
-            .collect();
+        let recording = recording::runtimes(&opts.rules);
         let mut store = Store::new(opts.retention.as_millis() as i64);
         store.set_max_series(opts.max_series);
         let mut e = Engine {

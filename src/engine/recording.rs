@@ -7,7 +7,7 @@
 //! [`RecordingRuntime::record`].
 
 use super::panels::{eval_vector, Vector};
-use crate::alerts::rulefile::RecordingRule;
+use crate::alerts::rulefile::{FileRule, RecordingRule};
 use crate::promql::{self, Expr};
 use crate::store::Store;
 use crate::vocab::labels::Labels;
@@ -26,6 +26,17 @@ pub(crate) struct RecordingRuntime {
     /// Over a server: the history before the first answer was written (or
     /// can no longer be: the store takes samples in time order only).
     pub(super) backfilled: bool,
+}
+
+/// The runtimes of the recording rules among `rules`, in file order.
+pub(crate) fn runtimes(rules: &[FileRule]) -> Vec<RecordingRuntime> {
+    rules
+        .iter()
+        .filter_map(|r| match r {
+            FileRule::Recording(r) => Some(RecordingRuntime::new(r.clone())),
+            FileRule::Alerting(_) => None,
+        })
+        .collect()
 }
 
 impl RecordingRuntime {

@@ -86,13 +86,7 @@ impl Engine {
                 .collect()
         };
         if recording(&self.opts.rules) != recording(&cfg.rules) {
-            self.recording = recording(&cfg.rules)
-                .into_iter()
-                .filter_map(|r| match r {
-                    FileRule::Recording(r) => Some(recording::RecordingRuntime::new(r)),
-                    FileRule::Alerting(_) => None,
-                })
-                .collect();
+            self.recording = recording::runtimes(&cfg.rules);
         }
         if let Some(name) = cfg.theme {
             let n = self.theme_request.as_ref().map_or(1, |(n, _)| n + 1);
