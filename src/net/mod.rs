@@ -243,7 +243,7 @@ fn read_secret(path: &Path, key: &str) -> Result<String, AuthError> {
         AuthError(format!(
             "{key}: cannot read {}: {}",
             path.display(),
-            io_reason(&e)
+            crate::vocab::text::io_reason(&e)
         ))
     })?;
     let trimmed = text.trim();
@@ -251,15 +251,6 @@ fn read_secret(path: &Path, key: &str) -> Result<String, AuthError> {
         return Err(AuthError(format!("{key}: {} is empty", path.display())));
     }
     Ok(trimmed.to_string())
-}
-
-/// An I/O error's reason without its OS error number.
-fn io_reason(e: &std::io::Error) -> String {
-    let s = e.to_string();
-    match s.find(" (os error") {
-        Some(i) => s[..i].to_string(),
-        None => s,
-    }
 }
 
 /// The text of an HTTP client error, for a message or the log: without

@@ -2,7 +2,8 @@
 //! client configuration made from them.
 
 use super::Auth;
-use super::{io_reason, AuthError};
+use super::AuthError;
+use crate::vocab::text::io_reason;
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
 use rustls::client::WebPkiServerVerifier;
 use rustls::crypto::WebPkiSupportedAlgorithms;

@@ -98,7 +98,11 @@ impl Writer {
         match AlertLog::open(p) {
             Ok(l) => (Writer { log: Some(l) }, None),
             Err(e) => {
-                let text = format!("alert log {}: {}", p.display(), io_reason(&e));
+                let text = format!(
+                    "alert log {}: {}",
+                    p.display(),
+                    crate::vocab::text::io_reason(&e)
+                );
                 tracing::warn!("{text}");
                 (Writer { log: None }, Some(text))
             }
@@ -110,7 +114,11 @@ impl Writer {
         let mut out = Written::default();
         if let Some(log) = &mut self.log {
             if let Err(e) = log.append(&w.transitions) {
-                let text = format!("alert log {}: {}", log.path().display(), io_reason(&e));
+                let text = format!(
+                    "alert log {}: {}",
+                    log.path().display(),
+                    crate::vocab::text::io_reason(&e)
+                );
                 tracing::warn!("{} transitions not logged: {text}", w.transitions.len());
                 out.not_logged = w.transitions.len();
                 out.log_error = Some(text);
@@ -143,16 +151,6 @@ pub fn spawn_writer(mut writer: Writer) -> tokio::sync::mpsc::Sender<WriteReques
         tracing::error!("cannot start the alert log writer: {e}");
     }
     tx
-}
-
-/// An I/O error's reason without its OS error number (`No space left on
-/// device`).
-fn io_reason(e: &std::io::Error) -> String {
-    let s = e.to_string();
-    match s.find(" (os error") {
-        Some(i) => s[..i].to_string(),
-        None => s,
-    }
 }
 
 #[cfg(test)]

@@ -102,6 +102,16 @@ impl<W: Write> Write for SafeLog<W> {
     }
 }
 
+/// An I/O error's reason without its OS error number (`No space left on
+/// device`, not `… (os error 28)`).
+pub fn io_reason(e: &std::io::Error) -> String {
+    let s = e.to_string();
+    match s.find(" (os error") {
+        Some(i) => s[..i].to_string(),
+        None => s,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
