@@ -42,6 +42,10 @@ pub struct Frame {
     pub panels: Vec<Panel>,
     /// Every alert instance known this run (firing first).
     pub alerts: Vec<Alert>,
+    /// The pending and firing alerts grouped (`[alerts] group_by`), in
+    /// display order: firing groups first, then by severity, then the
+    /// earliest to start firing (causes fire before their symptoms).
+    pub alert_groups: Vec<AlertGroup>,
     /// One row per instance for the instance table.
     pub instances: Vec<InstanceRow>,
     /// Where diagnostics are logged (shown in help).
@@ -321,6 +325,57 @@ pub struct Alert {
     pub muted_until_ms: Option<i64>,
     /// The Alertmanager silence behind the mute (`--alertmanager`).
     pub silence_id: Option<String>,
+    /// An `inhibit_rules` entry holds it back (a firing critical of the
+    /// same alert, by default): still listed and logged, never notified.
+    pub inhibited: bool,
+}
+
+/// Alerts grouped as Alertmanager groups them (by `alertname` plus the
+/// configured `group_by` labels): what the alert bar, the alerts list,
+/// the text summary and `check` show one line for.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct AlertGroup {
+    /// Alertmanager's `groupKey`: `{}:{alertname="CpuHigh"}`.
+    pub key: String,
+    /// `alertname`.
+    pub name: String,
+    /// The group's labels (`alertname` and each `group_by` label present).
+    pub labels: Labels,
+    /// The highest severity among its alerts that are not inhibited.
+    pub severity: Severity,
+    /// Alerts firing (not inhibited).
+    pub firing: usize,
+    /// Alerts pending (not inhibited).
+    pub pending: usize,
+    /// Alerts, pending or firing, that an inhibit rule holds back.
+    pub inhibited: usize,
+    /// When its first alert still firing began firing (ms since epoch).
+    pub started_ms: Option<i64>,
+    /// When its first alert still active became pending.
+    pub active_since_ms: Option<i64>,
+    /// The worst value in the rule's bad direction, and where.
+    pub worst: Option<Worst>,
+    /// Its alerts, as indices into the frame's `alerts`, firing first.
+    pub members: Vec<usize>,
+    /// Every active alert of it that is not inhibited is acknowledged.
+    pub acknowledged: bool,
+    /// Every active alert of it that is not inhibited is muted or silenced.
+    pub muted: bool,
+}
+
+/// The worst value of a group and the alert it belongs to.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Worst {
+    pub value: f64,
+    /// The alert's `instance` label, if it has one.
+    pub instance: Option<String>,
+}
+
+impl AlertGroup {
+    /// Pending or firing alerts that are not inhibited.
+    pub fn active(&self) -> usize {
+        self.firing + self.pending
+    }
 }
 
 /// One row of the instance table.

@@ -55,7 +55,7 @@ pub fn unlogged(states: &mut LoggedStates, transitions: &[Transition]) -> Vec<Tr
 
 /// The JSON object of one transition.
 pub fn line(t: &Transition) -> serde_json::Value {
-    serde_json::json!({
+    let mut line = serde_json::json!({
         "time": crate::vocab::time::rfc3339_ms(t.time_ms),
         "rule": t.rule,
         "severity": t.severity.as_str(),
@@ -64,7 +64,11 @@ pub fn line(t: &Transition) -> serde_json::Value {
         "to": t.to.as_str(),
         "value": t.value.map(crate::vocab::json_number),
         "summary": t.summary,
-    })
+    });
+    if t.inhibited {
+        line["inhibited"] = true.into();
+    }
+    line
 }
 
 /// What the engine leaves to be written, in order: the transitions for

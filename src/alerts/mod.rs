@@ -7,6 +7,7 @@
 //! ([`log`]), Alertmanager and the webhook ([`notify`]), Alertmanager
 //! silences and its own alerts ([`silence`]).
 
+pub mod group;
 pub mod log;
 pub mod notify;
 pub mod rulefile;
@@ -288,6 +289,7 @@ impl RuleState {
                 acknowledged: false,
                 muted_until_ms: None,
                 silence_id: None,
+                inhibited: false,
             })
             .collect()
     }
@@ -317,6 +319,7 @@ fn transition(
         value: inst.value,
         summary: inst.summary.clone(),
         severity: spec.severity,
+        inhibited: false,
     }
 }
 
@@ -367,7 +370,10 @@ pub fn bell_rings(transitions: &[Transition], alerts: &[Alert]) -> u64 {
                 .iter()
                 .find(|a| a.name == t.rule && a.labels == t.labels)
                 .is_some_and(|a| {
-                    !a.acknowledged && a.muted_until_ms.is_none() && a.silence_id.is_none()
+                    !a.acknowledged
+                        && !a.inhibited
+                        && a.muted_until_ms.is_none()
+                        && a.silence_id.is_none()
                 })
         })
         .count() as u64

@@ -66,6 +66,7 @@ pub fn engine_options(
         file_sd_errors: Default::default(),
         max_series: s.max_series,
         logged_states: Default::default(),
+        grouping: rc.grouping,
     })
 }
 

@@ -8,6 +8,7 @@
 pub use super::defs::{compose_panels, render_legend, DEFAULT_PANEL_IDS};
 use super::defs::{panels, rule};
 use super::{Auth, Config, ConfigErrors, PanelsMode};
+use crate::alerts::group::{Equal, Grouping, InhibitRule, Matcher};
 use crate::alerts::rulefile::FileRule;
 use crate::detect::PanelDef;
 use crate::scrape::{LimitOverrides, ScrapeLimits, SdEntry, Target, DEFAULT_TARGET_LIMIT};
@@ -94,6 +95,8 @@ pub struct Settings {
     pub webhook: Option<Endpoint>,
     /// The store's series budget (0: none).
     pub max_series: usize,
+    /// `[alerts]`: grouping and inhibition.
+    pub grouping: Grouping,
 }
 
 /// The file to read: `--config FILE` (which must exist), else the default
@@ -211,6 +214,42 @@ pub fn resolve(file: Option<&Path>, c: &Config, flags: &Overrides) -> Settings {
                 usize::try_from(n).unwrap_or(usize::MAX)
             })
         }),
+        grouping: grouping(c.alerts.as_ref()),
+    }
+}
+
+/// `[alerts]` as the engine applies it (matchers were checked on load).
+pub fn grouping(a: Option<&super::AlertsConfig>) -> Grouping {
+    let Some(a) = a else {
+        return Grouping::default();
+    };
+    let matchers = |list: &[super::Spanned<String>]| -> Vec<Matcher> {
+        list.iter()
+            .filter_map(|m| Matcher::parse(m.get_ref()).ok())
+            .collect()
+    };
+    let mut inhibit = Vec::new();
+    if a.default_inhibit != Some(false) {
+        inhibit.push(InhibitRule::critical_over_warning());
+    }
+    inhibit.extend(a.inhibit_rules.iter().map(|r| InhibitRule {
+        source: matchers(&r.source_matchers),
+        target: matchers(&r.target_matchers),
+        equal: Equal::Labels(r.equal.clone()),
+    }));
+    Grouping {
+        group_by: a
+            .group_by
+            .as_ref()
+            .map(|g| {
+                g.get_ref()
+                    .iter()
+                    .filter(|n| *n != "alertname")
+                    .cloned()
+                    .collect()
+            })
+            .unwrap_or_default(),
+        inhibit,
     }
 }
 

@@ -370,6 +370,9 @@ fn validate(c: &Config, text: &str, report: &mut Report<'_>) {
             report,
         );
     }
+    if let Some(a) = &c.alerts {
+        alerts_section(a, report);
+    }
     for (name, s) in [
         ("prometheus", &c.prometheus),
         ("alertmanager", &c.alertmanager),
@@ -392,7 +395,46 @@ fn validate(c: &Config, text: &str, report: &mut Report<'_>) {
     }
 }
 
-/// Label names must be valid Prometheus label names, not reserved ones.
+/// `[alerts]`: group_by label names and every inhibit rule's matchers.
+fn alerts_section(a: &AlertsConfig, report: &mut Report<'_>) {
+    if let Some(g) = &a.group_by {
+        for n in g.get_ref() {
+            if !is_label_name(n) && n != "alertname" {
+                report(
+                    g.span(),
+                    format!("alerts.group_by: {n:?} is not a label name"),
+                );
+            }
+        }
+    }
+    for (i, r) in a.inhibit_rules.iter().enumerate() {
+        let what = format!("alerts.inhibit_rules[{i}]");
+        for (side, list) in [
+            ("source_matchers", &r.source_matchers),
+            ("target_matchers", &r.target_matchers),
+        ] {
+            for m in list {
+                if let Err(e) = crate::alerts::group::Matcher::parse(m.get_ref()) {
+                    report(m.span(), format!("{what}.{side}: {e}"));
+                }
+            }
+        }
+        if r.target_matchers.is_empty() {
+            report(
+                r.source_matchers.first().map_or(0..0, |m| m.span()),
+                format!("{what}: target_matchers must name what is inhibited"),
+            );
+        }
+    }
+}
+
+fn is_label_name(name: &str) -> bool {
+    let mut c = name.chars();
+    matches!(c.next(), Some(f) if f.is_ascii_alphabetic() || f == '_')
+        && c.all(|ch| ch.is_ascii_alphanumeric() || ch == '_')
+        && !name.starts_with("__")
+}
+
 /// A file_sd table's scheme, interval, timeout and credentials.
 fn file_sd_table(
     f: &FileSdConfig,
@@ -433,10 +475,7 @@ fn label_names(
     report: &mut Report<'_>,
 ) {
     for name in labels.keys() {
-        let mut c = name.chars();
-        let valid = matches!(c.next(), Some(f) if f.is_ascii_alphabetic() || f == '_')
-            && c.all(|ch| ch.is_ascii_alphanumeric() || ch == '_');
-        if !valid || name.starts_with("__") {
+        if !is_label_name(name) {
             report(
                 at.clone(),
                 format!("{what}.labels: {name:?} is not a label name; expected letters, digits and _ (not starting with a digit or __)"),

@@ -30,6 +30,8 @@ pub struct Reconfig {
     pub retention: Option<std::time::Duration>,
     /// The series budget, when the reload changed it.
     pub max_series: Option<usize>,
+    /// `[alerts]`: grouping and inhibition.
+    pub grouping: crate::alerts::group::Grouping,
 }
 
 /// The list of targets the scrape loops and the engine follow: static
@@ -128,6 +130,7 @@ pub fn reconfig(s: &Settings, file_rules: Vec<FileRule>, message: String) -> Rec
         theme: None,
         retention: None,
         max_series: None,
+        grouping: s.grouping.clone(),
     }
 }
 

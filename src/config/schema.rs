@@ -59,6 +59,34 @@ pub struct Config {
     pub alertmanager: Option<ServerConfig>,
     /// Post Alertmanager webhook v4 JSON on transitions.
     pub webhook: Option<ServerConfig>,
+    /// How alerts are grouped and inhibited (`[alerts]`).
+    pub alerts: Option<AlertsConfig>,
+}
+
+/// `[alerts]`: Alertmanager's grouping and inhibition.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AlertsConfig {
+    /// Labels that split groups (`alertname` always does).
+    pub group_by: Option<Spanned<Vec<String>>>,
+    /// Alertmanager's `inhibit_rules`, after the default one.
+    #[serde(default)]
+    pub inhibit_rules: Vec<InhibitRuleConfig>,
+    /// The default rule: a firing critical inhibits the warning of the
+    /// same alert and labels (default true).
+    pub default_inhibit: Option<bool>,
+}
+
+/// One `[[alerts.inhibit_rules]]`, as Alertmanager writes it.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct InhibitRuleConfig {
+    #[serde(default)]
+    pub source_matchers: Vec<Spanned<String>>,
+    #[serde(default)]
+    pub target_matchers: Vec<Spanned<String>>,
+    #[serde(default)]
+    pub equal: Vec<String>,
 }
 
 /// `panels = "defaults" | "custom" | "defaults+custom"`.

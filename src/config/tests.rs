@@ -145,3 +145,67 @@ fn line_and_column_count_characters() {
     assert_eq!(line_col("é\nx", 3), (2, 1));
     assert_eq!(line_col("", 10), (1, 1));
 }
+
+#[test]
+fn alerts_grouping_and_inhibit_rules_read_as_alertmanager_writes_them() {
+    let c = parse(
+        Path::new("c.toml"),
+        r#"
+[alerts]
+group_by = ["alertname", "job"]
+
+[[alerts.inhibit_rules]]
+source_matchers = ['alertname="InstancesNearMax"']
+target_matchers = ['alertname=~"Cpu.*"', 'severity!="critical"']
+equal = ["job"]
+"#,
+    )
+    .unwrap();
+    let g = apply::grouping(c.alerts.as_ref());
+    assert_eq!(g.group_by, ["job"]);
+    assert_eq!(g.inhibit.len(), 2, "the default rule comes first");
+    assert_eq!(
+        g.inhibit[0],
+        crate::alerts::group::InhibitRule::critical_over_warning()
+    );
+    assert_eq!(g.inhibit[1].target.len(), 2);
+    let off = parse(Path::new("c.toml"), "[alerts]\ndefault_inhibit = false\n").unwrap();
+    assert!(apply::grouping(off.alerts.as_ref()).inhibit.is_empty());
+    assert_eq!(
+        apply::grouping(None),
+        crate::alerts::group::Grouping::default()
+    );
+}
+
+#[test]
+fn bad_matchers_and_group_by_labels_are_errors_where_written() {
+    let e = errors(
+        r#"
+[alerts]
+group_by = ["job", "2x"]
+
+[[alerts.inhibit_rules]]
+source_matchers = ['severity=~"("']
+target_matchers = ['severity "warning"']
+"#,
+    );
+    assert_eq!(e.len(), 3, "{e:?}");
+    assert!(
+        e[0].contains("c.toml:3:") && e[0].contains("\"2x\" is not a label name"),
+        "{e:?}"
+    );
+    assert!(
+        e[1].contains("c.toml:6:")
+            && !e[1].contains('\n')
+            && e[1].contains("bad regex: unclosed group"),
+        "{e:?}"
+    );
+    assert!(
+        e[2].contains("c.toml:7:") && e[2].contains("expected =, !=, =~ or !~"),
+        "{e:?}"
+    );
+    let e = errors("[[alerts.inhibit_rules]]\nsource_matchers = ['a=\"b\"']\n");
+    assert!(e[0].contains("target_matchers must name"), "{e:?}");
+    let e = errors("[alerts]\ngroupby = []\n");
+    assert!(e[0].contains("groupby"), "{e:?}");
+}

@@ -89,6 +89,8 @@ pub struct EngineOptions {
     /// engine started (`crate::sinks::log::last_states`): a catch-up with
     /// a server's history does not log again what the log holds.
     pub logged_states: crate::alerts::log::LoggedStates,
+    /// `[alerts]`: how alerts are grouped and inhibited.
+    pub grouping: crate::alerts::group::Grouping,
 }
 
 impl Default for EngineOptions {
@@ -107,6 +109,7 @@ impl Default for EngineOptions {
             query_offset: Duration::ZERO,
             file_sd_errors: Default::default(),
             max_series: crate::store::DEFAULT_MAX_SERIES,
+            grouping: Default::default(),
             logged_states: Default::default(),
         }
     }
@@ -368,9 +371,11 @@ impl Engine {
         self.server_charts();
         let panels = self.eval_panels(now_ms);
         let panels = self.eval_pinned(now_ms).unwrap_or(panels);
-        let (mut alerts, transitions) = self.eval_rules(now_ms);
+        let (mut alerts, mut transitions) = self.eval_rules(now_ms);
         self.last_tick_ms = now_ms;
         self.acks.apply(&mut alerts, now_ms);
+        crate::alerts::group::inhibit(&mut alerts, &self.opts.grouping.inhibit);
+        crate::alerts::group::mark_inhibited(&mut transitions, &alerts);
         if self.alert_log_path.is_some() {
             let logged = match self.replay.as_mut() {
                 Some(states) => crate::alerts::log::unlogged(states, &transitions),
@@ -385,6 +390,7 @@ impl Engine {
             self.writes.transitions.extend(logged);
         }
         let held = self.held_alerts(&mut alerts);
+        let alert_groups = crate::alerts::group::groups(&alerts, &self.opts.grouping.group_by);
         self.journal.record(&transitions, &alerts);
         for t in &transitions {
             tracing::info!(rule = %t.rule, labels = %t.labels, from = t.from.as_str(), to = t.to.as_str(), "alert");
@@ -405,6 +411,7 @@ impl Engine {
             targets,
             panels,
             alerts,
+            alert_groups,
             instances,
             log_path: self.opts.log_path.clone(),
             alert_log_path: self

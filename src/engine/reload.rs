@@ -105,6 +105,7 @@ impl Engine {
         self.opts.panels = cfg.panels;
         self.opts.detected_panels = cfg.detected_panels;
         self.opts.rules = cfg.rules;
+        self.opts.grouping = cfg.grouping;
         // Force the rebuild even when the catalog did not change.
         self.detected = Default::default();
         self.redetect();

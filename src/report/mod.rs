@@ -67,6 +67,26 @@ pub fn to_json(frame: &Frame) -> Value {
                 "threshold": a.threshold.map(json_number),
                 "active_since": a.active_since_ms.map(rfc3339_s),
                 "summary": a.summary,
+                "inhibited": a.inhibited,
+            })
+        })
+        .collect();
+    let groups: Vec<Value> = frame
+        .alert_groups
+        .iter()
+        .map(|g| {
+            json!({
+                "name": g.name,
+                "severity": g.severity.as_str(),
+                "labels": g.labels,
+                "firing": g.firing,
+                "pending": g.pending,
+                "inhibited": g.inhibited,
+                "started": g.started_ms.map(rfc3339_s),
+                "worst": g.worst.as_ref().map(|w| json!({
+                    "value": json_number(w.value),
+                    "instance": w.instance,
+                })),
             })
         })
         .collect();
@@ -76,6 +96,7 @@ pub fn to_json(frame: &Frame) -> Value {
         "targets": targets,
         "panels": panels,
         "alerts": alerts,
+        "alert_groups": groups,
     });
     if let (false, Some(map)) = (frame.file_sd.is_empty(), doc.as_object_mut()) {
         let files: Vec<Value> = frame

@@ -53,6 +53,8 @@ pub struct Transition {
     pub value: Option<f64>,
     pub summary: String,
     pub severity: Severity,
+    /// An inhibit rule held the alert back when it moved.
+    pub inhibited: bool,
 }
 
 /// A state in an alert's history, as its transitions name them: one of

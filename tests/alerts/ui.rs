@@ -66,6 +66,7 @@ fn frame() -> Frame {
             value: Some(0.21),
             summary: String::new(),
             severity: Severity::Critical,
+            inhibited: false,
         },
         Transition {
             time_ms: NOW_MS - 130_000,
@@ -76,6 +77,7 @@ fn frame() -> Frame {
             value: Some(0.231),
             summary: String::new(),
             severity: Severity::Critical,
+            inhibited: false,
         },
     ];
     f
