@@ -412,6 +412,17 @@ pub enum Command {
         labels: Labels,
         duration: Duration,
     },
+    /// Acknowledge every alert of a group (`a` on a group): each alert's
+    /// rule name and labels.
+    AckGroup { alerts: Vec<(String, Labels)> },
+    /// Mute every alert of a group (`m` on a group) for a while; zero
+    /// unmutes. With `--alertmanager` it is one silence: the group's
+    /// `labels` plus `instance=~"…"` naming its alerts' instances.
+    MuteGroup {
+        labels: Labels,
+        alerts: Vec<(String, Labels)>,
+        duration: Duration,
+    },
     /// Re-read the configuration.
     Reload,
     /// Add an ad hoc panel.

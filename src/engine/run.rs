@@ -318,6 +318,22 @@ impl Engine {
                 labels,
                 duration,
             } => self.mute_command(name, labels, duration),
+            Command::AckGroup { alerts } => {
+                for (name, labels) in alerts {
+                    if let Err(e) = self.acks.ack(&name, &labels) {
+                        self.notice = Some(e);
+                    }
+                }
+            }
+            Command::MuteGroup {
+                labels: _,
+                alerts,
+                duration,
+            } => {
+                for (name, labels) in alerts {
+                    self.mute_command(name, labels, duration);
+                }
+            }
         }
     }
 }
