@@ -1,9 +1,11 @@
-//! The alerts bar: firing alerts by name with value and duration. A firing
-//! critical alert fills the row in reverse video; otherwise the bar says
-//! "no alerts firing" and counts down pending ones.
+//! The alerts bar: one entry per alert group (Alertmanager's grouping,
+//! `CpuHigh ×38 worst 99.0% 127.0.0.1:43263`), critical first, then the
+//! earliest to fire. A firing critical group fills the row in reverse
+//! video; otherwise the bar says "no alerts firing" and counts down
+//! pending groups. `+N more (A)` names the key that lists the rest.
 
 use super::glyphs::Glyphs;
-use crate::frame::{Alert, AlertState, Frame, Level, Severity, Unit};
+use crate::frame::{Alert, AlertGroup, AlertState, Frame, Level, Severity, Unit};
 use crate::report::format;
 use crate::theme::Theme;
 use ratatui::buffer::Buffer;
@@ -71,20 +73,71 @@ fn severity_word(s: Severity) -> &'static str {
     }
 }
 
-/// Firing alerts that are not muted, critical first, oldest first.
-pub fn firing(frame: &Frame) -> Vec<&Alert> {
-    let mut v: Vec<&Alert> = frame
-        .alerts
+/// A group as the bar shows it: its firing alerts that are neither
+/// inhibited nor muted.
+pub struct BarGroup<'a> {
+    pub group: &'a AlertGroup,
+    pub firing: Vec<&'a Alert>,
+}
+
+impl BarGroup<'_> {
+    /// Every alert the bar counts is acknowledged.
+    fn acknowledged(&self) -> bool {
+        self.firing.iter().all(|a| a.acknowledged)
+    }
+}
+
+/// The groups with a firing alert that is neither inhibited nor muted, in
+/// the frame's order (critical first, then the earliest to fire: the cause
+/// before its symptoms); acknowledged groups, being handled, after the rest.
+pub fn firing(frame: &Frame) -> Vec<BarGroup<'_>> {
+    let mut v: Vec<BarGroup<'_>> = frame
+        .alert_groups
         .iter()
-        .filter(|a| a.state == AlertState::Firing && !is_muted(a, frame))
+        .map(|g| BarGroup {
+            group: g,
+            firing: g
+                .members
+                .iter()
+                .filter_map(|&i| frame.alerts.get(i))
+                .filter(|a| a.state == AlertState::Firing && !a.inhibited && !is_muted(a, frame))
+                .collect(),
+        })
+        .filter(|b| !b.firing.is_empty())
         .collect();
-    v.sort_by(|a, b| {
-        b.severity
-            .cmp(&a.severity)
-            .then(a.acknowledged.cmp(&b.acknowledged))
-            .then(a.fired_at_ms.cmp(&b.fired_at_ms))
-    });
+    v.sort_by_key(|b| b.acknowledged());
     v
+}
+
+/// One group: a lone alert as [`describe`] writes it, else
+/// `CpuHigh ×38 worst 99.0% 127.0.0.1:43263 for 2m10s (ack)`.
+pub fn describe_group(b: &BarGroup<'_>, frame: &Frame, g: &Glyphs) -> String {
+    if let [only] = b.firing.as_slice() {
+        return describe(only, frame, g);
+    }
+    let first = b.firing[0];
+    let mut s = format!("{} {}{}", b.group.name, g.times, b.firing.len());
+    if let Some(w) = &b.group.worst {
+        s.push_str(" worst ");
+        s.push_str(&format::value(w.value, unit_of(first, frame)));
+        if let Some(i) = &w.instance {
+            s.push(' ');
+            s.push_str(i);
+        }
+    }
+    if let Some(t) = b.group.started_ms {
+        s.push_str(" for ");
+        s.push_str(&format::duration_ms(frame.time_ms.saturating_sub(t).max(0)));
+    }
+    if b.acknowledged() {
+        s.push_str(" (ack)");
+    }
+    s
+}
+
+/// What closes a cut bar: how many more groups, and the key listing them.
+fn more(n: usize) -> String {
+    format!("  +{n} more (A)")
 }
 
 pub fn render(frame: &Frame, ascii: bool, theme: &Theme, area: Rect, buf: &mut Buffer) {
@@ -99,61 +152,73 @@ pub fn render(frame: &Frame, ascii: bool, theme: &Theme, area: Rect, buf: &mut B
     }
     let rows = usize::from(area.height);
     if rows >= 2 && firing.len() > 1 {
-        for (i, a) in firing.iter().take(rows).enumerate() {
+        for (i, b) in firing.iter().take(rows).enumerate() {
             let row = Rect::new(area.x, area.y + i as u16, area.width, 1);
-            let more = if i + 1 == rows && firing.len() > rows {
-                format!("  +{} more", firing.len() - rows)
+            let rest = if i + 1 == rows && firing.len() > rows {
+                more(firing.len() - rows)
             } else {
                 String::new()
             };
-            let level = severity_level(a.severity);
+            let level = severity_level(b.group.severity);
             let text = format!(
-                " {} {} {}{more}",
+                " {} {} {}",
                 g.level(level),
-                severity_word(a.severity),
-                describe(a, frame, &g)
+                severity_word(b.group.severity),
+                describe_group(b, frame, &g)
             );
-            paint_row(theme, a, &text, row, buf);
+            paint_row(theme, b, &text, &rest, row, buf);
         }
         return;
     }
-    let worst = firing[0];
-    let level = severity_level(worst.severity);
-    let head = severity_word(worst.severity);
+    let worst = &firing[0];
+    let level = severity_level(worst.group.severity);
+    let head = severity_word(worst.group.severity);
     let mut text = format!(" {} {head} ", g.level(level));
+    let mut rest = String::new();
     let width = usize::from(area.width);
-    for (i, a) in firing.iter().enumerate() {
-        let piece = describe(a, frame, &g);
+    for (i, b) in firing.iter().enumerate() {
+        let piece = describe_group(b, frame, &g);
         let sep = if i == 0 {
             String::new()
         } else {
             format!(" {} ", g.sep)
         };
-        let rest = firing.len() - i - 1;
-        let reserve = if rest > 0 { 12 } else { 0 };
+        let left = firing.len() - i - 1;
+        let reserve = if left > 0 {
+            more(left).chars().count()
+        } else {
+            0
+        };
         if i > 0
             && text.chars().count() + sep.chars().count() + piece.chars().count() + reserve > width
         {
-            text.push_str(&format!("  +{} more", firing.len() - i));
+            rest = more(firing.len() - i);
             break;
         }
         text.push_str(&sep);
         text.push_str(&piece);
     }
-    paint_row(theme, worst, &text, Rect { height: 1, ..area }, buf);
+    paint_row(theme, worst, &text, &rest, Rect { height: 1, ..area }, buf);
 }
 
-/// One full-width row: reverse video for unacknowledged alerts.
-fn paint_row(theme: &Theme, a: &Alert, text: &str, row: Rect, buf: &mut Buffer) {
-    let level = severity_level(a.severity);
-    let style = if a.acknowledged || level == Level::Unknown {
+/// One full-width row: reverse video for unacknowledged alerts. `rest`
+/// (`+N more (A)`) keeps its place at the end when `text` is cut.
+fn paint_row(theme: &Theme, b: &BarGroup<'_>, text: &str, rest: &str, row: Rect, buf: &mut Buffer) {
+    let level = severity_level(b.group.severity);
+    let style = if b.acknowledged() || level == Level::Unknown {
         theme.level(level)
     } else {
         theme.banner(level)
     };
     buf.set_style(row, style);
-    let text = format::truncate(text, usize::from(row.width));
-    buf.set_stringn(row.x, row.y, text, usize::from(row.width), style);
+    let width = usize::from(row.width);
+    let rest_w = rest.chars().count();
+    let text = if rest_w > 0 && rest_w + 8 <= width {
+        format!("{}{rest}", format::truncate(text, width - rest_w))
+    } else {
+        format::truncate(&format!("{text}{rest}"), width)
+    };
+    buf.set_stringn(row.x, row.y, text, width, style);
 }
 
 fn render_calm(frame: &Frame, g: &Glyphs, theme: &Theme, area: Rect, buf: &mut Buffer) {
@@ -161,19 +226,34 @@ fn render_calm(frame: &Frame, g: &Glyphs, theme: &Theme, area: Rect, buf: &mut B
         format!(" {} no alerts firing", g.ok),
         theme.level(Level::Ok),
     )];
-    let mut pending: Vec<&Alert> = frame
-        .alerts
+    // Pending groups, the soonest to fire first.
+    let mut pending: Vec<(&AlertGroup, usize, Option<std::time::Duration>)> = frame
+        .alert_groups
         .iter()
-        .filter(|a| a.state == AlertState::Pending && !is_muted(a, frame))
+        .filter_map(|gr| {
+            let live: Vec<&Alert> = gr
+                .members
+                .iter()
+                .filter_map(|&i| frame.alerts.get(i))
+                .filter(|a| a.state == AlertState::Pending && !a.inhibited && !is_muted(a, frame))
+                .collect();
+            let soonest = live.iter().filter_map(|a| a.pending_remaining).min();
+            (!live.is_empty()).then_some((gr, live.len(), soonest))
+        })
         .collect();
-    pending.sort_by_key(|a| a.pending_remaining);
-    for a in pending {
-        let when = a.pending_remaining.map_or_else(String::new, |d| {
+    pending.sort_by_key(|(_, _, soonest)| *soonest);
+    for (gr, n, soonest) in pending {
+        let when = soonest.map_or_else(String::new, |d| {
             format!(" fires in {}", format::duration(d))
         });
+        let count = if n > 1 {
+            format!(" {}{n}", g.times)
+        } else {
+            String::new()
+        };
         spans.push(Span::styled(format!(" {} ", g.sep), theme.muted()));
         spans.push(Span::styled(
-            format!("{} pending: {}{when}", g.warn, a.name),
+            format!("{} pending: {}{count}{when}", g.warn, gr.name),
             theme.level(Level::Warn),
         ));
     }

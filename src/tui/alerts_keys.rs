@@ -1,13 +1,14 @@
 //! Selecting and handling alerts: `A` opens the alerts list (this run's
-//! alert instances, then the alerts Alertmanager holds), `j`/`k` move the
-//! selection, `a` acknowledges, `m` mutes for a duration typed in a prompt
-//! prefilled with `1h` (`0` unmutes), `Esc` or `A` closes. With the list
-//! closed, `a` and `m` act on the alert named first in the alerts bar.
-//! Drawing is in `alerts_list.rs`.
+//! alert groups, the resolved alerts, then the alerts Alertmanager holds),
+//! `j`/`k` move the selection, `Enter` opens a group's alerts (`Esc` goes
+//! back), `a` acknowledges, `m` mutes for a duration typed in a prompt
+//! prefilled with `1h` (`0` unmutes) — on a group, every alert of it —
+//! `Esc` or `A` closes. With the list closed, `a` and `m` act on the group
+//! named first in the alerts bar. Drawing is in `alerts_list.rs`.
 
 use super::alerts_bar;
 use super::view::{KeyOutcome, View};
-use crate::frame::{AlertState, Command, Frame};
+use crate::frame::{Alert, AlertGroup, AlertState, Command, Frame};
 use crate::vocab::labels::Labels;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use std::time::Duration;
@@ -25,10 +26,21 @@ pub struct AlertKey {
     pub held: bool,
 }
 
-/// The mute prompt: the duration being typed for one alert.
+/// One row of the alerts list.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum RowKey {
+    /// A group of pending and firing alerts, by its `groupKey`.
+    Group(String),
+    /// One alert.
+    Alert(AlertKey),
+}
+
+/// The mute prompt: the duration being typed for an alert or a group.
 #[derive(Clone, Debug, PartialEq)]
 pub struct MutePrompt {
-    pub target: AlertKey,
+    pub target: RowKey,
+    /// What the prompt names: `CpuHigh ×38`, `LatencyP99High`.
+    pub name: String,
     pub text: String,
     pub error: Option<String>,
 }
@@ -39,7 +51,9 @@ pub struct AlertsView {
     /// The list is shown over the body.
     pub open: bool,
     /// The selected row, kept by identity so re-sorting does not move it.
-    pub selected: Option<AlertKey>,
+    pub selected: Option<RowKey>,
+    /// The group whose alerts the list shows (`Enter` on a group).
+    pub opened: Option<String>,
     pub mute: Option<MutePrompt>,
     /// Ring the terminal bell on new critical alerts (`--bell`).
     pub bell: bool,
@@ -47,44 +61,98 @@ pub struct AlertsView {
     pub rung: Option<u64>,
 }
 
-/// The rows of the list in display order: ours (firing first, as the
-/// frame sorts them), then Alertmanager's.
-pub fn rows(frame: &Frame) -> Vec<AlertKey> {
-    let ours = frame.alerts.iter().map(|a| AlertKey {
+/// The group a row key names, if it is still there.
+pub fn group<'a>(frame: &'a Frame, key: &str) -> Option<&'a AlertGroup> {
+    frame.alert_groups.iter().find(|g| g.key == key)
+}
+
+fn alert_key(a: &Alert) -> AlertKey {
+    AlertKey {
         name: a.name.clone(),
         labels: a.labels.clone(),
         held: false,
+    }
+}
+
+/// The rows of the list in display order: an opened group's alerts; else
+/// the groups (as the frame orders them), the alerts in no group (resolved),
+/// then Alertmanager's.
+pub fn rows(frame: &Frame, view: &AlertsView) -> Vec<RowKey> {
+    if let Some(g) = view.opened.as_deref().and_then(|k| group(frame, k)) {
+        return g
+            .members
+            .iter()
+            .filter_map(|&i| frame.alerts.get(i))
+            .map(|a| RowKey::Alert(alert_key(a)))
+            .collect();
+    }
+    let groups = frame
+        .alert_groups
+        .iter()
+        .map(|g| RowKey::Group(g.key.clone()));
+    let grouped: std::collections::HashSet<usize> = frame
+        .alert_groups
+        .iter()
+        .flat_map(|g| g.members.iter().copied())
+        .collect();
+    let loose = frame
+        .alerts
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| !grouped.contains(i))
+        .map(|(_, a)| RowKey::Alert(alert_key(a)));
+    let held = frame.alertmanager_alerts.iter().map(|a| {
+        RowKey::Alert(AlertKey {
+            name: a.name.clone(),
+            labels: a.labels.clone(),
+            held: true,
+        })
     });
-    let held = frame.alertmanager_alerts.iter().map(|a| AlertKey {
-        name: a.name.clone(),
-        labels: a.labels.clone(),
-        held: true,
-    });
-    ours.chain(held).collect()
+    groups.chain(loose).chain(held).collect()
 }
 
 /// The index of the selected row (the first when none or gone).
-pub fn selected_index(view: &AlertsView, rows: &[AlertKey]) -> usize {
+pub fn selected_index(view: &AlertsView, rows: &[RowKey]) -> usize {
     view.selected
         .as_ref()
         .and_then(|s| rows.iter().position(|r| r == s))
         .unwrap_or(0)
 }
 
-/// What `a` and `m` act on with the list closed: the first alert in the
+/// What `a` and `m` act on with the list closed: the first group in the
 /// bar (unacknowledged first, for `a`).
-fn bar_target(frame: &Frame, for_ack: bool) -> Option<AlertKey> {
+fn bar_target(frame: &Frame, for_ack: bool) -> Option<RowKey> {
     let firing = alerts_bar::firing(frame);
     let pick = if for_ack {
-        firing.iter().find(|a| !a.acknowledged)
+        firing
+            .iter()
+            .find(|b| b.firing.iter().any(|a| !a.acknowledged))
     } else {
         firing.first()
     };
-    pick.map(|a| AlertKey {
-        name: a.name.clone(),
-        labels: a.labels.clone(),
-        held: false,
-    })
+    pick.map(|b| RowKey::Group(b.group.key.clone()))
+}
+
+/// The alerts a row acts on: a group's, or the one alert; and its name.
+fn targets(frame: &Frame, row: &RowKey) -> Option<(String, Vec<(String, Labels)>)> {
+    match row {
+        RowKey::Group(k) => {
+            let g = group(frame, k)?;
+            let alerts: Vec<(String, Labels)> = g
+                .members
+                .iter()
+                .filter_map(|&i| frame.alerts.get(i))
+                .map(|a| (a.name.clone(), a.labels.clone()))
+                .collect();
+            let name = if alerts.len() > 1 {
+                format!("{} ×{}", g.name, alerts.len())
+            } else {
+                g.name.clone()
+            };
+            Some((name, alerts))
+        }
+        RowKey::Alert(a) => Some((a.name.clone(), vec![(a.name.clone(), a.labels.clone())])),
+    }
 }
 
 impl View {
@@ -96,25 +164,53 @@ impl View {
         if self.help {
             return None;
         }
-        let rows = rows(frame);
+        let rows = rows(frame, &self.alerts);
         let open = self.alerts.open;
+        let opened = open
+            && self
+                .alerts
+                .opened
+                .as_deref()
+                .and_then(|k| group(frame, k))
+                .is_some();
+        let selected = || rows.get(selected_index(&self.alerts, &rows)).cloned();
         let outcome = match key.code {
             KeyCode::Char('A') => {
                 self.alerts.open = !open;
+                self.alerts.opened = None;
                 self.message = None;
+                KeyOutcome::Redraw
+            }
+            KeyCode::Esc if opened => {
+                let back = self.alerts.opened.take().map(RowKey::Group);
+                self.alerts.selected = back;
                 KeyOutcome::Redraw
             }
             KeyCode::Esc if open => {
                 self.alerts.open = false;
+                self.alerts.opened = None;
                 KeyOutcome::Redraw
             }
+            KeyCode::Enter if open => match selected() {
+                Some(RowKey::Group(k)) => {
+                    let first = group(frame, &k)
+                        .and_then(|g| g.members.first())
+                        .and_then(|&i| frame.alerts.get(i))
+                        .map(|a| RowKey::Alert(alert_key(a)));
+                    self.alerts.opened = Some(k);
+                    self.alerts.selected = first;
+                    KeyOutcome::Redraw
+                }
+                // An alert row has nothing to open; the key is spent here.
+                _ => KeyOutcome::Ignored,
+            },
             KeyCode::Char('j') | KeyCode::Down if open => self.move_selection(&rows, 1),
             KeyCode::Char('k') | KeyCode::Up if open => self.move_selection(&rows, -1),
             KeyCode::Home if open => self.move_selection(&rows, isize::MIN),
             KeyCode::End if open => self.move_selection(&rows, isize::MAX),
             KeyCode::Char('a') => {
                 let target = if open {
-                    rows.get(selected_index(&self.alerts, &rows)).cloned()
+                    selected()
                 } else {
                     bar_target(frame, true)
                 };
@@ -122,14 +218,15 @@ impl View {
             }
             KeyCode::Char('m') => {
                 let target = if open {
-                    rows.get(selected_index(&self.alerts, &rows)).cloned()
+                    selected()
                 } else {
                     bar_target(frame, false)
                 };
-                match target {
-                    Some(t) => {
+                match target.and_then(|t| Some((targets(frame, &t)?.0, t))) {
+                    Some((name, t)) => {
                         self.alerts.mute = Some(MutePrompt {
                             target: t,
+                            name,
                             text: DEFAULT_MUTE.to_string(),
                             error: None,
                         });
@@ -146,7 +243,7 @@ impl View {
         Some(outcome)
     }
 
-    fn move_selection(&mut self, rows: &[AlertKey], by: isize) -> KeyOutcome {
+    fn move_selection(&mut self, rows: &[RowKey], by: isize) -> KeyOutcome {
         if rows.is_empty() {
             return KeyOutcome::Ignored;
         }
@@ -161,34 +258,44 @@ impl View {
         }
     }
 
-    fn ack(&mut self, target: Option<AlertKey>, frame: &Frame) -> KeyOutcome {
+    fn ack(&mut self, target: Option<RowKey>, frame: &Frame) -> KeyOutcome {
         let Some(t) = target else {
             self.message = Some("no firing alert to acknowledge (A lists alerts)".into());
             return KeyOutcome::Redraw;
         };
-        if t.held {
+        if let RowKey::Alert(a) = &t {
+            if a.held {
+                self.message = Some(format!(
+                    "{} is held by Alertmanager: mute it with m (a silence) instead",
+                    a.name
+                ));
+                return KeyOutcome::Redraw;
+            }
+        }
+        let Some((name, alerts)) = targets(frame, &t) else {
+            self.message = Some("that alert group is over: nothing to acknowledge".into());
+            return KeyOutcome::Redraw;
+        };
+        let active: Vec<(String, Labels)> = alerts
+            .into_iter()
+            .filter(|(n, l)| {
+                frame.alerts.iter().any(|a| {
+                    &a.name == n
+                        && &a.labels == l
+                        && matches!(a.state, AlertState::Firing | AlertState::Pending)
+                })
+            })
+            .collect();
+        if active.is_empty() {
             self.message = Some(format!(
-                "{} is held by Alertmanager: mute it with m (a silence) instead",
-                t.name
+                "{name} is not pending or firing: nothing to acknowledge"
             ));
             return KeyOutcome::Redraw;
         }
-        let state = frame
-            .alerts
-            .iter()
-            .find(|a| a.name == t.name && a.labels == t.labels)
-            .map(|a| a.state);
-        if !matches!(state, Some(AlertState::Firing | AlertState::Pending)) {
-            self.message = Some(format!(
-                "{} is not pending or firing: nothing to acknowledge",
-                t.name
-            ));
-            return KeyOutcome::Redraw;
-        }
-        self.message = Some(format!("acknowledged {}", t.name));
-        KeyOutcome::Send(Command::Ack {
-            name: t.name,
-            labels: t.labels,
+        self.message = Some(format!("acknowledged {name}"));
+        KeyOutcome::Send(match <[_; 1]>::try_from(active) {
+            Ok([(name, labels)]) => Command::Ack { name, labels },
+            Err(alerts) => Command::AckGroup { alerts },
         })
     }
 
@@ -214,33 +321,52 @@ impl View {
         let Some(mut p) = self.alerts.mute.take() else {
             return KeyOutcome::Ignored;
         };
-        match parse_mute(&p.text) {
-            Ok(d) => {
-                self.message = Some(if d.is_zero() {
-                    format!("unmuted {}", p.target.name)
-                } else {
-                    let until = frame
-                        .time_ms
-                        .saturating_add(i64::try_from(d.as_millis()).unwrap_or(i64::MAX / 2));
-                    format!(
-                        "muted {} for {} (until {})",
-                        p.target.name,
-                        crate::report::format::duration(d),
-                        super::timeview::clock(until, self.tz())
-                    )
-                });
-                KeyOutcome::Send(Command::Mute {
-                    name: p.target.name,
-                    labels: p.target.labels,
-                    duration: d,
-                })
-            }
+        let d = match parse_mute(&p.text) {
+            Ok(d) => d,
             Err(e) => {
                 p.error = Some(e);
                 self.alerts.mute = Some(p);
-                KeyOutcome::Redraw
+                return KeyOutcome::Redraw;
             }
-        }
+        };
+        let Some((_, alerts)) = targets(frame, &p.target) else {
+            self.message = Some(format!("{} is over: nothing to mute", p.name));
+            return KeyOutcome::Redraw;
+        };
+        self.message = Some(if d.is_zero() {
+            format!("unmuted {}", p.name)
+        } else {
+            let until = frame
+                .time_ms
+                .saturating_add(i64::try_from(d.as_millis()).unwrap_or(i64::MAX / 2));
+            format!(
+                "muted {} for {} (until {})",
+                p.name,
+                crate::report::format::duration(d),
+                super::timeview::clock(until, self.tz())
+            )
+        });
+        let labels = match (&p.target, alerts.len()) {
+            (RowKey::Group(k), n) if n > 1 => group(frame, k).map(|g| g.labels.clone()),
+            _ => None,
+        };
+        KeyOutcome::Send(match (labels, <[_; 1]>::try_from(alerts)) {
+            (None, Ok([(name, labels)])) => Command::Mute {
+                name,
+                labels,
+                duration: d,
+            },
+            (labels, Ok(one)) => Command::MuteGroup {
+                labels: labels.unwrap_or_default(),
+                alerts: one.into(),
+                duration: d,
+            },
+            (labels, Err(alerts)) => Command::MuteGroup {
+                labels: labels.unwrap_or_default(),
+                alerts,
+                duration: d,
+            },
+        })
     }
 }
 

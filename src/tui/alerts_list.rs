@@ -1,8 +1,10 @@
-//! The alerts list (`A`), drawn over the body below the alerts bar: every
-//! alert instance of this run (state, severity, labels, value, since when,
-//! acknowledged / muted until / stale), then the alerts Alertmanager holds,
-//! marked as such, then the latest transitions. Also the `m` prompt's
-//! bottom row. Keys are in `alerts_keys.rs`.
+//! The alerts list (`A`), drawn over the body below the alerts bar: one
+//! row per alert group (state, severity, `Name ×N`, worst instance and
+//! value, since when, pending / inhibited / acknowledged / muted), the
+//! resolved alerts of this run, then the alerts Alertmanager holds, marked
+//! as such, then the latest transitions. `Enter` on a group lists its
+//! alerts (labels, value, inhibited / acknowledged / muted until / stale).
+//! Also the `m` prompt's bottom row. Keys are in `alerts_keys.rs`.
 //!
 //! ```text
 //! ┏ Alerts 3 firing, 1 pending · 1 from Alertmanager ━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━┓
@@ -18,15 +20,15 @@
 //! ```
 
 use super::alerts_bar::unit_of;
-use super::alerts_keys::{rows, selected_index};
+use super::alerts_keys::{group, rows, selected_index, RowKey};
 use super::alerts_rows::{
-    held_row, notes_text, our_row, severity_level, severity_word, short_labels, Row,
+    group_row, held_row, notes_text, our_row, severity_level, severity_word, short_labels, Row,
 };
 use super::glyphs::Glyphs;
 use super::layout::Areas;
 use super::timeview::clock;
 use super::view::View;
-use crate::frame::{AlertState, Frame, Level, Unit};
+use crate::frame::{AlertGroup, AlertState, Frame, Level, Unit};
 use crate::report::format;
 use crate::theme::Theme;
 use crate::vocab::alert::Phase;
@@ -42,13 +44,32 @@ fn pad(s: &str, w: usize) -> String {
     format!("{s}{}", " ".repeat(w.saturating_sub(n)))
 }
 
-fn title(frame: &Frame) -> String {
-    let count = |s: AlertState| frame.alerts.iter().filter(|a| a.state == s).count();
+fn title(frame: &Frame, opened: Option<&AlertGroup>) -> String {
+    if let Some(gr) = opened {
+        let mut t = format!(" {} {} firing, {} pending", gr.name, gr.firing, gr.pending);
+        if gr.inhibited > 0 {
+            t.push_str(&format!(", {} inhibited", gr.inhibited));
+        }
+        t.push(' ');
+        return t;
+    }
+    let live = |s: AlertState| {
+        frame
+            .alerts
+            .iter()
+            .filter(|a| a.state == s && !a.inhibited)
+            .count()
+    };
     let mut t = format!(
-        " Alerts {} firing, {} pending",
-        count(AlertState::Firing),
-        count(AlertState::Pending)
+        " Alerts {} firing, {} pending in {} groups",
+        live(AlertState::Firing),
+        live(AlertState::Pending),
+        frame.alert_groups.len()
     );
+    let inhibited = frame.alerts.iter().filter(|a| a.inhibited).count();
+    if inhibited > 0 {
+        t.push_str(&format!(" · {inhibited} inhibited"));
+    }
     if !frame.alertmanager_alerts.is_empty() {
         t.push_str(&format!(
             " · {} from Alertmanager",
@@ -77,30 +98,47 @@ pub fn render(
         return;
     }
     let g = Glyphs::new(view.ascii);
+    let opened = view.alerts.opened.as_deref().and_then(|k| group(frame, k));
     Clear.render(body, buf);
     let block = Block::default()
         .borders(Borders::ALL)
         .border_set(g.focus_border())
         .border_style(theme.border(true))
-        .title(Span::styled(title(frame), theme.accent()))
+        .title(Span::styled(title(frame, opened), theme.accent()))
         .title_bottom(Span::styled(
-            " j k select · a ack · m mute · A/Esc close ",
+            if opened.is_some() {
+                " j k select · a ack · m mute · Esc back · A close "
+            } else {
+                " j k select · Enter open group · a ack · m mute · A/Esc close "
+            },
             theme.muted(),
         ));
     let inner = block.inner(body);
     block.render(body, buf);
-    let keys = rows(frame);
-    let mut list: Vec<Row> = frame
-        .alerts
+    let keys = rows(frame, &view.alerts);
+    let list: Vec<Row> = keys
         .iter()
-        .map(|a| our_row(a, frame, view, &g, theme))
+        .filter_map(|k| match k {
+            // A group of one alert is that alert, written in full.
+            RowKey::Group(key) => group(frame, key).map(|gr| match gr.members.as_slice() {
+                [only] => match frame.alerts.get(*only) {
+                    Some(a) => our_row(a, frame, view, &g, theme),
+                    None => group_row(gr, frame, &g, theme),
+                },
+                _ => group_row(gr, frame, &g, theme),
+            }),
+            RowKey::Alert(a) if a.held => frame
+                .alertmanager_alerts
+                .iter()
+                .find(|h| h.name == a.name && h.labels == a.labels)
+                .map(|h| held_row(h, frame, &g, theme)),
+            RowKey::Alert(a) => frame
+                .alerts
+                .iter()
+                .find(|x| x.name == a.name && x.labels == a.labels)
+                .map(|x| our_row(x, frame, view, &g, theme)),
+        })
         .collect();
-    list.extend(
-        frame
-            .alertmanager_alerts
-            .iter()
-            .map(|h| held_row(h, frame, &g, theme)),
-    );
     let height = usize::from(inner.height);
     if list.is_empty() {
         let msg = format!(" {} no alerts this run", g.ok);
@@ -246,10 +284,7 @@ pub fn render_prompt(frame: &Frame, view: &View, theme: &Theme, area: Rect, buf:
     }
     let row = Rect::new(area.x, area.bottom() - 1, area.width, 1);
     let mut spans = vec![
-        Span::styled(
-            format!("mute {} for: {}", p.target.name, p.text),
-            theme.text(),
-        ),
+        Span::styled(format!("mute {} for: {}", p.name, p.text), theme.text()),
         Span::styled(" ", theme.text().add_modifier(Modifier::REVERSED)),
     ];
     if let Some(e) = &p.error {

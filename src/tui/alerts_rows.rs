@@ -6,7 +6,7 @@ use super::alerts_bar::unit_of;
 use super::glyphs::Glyphs;
 use super::timeview::clock;
 use super::view::View;
-use crate::frame::{Alert, AlertState, Frame, HeldAlert, Level, Severity};
+use crate::frame::{Alert, AlertGroup, AlertState, Frame, HeldAlert, Level, Severity};
 use crate::report::format;
 use crate::theme::Theme;
 use crate::vocab::labels::Labels;
@@ -121,8 +121,13 @@ pub(super) fn our_row(a: &Alert, frame: &Frame, view: &View, g: &Glyphs, theme: 
             "silenced".to_string(),
         ));
     }
-    let quiet =
-        a.acknowledged || a.muted_until_ms.is_some_and(|u| u > now) || a.silence_id.is_some();
+    if a.inhibited {
+        notes.push(("inhibited".to_string(), "inhibited".to_string()));
+    }
+    let quiet = a.acknowledged
+        || a.inhibited
+        || a.muted_until_ms.is_some_and(|u| u > now)
+        || a.silence_id.is_some();
     Row {
         glyph,
         state,
@@ -136,6 +141,103 @@ pub(super) fn our_row(a: &Alert, frame: &Frame, view: &View, g: &Glyphs, theme: 
         since: since.unwrap_or_default(),
         notes,
         style: if quiet && a.state == AlertState::Firing {
+            theme.muted()
+        } else {
+            style
+        },
+    }
+}
+
+/// A group's row: `CpuHigh ×38`, its worst instance and value, since when
+/// it fires (or when its first pending alert fires), and its marks.
+pub(super) fn group_row(gr: &AlertGroup, frame: &Frame, g: &Glyphs, theme: &Theme) -> Row {
+    let members: Vec<&Alert> = gr
+        .members
+        .iter()
+        .filter_map(|&i| frame.alerts.get(i))
+        .collect();
+    let level = severity_level(gr.severity);
+    let all_inhibited = gr.active() == 0;
+    let (glyph, state, style) = if all_inhibited {
+        (g.unknown, "INHIBIT", theme.muted())
+    } else if gr.firing > 0 {
+        (g.level(level), "FIRING", theme.level(level))
+    } else {
+        (g.warn, "PENDING", theme.level(Level::Warn))
+    };
+    let count = if gr.firing > 0 {
+        gr.firing
+    } else {
+        gr.active()
+    };
+    let name = match (count, all_inhibited) {
+        (_, true) => format!("{} {}{}", gr.name, g.times, gr.inhibited),
+        (1, _) => gr.name.clone(),
+        (n, _) => format!("{} {}{n}", gr.name, g.times),
+    };
+    let mut labels: Vec<String> = gr
+        .labels
+        .iter()
+        .filter(|(k, _)| *k != "alertname")
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect();
+    if let Some(i) = gr.worst.as_ref().and_then(|w| w.instance.clone()) {
+        labels.insert(0, if count > 1 { format!("worst {i}") } else { i });
+    }
+    let unit = members
+        .first()
+        .map_or(crate::frame::Unit::None, |a| unit_of(a, frame));
+    let now = frame.time_ms;
+    let ago = |t: i64| format::duration_ms((now - t).max(0));
+    let since = match gr.started_ms {
+        Some(t) => (format!("for {}", ago(t)), ago(t)),
+        None => members
+            .iter()
+            .filter(|a| !a.inhibited)
+            .filter_map(|a| a.pending_remaining)
+            .min()
+            .map(|d| {
+                let d = format::duration(d);
+                (format!("fires in {d}"), format!("in {d}"))
+            })
+            .unwrap_or_default(),
+    };
+    let mut notes = Vec::new();
+    if gr.firing > 0 && gr.pending > 0 {
+        notes.push((
+            format!("{} pending", gr.pending),
+            format!("+{}p", gr.pending),
+        ));
+    }
+    if gr.inhibited > 0 && !all_inhibited {
+        notes.push((
+            format!("{} inhibited", gr.inhibited),
+            format!("{}i", gr.inhibited),
+        ));
+    }
+    if gr.acknowledged {
+        notes.push(("ack".to_string(), "ack".to_string()));
+    }
+    if gr.muted {
+        notes.push(("muted".to_string(), "muted".to_string()));
+    }
+    if members.iter().any(|a| a.stale) {
+        notes.push(("target down".to_string(), "stale".to_string()));
+    }
+    Row {
+        glyph,
+        state,
+        severity: gr.severity,
+        name,
+        labels: labels.join(" "),
+        value: gr
+            .worst
+            .as_ref()
+            .map(|w| format::value(w.value, unit))
+            .unwrap_or_default(),
+        since,
+        notes,
+        style: if gr.acknowledged || gr.muted {
             theme.muted()
         } else {
             style

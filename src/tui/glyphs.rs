@@ -17,6 +17,8 @@ pub struct Glyphs {
     pub stale: &'static str,
     pub sep: &'static str,
     pub ellipsis: &'static str,
+    /// Counts a group's alerts: `CpuHigh ×38`.
+    pub times: &'static str,
     /// Sparkline steps, lowest first.
     pub spark: [&'static str; 8],
 }
@@ -30,6 +32,7 @@ const UNICODE: Glyphs = Glyphs {
     stale: "◌",
     sep: "│",
     ellipsis: "…",
+    times: "×",
     spark: ["▁", "▂", "▃", "▄", "▅", "▆", "▇", "█"],
 };
 
@@ -42,6 +45,7 @@ const ASCII: Glyphs = Glyphs {
     stale: "~",
     sep: "|",
     ellipsis: "~",
+    times: "x",
     spark: ["_", "_", ".", ".", "-", "-", "=", "#"],
 };
 

@@ -187,6 +187,7 @@ mod tests {
             ],
             ..Default::default()
         };
+        frame.alert_groups = crate::alerts::group::groups(&frame.alerts, &[]);
         assert_eq!(alert_rows(&frame, area), 1);
         // A mute that has run out counts again.
         frame.alerts[1].muted_until_ms = Some(500);

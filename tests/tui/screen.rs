@@ -191,6 +191,7 @@ fn many_alerts_on_a_big_screen_get_a_row_each() {
             0.97,
         ));
     }
+    regroup(&mut f);
     insta::assert_snapshot!(screen(&f, &view(), 200, 50));
 }
 

@@ -259,6 +259,14 @@ pub fn alert(name: &str, state: AlertState, severity: Severity, panel: &str, val
     }
 }
 
+/// Groups the frame's alerts as the engine does (by `alertname`, a firing
+/// critical inhibiting its warning): call after changing `alerts`.
+pub fn regroup(f: &mut Frame) {
+    let g = vitals::alerts::group::Grouping::default();
+    vitals::alerts::group::inhibit(&mut f.alerts, &g.inhibit);
+    f.alert_groups = vitals::alerts::group::groups(&f.alerts, &g.group_by);
+}
+
 /// The incident: latency and CPU critical, errors warning, one target down.
 pub fn incident() -> Frame {
     let mut cpu_alert = alert(
@@ -277,7 +285,7 @@ pub fn incident() -> Frame {
         0.031,
     );
     pending.pending_remaining = Some(Duration::from_secs(20));
-    Frame {
+    let mut f = Frame {
         seq: 151,
         time_ms: NOW_MS,
         source: SourceKind::Scrape,
@@ -300,13 +308,16 @@ pub fn incident() -> Frame {
         alert_log_path: Some("/home/oncall/.local/state/vitals/alerts.jsonl".into()),
         notice: None,
         ..Frame::default()
-    }
+    };
+    regroup(&mut f);
+    f
 }
 
 /// The same fleet before the incident: nothing firing, one alert pending.
 pub fn calm() -> Frame {
     let mut f = incident();
     f.alerts.retain(|a| a.state == AlertState::Pending);
+    regroup(&mut f);
     for t in &mut f.targets {
         t.up = true;
         t.error = None;
