@@ -37,9 +37,18 @@ pub const KEYS: [(&str, &str); 24] = [
     ),
     ("PgUp  PgDn  Home", "scroll the instance table"),
     ("mouse", "click focuses (a table row: selects), wheel zooms"),
-    ("A", "alerts list (j k select, Esc closes)"),
-    ("a", "acknowledge the selected alert (stops the bell)"),
-    ("m", "mute the selected alert for a duration (0 unmutes)"),
+    (
+        "A",
+        "alerts list, one row per group (Enter opens, Esc back)",
+    ),
+    (
+        "a",
+        "acknowledge the selected alert or group (stops the bell)",
+    ),
+    (
+        "m",
+        "mute the selected alert or group for a duration (0 unmutes)",
+    ),
     ("r", "reload the configuration"),
     ("j k (in help)", "scroll this help"),
 ];
