@@ -146,6 +146,20 @@ fn alerts_fire_go_stale_on_scrape_failure_and_resolve_when_back() {
     assert!(lat
         .iter()
         .any(|x| x.severity == crate::frame::Severity::Critical));
+    // The critical inhibits the warning of the same instance: one group,
+    // one alert shown, the warning listed as inhibited.
+    let warn = lat
+        .iter()
+        .find(|x| x.severity == crate::frame::Severity::Warning)
+        .unwrap();
+    assert!(warn.inhibited);
+    let g = f
+        .alert_groups
+        .iter()
+        .find(|g| g.name == "LatencyP99High")
+        .unwrap();
+    assert_eq!((g.firing, g.inhibited), (1, 1), "{g:#?}");
+    assert_eq!(g.severity, crate::frame::Severity::Critical);
     // Target a cannot be scraped: the latency alert holds as stale, never resolved.
     for i in 41..=60 {
         let t = T0 + i * 2000;
@@ -198,6 +212,12 @@ fn alerts_fire_go_stale_on_scrape_failure_and_resolve_when_back() {
         .map(|l| l["to"].as_str().unwrap())
         .collect();
     assert_eq!(tos, ["pending", "firing", "stale", "resolved"], "{text}");
+    let warned: Vec<(&str, bool)> = lines
+        .iter()
+        .filter(|l| l["rule"] == "LatencyP99High" && l["severity"] == "warning")
+        .map(|l| (l["to"].as_str().unwrap(), l["inhibited"] == true))
+        .collect();
+    assert_eq!(warned[..2], [("pending", false), ("firing", true)], "{text}");
 }
 
 #[test]
