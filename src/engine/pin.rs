@@ -104,8 +104,14 @@ pub fn pin_text(text: &str, instance: &str) -> String {
     }
 }
 
+/// The panel pinned to `instance`. The Instances panel stays the fleet's:
+/// its numbers (targets up, the autoscaler's gauges and its limit) are the
+/// fleet's own, and one instance's count would only say 1.
 fn pinned_def(def: &PanelDef, instance: &str) -> PanelDef {
     let mut d = def.clone();
+    if d.id == "instances" {
+        return d;
+    }
     for e in &mut d.exprs {
         e.expr = pin_text(&e.expr, instance);
     }

@@ -81,6 +81,10 @@ fn pinned_panels_show_the_instance_own_values() {
         .exprs
         .iter()
         .all(|x| x.contains(r#"instance="127.0.0.1:9001""#)));
+    // The Instances panel stays the fleet's: both targets up.
+    assert!((value(&f, "instances", |_| true) - 2.0).abs() < 1e-9);
+    let inst = f.panels.iter().find(|p| p.id == "instances").unwrap();
+    assert!(inst.exprs.iter().all(|x| !x.contains("127.0.0.1:9001")));
     // The chart is full at once, backfilled over the store.
     let points = lat.series.iter().find(|s| p99(s)).unwrap().points.len();
     assert!(points + 3 >= fleet_points, "{points} of {fleet_points}");

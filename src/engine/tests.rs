@@ -217,7 +217,11 @@ fn alerts_fire_go_stale_on_scrape_failure_and_resolve_when_back() {
         .filter(|l| l["rule"] == "LatencyP99High" && l["severity"] == "warning")
         .map(|l| (l["to"].as_str().unwrap(), l["inhibited"] == true))
         .collect();
-    assert_eq!(warned[..2], [("pending", false), ("firing", true)], "{text}");
+    assert_eq!(
+        warned[..2],
+        [("pending", false), ("firing", true)],
+        "{text}"
+    );
 }
 
 #[test]
