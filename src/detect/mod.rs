@@ -162,6 +162,7 @@ fn empty_panel(id: &str, title: &str, unit: Unit, error: String) -> PanelDef {
 }
 
 mod panels;
+pub mod units;
 use panels::{cpu, errors, instances, latency, saturation, traffic};
 
 #[cfg(test)]

@@ -71,11 +71,21 @@ pub(crate) fn rebuild(old: Vec<PanelRuntime>, defs: Vec<PanelDef>) -> Vec<PanelR
 }
 
 /// An ad hoc panel from `--expr` or `:expr`.
-pub(crate) fn adhoc_panel(n: usize, expr: &str) -> PanelDef {
+pub(crate) fn adhoc_panel(n: usize, text: &str) -> PanelDef {
+    // `unit=NAME EXPR` names the unit; else the expression's shape says.
+    let (unit, expr, error) = match crate::detect::units::split_unit(text) {
+        Ok((Some(u), e)) => (u, e, None),
+        Ok((None, e)) => (
+            crate::promql::parse(e).map_or(Unit::None, |p| crate::detect::units::infer(&p)),
+            e,
+            None,
+        ),
+        Err(msg) => (Unit::None, text, Some(msg)),
+    };
     PanelDef {
         id: format!("expr{n}"),
         title: expr.to_string(),
-        unit: Unit::None,
+        unit,
         kind: PanelKind::Graph,
         exprs: vec![ExprDef {
             expr: expr.to_string(),
@@ -84,7 +94,7 @@ pub(crate) fn adhoc_panel(n: usize, expr: &str) -> PanelDef {
             thresholds: vec![],
             is_limit: false,
         }],
-        error: None,
+        error,
         warn: None,
         crit: None,
     }

@@ -253,6 +253,35 @@ fn adhoc_expressions_become_panels() {
 }
 
 #[test]
+fn adhoc_panels_take_their_unit_from_the_expression_or_unit_equals() {
+    let ratio =
+        r#"sum(rate(http_requests_total{code="500"}[10s])) / sum(rate(http_requests_total[10s]))"#;
+    let mut e = Engine::new(EngineOptions {
+        exprs: vec![
+            ratio.into(),
+            "unit=seconds 0.25".into(),
+            "unit=parsecs up".into(),
+        ],
+        ..Default::default()
+    });
+    let a = target(9001);
+    e.set_targets(std::slice::from_ref(&a), T0);
+    let mut f = e.tick(T0);
+    for i in 0..=10 {
+        let t = T0 + i * 2000;
+        e.apply(ok(&a, t, &page(i as f64 * 2.0, 10.0, 0.175, false)));
+        f = e.tick(t + 1000);
+    }
+    let p = |id: &str| f.panels.iter().find(|p| p.id == id).unwrap();
+    assert_eq!(p("expr1").unit, crate::frame::Unit::Ratio);
+    assert!((p("expr1").series[0].value.unwrap() - 0.175).abs() < 1e-9);
+    assert_eq!(p("expr2").unit, crate::frame::Unit::Seconds);
+    assert_eq!(p("expr2").title, "0.25");
+    let err = p("expr3").error.as_deref().unwrap();
+    assert!(err.starts_with("unit=parsecs: unknown unit"), "{err}");
+}
+
+#[test]
 fn exposed_job_and_instance_labels_are_kept_as_exported() {
     let a = target(9001);
     let mut e = Engine::new(EngineOptions::default());

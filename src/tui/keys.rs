@@ -244,7 +244,8 @@ impl View {
             }
             Cmd::Expr(e) => {
                 // Checked here so the error shows where it is, in the prompt.
-                crate::promql::parse(&e).map_err(|err| err.message)?;
+                let (_, body) = crate::detect::units::split_unit(&e)?;
+                crate::promql::parse(body).map_err(|err| err.message)?;
                 self.message = Some(format!("adding panel: {e}"));
                 KeyOutcome::Send(Command::AddExpr(e))
             }
@@ -263,7 +264,14 @@ fn expr_error_at(text: &str, message: &str) -> Option<usize> {
     if !matches!(name, "expr" | "e") {
         return None;
     }
-    let lead = text.len() - rest.trim_start().len();
+    let mut rest = rest.trim_start();
+    // `unit=NAME ` before the expression.
+    if let Some(after) = rest.strip_prefix("unit=") {
+        rest = after
+            .split_once(char::is_whitespace)
+            .map_or("", |(_, e)| e.trim_start());
+    }
+    let lead = text.len() - rest.len();
     Some(text[..lead].chars().count() + col.saturating_sub(1))
 }
 

@@ -353,6 +353,33 @@ fn bad_expr_shows_where() {
 }
 
 #[test]
+fn expr_takes_a_unit_and_its_errors_point_past_it() {
+    let f = incident();
+    let mut v = view();
+    keys(&mut v, &f, 80, 24, &typed(":expr unit=ratio sum(x) +* 2"));
+    keys(&mut v, &f, 80, 24, &[KeyCode::Enter]);
+    let p = v.prompt.as_ref().expect("kept open");
+    let at = p.error_at.expect("a position");
+    assert!(
+        matches!(p.text.chars().nth(at), Some('+' | '*')),
+        "{at} in {:?}",
+        p.text
+    );
+    let mut v = view();
+    keys(&mut v, &f, 80, 24, &typed(":expr unit=parsecs up"));
+    keys(&mut v, &f, 80, 24, &[KeyCode::Enter]);
+    let e = v.prompt.as_ref().unwrap().error.clone().unwrap();
+    assert!(e.starts_with("unit=parsecs: unknown unit"), "{e}");
+    let mut v = view();
+    keys(&mut v, &f, 80, 24, &typed(":expr unit=ratio up"));
+    let out = keys(&mut v, &f, 80, 24, &[KeyCode::Enter]);
+    assert_eq!(
+        out,
+        KeyOutcome::Send(Command::AddExpr("unit=ratio up".into()))
+    );
+}
+
+#[test]
 fn export_is_asked_of_the_event_loop() {
     let f = incident();
     let mut v = view();
