@@ -205,7 +205,10 @@ mod tests {
         let b = webhook_body(&n);
         assert_eq!(b["version"], "4");
         assert_eq!(b["groupKey"], r#"{}:{alertname="CpuHigh", job="api"}"#);
-        assert_eq!(b["groupLabels"], json!({"alertname": "CpuHigh", "job": "api"}));
+        assert_eq!(
+            b["groupLabels"],
+            json!({"alertname": "CpuHigh", "job": "api"})
+        );
         assert_eq!(b["status"], "firing");
         assert_eq!(b["receiver"], "vitals");
         assert_eq!(b["truncatedAlerts"], 0);
@@ -214,7 +217,10 @@ mod tests {
             b["commonLabels"],
             json!({"alertname": "CpuHigh", "job": "api", "severity": "warning"})
         );
-        assert_eq!(b["commonAnnotations"], json!({"runbook_url": "https://rb/cpu"}));
+        assert_eq!(
+            b["commonAnnotations"],
+            json!({"runbook_url": "https://rb/cpu"})
+        );
         let a = b["alerts"].as_array().unwrap();
         assert_eq!(a.len(), 2);
         assert_eq!(a[0]["status"], "firing");

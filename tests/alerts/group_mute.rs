@@ -40,9 +40,10 @@ fn active(silences: &[serde_json::Value]) -> Vec<&serde_json::Value> {
 
 /// Alertmanager's view of the `DeepQueue` alert at `instance`.
 async fn am_alert(client: &reqwest::Client, am: &str, instance: &str) -> Option<serde_json::Value> {
-    listed(client, am).await?.into_iter().find(|a| {
-        a["labels"]["alertname"] == "DeepQueue" && a["labels"]["instance"] == instance
-    })
+    listed(client, am)
+        .await?
+        .into_iter()
+        .find(|a| a["labels"]["alertname"] == "DeepQueue" && a["labels"]["instance"] == instance)
 }
 
 fn mute(f: &Frame, duration: Duration) -> Command {

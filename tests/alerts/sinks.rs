@@ -121,7 +121,10 @@ async fn alerts_starting_in_one_tick_are_one_grouped_message() {
     assert_eq!(got["version"], "4");
     assert_eq!(got["groupKey"], r#"{}:{alertname="DeepQueue"}"#);
     assert_eq!(got["groupKey"], f.alert_groups[0].key.as_str());
-    assert_eq!(got["groupLabels"], serde_json::json!({"alertname": "DeepQueue"}));
+    assert_eq!(
+        got["groupLabels"],
+        serde_json::json!({"alertname": "DeepQueue"})
+    );
     assert_eq!(got["status"], "firing");
     assert_eq!(got["receiver"], "vitals");
     assert_eq!(got["truncatedAlerts"], 0);
