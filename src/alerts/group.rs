@@ -54,6 +54,18 @@ impl Matcher {
         }
     }
 
+    /// A regex matcher (`name=~"pattern"`), anchored as Alertmanager's.
+    pub fn regex(name: &str, pattern: &str) -> Result<Matcher, String> {
+        let re = Regex::new(&format!("^(?:{pattern})$"))
+            .map_err(|e| format!("matcher `{name}=~{pattern:?}`: bad regex: {e}"))?;
+        Ok(Matcher {
+            name: name.to_string(),
+            op: MatchOp::Regex,
+            value: pattern.to_string(),
+            re: Some(re),
+        })
+    }
+
     /// Reads `name op value`, the value quoted (`"…"`, with `\"` and `\\`
     /// escapes) or bare.
     pub fn parse(text: &str) -> Result<Matcher, String> {

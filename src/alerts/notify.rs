@@ -1,5 +1,6 @@
 //! What notifications say: the alerts for Alertmanager's
-//! `POST /api/v2/alerts` and the Alertmanager webhook (version 4) JSON.
+//! `POST /api/v2/alerts` and the Alertmanager webhook (version 4) JSON,
+//! one message per group of alerts as Alertmanager sends it.
 //! The engine decides what to send and when (time passed in); the sink
 //! tasks (`crate::sinks::delivery`) do the I/O, one task per sink, fed by a
 //! bounded channel the engine never blocks on.
@@ -28,13 +29,24 @@ pub struct OutAlert {
     pub generator_url: String,
 }
 
+/// One webhook message: a group whose alerts changed (one started firing,
+/// or resolved), with its alerts as Alertmanager lists them.
+#[derive(Clone, Debug, PartialEq)]
+pub struct GroupNotice {
+    /// `alertname` and the group's `group_by` labels.
+    pub group_labels: Labels,
+    /// The group's firing alerts that are not inhibited, and those that
+    /// resolved since the last message; by labels.
+    pub alerts: Vec<OutAlert>,
+}
+
 /// One batch for the sinks.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Outgoing {
     /// To Alertmanager: firing alerts (re-sent) and resolved ones.
     Alertmanager(Vec<OutAlert>),
-    /// To the webhook: alerts that just fired or resolved.
-    Webhook(Vec<OutAlert>),
+    /// To the webhook: one message per group whose alerts changed.
+    Webhook(Vec<GroupNotice>),
 }
 
 fn labels_json(l: &Labels) -> Value {
@@ -63,8 +75,12 @@ pub fn alertmanager_body(alerts: &[OutAlert]) -> Value {
     )
 }
 
-/// The Alertmanager webhook (version 4) body for `alerts`.
-pub fn webhook_body(alerts: &[OutAlert]) -> Value {
+/// The Alertmanager webhook (version 4) body of one group's message:
+/// `groupKey` as Alertmanager's root route makes it (`{}:{alertname="X"}`),
+/// `status` firing while any of its alerts fires, `truncatedAlerts` 0
+/// (every alert is sent, as with Alertmanager's default `max_alerts`).
+pub fn webhook_body(n: &GroupNotice) -> Value {
+    let alerts = &n.alerts;
     let firing = alerts.iter().any(|a| !a.resolved);
     let common = |f: &dyn Fn(&OutAlert) -> Vec<(String, String)>| -> Value {
         let mut it = alerts.iter().map(f);
@@ -90,22 +106,14 @@ pub fn webhook_body(alerts: &[OutAlert]) -> Value {
             .map(|(k, v)| (k.clone(), v.clone()))
             .collect()
     };
-    let common_labels = common(&pairs_l);
-    let group_key = format!(
-        "{{}}:{{alertname=\"{}\"}}",
-        alerts
-            .first()
-            .and_then(|a| a.labels.get("alertname"))
-            .unwrap_or("")
-    );
     json!({
         "version": "4",
-        "groupKey": group_key,
+        "groupKey": crate::alerts::group::group_key(&n.group_labels),
         "truncatedAlerts": 0,
         "status": if firing { "firing" } else { "resolved" },
         "receiver": "vitals",
-        "groupLabels": {},
-        "commonLabels": common_labels,
+        "groupLabels": labels_json(&n.group_labels),
+        "commonLabels": common(&pairs_l),
         "commonAnnotations": common(&pairs_a),
         "externalURL": "",
         "alerts": alerts.iter().map(|a| json!({
@@ -163,4 +171,70 @@ pub fn fingerprint(l: &Labels) -> String {
         }
     }
     format!("{h:016x}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn alert(instance: &str, resolved: bool) -> OutAlert {
+        OutAlert {
+            labels: Labels::from_pairs([
+                ("alertname", "CpuHigh"),
+                ("instance", instance),
+                ("job", "api"),
+                ("severity", "warning"),
+            ]),
+            annotations: [("summary".to_string(), format!("cpu high on {instance}"))]
+                .into_iter()
+                .chain([("runbook_url".to_string(), "https://rb/cpu".to_string())])
+                .collect(),
+            starts_at_ms: 1_795_348_800_000,
+            ends_at_ms: 1_795_348_860_000,
+            resolved,
+            generator_url: "vitals://rule?name=CpuHigh".into(),
+        }
+    }
+
+    #[test]
+    fn a_group_message_is_alertmanagers_v4_payload() {
+        let n = GroupNotice {
+            group_labels: Labels::from_pairs([("alertname", "CpuHigh"), ("job", "api")]),
+            alerts: vec![alert("a:9100", false), alert("b:9100", true)],
+        };
+        let b = webhook_body(&n);
+        assert_eq!(b["version"], "4");
+        assert_eq!(b["groupKey"], r#"{}:{alertname="CpuHigh", job="api"}"#);
+        assert_eq!(
+            b["groupLabels"],
+            json!({"alertname": "CpuHigh", "job": "api"})
+        );
+        assert_eq!(b["status"], "firing");
+        assert_eq!(b["receiver"], "vitals");
+        assert_eq!(b["truncatedAlerts"], 0);
+        assert_eq!(b["externalURL"], "");
+        assert_eq!(
+            b["commonLabels"],
+            json!({"alertname": "CpuHigh", "job": "api", "severity": "warning"})
+        );
+        assert_eq!(
+            b["commonAnnotations"],
+            json!({"runbook_url": "https://rb/cpu"})
+        );
+        let a = b["alerts"].as_array().unwrap();
+        assert_eq!(a.len(), 2);
+        assert_eq!(a[0]["status"], "firing");
+        assert_eq!(a[0]["endsAt"], "0001-01-01T00:00:00Z");
+        assert_eq!(a[1]["status"], "resolved");
+        assert_eq!(a[1]["endsAt"], "2026-11-22T12:01:00.000Z");
+        assert_eq!(a[1]["startsAt"], "2026-11-22T12:00:00.000Z");
+        assert_eq!(a[1]["fingerprint"], fingerprint(&n.alerts[1].labels));
+        assert_ne!(a[0]["fingerprint"], a[1]["fingerprint"]);
+        // Every alert resolved: the group is resolved.
+        let n = GroupNotice {
+            alerts: vec![alert("a:9100", true)],
+            ..n
+        };
+        assert_eq!(webhook_body(&n)["status"], "resolved");
+    }
 }

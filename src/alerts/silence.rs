@@ -1,9 +1,11 @@
 //! Alertmanager as the team's shared view: muting an alert creates a real
-//! silence (`POST /api/v2/silences`, matchers = the alert's labels), and
+//! silence (`POST /api/v2/silences`, matchers = the alert's labels; a
+//! group's: its labels and `instance=~"…"` naming its instances), and
 //! the alerts Alertmanager holds are polled (`GET /api/v2/alerts`) for the
 //! alerts list. All of it runs in its own task ([`run_alertmanager`]): the
 //! engine only queues requests and reads the latest poll, never waiting.
 
+use crate::alerts::group::{MatchOp, Matcher};
 use crate::frame::{HeldAlert, Severity};
 use crate::vocab::labels::Labels;
 use crate::vocab::time::rfc3339_ms as rfc3339;
@@ -12,16 +14,18 @@ use serde_json::{json, Value};
 /// What the engine asks of Alertmanager.
 #[derive(Clone, Debug, PartialEq)]
 pub enum SilenceRequest {
-    /// Silence the alert `name` with `labels` from `starts_at_ms` to
-    /// `ends_at_ms`; `replaces` is a silence of ours to expire once the new
-    /// one exists (a changed duration).
+    /// One silence with `matchers` from `starts_at_ms` to `ends_at_ms`
+    /// for `alerts` (rule name and labels: one alert's mute, or every
+    /// alert of a group), each of which keeps its id; `replaces` are
+    /// silences of ours to expire once the new one exists (a changed
+    /// duration, a group muted again).
     Create {
-        name: String,
-        labels: Labels,
+        alerts: Vec<(String, Labels)>,
+        matchers: Vec<Matcher>,
         starts_at_ms: i64,
         ends_at_ms: i64,
         comment: String,
-        replaces: Option<String>,
+        replaces: Vec<String>,
     },
     /// Expire a silence of ours (unmute).
     Expire { id: String },
@@ -30,10 +34,10 @@ pub enum SilenceRequest {
 /// What came of a request.
 #[derive(Clone, Debug, PartialEq)]
 pub enum SilenceReply {
-    /// The silence exists; its id is kept in the state file.
+    /// The silence exists; its id is kept in the state file for each of
+    /// the alerts it was made for.
     Created {
-        name: String,
-        labels: Labels,
+        alerts: Vec<(String, Labels)>,
         id: String,
     },
     /// The request failed after retries (shown on screen).
@@ -50,11 +54,51 @@ pub struct HeldPoll {
     pub error: Option<String>,
 }
 
-/// The body of `POST /api/v2/silences`: one equality matcher per label.
-pub fn silence_body(labels: &Labels, starts_at_ms: i64, ends_at_ms: i64, comment: &str) -> Value {
-    let matchers: Vec<Value> = labels
+/// The matchers of one alert's silence: one equality matcher per label.
+pub fn alert_matchers(labels: &Labels) -> Vec<Matcher> {
+    labels.iter().map(|(k, v)| Matcher::equal(k, v)).collect()
+}
+
+/// The matchers of a group's silence: an equality matcher per label of
+/// the group (`alertname` and its `group_by` labels), and
+/// `instance=~"a|b|c"` naming the instances of its alerts (regex-escaped,
+/// sorted, each once), so that the same alert of someone else sharing the
+/// Alertmanager stays unsilenced. No instance matcher when none of the
+/// alerts has an `instance` label.
+pub fn group_matchers(group: &Labels, alerts: &[(String, Labels)]) -> Vec<Matcher> {
+    let mut out = alert_matchers(group);
+    let instances: std::collections::BTreeSet<&str> = alerts
         .iter()
-        .map(|(k, v)| json!({"name": k, "value": v, "isRegex": false, "isEqual": true}))
+        .filter_map(|(_, l)| l.get("instance"))
+        .filter(|i| !i.is_empty())
+        .collect();
+    if !instances.is_empty() && group.get("instance").is_none() {
+        let alternatives: Vec<String> = instances.iter().map(|i| regex::escape(i)).collect();
+        // The escaped alternatives always compile.
+        if let Ok(m) = Matcher::regex("instance", &alternatives.join("|")) {
+            out.push(m);
+        }
+    }
+    out
+}
+
+/// The body of `POST /api/v2/silences`.
+pub fn silence_body(
+    matchers: &[Matcher],
+    starts_at_ms: i64,
+    ends_at_ms: i64,
+    comment: &str,
+) -> Value {
+    let matchers: Vec<Value> = matchers
+        .iter()
+        .map(|m| {
+            json!({
+                "name": m.name,
+                "value": m.value,
+                "isRegex": matches!(m.op, MatchOp::Regex | MatchOp::NotRegex),
+                "isEqual": matches!(m.op, MatchOp::Equal | MatchOp::Regex),
+            })
+        })
         .collect();
     json!({
         "matchers": matchers,
@@ -154,12 +198,45 @@ mod tests {
     #[test]
     fn silence_body_matches_every_label_exactly() {
         let l = Labels::from_pairs([("alertname", "Deep"), ("instance", "a:1")]);
-        let b = silence_body(&l, 0, 3_600_000, "muted from vitals");
+        let b = silence_body(&alert_matchers(&l), 0, 3_600_000, "muted from vitals");
         assert_eq!(b["createdBy"], "vitals");
         assert_eq!(b["endsAt"], "1970-01-01T01:00:00.000Z");
         assert_eq!(b["matchers"].as_array().unwrap().len(), 2);
         assert_eq!(b["matchers"][0]["name"], "alertname");
         assert_eq!(b["matchers"][0]["isRegex"], false);
+    }
+
+    #[test]
+    fn a_group_silence_names_its_instances() {
+        let group = Labels::from_pairs([("alertname", "CpuHigh"), ("job", "api")]);
+        let alert = |i: &str| {
+            (
+                "CpuHigh".to_string(),
+                Labels::from_pairs([("alertname", "CpuHigh"), ("job", "api"), ("instance", i)]),
+            )
+        };
+        let alerts = [alert("b:9100"), alert("a.x:9100"), alert("b:9100")];
+        let m = group_matchers(&group, &alerts);
+        let shown: Vec<String> = m.iter().map(|m| m.to_string()).collect();
+        assert_eq!(
+            shown,
+            [
+                r#"alertname="CpuHigh""#,
+                r#"job="api""#,
+                r#"instance=~"a\\.x:9100|b:9100""#,
+            ]
+        );
+        // The regex matches exactly the listed instances.
+        let l = |i: &str| Labels::from_pairs([("instance", i)]);
+        assert!(m[2].matches(&l("a.x:9100")) && m[2].matches(&l("b:9100")));
+        assert!(!m[2].matches(&l("aXx:9100")) && !m[2].matches(&l("c:9100")));
+        let b = silence_body(&m, 0, 1, "c");
+        assert_eq!(b["matchers"][2]["value"], r"a\.x:9100|b:9100");
+        assert_eq!(b["matchers"][2]["isRegex"], true);
+        assert_eq!(b["matchers"][2]["isEqual"], true);
+        // No instance label anywhere: the group's labels alone.
+        let bare = [("CpuHigh".to_string(), group.clone())];
+        assert_eq!(group_matchers(&group, &bare).len(), 2);
     }
 
     #[test]

@@ -116,6 +116,17 @@ impl Acks {
         }
     }
 
+    /// Forgets an expired silence everywhere: the alerts of a group
+    /// silence that one of them ended keep their local mute without it.
+    pub fn forget_silence(&mut self, id: &str) {
+        for e in self.entries.values_mut() {
+            if e.silence_id.as_deref() == Some(id) {
+                e.silence_id = None;
+                self.changed = true;
+            }
+        }
+    }
+
     /// Marks the frame's alerts; forgets acks of instances listed as no
     /// longer active (an instance not listed yet, e.g. just after a
     /// restart, keeps its ack) and mutes that have expired. Returns whether

@@ -395,7 +395,7 @@ impl Engine {
         for t in &transitions {
             tracing::info!(rule = %t.rule, labels = %t.labels, from = t.from.as_str(), to = t.to.as_str(), "alert");
         }
-        self.notify(now_ms);
+        self.notify(now_ms, &alerts);
         // What the next refresh asks (over a server) follows this tick's
         // panels, rules and table window.
         self.update_plan();

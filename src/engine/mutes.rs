@@ -1,11 +1,15 @@
 //! The engine's side of `--alertmanager` beyond pushing alerts: a mute
-//! becomes an Alertmanager silence whose id is kept in the state file, an
-//! unmute (a mute of 0s) expires it, and the alerts Alertmanager holds
+//! becomes an Alertmanager silence whose id is kept in the state file (a
+//! group's mute one silence for all its alerts), an unmute (a mute of 0s)
+//! expires it, and the alerts Alertmanager holds
 //! that are not ours are put on the frame. The I/O is
 //! [`crate::alerts::silence::run_alertmanager`]'s; nothing here waits.
 
 use super::Engine;
-use crate::alerts::silence::{HeldPoll, SilenceReply, SilenceRequest};
+use crate::alerts::group::Matcher;
+use crate::alerts::silence::{
+    alert_matchers, group_matchers, HeldPoll, SilenceReply, SilenceRequest,
+};
 use crate::frame::{Alert, HeldAlert};
 use crate::vocab::labels::Labels;
 use std::collections::BTreeSet;
@@ -43,33 +47,70 @@ impl Engine {
     /// zero duration unmutes. With Alertmanager, the silence is created,
     /// replaced or expired to match.
     pub(super) fn mute_command(&mut self, name: String, labels: Labels, duration: Duration) {
+        let matchers = alert_matchers(&labels);
+        self.mute_alerts(vec![(name, labels)], matchers, duration, "");
+    }
+
+    /// `m` on a group: mutes each of its `alerts` here and, with
+    /// Alertmanager, makes ONE silence for them all (the group's `labels`
+    /// and `instance=~"…"` listing their instances), whose id each keeps.
+    /// Muting again replaces it; a zero duration unmutes them all and
+    /// expires it.
+    pub(super) fn mute_group_command(
+        &mut self,
+        labels: Labels,
+        alerts: Vec<(String, Labels)>,
+        duration: Duration,
+    ) {
+        let matchers = group_matchers(&labels, &alerts);
+        let what = format!(" (group {labels}, {} alerts)", alerts.len());
+        self.mute_alerts(alerts, matchers, duration, &what);
+    }
+
+    fn mute_alerts(
+        &mut self,
+        alerts: Vec<(String, Labels)>,
+        matchers: Vec<Matcher>,
+        duration: Duration,
+        what: &str,
+    ) {
+        let mut old = BTreeSet::new();
         if duration.is_zero() {
-            match self.acks.unmute(&name, &labels) {
-                Ok(Some(id)) => self.request(SilenceRequest::Expire { id }),
-                Ok(None) => {}
-                Err(e) => self.notice = Some(e),
+            for (name, labels) in &alerts {
+                match self.acks.unmute(name, labels) {
+                    Ok(id) => old.extend(id),
+                    Err(e) => self.notice = Some(e),
+                }
+            }
+            for id in old {
+                self.acks.forget_silence(&id);
+                self.request(SilenceRequest::Expire { id });
             }
             return;
         }
         let ms = i64::try_from(duration.as_millis()).unwrap_or(i64::MAX / 2);
         let until = self.last_tick_ms.saturating_add(ms);
-        match self.acks.mute(&name, &labels, until) {
-            Ok(old) => {
-                let comment = format!(
-                    "muted from vitals for {}",
-                    crate::vocab::duration::format_duration(duration)
-                );
-                self.request(SilenceRequest::Create {
-                    name,
-                    labels,
-                    starts_at_ms: self.last_tick_ms,
-                    ends_at_ms: until,
-                    comment,
-                    replaces: old,
-                });
+        for (name, labels) in &alerts {
+            match self.acks.mute(name, labels, until) {
+                Ok(id) => old.extend(id),
+                Err(e) => self.notice = Some(e),
             }
-            Err(e) => self.notice = Some(e),
         }
+        if alerts.is_empty() {
+            return;
+        }
+        let comment = format!(
+            "muted from vitals for {}{what}",
+            crate::vocab::duration::format_duration(duration)
+        );
+        self.request(SilenceRequest::Create {
+            alerts,
+            matchers,
+            starts_at_ms: self.last_tick_ms,
+            ends_at_ms: until,
+            comment,
+            replaces: old.into_iter().collect(),
+        });
     }
 
     fn request(&mut self, r: SilenceRequest) {
@@ -77,10 +118,10 @@ impl Engine {
             return;
         };
         let gone = match &r {
-            SilenceRequest::Expire { id } => Some(id.clone()),
+            SilenceRequest::Expire { id } => vec![id.clone()],
             SilenceRequest::Create { replaces, .. } => replaces.clone(),
         };
-        if let Some(id) = gone {
+        for id in gone {
             if am.expired.len() >= EXPIRED_KEPT {
                 am.expired.clear();
             }
@@ -97,20 +138,19 @@ impl Engine {
             return;
         };
         match reply {
-            SilenceReply::Created { name, labels, id } => {
-                let expire = match self.acks.set_silence(&name, &labels, &id) {
-                    Ok(true) => None,
-                    // Unmuted while the silence was being created.
-                    Ok(false) => Some(id),
-                    Err(e) => {
-                        am.error = Some(e);
-                        None
+            SilenceReply::Created { alerts, id } => {
+                let mut kept = false;
+                for (name, labels) in &alerts {
+                    match self.acks.set_silence(name, labels, &id) {
+                        Ok(k) => kept |= k,
+                        Err(e) => am.error = Some(e),
                     }
-                };
+                }
                 if let Some(am) = &mut self.alertmanager {
                     am.error = None;
                 }
-                if let Some(id) = expire {
+                // Unmuted while the silence was being created.
+                if !kept {
                     self.request(SilenceRequest::Expire { id });
                 }
             }

@@ -1,14 +1,21 @@
 //! What the engine hands to the notification sinks each tick: firing
 //! alerts to Alertmanager, re-sent every resend delay with endsAt = now +
 //! 4 x resend delay (as Prometheus does), resolved ones once with endsAt =
-//! the resolve time; and fired/resolved transitions to the webhook.
+//! the resolve time, inhibited ones too (Alertmanager groups and inhibits
+//! by its own rules); and to the webhook one message per group (by the
+//! configured `group_by`) whose alerts changed — one started firing or
+//! resolved — as Alertmanager's dedup would send it: the group's firing
+//! alerts and the ones that just resolved. Inhibited alerts are not sent
+//! to the webhook; one that becomes inhibited while firing is not sent
+//! again, and its resolution is.
 
 use super::Engine;
-use crate::alerts::notify::{OutAlert, Outgoing};
+use crate::alerts::group::group_labels;
+use crate::alerts::notify::{GroupNotice, OutAlert, Outgoing};
 use crate::alerts::template;
-use crate::frame::AlertState;
+use crate::frame::{Alert, AlertState};
 use crate::vocab::labels::Labels;
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::time::Duration;
 use tokio::sync::mpsc;
 
@@ -25,6 +32,9 @@ pub(crate) struct SinkState {
     link: SinkLink,
     /// When each firing instance was last sent to Alertmanager.
     last_sent: HashMap<Labels, i64>,
+    /// The firing instances the webhook was told of and not yet of their
+    /// resolution.
+    notified: HashSet<Labels>,
     /// The last failure the sinks reported.
     pub failure: Option<String>,
 }
@@ -34,6 +44,7 @@ impl SinkState {
         SinkState {
             link,
             last_sent: HashMap::new(),
+            notified: HashSet::new(),
             failure: None,
         }
     }
@@ -53,8 +64,9 @@ impl Engine {
         }
     }
 
-    /// Queues this tick's notifications without ever waiting.
-    pub(super) fn notify(&mut self, now_ms: i64) {
+    /// Queues this tick's notifications without ever waiting. `shown` are
+    /// the frame's alerts, marked inhibited or not.
+    pub(super) fn notify(&mut self, now_ms: i64, shown: &[Alert]) {
         let Some(s) = &mut self.sinks else { return };
         // Stepping through a server's history (`catch_up`) notifies
         // nothing: what still fires at its end is sent at the first live
@@ -62,13 +74,26 @@ impl Engine {
         if self.replay.is_some() {
             return;
         }
+        let inhibited: HashSet<(&str, &Labels)> = shown
+            .iter()
+            .filter(|a| a.inhibited)
+            .map(|a| (a.name.as_str(), &a.labels))
+            .collect();
+        let group_by = &self.opts.grouping.group_by;
         let resend = s.link.resend_delay.as_millis() as i64;
         let mut am = Vec::new();
-        let mut hook = Vec::new();
+        let mut groups: BTreeMap<Labels, Changes> = BTreeMap::new();
         let mut still_firing = HashMap::new();
+        let mut notified = HashSet::new();
         for rule in &self.rules {
             let spec = &rule.state.spec;
             for a in rule.state.alerts(now_ms) {
+                let firing = match a.state {
+                    AlertState::Firing => true,
+                    AlertState::Resolved if s.last_sent.contains_key(&a.labels) => false,
+                    AlertState::Resolved if s.notified.contains(&a.labels) => false,
+                    _ => continue,
+                };
                 let key = a.labels.clone();
                 let mut annotations = std::collections::BTreeMap::new();
                 let value = a.value.unwrap_or(f64::NAN);
@@ -78,53 +103,68 @@ impl Engine {
                 if !a.summary.is_empty() {
                     annotations.insert("summary".into(), a.summary.clone());
                 }
-                let starts = a.fired_at_ms.or(a.active_since_ms).unwrap_or(now_ms);
-                let generator_url = crate::alerts::notify::generator_url(
-                    &spec.name,
-                    &spec.expr,
-                    self.opts.prometheus_url.as_deref(),
-                );
-                match a.state {
-                    AlertState::Firing => {
-                        let last = s.last_sent.get(&key).copied();
-                        let out = OutAlert {
-                            labels: a.labels.clone(),
-                            annotations,
-                            starts_at_ms: starts,
-                            ends_at_ms: now_ms + 4 * resend,
-                            resolved: false,
-                            generator_url,
-                        };
-                        if last.is_none() {
-                            hook.push(out.clone());
-                        }
-                        match last {
-                            Some(t) if now_ms - t < resend => {
-                                still_firing.insert(key, t);
-                            }
-                            _ => {
-                                am.push(out);
-                                still_firing.insert(key, now_ms);
-                            }
-                        }
+                let out = OutAlert {
+                    labels: a.labels.clone(),
+                    annotations,
+                    starts_at_ms: a.fired_at_ms.or(a.active_since_ms).unwrap_or(now_ms),
+                    ends_at_ms: if firing {
+                        now_ms + 4 * resend
+                    } else {
+                        a.resolved_at_ms.unwrap_or(now_ms)
+                    },
+                    resolved: !firing,
+                    generator_url: crate::alerts::notify::generator_url(
+                        &spec.name,
+                        &spec.expr,
+                        self.opts.prometheus_url.as_deref(),
+                    ),
+                };
+                // The webhook: by group, inhibited alerts left out.
+                let was_told = s.notified.contains(&key);
+                let held = inhibited.contains(&(a.name.as_str(), &a.labels));
+                if firing && held {
+                    if was_told {
+                        notified.insert(key.clone());
                     }
-                    AlertState::Resolved if s.last_sent.contains_key(&key) => {
-                        let out = OutAlert {
-                            labels: a.labels.clone(),
-                            annotations,
-                            starts_at_ms: starts,
-                            ends_at_ms: a.resolved_at_ms.unwrap_or(now_ms),
-                            resolved: true,
-                            generator_url,
-                        };
-                        hook.push(out.clone());
+                } else if firing || was_told {
+                    let g = groups.entry(group_labels(&a, group_by)).or_default();
+                    g.changed |= !firing || !was_told;
+                    g.alerts.push(out.clone());
+                    if firing {
+                        notified.insert(key.clone());
+                    }
+                }
+                // Alertmanager: every alert, re-sent every resend delay.
+                if !firing {
+                    if s.last_sent.contains_key(&key) {
                         am.push(out);
                     }
-                    _ => {}
+                    continue;
+                }
+                match s.last_sent.get(&key).copied() {
+                    Some(t) if now_ms - t < resend => {
+                        still_firing.insert(key, t);
+                    }
+                    _ => {
+                        am.push(out);
+                        still_firing.insert(key, now_ms);
+                    }
                 }
             }
         }
         s.last_sent = still_firing;
+        s.notified = notified;
+        let hook: Vec<GroupNotice> = groups
+            .into_iter()
+            .filter(|(_, g)| g.changed)
+            .map(|(group_labels, mut g)| {
+                g.alerts.sort_by(|a, b| a.labels.cmp(&b.labels));
+                GroupNotice {
+                    group_labels,
+                    alerts: g.alerts,
+                }
+            })
+            .collect();
         let mut queue = |o: Outgoing| {
             if s.link.tx.try_send(o).is_err() {
                 s.failure = Some("notifications: sink queue full, batch dropped".into());
@@ -138,3 +178,15 @@ impl Engine {
         }
     }
 }
+
+/// One group's alerts for the webhook this tick.
+#[derive(Default)]
+struct Changes {
+    alerts: Vec<OutAlert>,
+    /// One of them started firing or resolved.
+    changed: bool,
+}
+
+#[cfg(test)]
+#[path = "outgoing_tests.rs"]
+mod tests;

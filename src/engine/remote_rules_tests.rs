@@ -527,7 +527,7 @@ fn catching_up_with_history_notifies_only_what_still_fires() {
     while let Ok(o) = rx.try_recv() {
         let (sink, alerts) = match o {
             Outgoing::Alertmanager(a) => ("alertmanager", a),
-            Outgoing::Webhook(a) => ("webhook", a),
+            Outgoing::Webhook(g) => ("webhook", g.into_iter().flat_map(|g| g.alerts).collect()),
         };
         for a in alerts {
             let instance = a.labels.get("instance").unwrap_or_default().to_string();

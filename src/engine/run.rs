@@ -326,14 +326,10 @@ impl Engine {
                 }
             }
             Command::MuteGroup {
-                labels: _,
+                labels,
                 alerts,
                 duration,
-            } => {
-                for (name, labels) in alerts {
-                    self.mute_command(name, labels, duration);
-                }
-            }
+            } => self.mute_group_command(labels, alerts, duration),
         }
     }
 }

@@ -166,14 +166,14 @@ async fn send(
 async fn answer(client: Api, base: String, r: SilenceRequest, replies: mpsc::Sender<SilenceReply>) {
     let reply = match r {
         SilenceRequest::Create {
-            name,
-            labels,
+            alerts,
+            matchers,
             starts_at_ms,
             ends_at_ms,
             comment,
             replaces,
         } => {
-            let body = silence_body(&labels, starts_at_ms, ends_at_ms, &comment);
+            let body = silence_body(&matchers, starts_at_ms, ends_at_ms, &comment);
             let url = format!("{base}/api/v2/silences");
             match send(&client, reqwest::Method::POST, &url, Some(&body)).await {
                 Ok(text) => {
@@ -182,11 +182,11 @@ async fn answer(client: Api, base: String, r: SilenceRequest, replies: mpsc::Sen
                         .and_then(|v| v["silenceID"].as_str().map(str::to_string));
                     match id {
                         Some(id) => {
-                            if let Some(old) = replaces.filter(|o| *o != id) {
+                            for old in replaces.iter().filter(|o| **o != id) {
                                 let url = format!("{base}/api/v2/silence/{old}");
                                 let _ = send(&client, reqwest::Method::DELETE, &url, None).await;
                             }
-                            SilenceReply::Created { name, labels, id }
+                            SilenceReply::Created { alerts, id }
                         }
                         None => SilenceReply::Failed(failure(
                             "alertmanager",

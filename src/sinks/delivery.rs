@@ -1,11 +1,13 @@
 //! Delivery to the notification sinks: one task and one queue per sink, so
-//! a sink that hangs or refuses never delays another. Each sink retries
+//! a sink that hangs or refuses never delays another. A batch for
+//! Alertmanager is one request; a webhook batch is one request per group
+//! message, each a notification of its own. Each sink retries
 //! its own batches with backoff ([`Retry`]); failures are logged and
 //! reported to the engine (redacted), and what became of every batch is
 //! kept per sink ([`SinkOutcome`]) for commands that exit
 //! ([`Running::finish`]).
 
-use crate::alerts::notify::{alertmanager_body, webhook_body, OutAlert, Outgoing};
+use crate::alerts::notify::{alertmanager_body, webhook_body, Outgoing};
 use crate::net::{redact_urls, HttpAuth};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -31,8 +33,8 @@ pub struct SinkOptions {
     pub webhook_timeout: Option<Duration>,
 }
 
-/// Batches waiting for one sink; more are dropped (and reported).
-const QUEUE: usize = 64;
+/// Notifications waiting for one sink; more are dropped (and reported).
+const QUEUE: usize = 256;
 
 /// How a sink retries a batch.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -334,7 +336,8 @@ pub async fn run_sinks(
     start(&opts, Retry::DASHBOARD, rx, report).join().await;
 }
 
-type Queue = (mpsc::Sender<Vec<OutAlert>>, Arc<Mutex<SinkOutcome>>);
+/// A sink's queue of request bodies, and what became of them.
+type Queue = (mpsc::Sender<String>, Arc<Mutex<SinkOutcome>>);
 
 async fn dispatch(
     mut rx: mpsc::Receiver<Outgoing>,
@@ -355,9 +358,12 @@ async fn dispatch(
                     queues.iter_mut().for_each(|q| *q = None);
                     continue;
                 };
-                let (name, alerts) = match b {
-                    Outgoing::Alertmanager(a) => ("alertmanager", a),
-                    Outgoing::Webhook(a) => ("webhook", a),
+                let (name, bodies) = match b {
+                    Outgoing::Alertmanager(a) => ("alertmanager", vec![alertmanager_body(&a).to_string()]),
+                    Outgoing::Webhook(groups) => (
+                        "webhook",
+                        groups.iter().map(|g| webhook_body(g).to_string()).collect(),
+                    ),
                 };
                 let Some((i, (tx, st))) = queues
                     .iter()
@@ -366,16 +372,21 @@ async fn dispatch(
                 else {
                     continue;
                 };
-                lock(st).pending += 1;
-                if tx.try_send(alerts).is_err() {
-                    let mut s = lock(st);
-                    s.pending -= 1;
-                    s.failed += 1;
-                    let e = format!("{} {}: queue full, notification dropped", s.sink, s.url);
-                    tracing::warn!("{e}");
-                    s.last_error = Some("queue full, notification dropped".into());
-                    failures[i] = Some(e);
-                } else {
+                let mut dropped = false;
+                for body in bodies {
+                    lock(st).pending += 1;
+                    if tx.try_send(body).is_err() {
+                        let mut s = lock(st);
+                        s.pending -= 1;
+                        s.failed += 1;
+                        let e = format!("{} {}: queue full, notification dropped", s.sink, s.url);
+                        tracing::warn!("{e}");
+                        s.last_error = Some("queue full, notification dropped".into());
+                        failures[i] = Some(e);
+                        dropped = true;
+                    }
+                }
+                if !dropped {
                     continue;
                 }
             }
@@ -396,17 +407,12 @@ async fn dispatch(
 async fn worker(
     ep: Endpoint,
     retry: Retry,
-    mut rx: mpsc::Receiver<Vec<OutAlert>>,
+    mut rx: mpsc::Receiver<String>,
     status: Arc<Mutex<SinkOutcome>>,
     (index, report): (usize, mpsc::Sender<(usize, Option<String>)>),
 ) {
     let mut failing = false;
-    while let Some(batch) = rx.recv().await {
-        let body = match ep.name {
-            "alertmanager" => alertmanager_body(&batch),
-            _ => webhook_body(&batch),
-        }
-        .to_string();
+    while let Some(body) = rx.recv().await {
         let result = ep.deliver(&body, &retry).await;
         {
             let mut s = lock(&status);
@@ -480,7 +486,11 @@ mod tests {
         let (tx, rx) = mpsc::channel(4);
         let (rtx, mut rrx) = mpsc::channel(4);
         let running = start(&opts, Retry::exiting(Duration::from_secs(2)), rx, rtx);
-        tx.send(Outgoing::Webhook(vec![])).await.unwrap();
+        let group = crate::alerts::notify::GroupNotice {
+            group_labels: crate::vocab::labels::Labels::from_pairs([("alertname", "A")]),
+            alerts: vec![],
+        };
+        tx.send(Outgoing::Webhook(vec![group])).await.unwrap();
         drop(tx);
         let out = running.finish(Duration::from_secs(30)).await;
         assert_eq!(out.len(), 1);

@@ -15,7 +15,7 @@ use vitals::vocab::time::now_ms;
 
 /// What the run loop does between ticks: hands the engine what the
 /// Alertmanager task sent back. Then one tick, and the writes.
-fn tick(
+pub(crate) fn tick(
     e: &mut Engine,
     replies: &mut mpsc::Receiver<SilenceReply>,
     held: &mut tokio::sync::watch::Receiver<HeldPoll>,
@@ -35,7 +35,7 @@ fn tick(
     f
 }
 
-async fn get_json(client: &reqwest::Client, url: &str) -> Option<serde_json::Value> {
+pub(crate) async fn get_json(client: &reqwest::Client, url: &str) -> Option<serde_json::Value> {
     let r = client.get(url).send().await.ok()?;
     if !r.status().is_success() {
         return None;

@@ -1,5 +1,6 @@
 //! Notification sinks end to end: the real Alertmanager receives, lists and
-//! resolves our alerts; a loopback webhook receives Alertmanager v4 JSON.
+//! resolves our alerts; a loopback webhook receives Alertmanager v4 JSON,
+//! one message per group.
 
 use crate::alerts_support;
 
@@ -29,9 +30,9 @@ fn engine(opts: SinkOptions) -> Engine {
     e
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn webhook_receives_v4_json_on_fire_and_resolve() {
-    let (btx, mut brx) = mpsc::channel::<serde_json::Value>(16);
+/// A loopback webhook receiver: each body, parsed, on the channel.
+async fn receiver() -> (std::net::SocketAddr, mpsc::Receiver<serde_json::Value>) {
+    let (btx, brx) = mpsc::channel::<serde_json::Value>(16);
     let app = axum::Router::new().route(
         "/hook",
         axum::routing::post(move |body: String| {
@@ -45,6 +46,19 @@ async fn webhook_receives_v4_json_on_fire_and_resolve() {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     tokio::spawn(async move { axum::serve(listener, app).await });
+    (addr, brx)
+}
+
+async fn next(brx: &mut mpsc::Receiver<serde_json::Value>) -> serde_json::Value {
+    tokio::time::timeout(Duration::from_secs(20), brx.recv())
+        .await
+        .expect("no webhook message")
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn webhook_receives_v4_json_on_fire_and_resolve() {
+    let (addr, mut brx) = receiver().await;
     let mut e = engine(SinkOptions {
         webhook: Some(format!("http://{addr}/hook")),
         resend_delay: Duration::from_secs(60),
@@ -83,6 +97,98 @@ async fn webhook_receives_v4_json_on_fire_and_resolve() {
         .unwrap();
     assert_eq!(got["status"], "resolved");
     assert_eq!(got["alerts"][0]["endsAt"], "2026-11-22T12:00:04.000Z");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn alerts_starting_in_one_tick_are_one_grouped_message() {
+    let (addr, mut brx) = receiver().await;
+    let mut e = engine(SinkOptions {
+        webhook: Some(format!("http://{addr}/hook")),
+        resend_delay: Duration::from_secs(60),
+        ..Default::default()
+    });
+    let targets: Vec<_> = (0..4)
+        .map(|i| target_on(&format!("127.0.0.1:{}", 9100 + i)))
+        .collect();
+    let t0 = 1_795_348_800_000;
+    e.set_targets(&targets, t0);
+    for t in &targets {
+        e.apply(scrape(t, t0, 9.0));
+    }
+    let f = e.tick(t0);
+    assert_eq!(f.alert_groups.len(), 1);
+    let got = next(&mut brx).await;
+    assert_eq!(got["version"], "4");
+    assert_eq!(got["groupKey"], r#"{}:{alertname="DeepQueue"}"#);
+    assert_eq!(got["groupKey"], f.alert_groups[0].key.as_str());
+    assert_eq!(
+        got["groupLabels"],
+        serde_json::json!({"alertname": "DeepQueue"})
+    );
+    assert_eq!(got["status"], "firing");
+    assert_eq!(got["receiver"], "vitals");
+    assert_eq!(got["truncatedAlerts"], 0);
+    assert_eq!(got["externalURL"], "");
+    assert_eq!(
+        got["commonLabels"],
+        serde_json::json!({"alertname": "DeepQueue", "job": "app", "severity": "critical"})
+    );
+    assert_eq!(
+        got["commonAnnotations"],
+        serde_json::json!({"summary": "queue 9 deep", "runbook_url": "https://runbooks.example/queue"})
+    );
+    let alerts = got["alerts"].as_array().unwrap();
+    assert_eq!(alerts.len(), 4, "{got}");
+    let mut fingerprints = std::collections::BTreeSet::new();
+    for (i, a) in alerts.iter().enumerate() {
+        assert_eq!(a["status"], "firing");
+        assert_eq!(a["labels"]["instance"], format!("127.0.0.1:{}", 9100 + i));
+        assert_eq!(a["annotations"]["summary"], "queue 9 deep");
+        assert_eq!(a["startsAt"], "2026-11-22T12:00:00.000Z");
+        assert_eq!(a["endsAt"], "0001-01-01T00:00:00Z");
+        assert_eq!(
+            a["generatorURL"],
+            "vitals://rule?name=DeepQueue&expr=queue_depth%20%3E%205"
+        );
+        assert_eq!(a["fingerprint"].as_str().unwrap().len(), 16);
+        fingerprints.insert(a["fingerprint"].to_string());
+    }
+    assert_eq!(fingerprints.len(), 4);
+    // Still firing: nothing. Then one resolves: the group's next message
+    // (the first to follow, so nothing was sent in between) lists it
+    // resolved beside the three still firing.
+    for t in &targets {
+        e.apply(scrape(t, t0 + 2000, 9.0));
+    }
+    e.tick(t0 + 2000);
+    for (i, t) in targets.iter().enumerate() {
+        e.apply(scrape(t, t0 + 4000, if i == 2 { 1.0 } else { 9.0 }));
+    }
+    e.tick(t0 + 4000);
+    let got = next(&mut brx).await;
+    assert_eq!(got["status"], "firing");
+    assert_eq!(got["groupKey"], r#"{}:{alertname="DeepQueue"}"#);
+    let states: Vec<(&str, &str)> = got["alerts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| {
+            (
+                a["labels"]["instance"].as_str().unwrap(),
+                a["status"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        states,
+        [
+            ("127.0.0.1:9100", "firing"),
+            ("127.0.0.1:9101", "firing"),
+            ("127.0.0.1:9102", "resolved"),
+            ("127.0.0.1:9103", "firing"),
+        ]
+    );
+    assert_eq!(got["alerts"][2]["endsAt"], "2026-11-22T12:00:04.000Z");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

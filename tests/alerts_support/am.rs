@@ -22,10 +22,15 @@ groups:
 "#;
 
 pub fn target() -> Target {
+    target_on("127.0.0.1:9100")
+}
+
+/// A target of job `app` at `instance` (`host:port`).
+pub fn target_on(instance: &str) -> Target {
     Target {
-        url: "http://127.0.0.1:9100/metrics".into(),
+        url: format!("http://{instance}/metrics"),
         job: "app".into(),
-        instance: "127.0.0.1:9100".into(),
+        instance: instance.into(),
         labels: Default::default(),
         ..Default::default()
     }

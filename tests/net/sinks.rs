@@ -8,7 +8,7 @@ use net_support::*;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::mpsc;
-use vitals::alerts::notify::{OutAlert, Outgoing};
+use vitals::alerts::notify::{GroupNotice, OutAlert, Outgoing};
 use vitals::config::{Auth, BasicAuth};
 use vitals::net::build_http_auth;
 use vitals::sinks::delivery::{run_sinks, SinkOptions};
@@ -24,6 +24,14 @@ fn alert() -> Vec<OutAlert> {
         ends_at_ms: 1_795_349_040_000,
         resolved: false,
         generator_url: "vitals://rule?name=LatencyP99High".into(),
+    }]
+}
+
+/// The webhook's message for [`alert`]'s group.
+fn group() -> Vec<GroupNotice> {
+    vec![GroupNotice {
+        group_labels: Labels::from_pairs([("alertname", "LatencyP99High")]),
+        alerts: alert(),
     }]
 }
 
@@ -74,7 +82,7 @@ async fn sinks_send_credentials_over_tls() {
     let (tx, rx) = mpsc::channel(4);
     let (report_tx, mut report_rx) = mpsc::channel(4);
     let task = tokio::spawn(run_sinks(opts, rx, report_tx));
-    tx.send(Outgoing::Webhook(alert())).await.unwrap();
+    tx.send(Outgoing::Webhook(group())).await.unwrap();
     tx.send(Outgoing::Alertmanager(alert())).await.unwrap();
     wait_heads(&hook, 1).await;
     wait_heads(&am, 1).await;
@@ -104,7 +112,7 @@ async fn a_refusing_sink_is_reported_without_secrets() {
     let (tx, rx) = mpsc::channel(4);
     let (report_tx, mut report_rx) = mpsc::channel(4);
     let task = tokio::spawn(run_sinks(opts, rx, report_tx));
-    tx.send(Outgoing::Webhook(alert())).await.unwrap();
+    tx.send(Outgoing::Webhook(group())).await.unwrap();
     let report = report_rx.recv().await.unwrap().unwrap();
     // (With the clock paused, the last try may end in its timeout instead
     // of the 401; either way the report holds no secret.)
