@@ -165,8 +165,8 @@ const fn at(t: f64, k: Key) -> Key {
 const RUNAWAY: [Key; 4] = [
     at(0.0, CALM),
     at(10.0, Key { traffic: 3.0, ..CALM }),
-    at(35.0, Key { traffic: 3.0, cpu: 0.35, queue: 0.05, ..CALM }),
-    at(60.0, Key { traffic: 3.0, p50: 0.15, p99: 0.60, err: 0.03, cpu: 0.90, queue: 0.50, mem: 0.60, ..CALM }),
+    at(30.0, Key { traffic: 3.0, cpu: 0.35, queue: 0.05, ..CALM }),
+    at(50.0, Key { traffic: 3.0, p50: 0.15, p99: 0.60, err: 0.03, cpu: 0.90, queue: 0.50, mem: 0.60, ..CALM }),
 ];
 
 /// Seed 001. 10x traffic in ten seconds: the event queues overflow in the

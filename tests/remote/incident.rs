@@ -25,7 +25,7 @@ const INCIDENT: [&str; 4] = [
 
 /// Simulated seconds per real second: the end of the runaway (from 110 s
 /// to 150 s of the script) plays in some 27 s, and the stretch where all
-/// four hold (the stall, from about 120 s) lasts some 20 s.
+/// four hold (the stall, from about 110 s) lasts some 25 s.
 const SPEED: f64 = 1.5;
 
 /// The alerts `check` reports firing (`name [severity]`), and its output.
