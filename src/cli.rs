@@ -8,6 +8,7 @@ use crate::demo::{DemoOptions, Fleet, Scenario};
 use crate::vocab::paths::log_path;
 use crate::vocab::text::for_terminal;
 use anyhow::{bail, Context, Result};
+use clap::builder::TypedValueParser;
 use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 use std::time::Duration;
@@ -82,7 +83,7 @@ enum ConfigCmd {
 
 #[derive(Args, Debug)]
 struct DemoArgs {
-    /// Serve the simulated fleet only: print 'file_sd: PATH' and 'target: URL' lines, serve until killed.
+    /// Serve the simulated fleet only: print 'file_sd: PATH' and 'target: URL' lines, then a 'phase: NAME seed=NNN' line as each phase starts (seed=none for calm and recovery), serve until killed.
     #[arg(long = "no-ui")]
     no_ui: bool,
     /// Starting size of the fleet.
@@ -91,17 +92,19 @@ struct DemoArgs {
     /// Time compression of the scenario (2 = twice as fast).
     #[arg(long, value_name = "FACTOR", default_value_t = 1.0)]
     speed: f64,
-    /// Scenario: incident (a loop of calm, surge, runaway autoscaler, recovery) or calm.
-    #[arg(long, value_name = "NAME", value_enum, default_value_t = ScenarioArg::Incident)]
-    scenario: ScenarioArg,
+    /// Scenario: incident (the five seed incidents in a loop, each with its cause leading, a recovery after each), calm (no incident), or one seed incident alone.
+    #[arg(long, value_name = "NAME", default_value = "incident", value_parser = parse_scenario())]
+    scenario: Scenario,
     #[command(flatten)]
     common: Flags,
 }
 
-#[derive(ValueEnum, Clone, Copy, Debug)]
-enum ScenarioArg {
-    Incident,
-    Calm,
+/// The scenario names, listed in help and completions.
+fn parse_scenario() -> impl clap::builder::TypedValueParser<Value = Scenario> {
+    let names = [
+        "incident", "calm", "seed-000", "seed-001", "seed-002", "seed-003", "seed-004",
+    ];
+    clap::builder::PossibleValuesParser::new(names).map(|s| s.parse().unwrap_or(Scenario::Incident))
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq)]
@@ -271,31 +274,17 @@ async fn demo(d: DemoArgs, log: Option<String>) -> Result<i32> {
     if !(d.speed > 0.0 && d.speed <= 1000.0) {
         bail!("--speed must be more than 0 and at most 1000");
     }
-    let scenario = match d.scenario {
-        ScenarioArg::Incident => Scenario::Incident,
-        ScenarioArg::Calm => Scenario::Calm,
-    };
     let opts = DemoOptions {
         instances: d.instances as usize,
         speed: d.speed,
-        scenario,
+        scenario: d.scenario,
         dir: None,
     };
     let fleet = Fleet::start(opts)
         .await
         .context("starting the demo fleet")?;
     if d.no_ui {
-        use std::io::Write;
-        let mut out = std::io::stdout().lock();
-        // A reader that goes away must not stop the fleet.
-        let _ = writeln!(out, "file_sd: {}", fleet.file_sd_path().display());
-        for t in fleet.targets() {
-            let _ = writeln!(out, "target: {t}");
-        }
-        let _ = out.flush();
-        drop(out);
-        app::wait_for_termination().await;
-        let _ = tokio::time::timeout(Duration::from_millis(500), fleet.shutdown()).await;
+        app::serve_fleet(fleet).await;
         return Ok(0);
     }
     let mut f = d.common;

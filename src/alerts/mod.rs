@@ -323,15 +323,16 @@ fn transition(
     }
 }
 
-/// Hysteresis. `results` is what the rule's expression returned (filtered
-/// by its threshold); `unfiltered` is the value the threshold compares,
-/// for every series. A series of an instance that is **firing** (pending
-/// ones never are held) and is missing from `results` is added back with
+/// Hysteresis, a dead band. `results` is what the rule's expression
+/// returned (filtered by its threshold); `unfiltered` is the value the
+/// threshold compares, for every series. A series of an instance that is
+/// **pending or firing** and is missing from `results` is added back with
 /// its unfiltered value while that value is not below `clear_below` (NaN
-/// counts as below), so the instance keeps firing until the value falls
-/// under `clear_below` or the series disappears. Instances are matched by
-/// their alert labels (series labels without `__name__`, plus the rule's
-/// labels).
+/// counts as below), so the instance stays pending (its `for` running on)
+/// or firing until the value falls under `clear_below` or the series
+/// disappears: a noisy value at the threshold starts pending once. Instances
+/// are matched by their alert labels (series labels without `__name__`,
+/// plus the rule's labels).
 pub fn hold_above(
     rule: &RuleState,
     mut results: Vec<(Labels, f64)>,
@@ -344,11 +345,11 @@ pub fn hold_above(
         .collect();
     for (series, v) in unfiltered {
         let labels = rule.instance_labels(series);
-        let firing = rule
+        let active = rule
             .instances
             .get(&labels)
-            .is_some_and(|i| i.state == AlertState::Firing);
-        if firing && !returned.contains(&labels) && *v >= clear_below {
+            .is_some_and(|i| matches!(i.state, AlertState::Pending | AlertState::Firing));
+        if active && !returned.contains(&labels) && *v >= clear_below {
             results.push((series.clone(), *v));
         }
     }

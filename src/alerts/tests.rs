@@ -204,12 +204,22 @@ fn hysteresis_holds_firing_until_the_value_falls_below_clear_below() {
 }
 
 #[test]
-fn hysteresis_never_holds_pending_and_resolves_when_the_series_goes() {
+fn hysteresis_holds_pending_and_resolves_when_the_series_goes() {
     let mut r = RuleState::new(spec(30, 0));
     step_hyst(&mut r, 0, &[("a", 1.5)], 0.5);
-    // Pending is not held: a dip under the threshold ends it.
+    // Pending is held too: a dip under the threshold but not under
+    // clear_below keeps `for` running, and it fires on time.
+    assert!(step_hyst(&mut r, 2_000, &[("a", 0.9)], 0.5).is_empty());
+    assert_eq!(r.alerts(2_000)[0].state, AlertState::Pending);
     assert_eq!(
-        tos(&step_hyst(&mut r, 2_000, &[("a", 0.9)], 0.5)),
+        tos(&step_hyst(&mut r, 30_000, &[("a", 0.7)], 0.5)),
+        [("pending", "firing")]
+    );
+    let mut r = RuleState::new(spec(30, 0));
+    step_hyst(&mut r, 0, &[("a", 1.5)], 0.5);
+    // Under clear_below, pending ends.
+    assert_eq!(
+        tos(&step_hyst(&mut r, 2_000, &[("a", 0.4)], 0.5)),
         [("pending", "inactive")]
     );
     let mut r = RuleState::new(spec(0, 0));

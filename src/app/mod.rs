@@ -363,6 +363,35 @@ pub fn runtime() -> std::io::Result<tokio::runtime::Runtime> {
 }
 
 /// Waits for Ctrl-C, SIGTERM or SIGHUP.
+/// `vitals demo --no-ui`: prints `file_sd: PATH` and `target: URL` lines,
+/// then `phase: NAME seed=NNN` as each scenario phase starts, and serves
+/// the fleet until a termination signal. A reader that goes away does not
+/// stop the fleet.
+pub async fn serve_fleet(fleet: Fleet) {
+    use std::io::Write;
+    let print = |lines: &[String]| {
+        let mut out = std::io::stdout().lock();
+        for l in lines {
+            let _ = writeln!(out, "{l}");
+        }
+        let _ = out.flush();
+    };
+    let mut lines = vec![format!("file_sd: {}", fleet.file_sd_path().display())];
+    lines.extend(fleet.targets().into_iter().map(|t| format!("target: {t}")));
+    print(&lines);
+    let mut since = None;
+    let stop = wait_for_termination();
+    tokio::pin!(stop);
+    loop {
+        print(&fleet.phase_lines(&mut since));
+        tokio::select! {
+            _ = &mut stop => break,
+            _ = tokio::time::sleep(Duration::from_millis(50)) => {}
+        }
+    }
+    let _ = tokio::time::timeout(Duration::from_millis(500), fleet.shutdown()).await;
+}
+
 pub async fn wait_for_termination() {
     #[cfg(unix)]
     {

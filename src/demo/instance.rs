@@ -23,6 +23,16 @@ const NOT_FOUND_RATIO: f64 = 0.01;
 /// How much slower than typical the fleet's weak instance is.
 const WEAK_LATENCY: f64 = 1.25;
 
+/// The instance that becomes the bottleneck (seed 003): the oldest, which
+/// the autoscaler never retires.
+pub(crate) const BOTTLENECK_ID: u64 = 0;
+
+/// Whether an instance leaks memory when the scenario says so (seed 004):
+/// every other one, the bottleneck not among them.
+pub(crate) fn leaks(id: u64) -> bool {
+    id % 2 == 1
+}
+
 /// The fleet's traffic as (weight, duration factor) pairs, for a fleet of
 /// `n` instances that includes the weak one: what the dashboard's p99
 /// over the summed buckets mixes together.
@@ -127,7 +137,13 @@ impl Instance {
             return;
         }
         let traffic = 1.0 + 0.05 * self.traffic_noise.step(&mut self.rng);
-        let slower = self.latency_factor * (1.0 + 0.04 * self.latency_noise.step(&mut self.rng));
+        let hot = if self.id == BOTTLENECK_ID {
+            c.hot_latency.max(1.0)
+        } else {
+            1.0
+        };
+        let slower =
+            hot * self.latency_factor * (1.0 + 0.04 * self.latency_noise.step(&mut self.rng));
         let cpu =
             (c.cpu + self.cpu_bias + 0.02 * self.cpu_noise.step(&mut self.rng)).clamp(0.01, 0.99);
         let gauge = self.gauge_noise.step(&mut self.rng);
@@ -171,7 +187,8 @@ impl Instance {
         }
 
         self.cpu_seconds += cpu * CPU_LIMIT_CORES * dt;
-        let memory = (c.memory_fill + self.memory_bias + 0.01 * gauge).clamp(0.05, 0.97);
+        let leak = if leaks(self.id) { c.leak } else { 0.0 };
+        let memory = (c.memory_fill + leak + self.memory_bias + 0.01 * gauge).clamp(0.05, 0.97);
         self.memory_bytes = (memory * MEMORY_LIMIT_BYTES / 4096.0).round() * 4096.0;
         let queue = (c.queue_fill * self.queue_factor * (1.0 + 0.1 * gauge)).clamp(0.0, 1.0);
         self.queue_depth = (queue * QUEUE_CAPACITY).round();

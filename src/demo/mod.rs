@@ -8,7 +8,7 @@
 //!
 //! Time: the fleet reads one clock ([`Clock`]), monotonic by default and
 //! injectable for tests. `speed` compresses the *script*: at speed 10 the
-//! 5.5-minute incident plays in 33 seconds. Counters still grow at their
+//! 11.8-minute incident loop plays in 71 seconds. Counters still grow at their
 //! phase's rates per real second, so what a scraper computes (request
 //! rates, CPU %, error ratios, quantiles) reads the same at any speed.
 //! The simulation advances in fixed ticks from a seeded random source, so
@@ -46,7 +46,7 @@ use tokio::task::JoinHandle;
 /// (each exporter holds sockets in this process), so it allows fewer.
 const MAX_INSTANCES: usize = 200;
 const MAX_INCIDENT_INSTANCES: usize = 30;
-/// Fastest speed accepted (the incident loop then lasts 0.33 s).
+/// Fastest speed accepted (the incident loop then lasts 0.71 s).
 const MAX_SPEED: f64 = 1000.0;
 /// How often the autoscaler brings exporters and file_sd up to date.
 const DRIVER_PERIOD: Duration = Duration::from_millis(200);
@@ -58,32 +58,46 @@ pub const DEFAULT_SEED: u64 = 0x7669_7461_6c73;
 /// Which script the fleet plays.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Scenario {
-    /// Calm, a 10x surge, the autoscaler running away towards a mis-set
-    /// `max_instances`, the fleet stalling, the limit corrected, recovery;
-    /// on a loop of [`LOOP_SECS`] simulated seconds.
+    /// The five seed incidents one after another, each in its own phase
+    /// with its cause leading, a recovery after each; on a loop of
+    /// [`LOOP_SECS`] simulated seconds.
     Incident,
     /// Steady traffic and a constant fleet size: no incident.
     Calm,
+    /// One seed incident alone (0 to 4): calm, the incident, recovery.
+    Seed(u8),
 }
+
+/// The seed incidents (`seed-000` … `seed-004`).
+pub const SEEDS: u8 = 5;
 
 impl FromStr for Scenario {
     type Err = anyhow::Error;
 
     fn from_str(s: &str) -> anyhow::Result<Self> {
-        match s {
-            "incident" => Ok(Scenario::Incident),
-            "calm" => Ok(Scenario::Calm),
-            other => bail!("unknown scenario {other:?}: use incident or calm"),
+        let seed = s
+            .strip_prefix("seed-")
+            .filter(|n| n.len() == 3)
+            .and_then(|n| n.parse::<u8>().ok())
+            .filter(|n| *n < SEEDS);
+        match (s, seed) {
+            ("incident", _) => Ok(Scenario::Incident),
+            ("calm", _) => Ok(Scenario::Calm),
+            (_, Some(n)) => Ok(Scenario::Seed(n)),
+            (other, None) => {
+                bail!("unknown scenario {other:?}: use incident, calm or seed-000 to seed-004")
+            }
         }
     }
 }
 
 impl fmt::Display for Scenario {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            Scenario::Incident => "incident",
-            Scenario::Calm => "calm",
-        })
+        match self {
+            Scenario::Incident => f.write_str("incident"),
+            Scenario::Calm => f.write_str("calm"),
+            Scenario::Seed(n) => write!(f, "seed-{n:03}"),
+        }
     }
 }
 
@@ -159,7 +173,7 @@ impl Fleet {
     /// [`Fleet::start`] with a chosen clock and seed.
     pub async fn start_with(opts: DemoOptions, setup: FleetSetup) -> anyhow::Result<Fleet> {
         let most = match opts.scenario {
-            Scenario::Incident => MAX_INCIDENT_INSTANCES,
+            Scenario::Incident | Scenario::Seed(_) => MAX_INCIDENT_INSTANCES,
             Scenario::Calm => MAX_INSTANCES,
         };
         if opts.instances < script::MIN_INSTANCES || opts.instances > most {
@@ -241,10 +255,36 @@ impl Fleet {
         format!("http://{}/metrics", self.registry().autoscaler_at)
     }
 
-    /// Name of the current scenario phase ("calm", "surge", "runaway",
-    /// "stall", "recovery").
+    /// Name of the current scenario phase ("calm", "runaway", "overflow",
+    /// "errors", "bottleneck", "memory", "recovery").
     pub fn phase(&self) -> String {
         self.shared.with_sim(|sim| sim.phase().as_str().to_string())
+    }
+
+    /// The seed incident playing now (none in calm and recovery).
+    pub fn seed(&self) -> Option<u8> {
+        self.shared.with_sim(|sim| sim.phase().seed())
+    }
+
+    /// `phase: NAME seed=NNN` lines (`seed=none` for calm and recovery)
+    /// of the phases that started since the last call with the same
+    /// `since`, in order, none skipped however fast the script plays (at
+    /// most a loop's worth); the first call gives the phase playing now.
+    pub fn phase_lines(&self, since: &mut Option<f64>) -> Vec<String> {
+        self.shared.with_sim(|sim| {
+            let now = sim.sim_now();
+            let lines = match *since {
+                None => vec![sim.phase().line()],
+                Some(from) => sim
+                    .script()
+                    .phase_starts(from, now, 16)
+                    .into_iter()
+                    .map(|(_, p)| p.line())
+                    .collect(),
+            };
+            *since = Some(now);
+            lines
+        })
     }
 
     /// Brings the fleet up to the clock's present now: starts and stops

@@ -1,28 +1,47 @@
 //! The scenario scripts: what the fleet should look like at each moment of
 //! simulated time. Pure functions of time; no state, no clock.
+//!
+//! The incident loop plays the five seed incidents one after another, each
+//! in a phase of its own in which its cause leads (crosses its critical
+//! threshold first, within seconds of the phase start) and its symptoms,
+//! if any, follow later; a recovery phase between two incidents lets the
+//! previous one's alerts resolve. `seed-000` … `seed-004` play one incident
+//! alone: calm, the incident, recovery.
 
 use super::Scenario;
 
 /// Length of one loop of the incident scenario, in simulated seconds.
-pub const LOOP_SECS: f64 = 330.0;
+pub const LOOP_SECS: f64 = CALM_SECS + 5.0 * (INCIDENT_SECS + RECOVERY_SECS);
+// The whole loop lasts at most 12 minutes at speed 1.
+const _: () = assert!(LOOP_SECS <= 720.0);
 /// The fleet never shrinks below this many app instances.
 pub const MIN_INSTANCES: usize = 2;
 /// Requests per second each starting instance serves when calm.
 const BASE_RPS_PER_INSTANCE: f64 = 50.0;
 
-/// Phase boundaries of the incident loop (simulated seconds).
-const SURGE_AT: f64 = 60.0;
-const RUNAWAY_AT: f64 = 120.0;
-const STALL_AT: f64 = 180.0;
-const RECOVERY_AT: f64 = 240.0;
+/// Calm at the start of a loop, so the dashboard warms up.
+const CALM_SECS: f64 = 60.0;
+/// One incident's phase.
+const INCIDENT_SECS: f64 = 90.0;
+/// The recovery after an incident: long enough for its alerts to resolve.
+const RECOVERY_SECS: f64 = 40.0;
+/// How long the recovery takes to bring every value back to calm.
+const RECOVERY_RAMP_SECS: f64 = 15.0;
 
 /// A named stretch of the scenario.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Phase {
     Calm,
-    Surge,
+    /// Seed 000: the autoscaler runs away to a mis-set `max_instances`.
     Runaway,
-    Stall,
+    /// Seed 001: the event queue overflows in a 10x traffic surge.
+    Overflow,
+    /// Seed 002: errors at 30 % and p99 at 5 s.
+    Errors,
+    /// Seed 003: one instance (the config layer) is the bottleneck.
+    Bottleneck,
+    /// Seed 004: memory climbs to its limit on some instances.
+    Memory,
     Recovery,
 }
 
@@ -30,13 +49,49 @@ impl Phase {
     pub fn as_str(self) -> &'static str {
         match self {
             Phase::Calm => "calm",
-            Phase::Surge => "surge",
             Phase::Runaway => "runaway",
-            Phase::Stall => "stall",
+            Phase::Overflow => "overflow",
+            Phase::Errors => "errors",
+            Phase::Bottleneck => "bottleneck",
+            Phase::Memory => "memory",
             Phase::Recovery => "recovery",
         }
     }
+
+    /// The seed incident the phase plays (none for calm and recovery).
+    pub fn seed(self) -> Option<u8> {
+        match self {
+            Phase::Runaway => Some(0),
+            Phase::Overflow => Some(1),
+            Phase::Errors => Some(2),
+            Phase::Bottleneck => Some(3),
+            Phase::Memory => Some(4),
+            Phase::Calm | Phase::Recovery => None,
+        }
+    }
+
+    /// The incident phase of a seed.
+    pub fn of_seed(seed: u8) -> Option<Phase> {
+        INCIDENTS.get(usize::from(seed)).copied()
+    }
+
+    /// `phase: NAME seed=NNN` (`seed=none` for calm and recovery).
+    pub fn line(self) -> String {
+        match self.seed() {
+            Some(s) => format!("phase: {} seed={s:03}", self.as_str()),
+            None => format!("phase: {} seed=none", self.as_str()),
+        }
+    }
 }
+
+/// The incident phases in seed order.
+const INCIDENTS: [Phase; 5] = [
+    Phase::Runaway,
+    Phase::Overflow,
+    Phase::Errors,
+    Phase::Bottleneck,
+    Phase::Memory,
+];
 
 /// What the fleet looks like at one moment, for a typical instance.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -56,14 +111,21 @@ pub struct Conditions {
     pub queue_fill: f64,
     /// Resident memory as a fraction of the memory limit.
     pub memory_fill: f64,
-    /// Instances the autoscaler wants (before clamping to its limits).
+    /// How many times slower than typical the bottleneck instance (the
+    /// oldest) answers; 1 when there is none.
+    pub hot_latency: f64,
+    /// Memory (fraction of the limit) leaking instances hold on top of
+    /// `memory_fill`; 0 when nothing leaks.
+    pub leak: f64,
+    /// Instances the autoscaler wants (clamped to its limits).
     pub desired: usize,
     /// The autoscaler's `max_instances` setting.
     pub max: usize,
 }
 
-/// One keyframe of the incident; values in between are interpolated.
-#[derive(Clone, Copy, Debug)]
+/// One keyframe; values in between are interpolated. `t` is seconds
+/// into the phase.
+#[derive(Clone, Copy, Debug, PartialEq)]
 struct Key {
     t: f64,
     traffic: f64,
@@ -73,49 +135,87 @@ struct Key {
     cpu: f64,
     queue: f64,
     mem: f64,
+    hot: f64,
+    leak: f64,
 }
 
-#[allow(clippy::too_many_arguments)]
-const fn key(
-    t: f64,
-    traffic: f64,
-    p50: f64,
-    p99: f64,
-    err: f64,
-    cpu: f64,
-    queue: f64,
-    mem: f64,
-) -> Key {
-    Key {
-        t,
-        traffic,
-        p50,
-        p99,
-        err,
-        cpu,
-        queue,
-        mem,
+/// The calm fleet: 60 ms p99, 0.2 % errors, CPU 30 %.
+const CALM: Key = Key {
+    t: 0.0,
+    traffic: 1.0,
+    p50: 0.020,
+    p99: 0.060,
+    err: 0.002,
+    cpu: 0.30,
+    queue: 0.02,
+    mem: 0.35,
+    hot: 1.0,
+    leak: 0.0,
+};
+
+/// A keyframe: calm but for the fields set by `f`.
+const fn at(t: f64, k: Key) -> Key {
+    Key { t, ..k }
+}
+
+/// Seed 000. The autoscaler wants its (mis-set) limit at once: pinned at
+/// `max_instances` within seconds. Only once the fleet has grown into it
+/// does contention stall it (latency and CPU, later).
+#[rustfmt::skip]
+const RUNAWAY: [Key; 4] = [
+    at(0.0, CALM),
+    at(10.0, Key { traffic: 3.0, ..CALM }),
+    at(30.0, Key { traffic: 3.0, cpu: 0.35, queue: 0.05, ..CALM }),
+    at(50.0, Key { traffic: 3.0, p50: 0.15, p99: 0.60, err: 0.03, cpu: 0.90, queue: 0.50, mem: 0.60, ..CALM }),
+];
+
+/// Seed 001. 10x traffic in ten seconds: the event queues overflow in the
+/// surge itself; latency, errors and CPU stay under their critical lines.
+#[rustfmt::skip]
+const OVERFLOW: [Key; 3] = [
+    at(0.0, CALM),
+    at(10.0, Key { traffic: 10.0, p50: 0.025, p99: 0.08, err: 0.003, cpu: 0.50, queue: 1.0, mem: 0.45, ..CALM }),
+    at(60.0, Key { traffic: 10.0, p50: 0.030, p99: 0.12, err: 0.006, cpu: 0.55, queue: 1.0, mem: 0.50, ..CALM }),
+];
+
+/// Seed 002. Errors jump to 30 % first; p99 follows to 5 s; then a partial
+/// recovery to 2 % errors and a p99 under a second.
+#[rustfmt::skip]
+const ERRORS: [Key; 6] = [
+    at(0.0, CALM),
+    at(8.0, Key { err: 0.30, p99: 0.07, ..CALM }),
+    at(25.0, Key { err: 0.30, p99: 0.08, cpu: 0.35, ..CALM }),
+    at(45.0, Key { err: 0.30, p50: 1.0, p99: 5.0, cpu: 0.45, queue: 0.30, ..CALM }),
+    at(65.0, Key { err: 0.30, p50: 1.0, p99: 5.0, cpu: 0.45, queue: 0.30, ..CALM }),
+    at(75.0, Key { err: 0.02, p50: 0.10, p99: 0.80, cpu: 0.40, queue: 0.10, ..CALM }),
+];
+
+/// Seed 003. One instance (the config layer every request passes) answers
+/// ten times slower; the rest of the fleet is fine.
+#[rustfmt::skip]
+const BOTTLENECK: [Key; 2] = [
+    at(0.0, CALM),
+    at(10.0, Key { hot: 10.0, ..CALM }),
+];
+
+/// Seed 004. Memory climbs to its limit on the leaking instances.
+#[rustfmt::skip]
+const MEMORY: [Key; 3] = [
+    at(0.0, CALM),
+    at(15.0, Key { leak: 0.65, ..CALM }),
+    at(60.0, Key { leak: 0.65, p99: 0.10, cpu: 0.40, ..CALM }),
+];
+
+fn keys_of(phase: Phase) -> &'static [Key] {
+    match phase {
+        Phase::Runaway => &RUNAWAY,
+        Phase::Overflow => &OVERFLOW,
+        Phase::Errors => &ERRORS,
+        Phase::Bottleneck => &BOTTLENECK,
+        Phase::Memory => &MEMORY,
+        Phase::Calm | Phase::Recovery => &[CALM],
     }
 }
-
-/// The incident, after the write-ups: a 10x surge, the autoscaler running
-/// away towards a mis-set limit, the fleet stalling, the limit corrected.
-#[rustfmt::skip]
-const INCIDENT: [Key; 10] = [
-    //   t      traffic p50    p99    errors cpu   queue mem
-    key(0.0,    1.0,  0.020, 0.060, 0.002, 0.30, 0.02, 0.35),
-    key(60.0,   1.0,  0.020, 0.060, 0.002, 0.30, 0.02, 0.35),
-    key(80.0,  10.0,  0.030, 0.095, 0.004, 0.52, 0.25, 0.45),
-    key(120.0, 10.0,  0.035, 0.110, 0.005, 0.58, 0.40, 0.50),
-    key(150.0, 10.0,  0.090, 0.400, 0.060, 0.84, 0.85, 0.70),
-    key(180.0, 10.0,  0.400, 2.000, 0.200, 0.90, 1.00, 0.86),
-    key(205.0, 10.0,  1.000, 5.000, 0.300, 0.94, 1.00, 0.90),
-    key(240.0, 10.0,  1.000, 5.000, 0.300, 0.94, 1.00, 0.90),
-    key(255.0,  8.0,  0.050, 0.150, 0.020, 0.60, 0.50, 0.60),
-    key(275.0,  3.0,  0.022, 0.070, 0.003, 0.36, 0.05, 0.40),
-];
-// From 295 s to the end of the loop: calm again (the first keyframe).
-const CALM_AGAIN_AT: f64 = 295.0;
 
 /// A scenario for a fleet of a given starting size.
 #[derive(Clone, Debug)]
@@ -125,18 +225,31 @@ pub struct Script {
     surge: usize,
     wrong_max: usize,
     right_max: usize,
+    /// The phases of one loop with their lengths.
+    phases: Vec<(Phase, f64)>,
 }
 
 impl Script {
     /// `instances` is the starting size (at least [`MIN_INSTANCES`]).
     pub fn new(scenario: Scenario, instances: usize) -> Self {
         let base = instances.max(MIN_INSTANCES);
+        let incidents: Vec<Phase> = match scenario {
+            Scenario::Calm => vec![],
+            Scenario::Incident => INCIDENTS.to_vec(),
+            Scenario::Seed(s) => Phase::of_seed(s).into_iter().collect(),
+        };
+        let mut phases = vec![(Phase::Calm, CALM_SECS)];
+        for p in incidents {
+            phases.push((p, INCIDENT_SECS));
+            phases.push((Phase::Recovery, RECOVERY_SECS));
+        }
         Script {
             scenario,
             base,
             surge: 3 * base,
             wrong_max: (6 * base).max(40),
             right_max: (4 * base).max(16),
+            phases,
         }
     }
 
@@ -144,159 +257,136 @@ impl Script {
         self.base
     }
 
+    /// Length of one loop, simulated seconds (infinite for calm).
+    pub fn loop_secs(&self) -> f64 {
+        if self.scenario == Scenario::Calm {
+            return f64::INFINITY;
+        }
+        self.phases.iter().map(|(_, d)| d).sum()
+    }
+
+    /// Every phase of one loop with its start, simulated seconds.
+    pub fn timeline(&self) -> Vec<(Phase, f64)> {
+        let mut start = 0.0;
+        self.phases
+            .iter()
+            .map(|(p, d)| {
+                let s = start;
+                start += d;
+                (*p, s)
+            })
+            .collect()
+    }
+
+    /// The phases that start in `(from, to]` simulated seconds, with their
+    /// start, in order (every loop; at most `limit` of them).
+    pub fn phase_starts(&self, from: f64, to: f64, limit: usize) -> Vec<(f64, Phase)> {
+        let len = self.loop_secs();
+        let mut out = Vec::new();
+        if !(len.is_finite() && from.is_finite() && to.is_finite()) || to <= from {
+            return out;
+        }
+        let timeline = self.timeline();
+        let mut lap = (from.max(0.0) / len).floor();
+        while out.len() < limit && lap * len <= to {
+            for (p, start) in &timeline {
+                let t = lap * len + start;
+                if t > from && t <= to && out.len() < limit {
+                    out.push((t, *p));
+                }
+            }
+            lap += 1.0;
+        }
+        out
+    }
+
     /// Conditions at `sim_secs` simulated seconds after the start.
     pub fn at(&self, sim_secs: f64) -> Conditions {
-        let base_rps = BASE_RPS_PER_INSTANCE * self.base as f64;
-        if self.scenario == Scenario::Calm {
-            return self.conditions(
-                Phase::Calm,
-                &INCIDENT[0],
-                base_rps,
-                self.base,
-                self.right_max,
-            );
-        }
-        let t = if sim_secs.is_finite() && sim_secs > 0.0 {
-            sim_secs % LOOP_SECS
+        let t = if sim_secs.is_finite() && sim_secs > 0.0 && self.loop_secs().is_finite() {
+            sim_secs % self.loop_secs()
         } else {
             0.0
         };
-        let phase = match t {
-            t if t < SURGE_AT => Phase::Calm,
-            t if t < RUNAWAY_AT => Phase::Surge,
-            t if t < STALL_AT => Phase::Runaway,
-            t if t < RECOVERY_AT => Phase::Stall,
-            _ => Phase::Recovery,
-        };
-        let k = interpolate(t);
+        let mut start = 0.0;
+        let mut before: Option<Phase> = None;
+        let mut seen_runaway = false;
+        for (i, (phase, secs)) in self.phases.iter().enumerate() {
+            if t < start + secs || i + 1 == self.phases.len() {
+                let into = t - start;
+                let k = match (phase, before) {
+                    (Phase::Recovery, Some(prev)) => {
+                        let from = keys_of(prev)[keys_of(prev).len() - 1];
+                        mix(&from, &CALM, (into / RECOVERY_RAMP_SECS).clamp(0.0, 1.0))
+                    }
+                    _ => interpolate(keys_of(*phase), into),
+                };
+                let runaway_ahead = self.phases[i..].iter().any(|(p, _)| *p == Phase::Runaway);
+                return self.conditions(*phase, &k, runaway_ahead && !seen_runaway);
+            }
+            seen_runaway |= *phase == Phase::Runaway;
+            before = Some(*phase);
+            start += secs;
+        }
+        self.conditions(Phase::Calm, &CALM, false)
+    }
+
+    /// `mis_set`: the limit is still the wrong one (the runaway is ahead,
+    /// or under way).
+    fn conditions(&self, phase: Phase, k: &Key, mis_set: bool) -> Conditions {
         let by_traffic =
             ((self.base as f64 * k.traffic * 0.3).ceil() as usize).clamp(self.base, self.surge);
         let (desired, max) = match phase {
-            Phase::Calm | Phase::Surge => (by_traffic, self.wrong_max),
-            Phase::Runaway | Phase::Stall => (self.wrong_max, self.wrong_max),
-            Phase::Recovery => (by_traffic, self.right_max),
+            Phase::Runaway => (self.wrong_max, self.wrong_max),
+            _ if mis_set => (by_traffic, self.wrong_max),
+            _ => (by_traffic, self.right_max),
         };
-        self.conditions(phase, &k, base_rps, desired, max)
-    }
-
-    fn conditions(
-        &self,
-        phase: Phase,
-        k: &Key,
-        base_rps: f64,
-        desired: usize,
-        max: usize,
-    ) -> Conditions {
         Conditions {
             phase,
-            traffic_rps: base_rps * k.traffic,
+            traffic_rps: BASE_RPS_PER_INSTANCE * self.base as f64 * k.traffic,
             p50: k.p50,
             p99: k.p99,
             error_ratio: k.err,
             cpu: k.cpu,
             queue_fill: k.queue,
             memory_fill: k.mem,
+            hot_latency: k.hot,
+            leak: k.leak,
             desired: desired.clamp(MIN_INSTANCES, max.max(MIN_INSTANCES)),
             max,
         }
     }
 }
 
-/// The incident's keyframes interpolated at `t` (within one loop).
-fn interpolate(t: f64) -> Key {
-    let last = INCIDENT[INCIDENT.len() - 1];
-    let (a, b) = if t >= last.t {
-        (
-            last,
-            Key {
-                t: CALM_AGAIN_AT,
-                ..INCIDENT[0]
-            },
-        )
-    } else {
-        let i = INCIDENT.iter().rposition(|k| k.t <= t).unwrap_or(0);
-        (INCIDENT[i], INCIDENT[(i + 1).min(INCIDENT.len() - 1)])
-    };
+/// Keyframes interpolated at `t` seconds into their phase; past the last
+/// one, the last one holds.
+fn interpolate(keys: &[Key], t: f64) -> Key {
+    let i = keys.iter().rposition(|k| k.t <= t).unwrap_or(0);
+    let a = keys[i];
+    let b = keys[(i + 1).min(keys.len() - 1)];
     let f = if b.t > a.t {
         ((t - a.t) / (b.t - a.t)).clamp(0.0, 1.0)
     } else {
         1.0
     };
-    let mix = |x: f64, y: f64| x + (y - x) * f;
+    mix(&a, &b, f)
+}
+
+fn mix(a: &Key, b: &Key, f: f64) -> Key {
+    let m = |x: f64, y: f64| if f >= 1.0 { y } else { x + (y - x) * f };
     Key {
-        t,
-        traffic: mix(a.traffic, b.traffic),
-        p50: mix(a.p50, b.p50),
-        p99: mix(a.p99, b.p99),
-        err: mix(a.err, b.err),
-        cpu: mix(a.cpu, b.cpu),
-        queue: mix(a.queue, b.queue),
-        mem: mix(a.mem, b.mem),
+        t: m(a.t, b.t),
+        traffic: m(a.traffic, b.traffic),
+        p50: m(a.p50, b.p50),
+        p99: m(a.p99, b.p99),
+        err: m(a.err, b.err),
+        cpu: m(a.cpu, b.cpu),
+        queue: m(a.queue, b.queue),
+        mem: m(a.mem, b.mem),
+        hot: m(a.hot, b.hot),
+        leak: m(a.leak, b.leak),
     }
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn phases_follow_the_loop() {
-        let s = Script::new(Scenario::Incident, 4);
-        let names: Vec<_> = [0.0, 70.0, 130.0, 200.0, 250.0, 329.0, 330.0, 400.0]
-            .iter()
-            .map(|t| s.at(*t).phase.as_str())
-            .collect();
-        assert_eq!(
-            names,
-            ["calm", "surge", "runaway", "stall", "recovery", "recovery", "calm", "surge"]
-        );
-    }
-
-    #[test]
-    fn incident_crosses_and_recovers_the_thresholds() {
-        let s = Script::new(Scenario::Incident, 4);
-        let calm = s.at(30.0);
-        assert!(calm.p99 < 0.1 && calm.cpu < 0.5 && calm.error_ratio < 0.005);
-        let stall = s.at(220.0);
-        assert!(stall.p99 >= 2.0 && stall.cpu > 0.85 && stall.error_ratio >= 0.25);
-        assert!(stall.queue_fill >= 1.0);
-        assert_eq!(stall.desired, 40);
-        assert_eq!(stall.max, 40);
-        let surge = s.at(100.0);
-        assert!((surge.traffic_rps / calm.traffic_rps - 10.0).abs() < 1e-9);
-        let after = s.at(310.0);
-        assert_eq!(after.p99, calm.p99);
-        assert_eq!(after.desired, 4);
-        assert_eq!(after.max, 16);
-    }
-
-    #[test]
-    fn interpolation_is_continuous() {
-        let s = Script::new(Scenario::Incident, 4);
-        let mut prev = s.at(0.0);
-        for i in 1..3300 {
-            let c = s.at(i as f64 * 0.1);
-            assert!((c.p99 - prev.p99).abs() < 0.1, "jump at {}", i);
-            assert!((c.cpu - prev.cpu).abs() < 0.01);
-            prev = c;
-        }
-    }
-
-    #[test]
-    fn calm_scenario_is_constant() {
-        let s = Script::new(Scenario::Calm, 6);
-        let a = s.at(0.0);
-        for t in [10.0, 150.0, 220.0, 1e6, f64::NAN] {
-            assert_eq!(s.at(t), a);
-        }
-        assert_eq!(a.desired, 6);
-    }
-
-    #[test]
-    fn bad_times_are_treated_as_start() {
-        let s = Script::new(Scenario::Incident, 2);
-        assert_eq!(s.at(f64::NAN).phase, Phase::Calm);
-        assert_eq!(s.at(-5.0).phase, Phase::Calm);
-        assert!(s.at(0.0).desired >= MIN_INSTANCES);
-    }
-}
+#[path = "script_tests.rs"]
+mod tests;

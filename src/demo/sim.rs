@@ -200,6 +200,10 @@ impl Sim {
         }
     }
 
+    pub(crate) fn script(&self) -> &Script {
+        &self.script
+    }
+
     pub(crate) fn phase(&self) -> Phase {
         self.conditions.phase
     }
@@ -245,6 +249,7 @@ fn latency_key(c: &Conditions, n: usize) -> (i64, i64, usize) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::demo::script::LOOP_SECS;
     use crate::demo::Scenario;
 
     fn incident(speed: f64) -> Sim {
@@ -271,14 +276,15 @@ mod tests {
         let mut most = 0;
         let mut least = usize::MAX;
         let mut t = 0.0;
-        while t < 329.0 {
+        while t < LOOP_SECS - 1.0 {
             t += 1.0;
             s.advance_to(t);
             let a = s.autoscaler();
             most = most.max(a.current);
             least = least.min(a.current);
-            if (200.0..240.0).contains(&t) {
+            if (100.0..150.0).contains(&t) {
                 assert_eq!(a.max, 40);
+                assert_eq!(a.desired, 40, "pinned at the limit");
             }
         }
         assert_eq!(most, 40, "runs away to the mis-set limit");
@@ -291,28 +297,29 @@ mod tests {
     fn scale_up_during_the_surge_and_down_after() {
         let mut s = incident(1.0);
         s.advance_to(110.0);
-        assert_eq!(s.phase(), Phase::Surge);
-        assert_eq!(s.autoscaler().current, 12);
-        s.advance_to(175.0);
+        assert_eq!(s.phase(), Phase::Runaway);
         assert_eq!(s.autoscaler().current, 40);
-        s.advance_to(255.0);
+        s.advance_to(158.0);
         let n = s.autoscaler().current;
         assert!(n <= 16, "{n}");
         assert!(!s.draining_ids().is_empty(), "retired instances drain");
-        s.advance_to(265.0);
+        s.advance_to(170.0);
         assert!(s.draining_ids().len() < 28);
         assert!(s.instance(0).is_some() && s.instance(1).is_some());
+        s.advance_to(230.0);
+        assert_eq!(s.phase(), Phase::Overflow);
+        assert_eq!(s.autoscaler().current, 12, "grows with the surge");
     }
 
     #[test]
     fn draining_instances_stop_counting_and_vanish() {
         let mut s = incident(1.0);
-        s.advance_to(245.0);
+        s.advance_to(155.0);
         let id = *s.draining_ids().last().expect("some instance draining");
         let before = s.instance(id).map(|i| i.requests());
-        s.advance_to(245.0 + DRAIN_SECS / 2.0);
+        s.advance_to(155.0 + DRAIN_SECS / 2.0);
         assert_eq!(s.instance(id).map(|i| i.requests()), before);
-        s.advance_to(245.0 + DRAIN_SECS + 1.0);
+        s.advance_to(155.0 + DRAIN_SECS + 1.0);
         assert!(s.instance(id).is_none());
     }
 
@@ -340,7 +347,7 @@ mod tests {
     fn speed_compresses_the_script_not_the_rates() {
         let mut s = Sim::new(Script::new(Scenario::Incident, 4), 10.0, 1);
         s.advance_to(22.0);
-        assert_eq!(s.phase(), Phase::Stall, "220 simulated seconds");
+        assert_eq!(s.phase(), Phase::Overflow, "220 simulated seconds");
         let mut calm = Sim::new(Script::new(Scenario::Calm, 4), 10.0, 1);
         calm.advance_to(20.0);
         let cpu = calm.live()[1].cpu_seconds / 20.0 / 2.0;
@@ -352,8 +359,8 @@ mod tests {
 
     #[test]
     fn can_start_part_way_through_the_script() {
-        let mut s = incident(1.0).starting_at(200.0);
-        assert_eq!(s.phase(), Phase::Stall);
+        let mut s = incident(1.0).starting_at(100.0);
+        assert_eq!(s.phase(), Phase::Runaway);
         assert_eq!(s.autoscaler().current, 40);
         s.advance_to(50.0);
         assert_eq!(s.phase(), Phase::Recovery);

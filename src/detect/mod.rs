@@ -98,6 +98,15 @@ pub fn rate_window_of(scrape_interval: Option<Duration>) -> Duration {
 }
 
 const FOR: Duration = Duration::from_secs(30);
+/// `for` of the critical instance-count rule: the autoscaler pinned at its
+/// limit is a step, not a noisy value, and must be named within a minute.
+const PINNED_FOR: Duration = Duration::from_secs(15);
+
+/// The dead band of every detected threshold, as a fraction of it: once
+/// pending or firing, an instance stays so until its value falls below
+/// `(1 - DEAD_BAND) x threshold`, so a noisy value sitting at the
+/// threshold starts `pending` once instead of over and over.
+pub const DEAD_BAND: f64 = 0.1;
 
 fn threshold(alert: &str, severity: Severity, value: f64, summary: &str) -> Threshold {
     Threshold {
@@ -107,7 +116,7 @@ fn threshold(alert: &str, severity: Severity, value: f64, summary: &str) -> Thre
         below: false,
         for_: FOR,
         summary: summary.to_string(),
-        clear_below: None,
+        clear_below: Some(value * (1.0 - DEAD_BAND)),
     }
 }
 

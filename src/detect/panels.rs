@@ -314,19 +314,35 @@ pub(super) fn instances(c: &Catalog, rules: &mut Vec<RuleDef>) -> PanelDef {
             thresholds: vec![],
             is_limit: true,
         });
-        let current = gauges
-            .iter()
-            .find(|g| g.contains("current"))
-            .or(gauges.first())
-            .map(|g| format!("max({g})"))
+        let pick = |word: &str| {
+            gauges
+                .iter()
+                .find(|g| g.contains(word))
+                .map(|g| format!("max({g})"))
+        };
+        let current = pick("current")
+            .or_else(|| gauges.first().map(|g| format!("max({g})")))
             .unwrap_or_else(|| "count(up == 1)".into());
+        let desired = pick("desired").unwrap_or_else(|| current.clone());
+        // Both rules compare counts, so the value shown (and kept at
+        // resolve time) is a number of instances, never a ratio that a
+        // lowered limit would push past 100 %.
         rules.push(RuleDef {
             alert: "InstancesNearMax".into(),
-            expr: format!("{current} / max({max}) >= 0.9"),
+            expr: format!("{current} >= 0.9 * max({max})"),
             severity: Severity::Warning,
             for_: FOR,
-            summary: "instances at {{ $value | humanizePercentage }} of max_instances".into(),
-            threshold: Some(0.9),
+            summary: "{{ $value }} instances running, 90% or more of max_instances".into(),
+            threshold: None,
+            panel: Some("instances".into()),
+        });
+        rules.push(RuleDef {
+            alert: "InstancesNearMax".into(),
+            expr: format!("{desired} >= max({max})"),
+            severity: Severity::Critical,
+            for_: PINNED_FOR,
+            summary: "autoscaler pinned at max_instances: it wants {{ $value }} instances".into(),
+            threshold: None,
             panel: Some("instances".into()),
         });
     }
@@ -382,7 +398,10 @@ pub(super) fn saturation(c: &Catalog) -> PanelDef {
                 ),
                 add_labels: vec![("signal".into(), "memory".into())],
                 legend: "mem".into(),
-                thresholds: vec![threshold("MemoryNearLimit", Severity::Warning, 0.85, s)],
+                thresholds: vec![
+                    threshold("MemoryNearLimit", Severity::Warning, 0.85, s),
+                    threshold("MemoryNearLimit", Severity::Critical, 0.95, s),
+                ],
                 is_limit: false,
             });
         }

@@ -101,3 +101,76 @@ fn status_label_variants() {
     let d = detect(&c, Duration::from_secs(2));
     assert!(d.panels[2].exprs[0].expr.contains("status_code=~\"5..\""));
 }
+
+#[test]
+fn the_autoscaler_pinned_at_its_limit_is_critical_and_soon() {
+    use MetricType::*;
+    let c = cat(&[
+        ("autoscaler_current_instances", Gauge, &[]),
+        ("autoscaler_desired_instances", Gauge, &[]),
+        ("autoscaler_max_instances", Gauge, &[]),
+    ]);
+    let d = detect(&c, Duration::from_secs(2));
+    let near: Vec<&RuleDef> = d
+        .rules
+        .iter()
+        .filter(|r| r.alert == "InstancesNearMax")
+        .collect();
+    assert_eq!(near.len(), 2);
+    let (warn, crit) = (near[0], near[1]);
+    assert_eq!(warn.severity, Severity::Warning);
+    assert_eq!(
+        warn.expr,
+        "max(autoscaler_current_instances) >= 0.9 * max(autoscaler_max_instances)"
+    );
+    assert_eq!(crit.severity, Severity::Critical);
+    assert_eq!(
+        crit.expr,
+        "max(autoscaler_desired_instances) >= max(autoscaler_max_instances)"
+    );
+    // Fires within a minute of the pin, scrape delays included.
+    assert!(crit.for_ <= Duration::from_secs(30));
+    // The value is a count of instances: the summary reads the same when
+    // it resolves after the limit was lowered under the fleet's size.
+    for r in &near {
+        assert!(
+            r.summary.contains("{{ $value }} instances"),
+            "{}",
+            r.summary
+        );
+        assert!(!r.summary.contains("humanizePercentage"), "{}", r.summary);
+        assert_eq!(r.threshold, None);
+    }
+}
+
+#[test]
+fn detected_thresholds_have_a_dead_band_and_memory_a_critical() {
+    let d = detect(
+        &cat(&[
+            ("process_resident_memory_bytes", MetricType::Gauge, &[]),
+            ("app_memory_limit_bytes", MetricType::Gauge, &[]),
+            ("app_event_queue_depth", MetricType::Gauge, &[]),
+            ("app_event_queue_capacity", MetricType::Gauge, &[]),
+        ]),
+        Duration::from_secs(2),
+    );
+    let sat = &d.panels[5];
+    let memory: Vec<(Severity, f64)> = sat.exprs[1]
+        .thresholds
+        .iter()
+        .map(|t| (t.severity, t.value))
+        .collect();
+    assert_eq!(
+        memory,
+        [(Severity::Warning, 0.85), (Severity::Critical, 0.95)]
+    );
+    for t in d
+        .panels
+        .iter()
+        .flat_map(|p| &p.exprs)
+        .flat_map(|e| &e.thresholds)
+    {
+        let clear = t.clear_below.expect("a dead band");
+        assert!((clear - t.value * (1.0 - DEAD_BAND)).abs() < 1e-12, "{t:?}");
+    }
+}

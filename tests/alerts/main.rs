@@ -12,6 +12,7 @@ mod tui_fixture;
 mod ack;
 mod bell;
 mod check;
+mod flapping;
 mod group_mute;
 mod groups;
 mod hysteresis;

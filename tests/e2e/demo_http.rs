@@ -79,7 +79,7 @@ async fn pages_read_as_typed_families_by_an_independent_parser() {
 async fn file_sd_follows_scale_up_and_down() {
     let (fleet, clock) = manual_fleet(Scenario::Incident).await;
     let start = check_file_sd_matches(&fleet);
-    step_to(&fleet, &clock, 175.0).await;
+    step_to(&fleet, &clock, 140.0).await;
     let grown = check_file_sd_matches(&fleet);
     assert_eq!(grown.len(), 40, "runaway to the mis-set limit");
     assert!(
@@ -108,10 +108,10 @@ async fn file_sd_follows_scale_up_and_down() {
 #[tokio::test]
 async fn retired_instances_leave_file_sd_then_drain() {
     let (fleet, clock) = manual_fleet(Scenario::Incident).await;
-    step_to(&fleet, &clock, 239.0).await;
+    step_to(&fleet, &clock, 149.0).await;
     let before = check_file_sd_matches(&fleet);
     assert_eq!(before.len(), 40);
-    step_to(&fleet, &clock, 242.0).await;
+    step_to(&fleet, &clock, 152.0).await;
     let after = check_file_sd_matches(&fleet);
     assert!(after.len() < 40, "the corrected limit retires instances");
     let retired: Vec<&String> = before.iter().filter(|u| !after.contains(u)).collect();
@@ -120,7 +120,7 @@ async fn retired_instances_leave_file_sd_then_drain() {
         assert_eq!(status, 200, "{url} still answers while it drains");
         assert!(body.contains("http_requests_total"));
     }
-    step_to(&fleet, &clock, 250.0).await;
+    step_to(&fleet, &clock, 160.0).await;
     for url in &retired {
         assert!(wait_closed(url).await, "{url} stopped after draining");
     }
@@ -246,24 +246,29 @@ async fn bad_options_are_one_line_errors() {
         "incident".parse::<Scenario>().ok(),
         Some(Scenario::Incident)
     );
-    let err = "chaos"
-        .parse::<Scenario>()
-        .expect_err("unknown")
-        .to_string();
-    assert!(err.contains("incident or calm"), "{err}");
+    assert_eq!("seed-003".parse::<Scenario>().ok(), Some(Scenario::Seed(3)));
+    assert_eq!(Scenario::Seed(3).to_string(), "seed-003");
+    for bad in ["chaos", "seed-005", "seed-3", "seed-0001"] {
+        let err = bad.parse::<Scenario>().expect_err("unknown").to_string();
+        assert!(
+            err.contains("incident, calm or seed-000 to seed-004"),
+            "{err}"
+        );
+    }
 }
 
 #[tokio::test]
 async fn a_fleet_can_start_in_the_middle_of_the_incident() {
     let setup = FleetSetup {
         clock: Clock::Manual(ManualClock::new()),
-        start_at_secs: 200.0,
+        start_at_secs: 100.0,
         ..FleetSetup::default()
     };
     let fleet = Fleet::start_with(DemoOptions::default(), setup)
         .await
         .expect("fleet starts");
-    assert_eq!(fleet.phase(), "stall");
+    assert_eq!(fleet.phase(), "runaway");
+    assert_eq!(fleet.seed(), Some(0));
     assert_eq!(check_file_sd_matches(&fleet).len(), 40);
     fleet.shutdown().await;
 }
