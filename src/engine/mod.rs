@@ -369,6 +369,8 @@ impl Engine {
         let panels = self.eval_panels(now_ms);
         let panels = self.eval_pinned(now_ms).unwrap_or(panels);
         let (mut alerts, transitions) = self.eval_rules(now_ms);
+        let mut panels = panels;
+        panels::judge_by_alerts(&mut panels, &alerts);
         self.last_tick_ms = now_ms;
         self.acks.apply(&mut alerts, now_ms);
         if self.alert_log_path.is_some() {

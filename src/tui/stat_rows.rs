@@ -2,8 +2,8 @@
 //! values, a sparkline of the worst series, state word) inside one box.
 
 use super::glyphs::{level_word, Glyphs};
-use super::levels::{finite_points, headline};
-use super::plot::ChartCtx;
+use super::levels::{current_count, finite_points, headline, of_limit};
+use super::plot::{self, ChartCtx};
 use crate::frame::{Level, Panel};
 use crate::report::format;
 use crate::theme::Theme;
@@ -87,6 +87,13 @@ pub fn render_row(
                 theme.muted(),
             ));
         }
+        // `92 desired of max 40`.
+        if let Some(max) = of_limit(panel) {
+            left.push(Span::styled(
+                max,
+                theme.level(level).add_modifier(Modifier::BOLD),
+            ));
+        }
         // Series of their own expressions (up, targets, desired, …) are
         // different signals, all worth reading; a breakdown by instance is
         // summed up by its worst.
@@ -104,7 +111,7 @@ pub fn render_row(
             }
         } else {
             left.push(Span::styled(
-                format!(" (worst of {})", panel.series.len()),
+                format!(" (worst of {})", current_count(panel)),
                 theme.muted(),
             ));
         }
@@ -129,21 +136,49 @@ pub fn render_row(
     let left_w: usize = left.iter().map(|s| s.content.chars().count()).sum();
     let right_w: usize = right.iter().map(|s| s.content.chars().count()).sum();
     let free = width.saturating_sub(left_w + right_w + 2);
-    if free >= MIN_SPARK && !spark_values.is_empty() {
-        let n = free.min(MAX_SPARK);
-        left.push(Span::raw(" ".repeat(free - n + 1)));
-        left.push(Span::styled(
-            g.sparkline(&spark_values, n),
-            theme.level(level).remove_modifier(Modifier::REVERSED),
-        ));
-        left.push(Span::raw(" "));
-    } else {
-        left.push(Span::raw(" ".repeat(free + 2)));
+    // The sparkline's scale (min–max at its right) and the first threshold
+    // on it, so a bar reads against something: 101ms under a 200ms
+    // threshold is half a bar, not a full one.
+    let (lo, hi) = plot::y_bounds(panel, Some(ctx.range));
+    let scale = format!(
+        " {}–{}",
+        format::value(lo, panel.unit),
+        format::value(hi, panel.unit)
+    );
+    let mark = spark_threshold(panel, &g, lo, hi);
+    // No sparkline without its scale: one that does not fit with it is
+    // left out.
+    let tails = [format!("{scale}{mark}"), scale];
+    let tail = tails
+        .into_iter()
+        .find(|t| free >= MIN_SPARK + t.chars().count());
+    match tail {
+        Some(tail) if !spark_values.is_empty() => {
+            let n = (free - tail.chars().count()).min(MAX_SPARK);
+            left.push(Span::raw(" ".repeat(free - n - tail.chars().count() + 1)));
+            left.push(Span::styled(
+                g.sparkline_in(&spark_values, n, lo, hi),
+                theme.level(level).remove_modifier(Modifier::REVERSED),
+            ));
+            left.push(Span::styled(tail, theme.muted()));
+            left.push(Span::raw(" "));
+        }
+        _ => left.push(Span::raw(" ".repeat(free + 2))),
     }
     Line::from(left).render(area, buf);
     if left_w + right_w < width {
         Line::from(right).right_aligned().render(area, buf);
     }
+}
+
+/// ` ▲150ms`: the lowest threshold on the sparkline's scale, marked with
+/// its level's glyph (warn before crit), or nothing.
+fn spark_threshold(panel: &Panel, g: &Glyphs, lo: f64, hi: f64) -> String {
+    [(panel.warn, Level::Warn), (panel.crit, Level::Crit)]
+        .into_iter()
+        .find_map(|(v, l)| v.filter(|v| *v >= lo && *v <= hi).map(|v| (v, l)))
+        .map(|(v, l)| format!(" {}{}", g.level(l), format::value(v, panel.unit)))
+        .unwrap_or_default()
 }
 
 #[cfg(test)]
@@ -203,5 +238,28 @@ mod tests {
             "{}",
             row(&breakdown)
         );
+    }
+
+    /// 101ms under a 200ms threshold is about half a bar, and the row says
+    /// the scale and where the threshold is.
+    #[test]
+    fn a_sparkline_carries_its_scale_and_threshold() {
+        let latency = Panel {
+            title: "Latency".into(),
+            unit: crate::frame::Unit::Seconds,
+            warn: Some(0.15),
+            crit: Some(0.2),
+            series: vec![Series {
+                legend: "p99".into(),
+                value: Some(0.101),
+                points: (0..30).map(|i| (i * 2000, 0.101)).collect(),
+                ..Series::default()
+            }],
+            ..Panel::default()
+        };
+        let r = row(&latency);
+        assert!(r.contains("0s–210ms ▲150ms"), "{r}");
+        assert!(!r.contains('█'), "{r}");
+        assert!(r.contains("▄▄▄"), "{r}");
     }
 }
