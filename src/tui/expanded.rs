@@ -163,7 +163,7 @@ pub fn render(panel: &Panel, ctx: &ChartCtx, theme: &Theme, area: Rect, buf: &mu
     }
     // Room for the names (instances are ~20 characters) and three values.
     let legend_w = if inner.width >= 80 {
-        (inner.width * 2 / 5).min(64)
+        (inner.width / 2).min(64)
     } else {
         0
     };

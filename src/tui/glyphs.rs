@@ -6,6 +6,9 @@ use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::symbols::border;
 
+/// How many series marks there are (`Glyphs::series`).
+pub const SERIES_MARKS: usize = 8;
+
 /// One set of status symbols.
 #[derive(Clone, Copy, Debug)]
 pub struct Glyphs {
@@ -60,8 +63,8 @@ impl Glyphs {
     /// as well as colour (`--no-color`). None of them is a level's symbol
     /// or the outlier mark.
     pub fn series(&self, i: usize) -> &'static str {
-        const UNICODE_MARKS: [&str; 8] = ["■", "●", "□", "○", "▼", "◇", "+", "×"];
-        const ASCII_MARKS: [&str; 8] = ["*", "o", "#", "@", "v", "%", "+", "x"];
+        const UNICODE_MARKS: [&str; SERIES_MARKS] = ["■", "●", "□", "○", "▼", "◇", "+", "×"];
+        const ASCII_MARKS: [&str; SERIES_MARKS] = ["*", "o", "#", "@", "v", "%", "+", "x"];
         if self.ascii {
             ASCII_MARKS[i % ASCII_MARKS.len()]
         } else {

@@ -242,9 +242,15 @@ pub fn render_marked(
             }
         })
         .render(plot, buf);
-    if marks && plot.width >= 2 && plot.height >= 2 {
+    // Marks only while each live series has one of its own; more lines
+    // than marks are told apart in the legend.
+    let live = panel.series.iter().filter(|s| s.value.is_some()).count();
+    if marks && live <= super::glyphs::SERIES_MARKS && plot.width >= 2 && plot.height >= 2 {
         let g = super::glyphs::Glyphs::new(ascii);
         for (i, (color, pts)) in lines.iter().enumerate() {
+            if panel.series[i].value.is_none() {
+                continue;
+            }
             let Some(&(x, v)) = pts.last() else { continue };
             let fx = (x - x_min) / (0.0 - x_min).max(f64::MIN_POSITIVE);
             let fy = (hi - v) / (hi - lo);

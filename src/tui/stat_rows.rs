@@ -16,6 +16,9 @@ use ratatui::widgets::{Block, Borders, Widget};
 const TITLE_WIDTH: usize = 11;
 const WORD_WIDTH: usize = 5;
 const MIN_SPARK: usize = 6;
+/// The headline's legend at most, and at least when it gives way.
+const LEGEND_WIDTH: usize = 16;
+const MIN_LEGEND: usize = 8;
 const MAX_SPARK: usize = 40;
 
 /// Draws the box around the rows.
@@ -70,6 +73,8 @@ pub fn render_row(
         Span::raw(" "),
     ];
     let mut spark_values: Vec<f64> = Vec::new();
+    // The headline's legend: the one text that gives way to the scale.
+    let mut legend_at: Option<(usize, &str)> = None;
     if let Some(err) = &panel.error {
         left.push(Span::styled(
             format!("error: {err}"),
@@ -82,8 +87,9 @@ pub fn render_row(
             theme.level(level).add_modifier(Modifier::BOLD),
         ));
         if panel.series.len() > 1 {
+            legend_at = Some((left.len(), head.legend.as_str()));
             left.push(Span::styled(
-                format!(" {}", format::truncate(&head.legend, 16)),
+                format!(" {}", format::truncate(&head.legend, LEGEND_WIDTH)),
                 theme.muted(),
             ));
         }
@@ -133,19 +139,30 @@ pub fn render_row(
         format!("{:>WORD_WIDTH$}", level_word(level)),
         theme.level(level),
     ));
-    let left_w: usize = left.iter().map(|s| s.content.chars().count()).sum();
     let right_w: usize = right.iter().map(|s| s.content.chars().count()).sum();
-    let free = width.saturating_sub(left_w + right_w + 2);
     // The sparkline's scale (min–max at its right) and the first threshold
     // on it, so a bar reads against something: 101ms under a 200ms
     // threshold is half a bar, not a full one.
     let (lo, hi) = plot::y_bounds(panel, Some(ctx.range));
-    let scale = format!(
-        " {}–{}",
-        format::value(lo, panel.unit),
-        format::value(hi, panel.unit)
-    );
+    let lo_text = if lo == 0.0 {
+        "0".to_string()
+    } else {
+        format::value(lo, panel.unit)
+    };
+    let scale = format!(" {lo_text}–{}", format::value(hi, panel.unit));
     let mark = spark_threshold(panel, &g, lo, hi);
+    let mut left_w: usize = left.iter().map(|s| s.content.chars().count()).sum();
+    // The legend gives up characters (down to MIN_LEGEND) before the
+    // sparkline loses its scale and threshold.
+    let want = MIN_SPARK + scale.chars().count() + mark.chars().count();
+    let short = (left_w + right_w + 2 + want).saturating_sub(width);
+    if let (Some((i, legend)), true) = (legend_at, short > 0 && !spark_values.is_empty()) {
+        let now = left[i].content.chars().count() - 1;
+        let keep = now.saturating_sub(short).max(MIN_LEGEND.min(now));
+        left[i].content = format!(" {}", format::truncate(legend, keep)).into();
+        left_w = left.iter().map(|s| s.content.chars().count()).sum();
+    }
+    let free = width.saturating_sub(left_w + right_w + 2);
     // No sparkline without its scale: one that does not fit with it is
     // left out.
     let tails = [format!("{scale}{mark}"), scale];
@@ -258,7 +275,7 @@ mod tests {
             ..Panel::default()
         };
         let r = row(&latency);
-        assert!(r.contains("0s–210ms ▲150ms"), "{r}");
+        assert!(r.contains("0–210ms ▲150ms"), "{r}");
         assert!(!r.contains('█'), "{r}");
         assert!(r.contains("▄▄▄"), "{r}");
     }

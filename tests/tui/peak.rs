@@ -60,9 +60,9 @@ fn peak_80x24_sparklines_carry_scale_and_threshold() {
     assert!(s.contains("(worst of 40)"), "{s}");
     // Latency: its scale up to the crit line, and the warn mark.
     let latency = s.lines().find(|l| l.contains("Latency")).unwrap();
-    assert!(
-        latency.contains("0s–") && latency.contains("▲150ms"),
-        "{latency}"
-    );
+    assert!(latency.contains(" 0–243ms ▲150ms"), "{latency}");
+    // CPU: its legend gives way so that the scale and threshold stay.
+    let cpu = s.lines().find(|l| l.contains("CPU")).unwrap();
+    assert!(cpu.contains(" 0–103% ▲70.0%"), "{cpu}");
     insta::assert_snapshot!(s);
 }
