@@ -272,6 +272,9 @@ pub struct Panel {
     pub crit: Option<f64>,
     /// A reference line such as a `max_instances` gauge.
     pub limit: Option<f64>,
+    /// The reference line's history, oldest first (ms since epoch, value):
+    /// the limit as it was at each instant, drawn as such.
+    pub limit_points: Vec<(i64, f64)>,
     /// The engine's verdict on the panel: the worst level of its series.
     pub level: Level,
 }

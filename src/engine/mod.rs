@@ -372,6 +372,8 @@ impl Engine {
         let panels = self.eval_panels(now_ms);
         let panels = self.eval_pinned(now_ms).unwrap_or(panels);
         let (mut alerts, mut transitions) = self.eval_rules(now_ms);
+        let mut panels = panels;
+        panels::judge_by_alerts(&mut panels, &alerts);
         self.last_tick_ms = now_ms;
         self.acks.apply(&mut alerts, now_ms);
         crate::alerts::group::inhibit(&mut alerts, &self.opts.grouping.inhibit);

@@ -164,6 +164,32 @@ pub(super) fn table_thresholds(panels: &[PanelRuntime]) -> [Thresholds; 3] {
     })
 }
 
+/// A panel whose series carry no thresholds of their own (the Instances
+/// panel: its rules compare series with each other, or read `up`) takes
+/// its verdict from its rules: the most severe of its firing alerts, OK
+/// when none fires. Panels judged by thresholds keep their verdict.
+pub(super) fn judge_by_alerts(panels: &mut [Panel], alerts: &[crate::frame::Alert]) {
+    for p in panels.iter_mut() {
+        let judged = p.series.iter().any(|s| s.level != Level::Unknown);
+        let has_value = p.series.iter().any(|s| s.value.is_some());
+        if judged || !has_value || p.error.is_some() {
+            continue;
+        }
+        p.level = alerts
+            .iter()
+            .filter(|a| {
+                a.state == crate::frame::AlertState::Firing && a.panel.as_deref() == Some(&p.id)
+            })
+            .map(|a| match a.severity {
+                Severity::Critical => Level::Crit,
+                Severity::Warning => Level::Warn,
+                Severity::Info => Level::Ok,
+            })
+            .max()
+            .unwrap_or(Level::Ok);
+    }
+}
+
 /// Records the engine's verdict on a table row's values.
 pub(super) fn judge_row(row: &mut InstanceRow, th: &[Thresholds; 3]) {
     let judge = |v: Option<f64>, th: &Thresholds| v.map_or(Level::Unknown, |v| th.judge(v));
@@ -226,6 +252,14 @@ impl Engine {
                     match &result {
                         Ok(v) if def.is_limit => {
                             panel.limit = v.first().map(|(_, x)| *x);
+                            // Kept as history (never a series): the limit
+                            // line is drawn as it was over time.
+                            if let Some((l, x)) = v.first() {
+                                p.history
+                                    .entry((i, l.clone()))
+                                    .or_default()
+                                    .push_back((now_ms, *x));
+                            }
                         }
                         Ok(v) => {
                             for (l, x) in v {
@@ -260,6 +294,15 @@ impl Engine {
                         *m.entry(*i).or_default() += 1;
                         m
                     });
+                let mut limit_points: Vec<(i64, f64)> = p
+                    .history
+                    .iter()
+                    .filter(|((i, _), _)| p.def.exprs[*i].is_limit)
+                    .flat_map(|(_, pts)| pts.iter().copied())
+                    .collect();
+                limit_points.sort_by_key(|(t, _)| *t);
+                limit_points.dedup_by_key(|(t, _)| *t);
+                panel.limit_points = limit_points;
                 panel.series = p
                     .history
                     .iter()
@@ -355,5 +398,115 @@ impl TableRuntime {
             p99: p(&d.p99),
             error_ratio: p(&d.error_ratio),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::frame::{Alert, AlertState};
+
+    /// The Instances panel has no thresholds of its own: its badge is its
+    /// rules' verdict; a panel with thresholds keeps its own.
+    #[test]
+    fn a_panel_without_thresholds_is_judged_by_its_firing_alerts() {
+        let series = |level| Series {
+            value: Some(40.0),
+            level,
+            ..Series::default()
+        };
+        let mut panels = vec![
+            Panel {
+                id: "instances".into(),
+                series: vec![series(Level::Unknown)],
+                ..Panel::default()
+            },
+            Panel {
+                id: "cpu".into(),
+                series: vec![series(Level::Ok)],
+                level: Level::Ok,
+                ..Panel::default()
+            },
+        ];
+        judge_by_alerts(&mut panels, &[]);
+        assert_eq!(panels[0].level, Level::Ok);
+        let alert = |panel: &str, severity, state| Alert {
+            panel: Some(panel.into()),
+            severity,
+            state,
+            ..Alert::default()
+        };
+        let alerts = [
+            alert("instances", Severity::Warning, AlertState::Firing),
+            alert("instances", Severity::Critical, AlertState::Pending),
+            alert("cpu", Severity::Critical, AlertState::Firing),
+        ];
+        judge_by_alerts(&mut panels, &alerts);
+        assert_eq!(panels[0].level, Level::Warn);
+        assert_eq!(panels[1].level, Level::Ok, "judged by its thresholds");
+        let alerts = [alert("instances", Severity::Critical, AlertState::Firing)];
+        judge_by_alerts(&mut panels, &alerts);
+        assert_eq!(panels[0].level, Level::Crit);
+    }
+
+    /// The limit line is kept as it was at each tick, not only as it is.
+    #[test]
+    fn the_limit_keeps_its_history_and_is_no_series() {
+        use crate::detect::ExprDef;
+        use crate::engine::{Engine, EngineOptions};
+        use crate::scrape::{expo, ScrapeResult, Target};
+        use std::sync::Arc;
+        use std::time::Duration;
+        let expr = |e: &str, is_limit| ExprDef {
+            expr: e.into(),
+            add_labels: vec![],
+            legend: String::new(),
+            thresholds: vec![],
+            is_limit,
+        };
+        let def = PanelDef {
+            id: "instances".into(),
+            title: "Instances".into(),
+            unit: Unit::Count,
+            kind: PanelKind::Graph,
+            exprs: vec![
+                expr("max(current_instances)", false),
+                expr("max(max_instances)", true),
+            ],
+            error: None,
+            warn: None,
+            crit: None,
+        };
+        let mut e = Engine::new(EngineOptions {
+            panels: vec![def],
+            detected_panels: false,
+            ..EngineOptions::default()
+        });
+        let target = Target {
+            url: "http://127.0.0.1:9001/metrics".into(),
+            job: "app".into(),
+            instance: "127.0.0.1:9001".into(),
+            ..Default::default()
+        };
+        const T0: i64 = 1_795_348_800_000;
+        e.set_targets(std::slice::from_ref(&target), T0);
+        let mut frame = None;
+        for (i, max) in [30, 30, 40].into_iter().enumerate() {
+            let t = T0 + i as i64 * 2000;
+            let page = format!("current_instances {max}\nmax_instances {max}\n");
+            e.apply(ScrapeResult {
+                target: Arc::new(target.clone()),
+                time_ms: t,
+                duration: Duration::from_millis(3),
+                outcome: Ok(expo::parse_page(page.as_bytes(), None)),
+            });
+            frame = Some(e.tick(t + 1000));
+        }
+        let f = frame.unwrap();
+        let p = &f.panels[0];
+        assert_eq!(p.limit, Some(40.0));
+        let values: Vec<f64> = p.limit_points.iter().map(|p| p.1).collect();
+        assert_eq!(values, [30.0, 30.0, 40.0]);
+        assert_eq!(p.series.len(), 1, "the limit is not a series");
     }
 }

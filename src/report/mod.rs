@@ -205,7 +205,7 @@ pub fn to_markdown(frame: &Frame) -> String {
 }
 
 /// The three worst instances per signal (CPU, p99, errors), outliers
-/// across the fleet (robust z-score) marked with ◆.
+/// above the fleet (robust z-score) marked with ◆.
 fn worst_instances(frame: &Frame) -> String {
     use crate::frame::{InstanceRow, Unit};
     use crate::report::outliers;
@@ -222,7 +222,7 @@ fn worst_instances(frame: &Frame) -> String {
             .iter()
             .map(|r| pick(r).filter(|_| r.up))
             .collect();
-        let flags = outliers::flags(&vals);
+        let flags = outliers::flags(&vals, false);
         let top = outliers::worst(&vals, 3);
         if top.is_empty() {
             continue;

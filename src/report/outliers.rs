@@ -50,11 +50,15 @@ pub fn robust_z(values: &[Option<f64>]) -> Vec<Option<f64>> {
         .collect()
 }
 
-/// Which values are outliers (|z| above [`THRESHOLD`]).
-pub fn flags(values: &[Option<f64>]) -> Vec<bool> {
+/// Which values are outliers on the bad side of the fleet (z beyond
+/// [`THRESHOLD`]): above it for signals where higher is worse (latency,
+/// errors, CPU, saturation), below it when `lower_is_worse`. An instance
+/// better than the fleet is not marked: the mark asks for attention.
+pub fn flags(values: &[Option<f64>], lower_is_worse: bool) -> Vec<bool> {
+    let sign = if lower_is_worse { -1.0 } else { 1.0 };
     robust_z(values)
         .into_iter()
-        .map(|z| z.is_some_and(|z| z.abs() > THRESHOLD))
+        .map(|z| z.is_some_and(|z| sign * z > THRESHOLD))
         .collect()
 }
 
@@ -85,14 +89,14 @@ mod tests {
             Some(0.19),
             Some(0.23),
         ];
-        assert_eq!(flags(&v), [false, false, false, true, false, false]);
+        assert_eq!(flags(&v, false), [false, false, false, true, false, false]);
         let z = robust_z(&v);
         assert!(z[3].unwrap() > 3.5);
         assert!(z[0].unwrap().abs() < 3.5);
     }
 
     #[test]
-    fn low_outliers_count_too() {
+    fn low_outliers_count_only_where_lower_is_worse() {
         let v = [
             Some(10.0),
             Some(11.0),
@@ -101,7 +105,10 @@ mod tests {
             Some(0.0),
             Some(10.2),
         ];
-        assert!(flags(&v)[4]);
+        assert!(flags(&v, true)[4]);
+        // 0 % errors where the fleet errs is better, not worse: no mark.
+        assert_eq!(flags(&v, false), [false; 6]);
+        assert!(robust_z(&v)[4].unwrap() < -THRESHOLD);
     }
 
     #[test]
@@ -109,14 +116,14 @@ mod tests {
         // A mean and standard deviation would be dragged up by 1000 and
         // flag nothing; median and MAD still see it.
         let v = [Some(1.0), Some(2.0), Some(3.0), Some(1000.0)];
-        assert_eq!(flags(&v), [false, false, false, true]);
+        assert_eq!(flags(&v, false), [false, false, false, true]);
     }
 
     #[test]
     fn identical_values_have_no_outliers_and_a_lone_differing_one_does() {
-        assert_eq!(flags(&[Some(0.5); 5]), [false; 5]);
+        assert_eq!(flags(&[Some(0.5); 5], false), [false; 5]);
         let v = [Some(0.0), Some(0.0), Some(0.0), Some(0.0), Some(0.3)];
-        assert_eq!(flags(&v), [false, false, false, false, true]);
+        assert_eq!(flags(&v, false), [false, false, false, false, true]);
     }
 
     #[test]
@@ -131,7 +138,7 @@ mod tests {
             Some(0.9),
             Some(50.0),
         ];
-        let f = flags(&v);
+        let f = flags(&v, false);
         assert_eq!(f, [false, false, false, false, false, true]);
         assert!(robust_z(&[]).is_empty());
     }

@@ -32,14 +32,13 @@ fn cursor_line<'a>(
     g: &Glyphs,
     theme: &Theme,
 ) -> Line<'a> {
-    let swatch = if g.ascii { "*" } else { "■" };
     let mut spans = vec![Span::styled(
         format!("at {} ", clock(t, ctx.tz)),
         theme.accent(),
     )];
     for (i, s) in panel.series.iter().enumerate() {
         spans.push(Span::styled(
-            format!(" {swatch}"),
+            format!(" {}", g.series(i)),
             Style::new().fg(theme.series(i)),
         ));
         spans.push(Span::styled(
@@ -54,8 +53,20 @@ fn cursor_line<'a>(
     Line::from(spans)
 }
 
+/// Width of the legend's value columns (`231ms`, `32.4%`, `1.23k/s`).
+const VALUE_W: u16 = 8;
+
+/// The name of a series in the legend: its legend, with the instance it
+/// comes from when the legend does not already name it (a breakdown by
+/// instance reads `que 10.0.0.7:9100`, not `que` eighty times).
+fn series_name(s: &Series) -> String {
+    match s.labels.get("instance") {
+        Some(i) if !s.legend.contains(i) => format!("{} {i}", s.legend),
+        _ => s.legend.clone(),
+    }
+}
+
 fn legend(panel: &Panel, ctx: &ChartCtx, g: &Glyphs, theme: &Theme, area: Rect, buf: &mut Buffer) {
-    let swatch = if g.ascii { "*" } else { "■" };
     let rows: Vec<Row> = panel
         .series
         .iter()
@@ -84,8 +95,8 @@ fn legend(panel: &Panel, ctx: &ChartCtx, g: &Glyphs, theme: &Theme, area: Rect, 
             };
             Row::new(vec![
                 Cell::from(Line::from(vec![
-                    Span::styled(swatch, Style::new().fg(theme.series(i))),
-                    Span::styled(format!(" {}", s.legend), theme.text()),
+                    Span::styled(g.series(i), Style::new().fg(theme.series(i))),
+                    Span::styled(format!(" {}", series_name(s)), theme.text()),
                 ])),
                 Cell::from(Span::styled(
                     format::opt_value(shown, panel.unit),
@@ -103,10 +114,10 @@ fn legend(panel: &Panel, ctx: &ChartCtx, g: &Glyphs, theme: &Theme, area: Rect, 
     Table::new(
         rows,
         [
-            Constraint::Fill(1),
-            Constraint::Length(10),
-            Constraint::Length(10),
-            Constraint::Length(10),
+            Constraint::Min(8),
+            Constraint::Length(VALUE_W),
+            Constraint::Length(VALUE_W),
+            Constraint::Length(VALUE_W),
         ],
     )
     .header(
@@ -150,14 +161,15 @@ pub fn render(panel: &Panel, ctx: &ChartCtx, theme: &Theme, area: Rect, buf: &mu
     if header_rows == 1 || !graph::big_header(panel, &g, theme, values, buf) {
         graph::values_line(panel, &g, theme, values.width).render(values, buf);
     }
+    // Room for the names (instances are ~20 characters) and three values.
     let legend_w = if inner.width >= 80 {
-        (inner.width / 3).min(56)
+        (inner.width / 2).min(64)
     } else {
         0
     };
     let [chart, side] =
         Layout::horizontal([Constraint::Fill(1), Constraint::Length(legend_w)]).areas(body);
-    plot::render(panel, ctx, theme, chart, buf);
+    plot::render_marked(panel, ctx, theme, chart, buf, true);
     if legend_w > 0 {
         legend(
             panel,

@@ -6,6 +6,9 @@ use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::symbols::border;
 
+/// How many series marks there are (`Glyphs::series`).
+pub const SERIES_MARKS: usize = 8;
+
 /// One set of status symbols.
 #[derive(Clone, Copy, Debug)]
 pub struct Glyphs {
@@ -59,6 +62,20 @@ impl Glyphs {
         }
     }
 
+    /// The mark of the `i`th series of a panel, in legends and at the end
+    /// of its line in the expanded chart: series are told apart by shape
+    /// as well as colour (`--no-color`). None of them is a level's symbol
+    /// or the outlier mark.
+    pub fn series(&self, i: usize) -> &'static str {
+        const UNICODE_MARKS: [&str; SERIES_MARKS] = ["■", "●", "□", "○", "▼", "◇", "+", "×"];
+        const ASCII_MARKS: [&str; SERIES_MARKS] = ["*", "o", "#", "@", "v", "%", "+", "x"];
+        if self.ascii {
+            ASCII_MARKS[i % ASCII_MARKS.len()]
+        } else {
+            UNICODE_MARKS[i % UNICODE_MARKS.len()]
+        }
+    }
+
     /// The symbol of a level.
     pub fn level(&self, level: Level) -> &'static str {
         match level {
@@ -88,18 +105,14 @@ impl Glyphs {
     }
 
     /// A sparkline of `values` (oldest first) squeezed or padded into
-    /// `width` cells; empty cells where there is no data.
-    pub fn sparkline(&self, values: &[f64], width: usize) -> String {
+    /// `width` cells, empty cells where there is no data, on a given scale:
+    /// `lo` is the lowest block, `hi` the full one (a value below a
+    /// threshold on the scale reads as such).
+    pub fn sparkline_in(&self, values: &[f64], width: usize, lo: f64, hi: f64) -> String {
         let finite: Vec<f64> = values.iter().copied().filter(|v| v.is_finite()).collect();
         if width == 0 || finite.is_empty() {
             return " ".repeat(width);
         }
-        let lo = finite
-            .iter()
-            .copied()
-            .fold(f64::INFINITY, f64::min)
-            .min(0.0);
-        let hi = finite.iter().copied().fold(f64::NEG_INFINITY, f64::max);
         let n = finite.len();
         let cells = width.min(n);
         let mut out = " ".repeat(width - cells);
@@ -172,6 +185,11 @@ pub fn asciify(buf: &mut Buffer, area: Rect) {
             let plain = match c {
                 '\u{2801}'..='\u{28ff}' | '•' | '●' | '■' | '◆' => "*",
                 '▼' => "v",
+                '□' => "#",
+                '○' => "o",
+                '◇' => "%",
+                '×' => "x",
+                '–' => "-",
                 '\u{2800}' => " ",
                 '─' | '━' | '═' | '╌' => "-",
                 '│' | '┃' | '║' | '╎' => "|",
@@ -204,12 +222,18 @@ mod tests {
     #[test]
     fn sparkline_scales_and_pads() {
         let g = Glyphs::new(false);
-        assert_eq!(g.sparkline(&[0.0, 1.0, 2.0, 7.0], 6), "  ▁▂▃█");
-        assert_eq!(g.sparkline(&[], 3), "   ");
-        assert_eq!(g.sparkline(&[f64::NAN, 5.0], 2), " █");
-        let squeezed = g.sparkline(&(0..100).map(f64::from).collect::<Vec<_>>(), 4);
+        assert_eq!(g.sparkline_in(&[0.0, 1.0, 2.0, 7.0], 6, 0.0, 7.0), "  ▁▂▃█");
+        assert_eq!(g.sparkline_in(&[], 3, 0.0, 1.0), "   ");
+        assert_eq!(g.sparkline_in(&[f64::NAN, 5.0], 2, 0.0, 5.0), " █");
+        let up_to_99: Vec<f64> = (0..100).map(f64::from).collect();
+        let squeezed = g.sparkline_in(&up_to_99, 4, 0.0, 99.0);
         assert_eq!(squeezed.chars().count(), 4);
-        assert!(Glyphs::new(true).sparkline(&[1.0, 2.0], 5).is_ascii());
+        assert!(Glyphs::new(true)
+            .sparkline_in(&[1.0, 2.0], 5, 0.0, 2.0)
+            .is_ascii());
+        // On a scale up to a threshold, a value half way is half a bar.
+        assert_eq!(g.sparkline_in(&[0.1, 0.1], 2, 0.0, 0.2), "▅▅");
+        assert_eq!(g.sparkline_in(&[0.3], 1, 0.0, 0.2), "█");
     }
 
     #[test]

@@ -4,7 +4,7 @@
 
 use super::bignum;
 use super::glyphs::{level_word, Glyphs};
-use super::levels::headline;
+use super::levels::{current_count, headline, of_limit};
 use super::plot::{self, ChartCtx};
 use crate::frame::{Level, Panel, PanelKind};
 use crate::report::format;
@@ -88,6 +88,10 @@ pub fn values_line<'a>(panel: &'a Panel, g: &Glyphs, theme: &Theme, width: u16) 
     if many && !head.legend.is_empty() {
         spans.push(Span::styled(format!(" {}", head.legend), theme.muted()));
     }
+    // `92 desired of max 40`.
+    if let Some(max) = of_limit(panel) {
+        spans.push(Span::styled(max, style));
+    }
     if panel.series.len() <= LISTED_SERIES {
         for (i, s) in panel.series.iter().enumerate() {
             if i == hi {
@@ -105,7 +109,7 @@ pub fn values_line<'a>(panel: &'a Panel, g: &Glyphs, theme: &Theme, width: u16) 
         }
     } else if many {
         spans.push(Span::styled(
-            format!("  worst of {}", panel.series.len()),
+            format!("  worst of {}", current_count(panel)),
             theme.muted(),
         ));
     }
@@ -141,8 +145,12 @@ pub fn big_header(panel: &Panel, g: &Glyphs, theme: &Theme, area: Rect, buf: &mu
     let style = theme.level(level).add_modifier(Modifier::BOLD);
     let text = format::value(v, panel.unit);
     let (digits, unit) = bignum::split(&text);
+    // `40 of max 40`: the limit beside the value, on its baseline.
+    let unit = format!("{unit}{}", of_limit(panel).unwrap_or_default());
+    let unit = unit.trim_start();
     let big_w = bignum::width(digits);
-    if digits.is_empty() || area.height < bignum::HEIGHT || big_w + 30 > area.width {
+    let unit_w = unit.chars().count() as u16;
+    if digits.is_empty() || area.height < bignum::HEIGHT || big_w + unit_w + 28 > area.width {
         return false;
     }
     let x = area.x + 1;
@@ -155,6 +163,7 @@ pub fn big_header(panel: &Panel, g: &Glyphs, theme: &Theme, area: Rect, buf: &mu
         format!("{} {}", g.level(level), level_word(level)),
         theme.level(level),
     )];
+
     if panel.series.len() > 1 {
         first.push(Span::styled(format!("  {}", head.legend), theme.text()));
     }
@@ -173,7 +182,7 @@ pub fn big_header(panel: &Panel, g: &Glyphs, theme: &Theme, area: Rect, buf: &mu
         }
     } else {
         others.push(Span::styled(
-            format!("worst of {} series", panel.series.len()),
+            format!("worst of {} series", current_count(panel)),
             theme.muted(),
         ));
     }

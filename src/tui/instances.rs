@@ -2,7 +2,7 @@
 //! scrape error, one row per instance, filtered and sorted as the view says.
 //! Cells the engine judged past their panel's thresholds are coloured and
 //! marked with the level glyph; outliers across instances (robust z-score)
-//! carry `◆`; the bottom border names the worst three instances for the
+//! worse than the fleet carry `◆`; the bottom border names the worst three instances for the
 //! focused signal.
 
 use super::glyphs::Glyphs;
@@ -109,7 +109,8 @@ fn outlier_flags(frame: &Frame) -> [Vec<bool>; 3] {
             .iter()
             .map(|r| sig.of(r).filter(|_| r.up))
             .collect();
-        outliers::flags(&vals)
+        // CPU, p99 and errors: higher is worse.
+        outliers::flags(&vals, false)
     })
 }
 

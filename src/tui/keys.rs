@@ -143,10 +143,12 @@ impl View {
         p.candidates.clear();
         match key.code {
             KeyCode::Esc => self.prompt = None,
+            // On an empty prompt Backspace does nothing (as k9s's prompt
+            // and readline): closing it there would let the next Enter,
+            // meant for the prompt, act on the table (pin a row). Esc
+            // closes it.
             KeyCode::Backspace => {
-                if p.text.pop().is_none() {
-                    self.prompt = None;
-                }
+                p.text.pop();
             }
             KeyCode::Char('u') if key.modifiers.contains(KeyModifiers::CONTROL) => p.text.clear(),
             KeyCode::Char(c) => p.text.push(c),

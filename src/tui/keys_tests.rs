@@ -63,7 +63,13 @@ fn typing_in_a_prompt_does_not_run_keys() {
     for _ in 0..4 {
         press(&mut v, &f, KeyCode::Backspace);
     }
-    assert!(v.prompt.is_none(), "backspace past the start closes");
+    assert_eq!(
+        v.prompt.as_ref().map(|p| p.text.as_str()),
+        Some(""),
+        "backspace past the start keeps the prompt open"
+    );
+    press(&mut v, &f, KeyCode::Esc);
+    assert!(v.prompt.is_none(), "Esc closes it");
     let release = KeyEvent {
         kind: KeyEventKind::Release,
         ..KeyEvent::new(KeyCode::Char('p'), KeyModifiers::NONE)

@@ -8,6 +8,10 @@ use ratatui::layout::{Constraint, Layout, Rect};
 
 /// Smallest height of a chart panel (border, value line, 4 plot rows).
 pub const MIN_CHART_HEIGHT: u16 = 7;
+/// Height of a chart panel whose plot has room for its y-axis values and
+/// time labels (border, value line, 5 plot rows: see `plot::render`). The
+/// instance table gives up rows (it pages) before the charts go below it.
+pub const AXES_CHART_HEIGHT: u16 = 8;
 /// Smallest width of a chart panel.
 pub const MIN_CHART_WIDTH: u16 = 28;
 
@@ -63,7 +67,7 @@ fn alert_rows(frame: &Frame, area: Rect) -> u16 {
 /// Lays out the screen.
 pub fn plan(area: Rect, frame: &Frame, view: &View) -> Areas {
     let [status, alerts, body] = Layout::vertical([
-        Constraint::Length(1),
+        Constraint::Length(super::status::rows(frame, view, area.width)),
         Constraint::Length(alert_rows(frame, area)),
         Constraint::Fill(1),
     ])
@@ -110,13 +114,18 @@ pub fn plan(area: Rect, frame: &Frame, view: &View) -> Areas {
     let rows = n.div_ceil(cols);
     let rows16 = u16::try_from(rows).unwrap_or(u16::MAX);
     let grid_need = rows16.saturating_mul(MIN_CHART_HEIGHT);
+    let axes_need = rows16.saturating_mul(AXES_CHART_HEIGHT);
     let wide_enough = body.width / cols as u16 >= MIN_CHART_WIDTH;
     let table_h = if has_table {
         let generous = table_need.min((body.height * 2 / 5).max(6));
-        if body.height.saturating_sub(generous) >= grid_need {
+        let least = table_need.min(6);
+        if body.height.saturating_sub(generous) >= axes_need {
             generous
+        } else if body.height.saturating_sub(least) >= axes_need {
+            // Charts keep their axes; the table takes what is left and pages.
+            body.height - axes_need
         } else {
-            table_need.min(6)
+            least
         }
     } else {
         0

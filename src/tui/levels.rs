@@ -24,6 +24,25 @@ pub fn headline(panel: &Panel) -> Option<(usize, &Series, f64)> {
     best
 }
 
+/// How many series have a current value: the `N` of "worst of N" (series
+/// of instances that are gone keep their history but have no value).
+pub fn current_count(panel: &Panel) -> usize {
+    panel
+        .series
+        .iter()
+        .filter(|s| s.value.is_some_and(|v| !v.is_nan()))
+        .count()
+}
+
+/// ` of max 40` after the headline of a panel with a limit line.
+pub fn of_limit(panel: &Panel) -> Option<String> {
+    let limit = panel.limit.filter(|v| v.is_finite())?;
+    Some(format!(
+        " of max {}",
+        crate::report::format::value(limit, panel.unit)
+    ))
+}
+
 /// Finite points of a series.
 pub fn finite_points(s: &Series) -> impl Iterator<Item = (i64, f64)> + '_ {
     s.points.iter().copied().filter(|(_, v)| v.is_finite())
@@ -75,6 +94,17 @@ mod tests {
         p.series[0].level = Level::Unknown;
         assert_eq!(headline(&p).map(|h| h.0), Some(1));
         assert!(headline(&Panel::default()).is_none());
+    }
+
+    #[test]
+    fn worst_of_counts_series_that_still_have_a_value() {
+        let mut p = panel(&[0.1, 0.2, 0.3], Thresholds::default());
+        p.series[1].value = None;
+        assert_eq!(current_count(&p), 2);
+        assert_eq!(of_limit(&p), None);
+        p.limit = Some(40.0);
+        p.unit = crate::frame::Unit::Count;
+        assert_eq!(of_limit(&p).as_deref(), Some(" of max 40"));
     }
 
     /// The text of row `y` and, for the first `text` after `after` in

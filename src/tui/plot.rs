@@ -29,7 +29,7 @@ pub struct ChartCtx {
 
 /// The value range of the chart: data in the window, plus thresholds that
 /// are near it.
-fn y_bounds(panel: &Panel, range: Option<Range>) -> (f64, f64) {
+pub(super) fn y_bounds(panel: &Panel, range: Option<Range>) -> (f64, f64) {
     let mut lo = 0.0f64;
     let mut hi = f64::NEG_INFINITY;
     for s in &panel.series {
@@ -43,7 +43,14 @@ fn y_bounds(panel: &Panel, range: Option<Range>) -> (f64, f64) {
             hi = hi.max(v);
         }
     }
-    let refs = [panel.warn, panel.crit, panel.limit];
+    // The limit as it was in the window, not only as it is now.
+    let limit_hi = panel
+        .limit_points
+        .iter()
+        .filter(|(t, v)| v.is_finite() && range.is_none_or(|r| r.contains(*t)))
+        .map(|p| p.1)
+        .fold(panel.limit, |m, v| Some(m.map_or(v, |m: f64| m.max(v))));
+    let refs = [panel.warn, panel.crit, limit_hi];
     if hi == f64::NEG_INFINITY {
         hi = refs.iter().flatten().copied().fold(lo, f64::max);
     } else {
@@ -99,6 +106,20 @@ fn decimate(points: &[(f64, f64)], buckets: usize) -> Vec<(f64, f64)> {
 
 /// Draws the chart of `panel` over the window of `ctx` into `area`.
 pub fn render(panel: &Panel, ctx: &ChartCtx, theme: &Theme, area: Rect, buf: &mut Buffer) {
+    render_marked(panel, ctx, theme, area, buf, false);
+}
+
+/// As [`render`]; with `marks`, each line ends in its series' mark
+/// (`Glyphs::series`, as in the legend), so lines are told apart without
+/// colour.
+pub fn render_marked(
+    panel: &Panel,
+    ctx: &ChartCtx,
+    theme: &Theme,
+    area: Rect,
+    buf: &mut Buffer,
+    marks: bool,
+) {
     if area.height < 2 || area.width < 8 {
         return;
     }
@@ -147,8 +168,17 @@ pub fn render(panel: &Panel, ctx: &ChartCtx, theme: &Theme, area: Rect, buf: &mu
     let x_min = x_of(t0);
     let gap = (interval.as_secs_f64() * 3.0).max(1.0);
     let buckets = usize::from(plot.width) * 2;
+    // A limit with a history is drawn as it was: steps where it changed.
+    let limit_steps: Vec<(f64, f64)> = panel
+        .limit_points
+        .iter()
+        .filter(|(t, v)| v.is_finite() && ctx.range.contains(*t))
+        .map(|(t, v)| (x_of(*t), *v))
+        .collect();
+    let flat_limit = panel.limit.filter(|_| limit_steps.is_empty());
+    let limit_now = limit_steps.last().map(|p| p.1).or(panel.limit);
     let thresholds: Vec<(f64, Color, &str)> = [
-        (panel.limit, theme.limit(), "limit"),
+        (flat_limit, theme.limit(), "limit"),
         (panel.warn, theme.threshold(Level::Warn), "warn"),
         (panel.crit, theme.threshold(Level::Crit), "crit"),
     ]
@@ -176,6 +206,16 @@ pub fn render(panel: &Panel, ctx: &ChartCtx, theme: &Theme, area: Rect, buf: &mu
             for (v, color, _) in &thresholds {
                 c.draw(&CanvasLine::new(x_min, *v, 0.0, *v, *color));
             }
+            for w in limit_steps.windows(2) {
+                let ((xa, ya), (xb, yb)) = (w[0], w[1]);
+                if xb - xa <= gap {
+                    c.draw(&CanvasLine::new(xa, ya, xb, ya, theme.limit()));
+                    c.draw(&CanvasLine::new(xb, ya, xb, yb, theme.limit()));
+                }
+            }
+            if let Some(&(x, v)) = limit_steps.last() {
+                c.draw(&CanvasLine::new(x, v, 0.0, v, theme.limit()));
+            }
             if let Some(x) = cursor_x {
                 c.draw(&CanvasLine::new(
                     x,
@@ -202,8 +242,34 @@ pub fn render(panel: &Panel, ctx: &ChartCtx, theme: &Theme, area: Rect, buf: &mu
             }
         })
         .render(plot, buf);
+    // Marks only while each live series has one of its own; more lines
+    // than marks are told apart in the legend.
+    let live = panel.series.iter().filter(|s| s.value.is_some()).count();
+    if marks && live <= super::glyphs::SERIES_MARKS && plot.width >= 2 && plot.height >= 2 {
+        let g = super::glyphs::Glyphs::new(ascii);
+        for (i, (color, pts)) in lines.iter().enumerate() {
+            if panel.series[i].value.is_none() {
+                continue;
+            }
+            let Some(&(x, v)) = pts.last() else { continue };
+            let fx = (x - x_min) / (0.0 - x_min).max(f64::MIN_POSITIVE);
+            let fy = (hi - v) / (hi - lo);
+            let col = plot.x + (fx.clamp(0.0, 1.0) * f64::from(plot.width - 1)).round() as u16;
+            let row = plot.y + (fy.clamp(0.0, 1.0) * f64::from(plot.height - 1)).round() as u16;
+            buf.set_string(
+                col,
+                row,
+                g.series(i),
+                ratatui::style::Style::new().fg(*color),
+            );
+        }
+    }
+    let mut labels = thresholds.clone();
+    if let Some(v) = limit_now.filter(|v| !limit_steps.is_empty() && *v >= lo && *v <= hi) {
+        labels.push((v, theme.limit(), "limit"));
+    }
     if plot.height >= 3 {
-        for (v, color, name) in &thresholds {
+        for (v, color, name) in &labels {
             let frac = (hi - v) / (hi - lo);
             let row = plot.y + (frac * f64::from(plot.height - 1)).round() as u16;
             let text = format!(" {name} {} ", format::value(*v, panel.unit));

@@ -12,7 +12,7 @@ use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::Modifier;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Clear, Widget};
+use ratatui::widgets::{Block, Borders, Clear, Paragraph, Widget, Wrap};
 
 pub fn render(view: &View, theme: &Theme, area: Rect, buf: &mut Buffer) {
     if area.height < 3 {
@@ -73,7 +73,17 @@ pub fn render(view: &View, theme: &Theme, area: Rect, buf: &mut Buffer) {
         }
         Line::from(spans)
     } else if let Some(m) = &view.message {
-        Line::from(Span::styled(m.as_str(), theme.info()))
+        // A message longer than the row wraps upwards (at most three
+        // rows) instead of being cut.
+        let need = m.chars().count().div_ceil(usize::from(area.width.max(1)));
+        let rows = u16::try_from(need).unwrap_or(u16::MAX).clamp(1, 3);
+        let rows = rows.min(area.height);
+        let at = Rect::new(area.x, area.bottom() - rows, area.width, rows);
+        Clear.render(at, buf);
+        Paragraph::new(Line::from(Span::styled(m.as_str(), theme.info())))
+            .wrap(Wrap { trim: false })
+            .render(at, buf);
+        return;
     } else {
         return;
     };

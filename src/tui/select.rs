@@ -85,6 +85,29 @@ mod tests {
         )
     }
 
+    /// Backspace on an empty `/` prompt leaves it open (k9s, readline), so
+    /// the Enter typed next submits the prompt (an empty filter: all rows)
+    /// and never reaches the table to pin a row.
+    #[test]
+    fn enter_after_backspace_on_an_empty_filter_prompt_pins_nothing() {
+        let f = frame();
+        let mut v = View {
+            focus: Focus::Instances,
+            filter: Some("0.0.2".into()),
+            ..View::default()
+        };
+        press(&mut v, &f, KeyCode::Char('j'));
+        press(&mut v, &f, KeyCode::Char('/'));
+        for _ in 0.."0.0.2".len() + 2 {
+            press(&mut v, &f, KeyCode::Backspace);
+        }
+        assert!(v.prompt.is_some());
+        assert_eq!(press(&mut v, &f, KeyCode::Enter), KeyOutcome::Redraw);
+        assert!(v.prompt.is_none());
+        assert_eq!(v.filter, None);
+        assert_eq!(v.pinned, None);
+    }
+
     #[test]
     fn enter_pins_the_selected_row_and_esc_unpins() {
         let f = frame();

@@ -2,8 +2,8 @@
 //! values, a sparkline of the worst series, state word) inside one box.
 
 use super::glyphs::{level_word, Glyphs};
-use super::levels::{finite_points, headline};
-use super::plot::ChartCtx;
+use super::levels::{current_count, finite_points, headline, of_limit};
+use super::plot::{self, ChartCtx};
 use crate::frame::{Level, Panel};
 use crate::report::format;
 use crate::theme::Theme;
@@ -16,6 +16,9 @@ use ratatui::widgets::{Block, Borders, Widget};
 const TITLE_WIDTH: usize = 11;
 const WORD_WIDTH: usize = 5;
 const MIN_SPARK: usize = 6;
+/// The headline's legend at most, and at least when it gives way.
+const LEGEND_WIDTH: usize = 16;
+const MIN_LEGEND: usize = 8;
 const MAX_SPARK: usize = 40;
 
 /// Draws the box around the rows.
@@ -70,6 +73,8 @@ pub fn render_row(
         Span::raw(" "),
     ];
     let mut spark_values: Vec<f64> = Vec::new();
+    // The headline's legend: the one text that gives way to the scale.
+    let mut legend_at: Option<(usize, &str)> = None;
     if let Some(err) = &panel.error {
         left.push(Span::styled(
             format!("error: {err}"),
@@ -82,9 +87,17 @@ pub fn render_row(
             theme.level(level).add_modifier(Modifier::BOLD),
         ));
         if panel.series.len() > 1 {
+            legend_at = Some((left.len(), head.legend.as_str()));
             left.push(Span::styled(
-                format!(" {}", format::truncate(&head.legend, 16)),
+                format!(" {}", format::truncate(&head.legend, LEGEND_WIDTH)),
                 theme.muted(),
+            ));
+        }
+        // `92 desired of max 40`.
+        if let Some(max) = of_limit(panel) {
+            left.push(Span::styled(
+                max,
+                theme.level(level).add_modifier(Modifier::BOLD),
             ));
         }
         // Series of their own expressions (up, targets, desired, …) are
@@ -104,7 +117,7 @@ pub fn render_row(
             }
         } else {
             left.push(Span::styled(
-                format!(" (worst of {})", panel.series.len()),
+                format!(" (worst of {})", current_count(panel)),
                 theme.muted(),
             ));
         }
@@ -126,24 +139,63 @@ pub fn render_row(
         format!("{:>WORD_WIDTH$}", level_word(level)),
         theme.level(level),
     ));
-    let left_w: usize = left.iter().map(|s| s.content.chars().count()).sum();
     let right_w: usize = right.iter().map(|s| s.content.chars().count()).sum();
-    let free = width.saturating_sub(left_w + right_w + 2);
-    if free >= MIN_SPARK && !spark_values.is_empty() {
-        let n = free.min(MAX_SPARK);
-        left.push(Span::raw(" ".repeat(free - n + 1)));
-        left.push(Span::styled(
-            g.sparkline(&spark_values, n),
-            theme.level(level).remove_modifier(Modifier::REVERSED),
-        ));
-        left.push(Span::raw(" "));
+    // The sparkline's scale (min–max at its right) and the first threshold
+    // on it, so a bar reads against something: 101ms under a 200ms
+    // threshold is half a bar, not a full one.
+    let (lo, hi) = plot::y_bounds(panel, Some(ctx.range));
+    let lo_text = if lo == 0.0 {
+        "0".to_string()
     } else {
-        left.push(Span::raw(" ".repeat(free + 2)));
+        format::value(lo, panel.unit)
+    };
+    let scale = format!(" {lo_text}–{}", format::value(hi, panel.unit));
+    let mark = spark_threshold(panel, &g, lo, hi);
+    let mut left_w: usize = left.iter().map(|s| s.content.chars().count()).sum();
+    // The legend gives up characters (down to MIN_LEGEND) before the
+    // sparkline loses its scale and threshold.
+    let want = MIN_SPARK + scale.chars().count() + mark.chars().count();
+    let short = (left_w + right_w + 2 + want).saturating_sub(width);
+    if let (Some((i, legend)), true) = (legend_at, short > 0 && !spark_values.is_empty()) {
+        let now = left[i].content.chars().count() - 1;
+        let keep = now.saturating_sub(short).max(MIN_LEGEND.min(now));
+        left[i].content = format!(" {}", format::truncate(legend, keep)).into();
+        left_w = left.iter().map(|s| s.content.chars().count()).sum();
+    }
+    let free = width.saturating_sub(left_w + right_w + 2);
+    // No sparkline without its scale: one that does not fit with it is
+    // left out.
+    let tails = [format!("{scale}{mark}"), scale];
+    let tail = tails
+        .into_iter()
+        .find(|t| free >= MIN_SPARK + t.chars().count());
+    match tail {
+        Some(tail) if !spark_values.is_empty() => {
+            let n = (free - tail.chars().count()).min(MAX_SPARK);
+            left.push(Span::raw(" ".repeat(free - n - tail.chars().count() + 1)));
+            left.push(Span::styled(
+                g.sparkline_in(&spark_values, n, lo, hi),
+                theme.level(level).remove_modifier(Modifier::REVERSED),
+            ));
+            left.push(Span::styled(tail, theme.muted()));
+            left.push(Span::raw(" "));
+        }
+        _ => left.push(Span::raw(" ".repeat(free + 2))),
     }
     Line::from(left).render(area, buf);
     if left_w + right_w < width {
         Line::from(right).right_aligned().render(area, buf);
     }
+}
+
+/// ` ▲150ms`: the lowest threshold on the sparkline's scale, marked with
+/// its level's glyph (warn before crit), or nothing.
+fn spark_threshold(panel: &Panel, g: &Glyphs, lo: f64, hi: f64) -> String {
+    [(panel.warn, Level::Warn), (panel.crit, Level::Crit)]
+        .into_iter()
+        .find_map(|(v, l)| v.filter(|v| *v >= lo && *v <= hi).map(|v| (v, l)))
+        .map(|(v, l)| format!(" {}{}", g.level(l), format::value(v, panel.unit)))
+        .unwrap_or_default()
 }
 
 #[cfg(test)]
@@ -203,5 +255,28 @@ mod tests {
             "{}",
             row(&breakdown)
         );
+    }
+
+    /// 101ms under a 200ms threshold is about half a bar, and the row says
+    /// the scale and where the threshold is.
+    #[test]
+    fn a_sparkline_carries_its_scale_and_threshold() {
+        let latency = Panel {
+            title: "Latency".into(),
+            unit: crate::frame::Unit::Seconds,
+            warn: Some(0.15),
+            crit: Some(0.2),
+            series: vec![Series {
+                legend: "p99".into(),
+                value: Some(0.101),
+                points: (0..30).map(|i| (i * 2000, 0.101)).collect(),
+                ..Series::default()
+            }],
+            ..Panel::default()
+        };
+        let r = row(&latency);
+        assert!(r.contains("0–210ms ▲150ms"), "{r}");
+        assert!(!r.contains('█'), "{r}");
+        assert!(r.contains("▄▄▄"), "{r}");
     }
 }

@@ -28,7 +28,68 @@ pub fn stale_age_ms(frame: &Frame, view: &View) -> Option<i64> {
     (age > limit).then_some(age)
 }
 
+/// Most rows the status line takes: a notice that does not fit beside the
+/// rest wraps onto rows of its own below it.
+const MAX_ROWS: u16 = 3;
+
+/// The notice as shown (`▲ reload: …`), if any.
+fn notice_text(frame: &Frame, g: &Glyphs) -> Option<String> {
+    frame.notice.as_ref().map(|n| format!("{} {n}", g.warn))
+}
+
+/// How many rows the status line needs at `width`: one, or more when the
+/// notice is longer than what is left of the line (then it is wrapped, not
+/// cut).
+pub fn rows(frame: &Frame, view: &View, width: u16) -> u16 {
+    let g = Glyphs::new(view.ascii);
+    let Some(notice) = notice_text(frame, &g) else {
+        return 1;
+    };
+    let main = main_line(frame, view, &Theme::no_color()).width();
+    let notice_w = notice.chars().count();
+    let sep = 3;
+    if main + sep + notice_w <= usize::from(width) || width == 0 {
+        return 1;
+    }
+    let wrapped = u16::try_from(notice_w.div_ceil(usize::from(width))).unwrap_or(u16::MAX);
+    (1 + wrapped).min(MAX_ROWS)
+}
+
 pub fn render(frame: &Frame, view: &View, theme: &Theme, area: Rect, buf: &mut Buffer) {
+    let g = Glyphs::new(view.ascii);
+    let mut line = main_line(frame, view, theme);
+    let notice = notice_text(frame, &g).map(|n| Span::styled(n, theme.level(Level::Warn)));
+    let first = Rect { height: 1, ..area };
+    match notice {
+        Some(n) if area.height > 1 => {
+            // Wrapped on the rows below: never cut.
+            let below = Rect {
+                y: area.y + 1,
+                height: area.height - 1,
+                ..area
+            };
+            ratatui::widgets::Paragraph::new(Line::from(n))
+                .wrap(ratatui::widgets::Wrap { trim: false })
+                .render(below, buf);
+        }
+        Some(n) => {
+            line.spans
+                .push(Span::styled(format!(" {} ", g.sep), theme.muted()));
+            line.spans.push(n);
+        }
+        None => {}
+    }
+    let used = u16::try_from(line.width()).unwrap_or(u16::MAX);
+    line.render(first, buf);
+    let hint = " ? help  q quit ";
+    let hint_w = hint.len() as u16;
+    if used.saturating_add(hint_w) <= area.width {
+        buf.set_string(area.right() - hint_w, area.y, hint, theme.muted());
+    }
+}
+
+/// The status line without the notice.
+fn main_line(frame: &Frame, view: &View, theme: &Theme) -> Line<'static> {
     let g = Glyphs::new(view.ascii);
     let sep = || Span::styled(format!(" {} ", g.sep), theme.muted());
     let mut spans = vec![Span::styled(format!(" {}", view.title), theme.accent())];
@@ -128,21 +189,7 @@ pub fn render(frame: &Frame, view: &View, theme: &Theme, area: Rect, buf: &mut B
     if let Some(v) = frame.server.as_ref().and_then(|s| s.version.as_ref()) {
         spans.push(Span::styled(format!(" {v}"), theme.text()));
     }
-    if let Some(notice) = &frame.notice {
-        spans.push(sep());
-        spans.push(Span::styled(
-            format!("{} {notice}", g.warn),
-            theme.level(Level::Warn),
-        ));
-    }
-    let line = Line::from(spans);
-    let used = u16::try_from(line.width()).unwrap_or(u16::MAX);
-    line.render(area, buf);
-    let hint = " ? help  q quit ";
-    let hint_w = hint.len() as u16;
-    if used.saturating_add(hint_w) <= area.width {
-        buf.set_string(area.right() - hint_w, area.y, hint, theme.muted());
-    }
+    Line::from(spans)
 }
 
 /// A failing server (`--prometheus`): the error and the age of the data

@@ -11,6 +11,7 @@ mod bandwidth;
 mod fuzz;
 mod no_color_pty;
 mod panels;
+mod peak;
 mod pty;
 mod screen;
 mod themes;

@@ -4,6 +4,10 @@
 
 use std::time::Duration;
 use vitals::frame::*;
+
+mod peak;
+#[allow(unused_imports)]
+pub use peak::{peak, PEAK_INSTANCES};
 use vitals::vocab::labels::Labels;
 
 /// 2026-11-22T12:00:03Z.
