@@ -12,6 +12,7 @@ mod tmux_support;
 mod bandwidth;
 mod demo_http;
 mod demo_scenario;
+mod incident_loop;
 mod session;
 mod snapshot;
 mod tmux;
