@@ -3,7 +3,7 @@
 //! the verdict; or the same as JSON, TAP or JUnit XML
 //! (`--format json|tap|junit`, see [`super::ci`]).
 
-use super::groups::{group_line, round_decimals, rule_results};
+use super::groups::{group_line, lone_summary, rule_results};
 use crate::frame::{AlertState, Frame};
 use crate::vocab::text::{for_terminal, one_line};
 use serde_json::{json, Value};
@@ -71,17 +71,8 @@ fn text(frame: &Frame, firing: bool) -> Vec<String> {
         .iter()
         .map(|g| {
             let mut line = group_line(frame, g, &esc, "");
-            // A group of one alert: its summary, as for a lone alert.
-            let live: Vec<_> = g
-                .members
-                .iter()
-                .filter_map(|&i| frame.alerts.get(i))
-                .filter(|a| !a.inhibited)
-                .collect();
-            if let [a] = live.as_slice() {
-                if !a.summary.is_empty() {
-                    line.push_str(&format!(" — {}", esc(&round_decimals(&a.summary))));
-                }
+            if let Some(s) = lone_summary(frame, g) {
+                line.push_str(&format!(" — {}", esc(&s)));
             }
             line
         })

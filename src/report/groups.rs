@@ -129,6 +129,21 @@ pub fn group_line(
     line
 }
 
+/// The summary of a group of one alert (inhibited ones aside), its long
+/// decimals cut to three digits ([`round_decimals`]): what a lone alert
+/// says of itself.
+pub fn lone_summary(frame: &Frame, g: &AlertGroup) -> Option<String> {
+    let mut live = g
+        .members
+        .iter()
+        .filter_map(|&i| frame.alerts.get(i))
+        .filter(|a| !a.inhibited);
+    match (live.next(), live.next()) {
+        (Some(a), None) if !a.summary.is_empty() => Some(round_decimals(&a.summary)),
+        _ => None,
+    }
+}
+
 /// One alerting rule's outcome (a test case of `check --format tap|junit`).
 #[derive(Clone, Debug)]
 pub struct RuleResult<'a> {

@@ -7,7 +7,7 @@
 //! `≥ 5s`.
 
 use super::format::{self, quantile};
-use super::groups::{counts, firing_line, group_line};
+use super::groups::{counts, firing_line, group_line, lone_summary};
 use super::outliers;
 use crate::frame::{Frame, InstanceRow, Panel, Series, Unit};
 use crate::vocab::labels::Labels;
@@ -91,17 +91,20 @@ fn alerts(frame: &Frame) -> String {
     }
     let esc = |s: &str| md_escape(s);
     for g in &frame.alert_groups {
-        let when = match (g.started_ms, g.active_since_ms) {
+        let mut note = match (g.started_ms, g.active_since_ms) {
             (Some(t), _) if g.firing > 0 => format!(", started {}", format::clock_utc(t)),
             (_, Some(t)) => format!(", pending since {}", format::clock_utc(t)),
             _ => String::new(),
         };
-        let mut line = group_line(frame, g, &esc, &when);
         if g.acknowledged {
-            line.push_str(", acknowledged");
+            note.push_str(", acknowledged");
         }
         if g.muted {
-            line.push_str(", muted");
+            note.push_str(", muted");
+        }
+        let mut line = group_line(frame, g, &esc, &note);
+        if let Some(s) = lone_summary(frame, g) {
+            line.push_str(&format!(" — {}", md_escape(&s)));
         }
         out.push_str(&format!("- {line}\n"));
     }

@@ -76,7 +76,7 @@ fn the_summary_counts_groups_firing_and_pending_alerts() {
     assert_eq!(
         &groups[..3],
         [
-            "- FIRING LatencyP99High ×1 (critical) worst ≥ 5s, started 11:58:30Z",
+            "- FIRING LatencyP99High ×1 (critical) worst ≥ 5s, started 11:58:30Z — LatencyP99High at 5",
             "- FIRING CpuHigh ×4 (critical) worst 99.0% 10.0.0.8:9100, started 11:59:30Z, 3 inhibited",
             "- PENDING QueueNearFull ×2 (warning) worst 0.800 10.0.0.8:9100, pending since 11:59:00Z",
         ],
