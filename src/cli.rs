@@ -139,6 +139,9 @@ struct CheckArgs {
     /// Replace every rule's `for` (e.g. 0s to fire as soon as a threshold is crossed).
     #[arg(long = "for-override", value_name = "DUR", value_parser = parse_dur)]
     for_override: Option<Duration>,
+    /// Output: text (one line per alert group), json (the groups and every rule), tap or junit (one test case per rule, failing while it fires).
+    #[arg(long, value_name = "FORMAT", value_enum, default_value_t = app::flags::CheckFormat::Text)]
+    format: app::flags::CheckFormat,
     #[command(flatten)]
     common: Flags,
 }
@@ -248,7 +251,7 @@ async fn run(cli: Cli, log: Option<String>) -> Result<i32> {
                 .duration
                 .unwrap_or_else(|| app::check_duration(&f, &s, a.for_override));
             let (frame, sinks) = app::collect(&s, &f, log, duration, a.for_override).await?;
-            let report = crate::report::check_report(&frame);
+            let report = crate::report::check_report_as(&frame, a.format.into());
             report.out.iter().for_each(|l| println!("{l}"));
             report.err.iter().for_each(|l| eprintln!("{l}"));
             app::finish(sinks, &frame).await;

@@ -46,6 +46,10 @@ pub struct Frame {
     /// display order: firing groups first, then by severity, then the
     /// earliest to start firing (causes fire before their symptoms).
     pub alert_groups: Vec<AlertGroup>,
+    /// Every alerting rule the engine evaluates (detected, configured and
+    /// from rule files), as (`alertname`, severity), in evaluation order:
+    /// what `check --format tap|junit` reports one test case for.
+    pub rules: Vec<(String, Severity)>,
     /// One row per instance for the instance table.
     pub instances: Vec<InstanceRow>,
     /// Where diagnostics are logged (shown in help).
@@ -275,6 +279,10 @@ pub struct Panel {
     /// The reference line's history, oldest first (ms since epoch, value):
     /// the limit as it was at each instant, drawn as such.
     pub limit_points: Vec<(i64, f64)>,
+    /// The highest finite `le` bound of the histogram its quantiles read
+    /// (`histogram_quantile` over a local store): a quantile equal to it
+    /// lies in the `+Inf` bucket and means "at least this much".
+    pub top_bucket: Option<f64>,
     /// The engine's verdict on the panel: the worst level of its series.
     pub level: Level,
 }

@@ -152,3 +152,24 @@ mod tests {
         assert_eq!(format!("{parsed:?}"), format!("{:?}", Flags::default()));
     }
 }
+
+/// What `check --format` writes (see [`crate::report::CheckFormat`]).
+#[derive(clap::ValueEnum, Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum CheckFormat {
+    #[default]
+    Text,
+    Json,
+    Tap,
+    Junit,
+}
+
+impl From<CheckFormat> for crate::report::CheckFormat {
+    fn from(f: CheckFormat) -> Self {
+        match f {
+            CheckFormat::Text => Self::Text,
+            CheckFormat::Json => Self::Json,
+            CheckFormat::Tap => Self::Tap,
+            CheckFormat::Junit => Self::Junit,
+        }
+    }
+}

@@ -432,7 +432,11 @@ fn examples(r: &mut Roff) {
         ),
         (
             "vitals check --rules alerts.yml 127.0.0.1:9100",
-            "Exit 0 when nothing fires, 1 when something fires.",
+            "Exit 0 when nothing fires, 1 when something fires; one line per alert group.",
+        ),
+        (
+            "vitals check --format junit --rules alerts.yml 127.0.0.1:9100 > vitals.xml",
+            "JUnit XML for CI: one test case per rule, failing while it fires (--format tap: TAP).",
         ),
         (
             "vitals --prometheus http://127.0.0.1:9090",

@@ -414,6 +414,7 @@ impl Engine {
             panels,
             alerts,
             alert_groups,
+            rules: rule_names(&self.rules),
             instances,
             log_path: self.opts.log_path.clone(),
             alert_log_path: self
@@ -469,6 +470,18 @@ impl Engine {
         );
         self.detected = detected;
     }
+}
+
+/// Every alerting rule evaluated, as (`alertname`, severity), each pair once.
+fn rule_names(rules: &[RuleRuntime]) -> Vec<(String, crate::frame::Severity)> {
+    let mut out: Vec<(String, crate::frame::Severity)> = Vec::with_capacity(rules.len());
+    for r in rules {
+        let pair = (r.state.spec.name.clone(), r.state.spec.severity);
+        if !out.contains(&pair) {
+            out.push(pair);
+        }
+    }
+    out
 }
 
 /// The status line's word on broken file_sd files: the first one's error

@@ -190,6 +190,27 @@ pub(super) fn judge_by_alerts(panels: &mut [Panel], alerts: &[crate::frame::Aler
     }
 }
 
+/// Whether `e` is `histogram_quantile(…)` (in parentheses or not).
+fn is_quantile(e: &Expr) -> bool {
+    match e {
+        Expr::Paren(p) => is_quantile(&p.expr),
+        Expr::Call(c) => c.func.name == "histogram_quantile",
+        _ => false,
+    }
+}
+
+/// The highest finite `le` among the bucket series `quantile` reads at
+/// `t_ms`: the bound `histogram_quantile` returns for a quantile that lies
+/// in the `+Inf` bucket. `None` when it reads none (over a server, whose
+/// series the store does not hold).
+fn top_bucket(store: &Store, quantile: &Expr, t_ms: i64) -> Option<f64> {
+    promql::matched_series(store, quantile, t_ms)
+        .iter()
+        .filter_map(|l| l.get("le")?.parse::<f64>().ok())
+        .filter(|le| le.is_finite())
+        .max_by(f64::total_cmp)
+}
+
 /// Records the engine's verdict on a table row's values.
 pub(super) fn judge_row(row: &mut InstanceRow, th: &[Thresholds; 3]) {
     let judge = |v: Option<f64>, th: &Thresholds| v.map_or(Level::Unknown, |v| th.judge(v));
@@ -203,6 +224,7 @@ impl Engine {
         let keep_from = now_ms - self.opts.retention.as_millis() as i64;
         let started = self.started_ms;
         let source = self.backend.reader(&self.store);
+        let store = &self.store;
         let clock = self.clock;
         let slowest = &mut self.slowest;
         self.panels
@@ -289,6 +311,14 @@ impl Engine {
                     panel.series.clear();
                     return panel;
                 }
+                panel.top_bucket = p
+                    .def
+                    .exprs
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, d)| !d.is_limit)
+                    .find_map(|(i, _)| p.parsed(i).filter(|e| is_quantile(e)))
+                    .and_then(|e| top_bucket(store, e, now_ms));
                 let counts: HashMap<usize, usize> =
                     p.history.keys().fold(HashMap::new(), |mut m, (i, _)| {
                         *m.entry(*i).or_default() += 1;

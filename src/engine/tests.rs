@@ -103,6 +103,16 @@ fn default_panels_compute_prometheus_numbers() {
     );
     let lat = f.panels.iter().find(|p| p.id == "latency").unwrap();
     assert!(!lat.warming_up);
+    // The highest finite bucket its quantiles read: a quantile equal to
+    // it would lie in `+Inf`. Panels of no histogram have none.
+    assert_eq!(lat.top_bucket, Some(0.5));
+    assert!(f
+        .panels
+        .iter()
+        .all(|p| p.id == "latency" || p.top_bucket.is_none()));
+    // Every alerting rule evaluated is named, firing or not.
+    assert!(f.rules.iter().any(|(n, _)| n == "ErrorRatioHigh"));
+    assert!(f.rules.iter().any(|(n, _)| n == "LatencyP99High"));
     assert_eq!(lat.level, Level::Ok);
     assert!(lat.series.iter().all(|s| s.points.len() >= 10));
     // error ratio 2.5 % crosses the 1 % warning: pending, not firing yet (for 30 s)

@@ -23,13 +23,45 @@ pub fn value(v: f64, unit: Unit) -> String {
     }
 }
 
+/// A quantile read from a histogram whose highest finite bucket bound is
+/// `top`: `≥ 5.00s` when it is at that bound — `histogram_quantile`
+/// returns the bound when the quantile lies in the `+Inf` bucket, so the
+/// true value is at least that — else as [`value`].
+pub fn quantile(v: f64, unit: Unit, top: Option<f64>) -> String {
+    match top {
+        Some(t) if v.is_finite() && v >= t => format!("≥ {}", exact(&value(t, unit))),
+        _ => value(v, unit),
+    }
+}
+
+/// A configured bound written without the zeros that only keep a live
+/// number's width: `5.00s` → `5s`, `2.50s` → `2.5s`.
+fn exact(s: &str) -> String {
+    let Some(dot) = s.find('.') else {
+        return s.to_string();
+    };
+    let digits = s[dot + 1..]
+        .find(|c: char| !c.is_ascii_digit())
+        .map_or(s.len(), |n| dot + 1 + n);
+    if digits == dot + 1 {
+        return s.to_string();
+    }
+    let kept = s[dot + 1..digits].trim_end_matches('0');
+    let dot_part = if kept.is_empty() {
+        String::new()
+    } else {
+        format!(".{kept}")
+    };
+    format!("{}{dot_part}{}", &s[..dot], &s[digits..])
+}
+
 /// A value in its unit, or `-` when absent.
 pub fn opt_value(v: Option<f64>, unit: Unit) -> String {
     v.map_or_else(|| "-".to_string(), |v| value(v, unit))
 }
 
 /// Three significant digits, no exponent: `0.123`, `1.23`, `12.3`, `123`.
-fn sig3(v: f64) -> String {
+pub fn sig3(v: f64) -> String {
     let a = v.abs();
     if a == 0.0 {
         "0".to_string()
@@ -203,6 +235,16 @@ mod tests {
         assert_eq!(value(999.96, Unit::None), "1.00k");
         assert_eq!(value(1e300, Unit::None), "1.00e288T");
         assert!(value(f64::MAX, Unit::Seconds).len() < 16);
+        assert_eq!(quantile(5.0, Unit::Seconds, Some(5.0)), "≥ 5s");
+        assert_eq!(quantile(2.5, Unit::Seconds, Some(2.5)), "≥ 2.5s");
+        assert_eq!(quantile(0.5, Unit::Seconds, Some(0.25)), "≥ 250ms");
+        assert_eq!(quantile(1e6, Unit::None, Some(1e6)), "≥ 1M");
+        assert_eq!(
+            quantile(4.949_707_736_133_05, Unit::Seconds, Some(5.0)),
+            "4.95s"
+        );
+        assert_eq!(quantile(4.949_707_736_133_05, Unit::Seconds, None), "4.95s");
+        assert_eq!(quantile(f64::NAN, Unit::Seconds, Some(5.0)), "NaN");
     }
 
     #[test]

@@ -48,7 +48,7 @@ fn exit_0_when_nothing_fires_and_1_when_a_rule_fires() {
     assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
     let stdout = text(&out.stdout);
     assert!(
-        stdout.contains("FIRING Deep [critical]") && stdout.contains("queue 9 deep"),
+        stdout.contains("FIRING Deep ×1 (critical)") && stdout.contains("queue 9 deep"),
         "{stdout}"
     );
 

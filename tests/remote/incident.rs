@@ -28,7 +28,8 @@ const INCIDENT: [&str; 4] = [
 /// four hold (the stall, from about 110 s) lasts some 25 s.
 const SPEED: f64 = 1.5;
 
-/// The alerts `check` reports firing (`name [severity]`), and its output.
+/// The alert groups `check` reports firing (`name [severity]`), and its
+/// output.
 fn check(url: &str) -> (BTreeSet<String>, String) {
     // `for` is overridden: the script runs four times faster than the
     // server's clock, so a condition does not hold for the default 30 s.
@@ -45,10 +46,15 @@ fn check(url: &str) -> (BTreeSet<String>, String) {
         .output()
         .unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    // One line per group: `FIRING CpuHigh ×38 (critical) worst …`.
     let firing = stdout
         .lines()
         .filter_map(|l| l.strip_prefix("FIRING "))
-        .map(|l| l.split_whitespace().take(2).collect::<Vec<_>>().join(" "))
+        .map(|l| {
+            let words: Vec<&str> = l.split_whitespace().collect();
+            let severity = words.get(2).map_or("", |s| s.trim_matches(['(', ')']));
+            format!("{} [{severity}]", words[0])
+        })
         .collect();
     // Exit 0 with nothing firing, 1 with something firing.
     let consistent = match out.status.code() {
