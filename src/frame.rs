@@ -339,6 +339,21 @@ pub struct Alert {
     /// An `inhibit_rules` entry holds it back (a firing critical of the
     /// same alert, by default): still listed and logged, never notified.
     pub inhibited: bool,
+    /// What its value measures, when its rule's expression says (else its
+    /// panel's unit: see [`Alert::unit_in`]).
+    pub unit: Option<Unit>,
+}
+
+impl Alert {
+    /// The unit its value is shown in: its rule's own, else its panel's.
+    pub fn unit_in(&self, panels: &[Panel]) -> Unit {
+        self.unit.unwrap_or_else(|| {
+            self.panel
+                .as_deref()
+                .and_then(|id| panels.iter().find(|p| p.id == id))
+                .map_or(Unit::None, |p| p.unit)
+        })
+    }
 }
 
 /// Alerts grouped as Alertmanager groups them (by `alertname` plus the

@@ -46,6 +46,9 @@ pub struct RuleSpec {
     /// Hysteresis: once firing, an instance stays firing until its value
     /// falls below this (see [`hold_above`]).
     pub clear_below: Option<f64>,
+    /// What the expression's value measures, when its shape says
+    /// (`detect::units::infer`); else the panel's unit applies.
+    pub unit: Option<crate::frame::Unit>,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -290,6 +293,7 @@ impl RuleState {
                 muted_until_ms: None,
                 silence_id: None,
                 inhibited: false,
+                unit: self.spec.unit,
             })
             .collect()
     }

@@ -13,6 +13,7 @@ fn spec(for_s: u64, keep_s: u64) -> RuleSpec {
         panel: None,
         annotations: Default::default(),
         clear_below: None,
+        unit: None,
     }
 }
 

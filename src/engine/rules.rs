@@ -130,6 +130,7 @@ pub(crate) fn rebuild(
                     panel: Some(p.def.id.clone()),
                     annotations: Default::default(),
                     clear_below: t.clear_below.filter(|_| !t.below),
+                    unit: None,
                 };
                 let source = RuleInput::Threshold {
                     panel: pi,
@@ -154,6 +155,7 @@ pub(crate) fn rebuild(
             panel: d.panel.clone(),
             annotations: Default::default(),
             clear_below: None,
+            unit: unit_of(&d.expr),
         };
         let parsed = promql::parse(&d.expr).map_err(|e| e.to_string());
         push(spec, RuleInput::Expr(parsed));
@@ -174,6 +176,7 @@ pub(crate) fn rebuild(
             panel: None,
             annotations,
             clear_below: a.clear_below,
+            unit: unit_of(&a.expr),
         };
         let parsed = promql::parse(&a.expr).map_err(|e| e.to_string());
         push(spec, RuleInput::Expr(parsed));
@@ -277,6 +280,12 @@ impl Engine {
         alerts::sort_for_display(&mut alerts);
         (alerts, transitions)
     }
+}
+
+/// The unit a rule's expression's value has, when its shape says.
+fn unit_of(expr: &str) -> Option<crate::frame::Unit> {
+    let u = crate::detect::units::infer(&promql::parse(expr).ok()?);
+    (u != crate::frame::Unit::None).then_some(u)
 }
 
 /// The left operand of a rule `X > t` or `X >= t` (parentheses around the

@@ -67,3 +67,30 @@ fn a_panel_threshold_with_clear_below_holds_on_the_panel_value() {
         Some(AlertState::Resolved)
     );
 }
+
+#[test]
+fn a_rule_whose_expression_says_its_unit_shows_its_value_in_it() {
+    let ratio = "abs(count(up == 1) - count(up offset 5m == 1)) / count(up offset 5m == 1) > 0.5";
+    assert_eq!(super::unit_of(ratio), Some(crate::frame::Unit::Ratio));
+    assert_eq!(
+        super::unit_of("max(autoscaler_desired_instances) >= max(autoscaler_max_instances)"),
+        None,
+        "no unit of its own: its panel's applies"
+    );
+    let a = crate::frame::Alert {
+        unit: super::unit_of(ratio),
+        panel: Some("instances".into()),
+        ..Default::default()
+    };
+    let panels = [crate::frame::Panel {
+        id: "instances".into(),
+        unit: crate::frame::Unit::Count,
+        ..Default::default()
+    }];
+    assert_eq!(a.unit_in(&panels), crate::frame::Unit::Ratio);
+    let b = crate::frame::Alert {
+        panel: Some("instances".into()),
+        ..Default::default()
+    };
+    assert_eq!(b.unit_in(&panels), crate::frame::Unit::Count);
+}

@@ -45,12 +45,11 @@ fn panel_of<'a>(frame: &'a Frame, a: &Alert) -> Option<&'a Panel> {
 /// An alert's value as its panel shows it (a quantile at the top bucket
 /// as `≥ 5s`), or with no unit for a rule of its own.
 pub fn alert_value(frame: &Frame, a: &Alert, v: f64) -> String {
-    let p = panel_of(frame, a);
-    format::quantile(
-        v,
-        p.map_or(Unit::None, |p| p.unit),
-        p.and_then(|p| p.top_bucket),
-    )
+    // A rule's own unit, else its panel's (whose top bucket then applies).
+    let top = panel_of(frame, a)
+        .filter(|_| a.unit.is_none())
+        .and_then(|p| p.top_bucket);
+    format::quantile(v, a.unit_in(&frame.panels), top)
 }
 
 /// The group's word: `FIRING`, `PENDING`, or `INHIBITED` when an inhibit

@@ -14,11 +14,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Widget;
 
 pub(super) fn unit_of(alert: &Alert, frame: &Frame) -> Unit {
-    alert
-        .panel
-        .as_deref()
-        .and_then(|id| frame.panels.iter().find(|p| p.id == id))
-        .map_or(Unit::None, |p| p.unit)
+    alert.unit_in(&frame.panels)
 }
 
 /// Muted here, or silenced in Alertmanager (by anyone).
