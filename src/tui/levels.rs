@@ -8,6 +8,18 @@ use crate::frame::{Panel, Series};
 /// value among equals, with that value. `None` when no series has a
 /// value other than NaN.
 pub fn headline(panel: &Panel) -> Option<(usize, &Series, f64)> {
+    // A panel with a limit leads with what runs against it (the
+    // autoscaler's current instances: `40 current of max 40`), not with
+    // the most (targets up count the autoscaler's own exporter too).
+    if panel.limit.is_some() {
+        let current = panel.series.iter().enumerate().find_map(|(i, s)| {
+            let v = s.value.filter(|v| !v.is_nan())?;
+            (s.legend == "current").then_some((i, s, v))
+        });
+        if current.is_some() {
+            return current;
+        }
+    }
     let mut best: Option<(usize, &Series, f64)> = None;
     for (i, s) in panel.series.iter().enumerate() {
         let Some(v) = s.value.filter(|v| !v.is_nan()) else {
@@ -105,6 +117,10 @@ mod tests {
         p.limit = Some(40.0);
         p.unit = crate::frame::Unit::Count;
         assert_eq!(of_limit(&p).as_deref(), Some(" of max 40"));
+        // Against a limit, the current instances lead, not the most.
+        assert_eq!(headline(&p).map(|h| h.0), Some(2));
+        p.series[0].legend = "current".into();
+        assert_eq!(headline(&p).map(|h| h.0), Some(0));
     }
 
     /// The text of row `y` and, for the first `text` after `after` in

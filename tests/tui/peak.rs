@@ -40,7 +40,8 @@ fn peak_120x36_keeps_every_axis_and_pages_the_table() {
     );
     assert!(s.contains("worst of 40"), "{s}");
     assert!(!s.contains("worst of 80"), "{s}");
-    assert!(s.contains("92 desired of max 40"), "{s}");
+    assert!(s.contains("40 current of max 40"), "{s}");
+    assert!(s.contains("desired 92"), "{s}");
     assert!(s.contains("CRIT"), "{s}");
     insta::assert_snapshot!(s);
 }

@@ -3,7 +3,7 @@
 //! instances that are gone (history, no current value), a table that has
 //! to page.
 
-use super::{alert, history, incident, judge, NOW_MS};
+use super::{alert, history, incident, judge, regroup, NOW_MS};
 use vitals::frame::*;
 use vitals::vocab::labels::Labels;
 
@@ -120,10 +120,11 @@ pub fn peak() -> Frame {
         AlertState::Firing,
         Severity::Critical,
         "instances",
-        1.0,
+        92.0,
     );
     max.labels = Labels::from_pairs([("severity", "critical")]);
     f.alerts.insert(0, max);
     judge(&mut f);
+    regroup(&mut f);
     f
 }
