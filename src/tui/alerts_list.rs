@@ -60,11 +60,12 @@ fn title(frame: &Frame, opened: Option<&AlertGroup>) -> String {
             .filter(|a| a.state == s && !a.inhibited)
             .count()
     };
+    let groups = frame.alert_groups.len();
     let mut t = format!(
-        " Alerts {} firing, {} pending in {} groups",
+        " Alerts {} firing, {} pending in {groups} group{}",
         live(AlertState::Firing),
         live(AlertState::Pending),
-        frame.alert_groups.len()
+        if groups == 1 { "" } else { "s" }
     );
     let inhibited = frame.alerts.iter().filter(|a| a.inhibited).count();
     if inhibited > 0 {
