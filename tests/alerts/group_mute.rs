@@ -5,17 +5,13 @@
 //! expires it.
 
 use crate::alerts_support;
-use crate::silences::{get_json, tick};
+use crate::silences::{get_json, tick, wire_alertmanager};
 
 use alerts_support::am::*;
 use std::time::Duration;
-use tokio::sync::mpsc;
 use vitals::alerts::rulefile;
-use vitals::alerts::silence::HeldPoll;
-use vitals::engine::{Engine, EngineOptions, SinkLink};
+use vitals::engine::{Engine, EngineOptions};
 use vitals::frame::{Command, Frame};
-use vitals::sinks::alertmanager::run_alertmanager;
-use vitals::sinks::delivery::{run_sinks, SinkOptions};
 use vitals::vocab::time::now_ms;
 
 /// Silences made by vitals, as Alertmanager lists them.
@@ -75,31 +71,7 @@ async fn a_group_mute_is_one_silence_naming_the_groups_instances() {
         alert_log: Some(dir.path().join("alerts.jsonl")),
         ..Default::default()
     });
-    let (tx, rx) = mpsc::channel(16);
-    let (rtx, _reports) = mpsc::channel(16);
-    let sopts = SinkOptions {
-        alertmanager: Some(am.url.clone()),
-        resend_delay: Duration::from_secs(60),
-        ..Default::default()
-    };
-    tokio::spawn(run_sinks(sopts, rx, rtx));
-    e.connect_sinks(SinkLink {
-        tx,
-        resend_delay: Duration::from_secs(60),
-        alertmanager: true,
-        webhook: false,
-    });
-    let (req_tx, req_rx) = mpsc::channel(8);
-    let (rep_tx, mut rep_rx) = mpsc::channel(8);
-    let (held_tx, mut held_rx) = tokio::sync::watch::channel(HeldPoll::default());
-    tokio::spawn(run_alertmanager(
-        am.url.clone(),
-        Duration::from_millis(200),
-        req_rx,
-        rep_tx,
-        held_tx,
-    ));
-    e.connect_alertmanager(req_tx);
+    let (mut rep_rx, mut held_rx) = wire_alertmanager(&mut e, &am.url);
     // Another team's DeepQueue on the same Alertmanager.
     let theirs = serde_json::json!([{
         "labels": {"alertname": "DeepQueue", "severity": "critical", "instance": "10.0.0.9:9100"},

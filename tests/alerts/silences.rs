@@ -13,6 +13,45 @@ use vitals::engine::{Engine, EngineOptions, SinkLink};
 use vitals::sinks::delivery::{run_sinks, SinkOptions};
 use vitals::vocab::time::now_ms;
 
+/// Connects `e` to the Alertmanager at `url` as the dashboard does: alerts
+/// pushed by the sinks, silences and listings by the Alertmanager task.
+/// Returns the task's replies and listings, for the test to hand over.
+pub(crate) fn wire_alertmanager(
+    e: &mut Engine,
+    url: &str,
+) -> (
+    mpsc::Receiver<SilenceReply>,
+    tokio::sync::watch::Receiver<HeldPoll>,
+) {
+    use vitals::sinks::alertmanager::run_alertmanager;
+    let (tx, rx) = mpsc::channel(16);
+    let (rtx, _reports) = mpsc::channel(16);
+    let sopts = SinkOptions {
+        alertmanager: Some(url.to_string()),
+        resend_delay: Duration::from_secs(60),
+        ..Default::default()
+    };
+    tokio::spawn(run_sinks(sopts, rx, rtx));
+    e.connect_sinks(SinkLink {
+        tx,
+        resend_delay: Duration::from_secs(60),
+        alertmanager: true,
+        webhook: false,
+    });
+    let (req_tx, req_rx) = mpsc::channel(8);
+    let (rep_tx, rep_rx) = mpsc::channel(8);
+    let (held_tx, held_rx) = tokio::sync::watch::channel(HeldPoll::default());
+    tokio::spawn(run_alertmanager(
+        url.to_string(),
+        Duration::from_millis(200),
+        req_rx,
+        rep_tx,
+        held_tx,
+    ));
+    e.connect_alertmanager(req_tx);
+    (rep_rx, held_rx)
+}
+
 /// What the run loop does between ticks: hands the engine what the
 /// Alertmanager task sent back. Then one tick, and the writes.
 pub(crate) fn tick(
@@ -61,7 +100,6 @@ async fn our_silence(client: &reqwest::Client, am: &str) -> Option<serde_json::V
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn mute_is_an_alertmanager_silence_and_its_alerts_are_listed() {
     use vitals::frame::Command as UiCommand;
-    use vitals::sinks::alertmanager::run_alertmanager;
     let Some(am) = start_alertmanager() else {
         return;
     };
@@ -77,31 +115,7 @@ async fn mute_is_an_alertmanager_silence_and_its_alerts_are_listed() {
         alert_log: Some(log.clone()),
         ..Default::default()
     });
-    let (tx, rx) = mpsc::channel(16);
-    let (rtx, _reports) = mpsc::channel(16);
-    let sopts = SinkOptions {
-        alertmanager: Some(am.url.clone()),
-        resend_delay: Duration::from_secs(60),
-        ..Default::default()
-    };
-    tokio::spawn(run_sinks(sopts, rx, rtx));
-    e.connect_sinks(SinkLink {
-        tx,
-        resend_delay: Duration::from_secs(60),
-        alertmanager: true,
-        webhook: false,
-    });
-    let (req_tx, req_rx) = mpsc::channel(8);
-    let (rep_tx, mut rep_rx) = mpsc::channel(8);
-    let (held_tx, mut held_rx) = tokio::sync::watch::channel(HeldPoll::default());
-    tokio::spawn(run_alertmanager(
-        am.url.clone(),
-        Duration::from_millis(200),
-        req_rx,
-        rep_tx,
-        held_tx,
-    ));
-    e.connect_alertmanager(req_tx);
+    let (mut rep_rx, mut held_rx) = wire_alertmanager(&mut e, &am.url);
     // Someone else's alert, already in Alertmanager.
     let other = serde_json::json!([{
         "labels": {"alertname": "DiskFull", "severity": "critical", "instance": "db:9100"},
