@@ -256,8 +256,12 @@ fn on_call_session_at_80x24() {
     // Export: the Markdown summary lands in the state directory.
     t.type_text(":export");
     t.send(&["Enter"]);
+    // A message longer than the line wraps upwards from the bottom row.
     let s = t.wait_screen("where the export went", Duration::from_secs(5), |s| {
-        last_line(s).starts_with("exported to ")
+        s.lines()
+            .rev()
+            .take(3)
+            .any(|l| l.starts_with("exported to "))
     });
     let dir = t.dir.path().join("vitals");
     let file = std::fs::read_dir(&dir)
