@@ -2,7 +2,7 @@
 //! step loop of range evaluation.
 
 use super::{EvalError, RangeSeries, Sample, Value};
-use crate::store::{is_stale_nan, SeriesId, Store};
+use crate::store::{is_stale_nan, SeriesId, Store, StoredSeries};
 use crate::vocab::labels::{Labels, METRIC_NAME};
 use promql_parser::label::{MatchOp, Matcher};
 use promql_parser::parser::{AtModifier, Expr, Offset, VectorSelector};
@@ -98,7 +98,12 @@ pub(crate) struct Evaluator<'a> {
     pub(crate) groupings: RefCell<HashMap<usize, Rc<super::fused::Grouping>>>,
     /// The work done so far against the evaluation's budget.
     pub(crate) meter: super::budget::Meter,
+    /// In a range evaluation: where the last read of each series stopped,
+    /// so that each step's read resumes the previous one's decoding.
+    cursors: Option<RefCell<CursorMap<'a>>>,
 }
+
+type CursorMap<'a> = rustc_hash::FxHashMap<SeriesId, Option<crate::store::Cursor<'a>>>;
 
 impl<'a> Evaluator<'a> {
     pub(crate) fn new(
@@ -116,6 +121,31 @@ impl<'a> Evaluator<'a> {
             subquery_step,
             selections: RefCell::new(HashMap::new()),
             groupings: RefCell::new(HashMap::new()),
+            cursors: (end > start).then(|| RefCell::new(CursorMap::default())),
+        }
+    }
+
+    /// The samples of series `id` in `[lo, hi]` (see [`StoredSeries::range`]).
+    #[inline]
+    pub(crate) fn read_range(
+        &self,
+        id: SeriesId,
+        s: &'a StoredSeries,
+        lo: i64,
+        hi: i64,
+    ) -> crate::store::Range<'a> {
+        match &self.cursors {
+            Some(c) => s.range_from(lo, hi, Some(c.borrow_mut().entry(id).or_default())),
+            None => s.range(lo, hi),
+        }
+    }
+
+    /// The newest sample of series `id` at or before `t`.
+    #[inline]
+    pub(crate) fn read_at(&self, id: SeriesId, s: &'a StoredSeries, t: i64) -> Option<(i64, f64)> {
+        match &self.cursors {
+            Some(c) => s.at_or_before_from(t, Some(c.borrow_mut().entry(id).or_default())),
+            None => s.at_or_before(t),
         }
     }
 
@@ -160,7 +190,7 @@ impl<'a> Evaluator<'a> {
             let Some(s) = self.store.get(id) else {
                 continue;
             };
-            let Some((ts, v)) = s.at_or_before(rt) else {
+            let Some((ts, v)) = self.read_at(id, s, rt) else {
                 continue;
             };
             if ts < rt.saturating_sub(LOOKBACK_MS) || is_stale_nan(v) {
@@ -183,8 +213,8 @@ impl<'a> Evaluator<'a> {
             let Some(s) = self.store.get(id) else {
                 continue;
             };
-            let points: Vec<(i64, f64)> = s
-                .range(rt.saturating_sub(range), rt)
+            let points: Vec<(i64, f64)> = self
+                .read_range(id, s, rt.saturating_sub(range), rt)
                 .filter(|p| !is_stale_nan(p.1))
                 .collect();
             self.meter.charge(points.len().max(1))?;

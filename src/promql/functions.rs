@@ -290,7 +290,7 @@ impl Evaluator<'_> {
                 };
                 buf.clear();
                 buf.extend(
-                    s.range(rt.saturating_sub(range), rt)
+                    self.read_range(id, s, rt.saturating_sub(range), rt)
                         .filter(|p| !crate::store::is_stale_nan(p.1)),
                 );
                 if buf.is_empty() {

@@ -129,7 +129,7 @@ impl Evaluator<'_> {
                 continue;
             };
             let v = match &input {
-                Input::Instant(_) => match s.at_or_before(rt) {
+                Input::Instant(_) => match self.read_at(id, s, rt) {
                     Some((ts, v))
                         if ts >= rt.saturating_sub(super::eval::LOOKBACK_MS)
                             && !is_stale_nan(v) =>
@@ -141,7 +141,7 @@ impl Evaluator<'_> {
                 Input::Range(name, _, range) => {
                     buf.clear();
                     buf.extend(
-                        s.range(rt.saturating_sub(*range), rt)
+                        self.read_range(id, s, rt.saturating_sub(*range), rt)
                             .filter(|p| !is_stale_nan(p.1)),
                     );
                     self.meter.charge(buf.len().max(1))?;

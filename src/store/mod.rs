@@ -1,8 +1,12 @@
-//! The in-memory series store: one bounded ring buffer per series, a label
-//! index for selectors, and Prometheus's staleness handling per target.
+//! The in-memory series store: the samples of each series in compressed
+//! chunks (`chunk.rs`, Gorilla's encoding), a label index for selectors,
+//! and Prometheus's staleness handling per target.
 //!
 //! Pure data structure: no I/O and no clock (every time is an argument).
 
+pub mod chunk;
+#[cfg(test)]
+mod chunk_tests;
 mod index;
 mod scrape;
 mod series;
@@ -11,7 +15,7 @@ mod tests;
 
 pub use index::SeriesId;
 pub use scrape::ScrapeWriter;
-pub use series::StoredSeries;
+pub use series::{Cursor, Range, StoredSeries};
 
 use crate::vocab::labels::{Labels, METRIC_NAME};
 use index::{intersect, Index};
@@ -20,8 +24,8 @@ use std::collections::HashMap;
 
 pub use crate::vocab::{is_stale_nan, STALE_NAN, STALE_NAN_BITS};
 
-/// Default retention: 15 minutes.
-pub const DEFAULT_RETENTION_MS: i64 = 15 * 60 * 1000;
+/// Default retention: one hour.
+pub const DEFAULT_RETENTION_MS: i64 = 60 * 60 * 1000;
 
 /// What one scrape did to the store.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
