@@ -27,7 +27,7 @@ pub struct Flags {
     /// Scrape timeout [default: 80% of the interval].
     #[arg(long, value_name = "DUR", value_parser = parse_dur)]
     pub timeout: Option<Duration>,
-    /// How long samples are kept in memory [default: 15m].
+    /// How long samples are kept in memory [default: 1h; 15m over --prometheus, the chart window asked of the server].
     #[arg(long, value_name = "DUR", value_parser = parse_dur)]
     pub retention: Option<Duration>,
     /// Most series held in memory, scraped or still in retention; new series beyond it are refused and their target says so (0: no limit) [default: 75000].
@@ -131,6 +131,7 @@ pub fn overrides(f: &Flags, targets: &[String]) -> Result<Overrides> {
         alertmanager: f.alertmanager.clone(),
         webhook: f.webhook.clone(),
         max_series: f.max_series,
+        remote: f.prometheus.is_some(),
     };
     Ok(overrides)
 }

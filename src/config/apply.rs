@@ -19,8 +19,11 @@ use std::time::Duration;
 
 /// Default scrape and evaluation interval.
 pub const DEFAULT_INTERVAL: Duration = Duration::from_secs(2);
-/// Default in-memory retention.
-pub const DEFAULT_RETENTION: Duration = Duration::from_secs(15 * 60);
+/// Default in-memory retention when scraping.
+pub const DEFAULT_RETENTION: Duration = Duration::from_secs(60 * 60);
+/// Default retention over `--prometheus`: the chart window asked of the
+/// server, which holds the history itself.
+pub const DEFAULT_REMOTE_RETENTION: Duration = Duration::from_secs(15 * 60);
 /// Default theme.
 pub const DEFAULT_THEME: &str = "dark";
 
@@ -51,6 +54,9 @@ pub struct Overrides {
     pub alertmanager: Option<String>,
     pub webhook: Option<String>,
     pub max_series: Option<usize>,
+    /// `--prometheus` was given (the default retention is then the
+    /// server's chart window).
+    pub remote: bool,
 }
 
 /// An HTTP endpoint (`[prometheus]`, `[alertmanager]`, `[webhook]` or the
@@ -185,10 +191,13 @@ pub fn resolve(file: Option<&Path>, c: &Config, flags: &Overrides) -> Settings {
         flags: flags.clone(),
         interval,
         timeout,
-        retention: flags
-            .retention
-            .or(dur(&c.retention))
-            .unwrap_or(DEFAULT_RETENTION),
+        retention: flags.retention.or(dur(&c.retention)).unwrap_or(
+            if flags.remote || c.prometheus.is_some() {
+                DEFAULT_REMOTE_RETENTION
+            } else {
+                DEFAULT_RETENTION
+            },
+        ),
         theme: flags
             .theme
             .clone()

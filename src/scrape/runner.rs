@@ -143,11 +143,14 @@ async fn target_loop(
         .duration_since(UNIX_EPOCH)
         .unwrap_or_default();
     let delay = first_delay(now, scrape_offset(&target.url, interval), interval);
-    let mut ticker = tokio::time::interval_at(Instant::now() + delay, interval);
+    let base = Instant::now();
+    let mut ticker = tokio::time::interval_at(base + delay, interval);
     ticker.set_missed_tick_behavior(MissedTickBehavior::Skip);
+    let mut grid = Grid::new(interval);
     loop {
-        ticker.tick().await;
-        let result = scrape_body(&client, target.clone(), &opts).await;
+        let tick = ticker.tick().await;
+        let mut result = scrape_body(&client, target.clone(), &opts).await;
+        result.time_ms = grid.align(result.time_ms, (tick - base).as_millis() as i64);
         match tokio::time::timeout(interval, tx.send(result)).await {
             Ok(Ok(())) => {
                 stats.sent.fetch_add(1, Ordering::Relaxed);
@@ -158,6 +161,43 @@ async fn target_loop(
                 tracing::warn!(url = %target.url, dropped = n, "result channel full; scrape result dropped");
             }
         }
+    }
+}
+
+/// Scrape timestamps on the ticker's grid, as Prometheus aligns them:
+/// a scrape that starts within the tolerance of its tick is stamped with
+/// the tick's time, so that the times of a series step by exactly the
+/// interval and its chunks spend one bit on each (a stamp a millisecond off
+/// takes nine). The grid follows the wall clock: a scrape further off
+/// (a late tick, a clock step) is stamped as it started and moves the grid.
+#[derive(Debug, Clone, Copy)]
+pub struct Grid {
+    /// Wall-clock ms of the ticker's base instant.
+    offset_ms: Option<i64>,
+    tolerance_ms: i64,
+}
+
+impl Grid {
+    /// A grid for ticks `interval` apart: the tolerance is 10 ms, or a
+    /// hundredth of a shorter interval.
+    pub fn new(interval: Duration) -> Grid {
+        Grid {
+            offset_ms: None,
+            tolerance_ms: (interval.as_millis() as i64 / 100).min(10),
+        }
+    }
+
+    /// The timestamp of a scrape that started at wall-clock `started_ms`
+    /// for the tick `tick_ms` after the ticker's base instant.
+    pub fn align(&mut self, started_ms: i64, tick_ms: i64) -> i64 {
+        if let Some(offset) = self.offset_ms {
+            let on_grid = offset.saturating_add(tick_ms);
+            if (started_ms - on_grid).abs() <= self.tolerance_ms {
+                return on_grid;
+            }
+        }
+        self.offset_ms = Some(started_ms - tick_ms);
+        started_ms
     }
 }
 
@@ -180,6 +220,23 @@ pub fn target_options(target: &Target, opts: ScrapeOptions) -> ScrapeOptions {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn scrape_times_snap_to_the_grid_within_the_tolerance() {
+        let mut g = Grid::new(Duration::from_secs(2));
+        assert_eq!(g.align(1_000_003, 0), 1_000_003, "the first scrape sets the grid");
+        assert_eq!(g.align(1_002_005, 2000), 1_002_003);
+        assert_eq!(g.align(1_003_998, 4000), 1_004_003);
+        // Late by more than 10 ms: stamped as it started, and the grid moves.
+        assert_eq!(g.align(1_006_030, 6000), 1_006_030);
+        assert_eq!(g.align(1_008_031, 8000), 1_008_030);
+        // A clock step.
+        assert_eq!(g.align(5_000_000, 10_000), 5_000_000);
+        assert_eq!(g.align(5_002_000, 12_000), 5_002_000);
+        let mut fast = Grid::new(Duration::from_millis(200));
+        fast.align(0, 0);
+        assert_eq!(fast.align(203, 200), 203, "3 ms is past a 200 ms interval's tolerance");
+    }
 
     #[test]
     fn a_target_may_have_its_own_interval_and_timeout() {

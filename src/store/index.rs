@@ -1,6 +1,9 @@
 //! The label index: `name → value → sorted series ids`, used by selectors.
 
+use super::StoredSeries;
+use crate::vocab::labels::Labels;
 use promql_parser::label::{MatchOp, Matcher};
+use std::hash::BuildHasher;
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -89,6 +92,58 @@ impl Index {
                 Some(out)
             }
         }
+    }
+}
+
+/// Series ids by label set. Only the ids are kept: a label set is compared
+/// with the series' own, so it is held once (a map keyed by label sets
+/// would hold a second copy of every one).
+#[derive(Default)]
+pub(crate) struct ByLabels {
+    table: hashbrown::HashTable<SeriesId>,
+    hasher: foldhash::fast::RandomState,
+}
+
+impl std::fmt::Debug for ByLabels {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "ByLabels({} series)", self.table.len())
+    }
+}
+
+impl ByLabels {
+    fn hash(&self, labels: &Labels) -> u64 {
+        self.hasher.hash_one(labels)
+    }
+
+    /// The id of the series with exactly `labels`.
+    pub(crate) fn get(&self, labels: &Labels, series: &[Option<StoredSeries>]) -> Option<SeriesId> {
+        self.table
+            .find(self.hash(labels), |&id| {
+                series[id as usize]
+                    .as_ref()
+                    .is_some_and(|s| s.labels() == labels)
+            })
+            .copied()
+    }
+
+    /// Adds series `id`, whose slot in `series` already holds it.
+    pub(crate) fn insert(&mut self, id: SeriesId, series: &[Option<StoredSeries>]) {
+        let hasher = &self.hasher;
+        let labels = series[id as usize].as_ref().expect("a live series").labels();
+        self.table.insert_unique(hasher.hash_one(labels), id, |&i| {
+            hasher.hash_one(series[i as usize].as_ref().expect("a live series").labels())
+        });
+    }
+
+    /// Removes series `id`, whose label set is `labels`.
+    pub(crate) fn remove(&mut self, labels: &Labels, id: SeriesId) {
+        if let Ok(e) = self.table.find_entry(self.hash(labels), |&i| i == id) {
+            e.remove();
+        }
+    }
+
+    pub(crate) fn clear(&mut self) {
+        self.table.clear();
     }
 }
 

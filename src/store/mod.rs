@@ -18,7 +18,7 @@ pub use scrape::ScrapeWriter;
 pub use series::{Cursor, Range, StoredSeries};
 
 use crate::vocab::labels::{Labels, METRIC_NAME};
-use index::{intersect, Index};
+use index::{intersect, ByLabels, Index};
 use promql_parser::label::Matcher;
 use std::collections::HashMap;
 
@@ -65,7 +65,7 @@ pub struct Store {
     /// remembered id of a dropped series is recognised (never shrinks).
     generations: Vec<u32>,
     free: Vec<SeriesId>,
-    by_labels: HashMap<Labels, SeriesId, foldhash::fast::RandomState>,
+    by_labels: ByLabels,
     index: Index,
     /// Sorted ids exposed by each target's last successful scrape.
     targets: HashMap<String, Vec<SeriesId>>,
@@ -85,7 +85,7 @@ impl Store {
             series: Vec::new(),
             generations: Vec::new(),
             free: Vec::new(),
-            by_labels: HashMap::default(),
+            by_labels: ByLabels::default(),
             index: Index::default(),
             targets: HashMap::new(),
             caches: HashMap::new(),
@@ -117,7 +117,7 @@ impl Store {
     pub(crate) fn admits(&self, labels: &Labels) -> bool {
         self.max_series == 0
             || self.budget_used + series_cost(labels) <= self.max_series
-            || self.by_labels.contains_key(labels)
+            || self.by_labels.get(labels, &self.series).is_some()
     }
 
     /// The retention of this store, ms.
@@ -133,7 +133,7 @@ impl Store {
     }
 
     fn id_for(&mut self, labels: &Labels, new_series: &mut usize) -> SeriesId {
-        if let Some(&id) = self.by_labels.get(labels) {
+        if let Some(id) = self.by_labels.get(labels, &self.series) {
             return id;
         }
         *new_series += 1;
@@ -154,7 +154,7 @@ impl Store {
         for (n, v) in labels.pairs() {
             self.index.add(n, v, id);
         }
-        self.by_labels.insert(labels.clone(), id);
+        self.by_labels.insert(id, &self.series);
         self.live += 1;
         self.budget_used += series_cost(labels);
         id
@@ -276,7 +276,7 @@ impl Store {
         for (n, v) in s.labels().pairs() {
             self.index.remove(n, v, id);
         }
-        self.by_labels.remove(s.labels());
+        self.by_labels.remove(s.labels(), id);
         self.budget_used = self.budget_used.saturating_sub(series_cost(s.labels()));
         self.generations[i] = self.generations[i].wrapping_add(1);
         self.live -= 1;
@@ -341,7 +341,9 @@ impl Store {
 
     /// The series with exactly these labels.
     pub fn find(&self, labels: &Labels) -> Option<&StoredSeries> {
-        self.by_labels.get(labels).and_then(|&id| self.get(id))
+        self.by_labels
+            .get(labels, &self.series)
+            .and_then(|id| self.get(id))
     }
 
     /// Ids of the series matching every matcher (absent labels match as

@@ -25,12 +25,12 @@ impl View {
                 if self.window_ms.is_none() {
                     self.window_ms = timeview::narrower(None, span);
                 }
-                let step = self.window_ms.unwrap_or(span) / 2;
-                let width = self.window_ms.unwrap_or(span).min(span);
+                let width = timeview::width(self.window_ms, span);
+                let step = width / 2;
                 self.pan_ms = self.pan_ms.saturating_add(step).min(span - width);
             }
             KeyCode::Char(']') => {
-                let step = self.window_ms.unwrap_or(span) / 2;
+                let step = timeview::width(self.window_ms, span) / 2;
                 self.pan_ms = self.pan_ms.saturating_sub(step).max(0);
             }
             KeyCode::Char('0') => {
@@ -105,7 +105,7 @@ impl View {
         } else {
             timeview::wider(self.window_ms, span)
         };
-        let width = self.window_ms.unwrap_or(span).min(span);
+        let width = timeview::width(self.window_ms, span);
         self.pan_ms = self.pan_ms.clamp(0, span - width);
     }
 

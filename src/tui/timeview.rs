@@ -10,6 +10,18 @@ pub const STEPS_MS: [i64; 9] = [
     60_000, 300_000, 900_000, 1_800_000, 3_600_000, 10_800_000, 21_600_000, 43_200_000, 86_400_000,
 ];
 
+/// The window the charts open with: the last 15 minutes, or everything
+/// retained when that is less. `-` widens it to the whole retention.
+pub const DEFAULT_WINDOW_MS: i64 = 900_000;
+
+/// Everything retained, as a chosen window width.
+pub const EVERYTHING: i64 = i64::MAX;
+
+/// The width the view's window has over `span` ms of history.
+pub fn width(window_ms: Option<i64>, span: i64) -> i64 {
+    window_ms.unwrap_or(DEFAULT_WINDOW_MS).clamp(1000, span.max(1000))
+}
+
 /// The stretch of time the charts show.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Range {
@@ -60,7 +72,7 @@ pub fn span_ms(frame: &Frame) -> i64 {
 pub fn range(frame: &Frame, view: &View) -> Range {
     let (oldest, newest) = data_bounds(frame);
     let span = newest.saturating_sub(oldest).max(1000);
-    let width = view.window_ms.map_or(span, |w| w.clamp(1000, span));
+    let width = width(view.window_ms, span);
     let pan = view.pan_ms.clamp(0, span - width);
     let end = newest - pan;
     Range {
@@ -72,7 +84,7 @@ pub fn range(frame: &Frame, view: &View) -> Range {
 
 /// The next narrower window (`+`): the widest step below the current width.
 pub fn narrower(current: Option<i64>, span: i64) -> Option<i64> {
-    let width = current.unwrap_or(span).min(span);
+    let width = width(current, span);
     STEPS_MS
         .iter()
         .rev()
@@ -84,8 +96,16 @@ pub fn narrower(current: Option<i64>, span: i64) -> Option<i64> {
 /// The next wider window (`-`): the next step, or everything retained once
 /// a step would reach the oldest point.
 pub fn wider(current: Option<i64>, span: i64) -> Option<i64> {
-    let width = current?;
-    STEPS_MS.iter().find(|s| **s > width && **s < span).copied()
+    let width = width(current, span);
+    if width >= span {
+        return current;
+    }
+    match STEPS_MS.iter().find(|s| **s > width && **s < span) {
+        Some(&s) => Some(s),
+        // The default window shows everything then.
+        None if span <= DEFAULT_WINDOW_MS => None,
+        None => Some(EVERYTHING),
+    }
 }
 
 /// Writes the instant `ms` as a wall-clock time: `12:00:03Z` in UTC, or
@@ -129,12 +149,31 @@ mod tests {
     #[test]
     fn zoom_steps_stop_at_the_oldest_point() {
         let span = 20 * 60_000;
-        assert_eq!(narrower(None, span), Some(900_000));
+        assert_eq!(narrower(None, span), Some(300_000), "from the default 15 minutes");
+        assert_eq!(narrower(None, 600_000), Some(300_000));
         assert_eq!(narrower(Some(900_000), span), Some(300_000));
         assert_eq!(narrower(Some(60_000), span), Some(60_000));
         assert_eq!(wider(Some(300_000), span), Some(900_000));
-        assert_eq!(wider(Some(900_000), span), None);
-        assert_eq!(wider(None, span), None);
+        assert_eq!(wider(Some(900_000), span), Some(EVERYTHING));
+        assert_eq!(wider(Some(EVERYTHING), span), Some(EVERYTHING));
+        assert_eq!(wider(None, span), Some(EVERYTHING));
+        assert_eq!(wider(None, 600_000), None, "15 minutes hold everything");
+        assert_eq!(wider(Some(300_000), 600_000), None);
+    }
+
+    #[test]
+    fn the_window_opens_on_the_last_15_minutes_of_an_hour() {
+        let f = frame(0, 3_600_000);
+        let r = range(&f, &View::default());
+        assert_eq!((r.start, r.end), (2_700_000, 3_600_000));
+        let span = span_ms(&f);
+        assert_eq!(wider(None, span), Some(1_800_000));
+        assert_eq!(wider(Some(1_800_000), span), Some(EVERYTHING));
+        let v = View {
+            window_ms: Some(EVERYTHING),
+            ..View::default()
+        };
+        assert_eq!(range(&f, &v).start, 0);
     }
 
     #[test]

@@ -41,7 +41,8 @@ pub struct View {
     pub log_path: Option<String>,
     /// The configuration file in use (help shows it).
     pub config_path: Option<String>,
-    /// Width of the chart window in ms; `None` shows everything retained.
+    /// Width of the chart window in ms; `None`: the default, the last 15
+    /// minutes ([`super::timeview::DEFAULT_WINDOW_MS`]).
     pub window_ms: Option<i64>,
     /// How far back from the newest data the window ends, in ms.
     pub pan_ms: i64,
