@@ -204,6 +204,10 @@ impl Engine {
         let recording = recording::runtimes(&opts.rules);
         let mut store = Store::new(opts.retention.as_millis() as i64);
         store.set_max_series(opts.max_series);
+        store.set_series_bytes(crate::store::series_bytes_cap(
+            opts.retention.as_millis() as i64,
+            opts.interval.as_millis() as i64,
+        ));
         let mut e = Engine {
             store,
             opts,

@@ -95,8 +95,12 @@ impl Engine {
         if let Some(r) = cfg.retention {
             // Longer keeps more from now on; shorter trims at the next append.
             self.opts.retention = r;
-            self.store
-                .set_retention_ms(i64::try_from(r.as_millis()).unwrap_or(i64::MAX));
+            let ms = i64::try_from(r.as_millis()).unwrap_or(i64::MAX);
+            self.store.set_retention_ms(ms);
+            self.store.set_series_bytes(crate::store::series_bytes_cap(
+                ms,
+                self.opts.interval.as_millis() as i64,
+            ));
         }
         if let Some(n) = cfg.max_series {
             self.opts.max_series = n;

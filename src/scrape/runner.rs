@@ -224,7 +224,11 @@ mod tests {
     #[test]
     fn scrape_times_snap_to_the_grid_within_the_tolerance() {
         let mut g = Grid::new(Duration::from_secs(2));
-        assert_eq!(g.align(1_000_003, 0), 1_000_003, "the first scrape sets the grid");
+        assert_eq!(
+            g.align(1_000_003, 0),
+            1_000_003,
+            "the first scrape sets the grid"
+        );
         assert_eq!(g.align(1_002_005, 2000), 1_002_003);
         assert_eq!(g.align(1_003_998, 4000), 1_004_003);
         // Late by more than 10 ms: stamped as it started, and the grid moves.
@@ -235,7 +239,11 @@ mod tests {
         assert_eq!(g.align(5_002_000, 12_000), 5_002_000);
         let mut fast = Grid::new(Duration::from_millis(200));
         fast.align(0, 0);
-        assert_eq!(fast.align(203, 200), 203, "3 ms is past a 200 ms interval's tolerance");
+        assert_eq!(
+            fast.align(203, 200),
+            203,
+            "3 ms is past a 200 ms interval's tolerance"
+        );
     }
 
     #[test]

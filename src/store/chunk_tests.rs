@@ -160,3 +160,20 @@ fn bad_chunks_are_errors_not_panics() {
     assert_eq!(decode(&long).unwrap_err(), ChunkError::Truncated);
     assert_eq!(Decoder::first_time(&good), 1000);
 }
+
+#[test]
+fn a_series_over_its_byte_cap_gives_up_its_oldest_chunks() {
+    let mut s = StoredSeries::new(Labels::new());
+    let mut x = 0x9e37_79b9_7f4a_7c15u64;
+    for i in 0..1000 {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        s.push(i * 2000, f64::from_bits(x >> 2));
+        s.cap_bytes(4000);
+    }
+    let (bytes, _) = s.chunk_bytes();
+    assert!(bytes <= 4000 + 4 * s.chunk_count_total(), "{bytes}");
+    assert!(s.len() < 1000 && s.len() > 120, "{}", s.len());
+    assert_eq!(s.range(0, i64::MAX).last().map(|p| p.0), Some(999 * 2000));
+}

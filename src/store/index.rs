@@ -3,8 +3,8 @@
 use super::StoredSeries;
 use crate::vocab::labels::Labels;
 use promql_parser::label::{MatchOp, Matcher};
-use std::hash::BuildHasher;
 use std::collections::HashMap;
+use std::hash::BuildHasher;
 use std::sync::Arc;
 
 /// Identifier of a stored series (stable while the series lives).
@@ -129,7 +129,10 @@ impl ByLabels {
     /// Adds series `id`, whose slot in `series` already holds it.
     pub(crate) fn insert(&mut self, id: SeriesId, series: &[Option<StoredSeries>]) {
         let hasher = &self.hasher;
-        let labels = series[id as usize].as_ref().expect("a live series").labels();
+        let labels = series[id as usize]
+            .as_ref()
+            .expect("a live series")
+            .labels();
         self.table.insert_unique(hasher.hash_one(labels), id, |&i| {
             hasher.hash_one(series[i as usize].as_ref().expect("a live series").labels())
         });

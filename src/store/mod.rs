@@ -56,6 +56,20 @@ pub fn series_cost(labels: &Labels) -> usize {
     1 + bytes / 2048
 }
 
+/// The chunk bytes a series may keep ([`Store::set_series_bytes`]) for a
+/// retention at a scrape interval: 4 bytes a sample, and 2 KiB. Real pages
+/// take 0.3–4 bytes a sample (a constant 0.3, a duration gauge 4); a series
+/// of random floats takes about 10 and keeps about the newest 40 % of the
+/// retention. With the series budget this bounds the store's memory
+/// whatever the targets send (docs/architecture.md).
+pub fn series_bytes_cap(retention_ms: i64, interval_ms: i64) -> usize {
+    let samples = retention_ms.max(0) / interval_ms.max(1);
+    usize::try_from(samples)
+        .unwrap_or(usize::MAX / 8)
+        .saturating_mul(4)
+        .saturating_add(2048)
+}
+
 /// All series, their index, and what each target exposed last.
 #[derive(Debug)]
 pub struct Store {
@@ -75,6 +89,8 @@ pub struct Store {
     /// The series budget (0: none) and what the live series take of it.
     max_series: usize,
     budget_used: usize,
+    /// Most chunk bytes one series keeps (0: no cap).
+    series_bytes: usize,
 }
 
 impl Store {
@@ -92,7 +108,16 @@ impl Store {
             live: 0,
             max_series: DEFAULT_MAX_SERIES,
             budget_used: 0,
+            series_bytes: 0,
         }
+    }
+
+    /// Caps the chunk bytes one series keeps (0: no cap): a series whose
+    /// samples compress worse than the cap allows over the retention gives
+    /// up its oldest chunks early, and every other series keeps its
+    /// retention. See [`series_bytes_cap`].
+    pub fn set_series_bytes(&mut self, max: usize) {
+        self.series_bytes = max;
     }
 
     /// Sets the series budget: scrapes may not add a series once the
@@ -174,6 +199,9 @@ impl Store {
         }
         s.push(t_ms, v);
         s.trim_before(t_ms.saturating_sub(retention));
+        if self.series_bytes > 0 {
+            s.cap_bytes(self.series_bytes);
+        }
         Ok(())
     }
 

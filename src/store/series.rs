@@ -204,17 +204,36 @@ impl StoredSeries {
             self.starts.clear();
             return;
         }
-        let mut drop = 0;
-        while drop + 1 < self.starts.len() && self.chunk_start_time(drop + 1) <= min_t {
-            drop += 1;
+        let mut n = 0;
+        while n + 1 < self.starts.len() && self.chunk_start_time(n + 1) <= min_t {
+            n += 1;
         }
-        if drop > 0 {
-            let cut = self.starts[drop];
-            self.data.drain(..cut as usize);
-            self.starts.drain(..drop);
-            for s in &mut self.starts {
-                *s -= cut;
-            }
+        self.drop_chunks(n);
+    }
+
+    /// Drops the oldest chunks until the chunks take at most `max` bytes,
+    /// the open one always kept.
+    pub(crate) fn cap_bytes(&mut self, max: usize) {
+        if self.data.len() <= max {
+            return;
+        }
+        let mut n = 0;
+        while n + 1 < self.starts.len() && self.data.len() - self.starts[n] as usize > max {
+            n += 1;
+        }
+        self.drop_chunks(n);
+    }
+
+    /// Drops the `n` oldest chunks.
+    fn drop_chunks(&mut self, n: usize) {
+        if n == 0 {
+            return;
+        }
+        let cut = self.starts[n];
+        self.data.drain(..cut as usize);
+        self.starts.drain(..n);
+        for s in &mut self.starts {
+            *s -= cut;
         }
     }
 

@@ -19,7 +19,9 @@ pub const EVERYTHING: i64 = i64::MAX;
 
 /// The width the view's window has over `span` ms of history.
 pub fn width(window_ms: Option<i64>, span: i64) -> i64 {
-    window_ms.unwrap_or(DEFAULT_WINDOW_MS).clamp(1000, span.max(1000))
+    window_ms
+        .unwrap_or(DEFAULT_WINDOW_MS)
+        .clamp(1000, span.max(1000))
 }
 
 /// The stretch of time the charts show.
@@ -149,7 +151,11 @@ mod tests {
     #[test]
     fn zoom_steps_stop_at_the_oldest_point() {
         let span = 20 * 60_000;
-        assert_eq!(narrower(None, span), Some(300_000), "from the default 15 minutes");
+        assert_eq!(
+            narrower(None, span),
+            Some(300_000),
+            "from the default 15 minutes"
+        );
         assert_eq!(narrower(None, 600_000), Some(300_000));
         assert_eq!(narrower(Some(900_000), span), Some(300_000));
         assert_eq!(narrower(Some(60_000), span), Some(60_000));

@@ -195,7 +195,13 @@ fn the_file_overrides_defaults_and_flags_override_the_file() {
     let none = config::load_settings(None, &Overrides::default()).unwrap();
     assert_eq!(none.interval, Duration::from_secs(2));
     assert_eq!(none.timeout, Duration::from_millis(1600));
-    assert_eq!(none.retention, Duration::from_secs(15 * 60));
+    assert_eq!(none.retention, Duration::from_secs(60 * 60));
+    let remote = Overrides {
+        remote: true,
+        ..Default::default()
+    };
+    let over_a_server = config::load_settings(None, &remote).unwrap();
+    assert_eq!(over_a_server.retention, Duration::from_secs(15 * 60));
     assert_eq!(none.theme, "dark");
     assert!(none.detected_panels && none.panels.is_empty() && none.file.is_none());
 }

@@ -327,5 +327,9 @@ fn theme_and_retention_apply_at_reload() {
     let rc = reloader.reload().expect("loads");
     e.reconfigure(rc);
     assert_eq!(e.tick(T0 + 4000).theme, Some((2, "dark".to_string())));
-    assert_eq!(e.store().retention_ms(), 15 * 60 * 1000);
+    assert_eq!(
+        e.store().retention_ms(),
+        60 * 60 * 1000,
+        "the default again"
+    );
 }
