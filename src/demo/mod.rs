@@ -329,6 +329,58 @@ impl Drop for Fleet {
     }
 }
 
+/// The pages of the incident fleet started with `instances` app instances
+/// (speed 1, [`DEFAULT_SEED`]), as a scraper every `every_secs` seconds for
+/// `secs` seconds would read them, without servers or clocks: for each
+/// scrape its time in seconds from the start and every page as `(name,
+/// body)`, the app instances in service (`app-ID`, oldest first) then the
+/// autoscaler (`autoscaler`). `epoch` is the Unix time of the start (in
+/// `process_start_time_seconds`). For benchmarks of the store.
+pub fn simulated_scrapes(
+    instances: usize,
+    every_secs: f64,
+    secs: f64,
+    epoch: f64,
+) -> impl Iterator<Item = (f64, Vec<(String, String)>)> {
+    let script = script::Script::new(Scenario::Incident, instances);
+    let mut sim = Sim::new(script, 1.0, DEFAULT_SEED);
+    let every = if every_secs.is_finite() && every_secs > 0.0 {
+        every_secs
+    } else {
+        1.0
+    };
+    let scrapes = if secs.is_finite() && secs > 0.0 {
+        (secs / every).ceil() as u64
+    } else {
+        0
+    };
+    (0..scrapes).map(move |k| {
+        let at = k as f64 * every;
+        // In steps the simulation integrates whole (it skips longer gaps);
+        // the nudge keeps `at` from rounding down to the tick before.
+        while sim.now() + CATCH_UP_SECS < at {
+            sim.advance_to(sim.now() + CATCH_UP_SECS);
+        }
+        sim.advance_to(at + 1e-6);
+        let mut pages: Vec<(String, String)> = sim
+            .live_ids()
+            .into_iter()
+            .filter_map(|id| {
+                let inst = sim.instance(id)?;
+                Some((format!("app-{id}"), page::instance_page(inst, epoch)))
+            })
+            .collect();
+        pages.push((
+            "autoscaler".to_string(),
+            page::autoscaler_page(sim.autoscaler()),
+        ));
+        (at, pages)
+    })
+}
+
+/// Simulated seconds [`simulated_scrapes`] advances at once at most.
+const CATCH_UP_SECS: f64 = 60.0;
+
 /// The autoscaler's loop: keeps exporters and file_sd in step with the
 /// simulation until told to stop.
 fn spawn_driver(
@@ -355,4 +407,45 @@ fn spawn_driver(
         }
     });
     (stop, task)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn simulated_scrapes_are_the_fleet_on_a_grid() {
+        let run = || simulated_scrapes(3, 2.0, 20.0, 1.7e9).collect::<Vec<_>>();
+        let scrapes = run();
+        assert_eq!(scrapes, run(), "same seed, same pages");
+        let times: Vec<f64> = scrapes.iter().map(|s| s.0).collect();
+        assert_eq!(times, (0..10).map(|k| k as f64 * 2.0).collect::<Vec<_>>());
+        let (_, first) = &scrapes[0];
+        let names: Vec<&str> = first.iter().map(|p| p.0.as_str()).collect();
+        assert_eq!(names, ["app-0", "app-1", "app-2", "autoscaler"]);
+        assert!(first[0].1.contains("# TYPE http_requests_total counter"));
+        assert!(first[3].1.contains("autoscaler_current_instances 3"));
+        let (_, last) = &scrapes[9];
+        assert_ne!(first[0].1, last[0].1, "counters move");
+    }
+
+    #[test]
+    fn simulated_scrapes_cross_long_gaps_whole() {
+        // One scrape an hour later: the simulation integrated every tick.
+        let mut s = simulated_scrapes(2, 3600.0, 7200.0, 0.0);
+        let (_, first) = s.next().unwrap();
+        let (t, later) = s.next().unwrap();
+        assert_eq!(t, 3600.0);
+        let requests = |pages: &[(String, String)]| -> f64 {
+            pages[0]
+                .1
+                .lines()
+                .filter(|l| l.starts_with("http_request_duration_seconds_count"))
+                .map(|l| l.rsplit(' ').next().unwrap().parse::<f64>().unwrap())
+                .sum()
+        };
+        assert_eq!(requests(&first), 0.0);
+        // About 50 requests a second per instance when calm.
+        assert!(requests(&later) > 3600.0 * 10.0, "{}", requests(&later));
+    }
 }
