@@ -122,7 +122,7 @@ fn a_regular_integer_series_takes_well_under_two_bytes_a_sample() {
         bytes * 10 < n as usize * 20,
         "{bytes} bytes for {n} samples"
     );
-    assert_eq!(s.chunk_count_total(), n as usize / CHUNK_SAMPLES as usize);
+    assert_eq!(s.chunks(), n as usize / CHUNK_SAMPLES as usize);
 }
 
 #[test]
@@ -131,9 +131,9 @@ fn trimming_drops_whole_chunks_only() {
     for i in 0..400 {
         s.push(i * 1000, i as f64);
     }
-    assert_eq!(s.chunk_count_total(), 4);
+    assert_eq!(s.chunks(), 4);
     s.trim_before(130_000);
-    assert_eq!(s.chunk_count_total(), 3, "the first chunk (0..120 s) goes");
+    assert_eq!(s.chunks(), 3, "the first chunk (0..120 s) goes");
     assert_eq!(s.len(), 270);
     assert_eq!(s.range(0, 140_000).next(), Some((130_000, 130.0)));
     assert_eq!(s.at_or_before(129_999), None);
@@ -173,7 +173,42 @@ fn a_series_over_its_byte_cap_gives_up_its_oldest_chunks() {
         s.cap_bytes(4000);
     }
     let (bytes, _) = s.chunk_bytes();
-    assert!(bytes <= 4000 + 4 * s.chunk_count_total(), "{bytes}");
+    assert!(bytes <= 4000 + 4 * s.chunks(), "{bytes}");
     assert!(s.len() < 1000 && s.len() > 120, "{}", s.len());
     assert_eq!(s.range(0, i64::MAX).last().map(|p| p.0), Some(999 * 2000));
+}
+
+#[test]
+fn the_store_caps_each_series_at_its_share_of_bytes() {
+    use super::{series_bytes_cap, Store};
+    assert_eq!(series_bytes_cap(3_600_000, 2_000), 1800 * 4 + 2048);
+    let mut st = Store::new(3_600_000);
+    st.set_series_bytes(series_bytes_cap(3_600_000, 2_000));
+    let noisy = Labels::from_pairs([("__name__", "noisy")]);
+    let calm = Labels::from_pairs([("__name__", "calm")]);
+    let mut x = 0x2545_f491_4f6c_dd1du64;
+    for i in 0..1800 {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        st.append(&noisy, i * 2000, f64::from_bits(x >> 2));
+        st.append(&calm, i * 2000, (i / 10) as f64);
+    }
+    let (noisy, calm) = (st.find(&noisy).unwrap(), st.find(&calm).unwrap());
+    assert_eq!(calm.len(), 1800, "a series that compresses keeps the hour");
+    assert!(
+        noisy.len() < 1200,
+        "random floats keep less: {}",
+        noisy.len()
+    );
+    assert!(noisy.chunk_bytes().0 <= series_bytes_cap(3_600_000, 2_000));
+}
+
+#[test]
+fn buffers_grow_through_shared_sizes() {
+    let sizes: Vec<usize> = [1, 32, 33, 40, 41, 64, 65, 81, 1000, 1025]
+        .iter()
+        .map(|&n| super::chunk::size_class(n))
+        .collect();
+    assert_eq!(sizes, [32, 32, 40, 40, 48, 64, 80, 96, 1024, 1280]);
 }

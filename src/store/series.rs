@@ -37,7 +37,7 @@ impl StoredSeries {
             data: Vec::new(),
             starts: Vec::new(),
             floor: i64::MIN,
-            enc: Encoder::start(&mut Vec::new(), 0, 0.0),
+            enc: Encoder::EMPTY,
             tail: [(0, 0.0); TAIL],
             tail_len: 0,
         }
@@ -100,7 +100,7 @@ impl StoredSeries {
     }
 
     /// Number of chunks, the open one included.
-    pub fn chunk_count_total(&self) -> usize {
+    pub fn chunks(&self) -> usize {
         self.starts.len()
     }
 
