@@ -292,19 +292,30 @@ impl Writer<'_> {
     /// Writes the low `n` bits of `v` (n <= 64), most significant first.
     #[inline]
     fn write(&mut self, v: u64, mut n: u32) {
-        reserve(self.buf, 9);
-        while n > 0 {
-            if self.free == 0 {
-                self.buf.push(0);
-                self.free = 8;
-            }
-            let take = n.min(self.free as u32);
-            let bits = ((v >> (n - take)) & ((1u64 << take) - 1)) as u8;
-            let last = self.buf.len() - 1;
-            self.buf[last] |= bits << (self.free as u32 - take);
-            self.free -= take as u8;
-            n -= take;
+        if n == 0 {
+            return;
         }
+        let mut v = v & (u64::MAX >> (64 - n));
+        let free = self.free as u32;
+        if free > 0 {
+            // Fill the last byte's unused low bits first.
+            let take = n.min(free);
+            n -= take;
+            let bits = (v >> n) as u8;
+            let last = self.buf.len() - 1;
+            self.buf[last] |= bits << (free - take);
+            self.free -= take as u8;
+            if n == 0 {
+                return;
+            }
+            v &= u64::MAX >> (64 - n);
+        }
+        // Byte-aligned now: the rest as whole bytes, most significant first.
+        let bytes = (n as usize).div_ceil(8);
+        reserve(self.buf, bytes);
+        self.buf
+            .extend_from_slice(&(v << (64 - n)).to_be_bytes()[..bytes]);
+        self.free = (bytes * 8 - n as usize) as u8;
     }
 }
 
