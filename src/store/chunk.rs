@@ -93,14 +93,9 @@ impl Encoder {
         buf.extend_from_slice(&v.to_bits().to_be_bytes());
         Encoder {
             t,
-            delta: 0,
             v: v.to_bits(),
-            leading: NO_WINDOW,
-            trailing: 0,
-            free: 0,
-            dec_k: 0,
-            dec_d: 0,
             count: 1,
+            ..Encoder::EMPTY
         }
     }
 
@@ -359,14 +354,9 @@ impl<'a> Decoder<'a> {
             left: count,
             state: Encoder {
                 t,
-                delta: 0,
                 v,
-                leading: NO_WINDOW,
-                trailing: 0,
-                free: 0,
-                dec_k: 0,
-                dec_d: 0,
                 count: 1,
+                ..Encoder::EMPTY
             },
             first: true,
         })
