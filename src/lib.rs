@@ -17,6 +17,7 @@ mod layers;
 pub mod net;
 pub mod promapi;
 pub mod promql;
+pub mod record;
 pub mod report;
 pub mod scrape;
 pub mod sinks;

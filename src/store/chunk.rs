@@ -38,6 +38,8 @@
 //!
 //! Pure code: no I/O.
 
+pub use super::bits::{BitReader, BitWriter};
+
 /// The chunk format this code writes and reads.
 pub const FORMAT_VERSION: u8 = 1;
 
@@ -104,11 +106,30 @@ impl Encoder {
     pub fn append(&mut self, buf: &mut Vec<u8>, start: usize, t: i64, v: f64) {
         let delta = t.wrapping_sub(self.t);
         let dod = delta.wrapping_sub(self.delta);
-        let mut w = Writer {
-            buf,
-            free: self.free,
-        };
+        let mut w = BitWriter::new(buf, self.free);
         w.bucket(dod);
+        self.write_value(&mut w, v);
+        self.free = w.free();
+        self.t = t;
+        self.delta = delta;
+        self.count += 1;
+        buf[start + 1..start + 3].copy_from_slice(&self.count.to_le_bytes());
+    }
+
+    /// A value codec's state whose previous value is `v` (for
+    /// [`Encoder::write_value`] and [`Encoder::read_value`] outside a
+    /// chunk: a recording writes each series' values this way).
+    pub fn with_value(v: f64) -> Encoder {
+        Encoder {
+            v: v.to_bits(),
+            ..Encoder::EMPTY
+        }
+    }
+
+    /// Writes `v` against the previous value (XOR or decimal step) and
+    /// makes it the previous value; the time fields are untouched.
+    #[inline]
+    pub fn write_value(&mut self, w: &mut BitWriter, v: f64) {
         let bits = v.to_bits();
         let x = bits ^ self.v;
         let last_d = std::mem::take(&mut self.dec_d);
@@ -157,12 +178,52 @@ impl Encoder {
                 }
             }
         }
-        self.free = w.free;
-        self.t = t;
-        self.delta = delta;
         self.v = bits;
-        self.count += 1;
-        buf[start + 1..start + 3].copy_from_slice(&self.count.to_le_bytes());
+    }
+
+    /// Reads a value written by [`Encoder::write_value`] and makes it the
+    /// previous value.
+    #[inline]
+    pub fn read_value(&mut self, r: &mut BitReader) -> Result<f64, ChunkError> {
+        let last_d = std::mem::take(&mut self.dec_d);
+        let bits = if r.take(1)? == 0 {
+            self.v
+        } else if r.take(1)? == 0 {
+            if self.leading == NO_WINDOW {
+                return Err(ChunkError::Truncated);
+            }
+            let n = 64 - self.leading as u32 - self.trailing as u32;
+            self.v ^ (r.take(n)? << self.trailing)
+        } else if r.take(1)? == 0 {
+            let head = r.take(11)?;
+            let leading = (head >> 6) as u8;
+            let n = match (head & 63) as u32 {
+                0 => 64,
+                n => n,
+            };
+            if leading as u32 + n > 64 {
+                return Err(ChunkError::Truncated);
+            }
+            let trailing = 64 - leading as u32 - n;
+            self.leading = leading;
+            self.trailing = trailing as u8;
+            self.v ^ (r.take(n)? << trailing)
+        } else {
+            let (k, d) = if r.take(1)? == 0 {
+                (self.dec_k, r.bucket()?.wrapping_add(last_d))
+            } else {
+                (r.take(4)? as u8, r.bucket()?)
+            };
+            if k as usize >= POW10.len() {
+                return Err(ChunkError::Truncated);
+            }
+            self.dec_k = k;
+            self.dec_d = d;
+            let m = unscaled(f64::from_bits(self.v), k).wrapping_add(d);
+            at_scale(m, k).to_bits()
+        };
+        self.v = bits;
+        Ok(f64::from_bits(bits))
     }
 
     /// The newest sample written.
@@ -216,7 +277,7 @@ fn min_scale(v: f64) -> Option<u8> {
     (0..POW10.len() as u8).find(|&k| scaled(v, k).is_some())
 }
 
-/// Bits [`Writer::bucket`] takes for `d`.
+/// Bits [`BitWriter::bucket`] takes for `d`.
 fn bucket_bits(d: i64) -> u32 {
     match d {
         0 => 1,
@@ -228,17 +289,12 @@ fn bucket_bits(d: i64) -> u32 {
     }
 }
 
-/// The low `n` bits of `x`.
-#[inline]
-fn low(x: i64, n: u32) -> u64 {
-    (x as u64) & (u64::MAX >> (64 - n))
-}
 
 /// Grows `buf` to the next size class when full: chunks grow a sample at a
 /// time, and doubling would leave a quarter of the memory unused on
 /// average.
 #[inline]
-fn reserve(buf: &mut Vec<u8>, more: usize) {
+pub(super) fn reserve(buf: &mut Vec<u8>, more: usize) {
     if buf.capacity() - buf.len() < more {
         let want = buf.len() + more;
         buf.reserve_exact(size_class(want) - buf.len());
@@ -261,59 +317,6 @@ pub(crate) fn size_class(n: usize) -> usize {
     base + (n - base).div_ceil(quarter) * quarter
 }
 
-struct Writer<'a> {
-    buf: &'a mut Vec<u8>,
-    free: u8,
-}
-
-impl Writer<'_> {
-    /// Writes a signed difference in the fewest of the time buckets.
-    #[inline]
-    fn bucket(&mut self, d: i64) {
-        match d {
-            0 => self.write(0, 1),
-            -64..=63 => self.write((0b10 << 7) | low(d, 7), 9),
-            -256..=255 => self.write((0b110 << 9) | low(d, 9), 12),
-            -2048..=2047 => self.write((0b1110 << 12) | low(d, 12), 16),
-            -0x8_0000..=0x7_ffff => self.write((0b11110 << 20) | low(d, 20), 25),
-            _ => {
-                let n = 65 - d.max(!d).leading_zeros();
-                self.write((0b11111 << 6) | (n as u64 & 63), 11);
-                self.write(low(d, n), n);
-            }
-        }
-    }
-
-    /// Writes the low `n` bits of `v` (n <= 64), most significant first.
-    #[inline]
-    fn write(&mut self, v: u64, mut n: u32) {
-        if n == 0 {
-            return;
-        }
-        let mut v = v & (u64::MAX >> (64 - n));
-        let free = self.free as u32;
-        if free > 0 {
-            // Fill the last byte's unused low bits first.
-            let take = n.min(free);
-            n -= take;
-            let bits = (v >> n) as u8;
-            let last = self.buf.len() - 1;
-            self.buf[last] |= bits << (free - take);
-            self.free -= take as u8;
-            if n == 0 {
-                return;
-            }
-            v &= u64::MAX >> (64 - n);
-        }
-        // Byte-aligned now: the rest as whole bytes, most significant first.
-        let bytes = (n as usize).div_ceil(8);
-        reserve(self.buf, bytes);
-        self.buf
-            .extend_from_slice(&(v << (64 - n)).to_be_bytes()[..bytes]);
-        self.free = (bytes * 8 - n as usize) as u8;
-    }
-}
-
 /// Why bytes are not a chunk.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ChunkError {
@@ -328,9 +331,7 @@ pub enum ChunkError {
 /// The samples of one chunk, oldest first.
 #[derive(Debug, Clone)]
 pub struct Decoder<'a> {
-    data: &'a [u8],
-    /// Bit position in `data`.
-    pos: usize,
+    r: BitReader<'a>,
     left: u16,
     state: Encoder,
     first: bool,
@@ -349,8 +350,7 @@ impl<'a> Decoder<'a> {
         let t = i64::from_be_bytes(data[3..11].try_into().expect("8 bytes"));
         let v = u64::from_be_bytes(data[11..19].try_into().expect("8 bytes"));
         Ok(Decoder {
-            data,
-            pos: (HEADER_BYTES + 16) * 8,
+            r: BitReader::new(data, (HEADER_BYTES + 16) * 8),
             left: count,
             state: Encoder {
                 t,
@@ -382,76 +382,8 @@ impl<'a> Decoder<'a> {
     /// read, what appends to this chunk continue from.
     pub fn state(&self) -> Encoder {
         let mut s = self.state;
-        s.free = ((8 - self.pos % 8) % 8) as u8;
+        s.free = ((8 - self.r.pos() % 8) % 8) as u8;
         s
-    }
-
-    /// 64 bits from the current position (zeros past the end).
-    #[inline]
-    fn peek(&self) -> u64 {
-        let byte = self.pos >> 3;
-        let sh = (self.pos & 7) as u32;
-        let d = self.data;
-        if byte + 9 <= d.len() {
-            let hi = u64::from_be_bytes(d[byte..byte + 8].try_into().expect("8 bytes"));
-            if sh == 0 {
-                hi
-            } else {
-                (hi << sh) | (d[byte + 8] as u64 >> (8 - sh))
-            }
-        } else {
-            let mut b = [0u8; 9];
-            let n = d.len().saturating_sub(byte).min(9);
-            b[..n].copy_from_slice(&d[byte..byte + n]);
-            let hi = u64::from_be_bytes(b[..8].try_into().expect("8 bytes"));
-            if sh == 0 {
-                hi
-            } else {
-                (hi << sh) | (b[8] as u64 >> (8 - sh))
-            }
-        }
-    }
-
-    /// Consumes `n` bits (1..=64) and returns them.
-    #[inline]
-    fn take(&mut self, n: u32) -> Result<u64, ChunkError> {
-        if self.pos + n as usize > self.data.len() * 8 {
-            return Err(ChunkError::Truncated);
-        }
-        let v = self.peek() >> (64 - n);
-        self.pos += n as usize;
-        Ok(v)
-    }
-
-    /// A difference written by [`Writer::bucket`].
-    #[inline]
-    fn bucket(&mut self) -> Result<i64, ChunkError> {
-        if self.pos >= self.data.len() * 8 {
-            return Err(ChunkError::Truncated);
-        }
-        let p = self.peek();
-        if p >> 63 == 0 {
-            self.pos += 1;
-            return Ok(0);
-        }
-        let (prefix, n) = match (p >> 59) as u8 {
-            0b10000..=0b10111 => (2, 7),
-            0b11000..=0b11011 => (3, 9),
-            0b11100..=0b11101 => (4, 12),
-            0b11110 => (5, 20),
-            _ => (5, 0),
-        };
-        self.pos += prefix;
-        let n = match n {
-            0 => match self.take(6)? as u32 {
-                0 => 64,
-                n => n,
-            },
-            n => n,
-        };
-        let raw = self.take(n)?;
-        // Sign-extend n bits.
-        Ok(((raw << (64 - n)) as i64) >> (64 - n))
     }
 
     /// The next sample, or an error for bytes that end early.
@@ -464,50 +396,15 @@ impl<'a> Decoder<'a> {
             self.first = false;
             return Ok(Some(self.state.last()));
         }
-        let dod = self.bucket()?;
-        let last_d = std::mem::take(&mut self.state.dec_d);
+        let dod = self.r.bucket()?;
         let s_delta = self.state.delta.wrapping_add(dod);
         let t = self.state.t.wrapping_add(s_delta);
-        let bits = if self.take(1)? == 0 {
-            self.state.v
-        } else if self.take(1)? == 0 {
-            let st = self.state;
-            if st.leading == NO_WINDOW {
-                return Err(ChunkError::Truncated);
-            }
-            let n = 64 - st.leading as u32 - st.trailing as u32;
-            st.v ^ (self.take(n)? << st.trailing)
-        } else if self.take(1)? == 0 {
-            let head = self.take(11)?;
-            let leading = (head >> 6) as u8;
-            let n = match (head & 63) as u32 {
-                0 => 64,
-                n => n,
-            };
-            if leading as u32 + n > 64 {
-                return Err(ChunkError::Truncated);
-            }
-            let trailing = 64 - leading as u32 - n;
-            self.state.leading = leading;
-            self.state.trailing = trailing as u8;
-            self.state.v ^ (self.take(n)? << trailing)
-        } else {
-            let (k, d) = if self.take(1)? == 0 {
-                (self.state.dec_k, self.bucket()?.wrapping_add(last_d))
-            } else {
-                (self.take(4)? as u8, self.bucket()?)
-            };
-            self.state.dec_k = k;
-            self.state.dec_d = d;
-            let m = unscaled(f64::from_bits(self.state.v), k).wrapping_add(d);
-            at_scale(m, k).to_bits()
-        };
+        let v = self.state.read_value(&mut self.r)?;
         let s = &mut self.state;
         s.t = t;
         s.delta = s_delta;
-        s.v = bits;
         s.count += 1;
-        Ok(Some((t, f64::from_bits(bits))))
+        Ok(Some((t, v)))
     }
 }
 

@@ -4,6 +4,7 @@
 //!
 //! Pure data structure: no I/O and no clock (every time is an argument).
 
+mod bits;
 pub mod chunk;
 #[cfg(test)]
 mod chunk_tests;

@@ -1,0 +1,192 @@
+//! Reading a recording: its segments indexed by time, and their events in
+//! order. A torn last record (a crash while writing) ends its segment
+//! with a notice; a record whose checksum fails with more bytes after it
+//! is corruption, an error.
+
+use super::codec::SegmentDecoder;
+use super::wire::{unframe, Framed, Header, HEADER_BYTES};
+use super::{error_at, Event};
+use std::path::{Path, PathBuf};
+
+/// One segment: its file and first instant.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SegmentInfo {
+    pub path: PathBuf,
+    pub start_ms: i64,
+    pub bytes: u64,
+}
+
+/// An opened recording: its segments, oldest first.
+#[derive(Clone, Debug)]
+pub struct Recording {
+    pub path: PathBuf,
+    pub segments: Vec<SegmentInfo>,
+}
+
+impl Recording {
+    /// Opens a recording folder (or one segment file). Every segment's
+    /// header is read: one that is not a recording, cut short or newer
+    /// than this build is an error naming the file.
+    pub fn open(path: &Path) -> Result<Recording, String> {
+        let files = if path.is_dir() {
+            let files = super::writer::segment_files(path).map_err(|e| error_at(path, e))?;
+            if files.is_empty() {
+                return Err(error_at(path, "no recording segments (*.vrec) in this folder"));
+            }
+            files.into_iter().map(|(_, p)| p).collect()
+        } else {
+            vec![path.to_path_buf()]
+        };
+        let mut segments = Vec::with_capacity(files.len());
+        for p in files {
+            let mut head = Vec::with_capacity(HEADER_BYTES);
+            let read = std::fs::File::open(&p).and_then(|f| {
+                use std::io::Read;
+                f.take(HEADER_BYTES as u64).read_to_end(&mut head)
+            });
+            read.map_err(|e| error_at(&p, e))?;
+            let h = Header::parse(&head).map_err(|e| error_at(&p, e))?;
+            let bytes = std::fs::metadata(&p).map_or(0, |m| m.len());
+            segments.push(SegmentInfo {
+                path: p,
+                start_ms: h.start_ms,
+                bytes,
+            });
+        }
+        Ok(Recording {
+            path: path.to_path_buf(),
+            segments,
+        })
+    }
+
+    /// The recording's first instant.
+    pub fn start_ms(&self) -> i64 {
+        self.segments.first().map_or(0, |s| s.start_ms)
+    }
+
+    /// The segment to start reading at for instant `t`: the last that
+    /// starts at or before it.
+    pub fn segment_at(&self, t_ms: i64) -> usize {
+        self.segments
+            .iter()
+            .rposition(|s| s.start_ms <= t_ms)
+            .unwrap_or(0)
+    }
+
+    /// The events from segment `first` on.
+    pub fn events_from(&self, first: usize) -> Events {
+        Events {
+            segments: self.segments[first.min(self.segments.len())..].to_vec(),
+            next: 0,
+            data: Vec::new(),
+            pos: 0,
+            dec: SegmentDecoder::default(),
+            notices: Vec::new(),
+            error: None,
+        }
+    }
+
+    /// Every event.
+    pub fn events(&self) -> Events {
+        self.events_from(0)
+    }
+}
+
+/// The events of a run of segments, in order. Reading stops at the first
+/// error ([`Events::error`]); torn tails are skipped with a notice.
+pub struct Events {
+    segments: Vec<SegmentInfo>,
+    next: usize,
+    data: Vec<u8>,
+    pos: usize,
+    dec: SegmentDecoder,
+    /// One line per torn tail skipped.
+    pub notices: Vec<String>,
+    /// What stopped the reading early.
+    pub error: Option<String>,
+}
+
+impl Events {
+    /// Loads the next segment; false at the end.
+    fn load(&mut self) -> bool {
+        let Some(seg) = self.segments.get(self.next) else {
+            return false;
+        };
+        self.next += 1;
+        match std::fs::read(&seg.path) {
+            Ok(d) => {
+                if let Err(e) = Header::parse(&d) {
+                    self.error = Some(error_at(&seg.path, e));
+                    return false;
+                }
+                self.data = d;
+                self.pos = HEADER_BYTES;
+                self.dec = SegmentDecoder::default();
+                true
+            }
+            Err(e) => {
+                self.error = Some(error_at(&seg.path, e));
+                false
+            }
+        }
+    }
+
+    fn current(&self) -> &Path {
+        &self.segments[self.next - 1].path
+    }
+
+    fn fail(&mut self, e: impl std::fmt::Display) -> Option<Event> {
+        self.error = Some(error_at(self.current(), e));
+        None
+    }
+}
+
+impl Iterator for Events {
+    type Item = Event;
+
+    fn next(&mut self) -> Option<Event> {
+        if self.error.is_some() {
+            return None;
+        }
+        loop {
+            if self.next == 0 || self.pos >= self.data.len() {
+                if !self.load() {
+                    return None;
+                }
+                continue;
+            }
+            match unframe(&self.data[self.pos..]) {
+                Framed::End => self.pos = self.data.len(),
+                Framed::Torn => {
+                    let at = self.pos;
+                    let rest = self.data.len() - at;
+                    // A record cut short by a crash: its length reaches
+                    // past the end of the file. Anything else is
+                    // corruption.
+                    let len = self.data[at..]
+                        .get(..4)
+                        .map(|b| u32::from_le_bytes(b.try_into().expect("4 bytes")) as usize);
+                    if len.is_some_and(|n| n + super::wire::FRAME_BYTES <= rest) {
+                        return self.fail(format!(
+                            "corrupt record at byte {at} (checksum mismatch)"
+                        ));
+                    }
+                    self.notices.push(error_at(
+                        self.current(),
+                        format!("torn record at byte {at} skipped ({rest} bytes): the recorder stopped while writing it"),
+                    ));
+                    self.pos = self.data.len();
+                }
+                Framed::Record { kind, payload, len } => {
+                    let at = self.pos;
+                    self.pos += len;
+                    match self.dec.decode(kind, payload) {
+                        Ok(Some(e)) => return Some(e),
+                        Ok(None) => {}
+                        Err(e) => return self.fail(format!("record at byte {at}: {e}")),
+                    }
+                }
+            }
+        }
+    }
+}
