@@ -15,7 +15,9 @@ const LAYERS: &[(&str, &[&str])] = &[
     // HTTP API client of a Prometheus-compatible server, the demo fleet.
     (
         "adapters",
-        &["net", "store", "scrape", "record", "promql", "promapi", "demo"],
+        &[
+            "net", "store", "scrape", "record", "promql", "promapi", "demo",
+        ],
     ),
     // What the dashboard computes, without I/O of its own: the published
     // picture, detection, alert state machines, settings.

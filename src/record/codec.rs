@@ -5,7 +5,9 @@
 use super::wire::{put_str, put_uvarint, put_varint, Cursor};
 use super::{kind, ConfigRecord, Event, NoteRecord, RecordError};
 use crate::scrape::expo::MetricType;
-use crate::scrape::{FamilyMeta, Page, ScrapeError, ScrapeLimits, ScrapeResult, ScrapedSample, Target};
+use crate::scrape::{
+    FamilyMeta, Page, ScrapeError, ScrapeLimits, ScrapeResult, ScrapedSample, Target,
+};
 use crate::store::chunk::{BitReader, BitWriter, Encoder};
 use crate::vocab::alert::{Phase, Severity, Transition};
 use crate::vocab::labels::Labels;
@@ -236,8 +238,11 @@ impl SegmentEncoder {
                 .zip(&c.list)
                 .all(|(s, id)| c.series[*id as usize].0 == s.labels);
         let stamps = page.samples.iter().any(|s| s.timestamp_ms.is_some());
-        let flags = (if page.families != c.families { FAMILIES } else { 0 })
-            | (if same_list { 0 } else { LIST })
+        let flags = (if page.families != c.families {
+            FAMILIES
+        } else {
+            0
+        }) | (if same_list { 0 } else { LIST })
             | (if stamps { STAMPS } else { 0 });
         p.push(flags);
         if flags & FAMILIES != 0 {
@@ -409,7 +414,8 @@ impl SegmentDecoder {
                     for _ in 0..pairs {
                         l.push((cur.str()?.to_string(), cur.str()?.to_string()));
                     }
-                    c.series.push((Labels::from_pairs(l), Encoder::with_value(0.0)));
+                    c.series
+                        .push((Labels::from_pairs(l), Encoder::with_value(0.0)));
                 } else if id > c.series.len() as u64 {
                     return Err(RecordError::Corrupt("unknown series"));
                 }

@@ -20,10 +20,11 @@
 
 mod codec;
 mod reader;
-mod wire;
-mod writer;
 #[cfg(test)]
 mod tests;
+pub mod timespec;
+mod wire;
+mod writer;
 
 pub use reader::{Events, Recording, SegmentInfo};
 pub use wire::{MAJOR, MINOR};
@@ -40,7 +41,9 @@ pub enum RecordError {
     NotARecording,
     #[error("truncated header ({0} of 20 bytes)")]
     TruncatedHeader(usize),
-    #[error("recording format {0}.{1} is newer than this vitals reads ({MAJOR}.x): use a newer vitals")]
+    #[error(
+        "recording format {0}.{1} is newer than this vitals reads ({MAJOR}.x): use a newer vitals"
+    )]
     Newer(u16, u16),
     #[error("corrupt record ({0})")]
     Corrupt(&'static str),
@@ -97,7 +100,10 @@ pub struct NoteRecord {
 pub enum Entry {
     Config(ConfigRecord),
     /// The target list in force from `time_ms`.
-    Targets { time_ms: i64, targets: Vec<Target> },
+    Targets {
+        time_ms: i64,
+        targets: Vec<Target>,
+    },
     /// A scrape, as the engine received it (its body is parsed here).
     Scrape(ScrapeResult),
     /// The engine evaluated at this instant (a frame).
@@ -110,7 +116,10 @@ pub enum Entry {
 #[derive(Clone, Debug)]
 pub enum Event {
     Config(ConfigRecord),
-    Targets { time_ms: i64, targets: Vec<Target> },
+    Targets {
+        time_ms: i64,
+        targets: Vec<Target>,
+    },
     /// A scrape with its page parsed (or its error as text).
     Scrape(ScrapeResult),
     Tick(i64),

@@ -31,7 +31,10 @@ impl Recording {
         let files = if path.is_dir() {
             let files = super::writer::segment_files(path).map_err(|e| error_at(path, e))?;
             if files.is_empty() {
-                return Err(error_at(path, "no recording segments (*.vrec) in this folder"));
+                return Err(error_at(
+                    path,
+                    "no recording segments (*.vrec) in this folder",
+                ));
             }
             files.into_iter().map(|(_, p)| p).collect()
         } else {
@@ -167,9 +170,8 @@ impl Iterator for Events {
                         .get(..4)
                         .map(|b| u32::from_le_bytes(b.try_into().expect("4 bytes")) as usize);
                     if len.is_some_and(|n| n + super::wire::FRAME_BYTES <= rest) {
-                        return self.fail(format!(
-                            "corrupt record at byte {at} (checksum mismatch)"
-                        ));
+                        return self
+                            .fail(format!("corrupt record at byte {at} (checksum mismatch)"));
                     }
                     self.notices.push(error_at(
                         self.current(),

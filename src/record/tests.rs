@@ -100,7 +100,11 @@ fn scrapes_read_back_as_written() {
     assert_eq!(rec.segments.len(), 2);
     let mut ev = rec.events();
     let all: Vec<Event> = ev.by_ref().collect();
-    assert!(ev.error.is_none() && ev.notices.is_empty(), "{:?}", ev.error);
+    assert!(
+        ev.error.is_none() && ev.notices.is_empty(),
+        "{:?}",
+        ev.error
+    );
     let got = pages(&all);
     assert_eq!(got.len(), 201);
     for (i, (t, samples)) in got.iter().take(200).enumerate() {
@@ -196,7 +200,9 @@ fn record_max_drops_the_oldest_segment() {
     let p = dir.path().join("rec");
     let mut r = Recorder::open(&p, 1 << 20).unwrap();
     let a = target(9100);
-    let big: String = (0..2000).map(|i| format!("m{{i=\"{i}\"}} {}\n", i * 7)).collect();
+    let big: String = (0..2000)
+        .map(|i| format!("m{{i=\"{i}\"}} {}\n", i * 7))
+        .collect();
     for i in 0..2000 {
         let t = i * 2_000;
         r.write(Entry::Scrape(scrape(&a, t, &big))).unwrap();

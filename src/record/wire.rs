@@ -77,7 +77,11 @@ pub fn frame(out: &mut Vec<u8>, kind: u8, payload: &[u8]) {
 /// What is at the start of `b`: a whole record, the end of the data, or a
 /// torn one (too short, or its CRC does not match).
 pub enum Framed<'a> {
-    Record { kind: u8, payload: &'a [u8], len: usize },
+    Record {
+        kind: u8,
+        payload: &'a [u8],
+        len: usize,
+    },
     End,
     Torn,
 }

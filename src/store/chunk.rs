@@ -289,7 +289,6 @@ fn bucket_bits(d: i64) -> u32 {
     }
 }
 
-
 /// Grows `buf` to the next size class when full: chunks grow a sample at a
 /// time, and doubling would leave a quarter of the memory unused on
 /// average.
