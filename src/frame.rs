@@ -83,6 +83,47 @@ pub struct Frame {
     /// The theme a configuration reload asked for, numbered so that the
     /// screen applies each request once (`:theme` may change it since).
     pub theme: Option<(u64, String)>,
+    /// In `vitals replay`: where the playback is.
+    pub replay: Option<ReplayStatus>,
+}
+
+/// A replay's position and controls, for the status line.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ReplayStatus {
+    /// The recording (its folder or file).
+    pub path: String,
+    pub start_ms: i64,
+    pub end_ms: i64,
+    pub playing: bool,
+    /// Playback speed, 1x to 60x.
+    pub speed: u32,
+    /// Alert transitions and notes of the whole recording, in time order
+    /// (what `n`/`N` jump between).
+    pub marks: Vec<i64>,
+    /// The last seek's problem, or a torn tail skipped.
+    pub message: Option<String>,
+}
+
+/// What the replay's keys ask.
+#[derive(Clone, Debug, PartialEq)]
+pub enum ReplayCommand {
+    /// `p` / Space.
+    TogglePlay,
+    /// `>` / `<`.
+    Faster,
+    Slower,
+    /// `]` / `[`: this many ms forward (negative: back).
+    Seek(i64),
+    /// `0`.
+    ToEnd,
+    /// `g`: an instant as `--at` takes it; `utc`: clock times are UTC.
+    GoTo {
+        spec: String,
+        utc: bool,
+    },
+    /// `n` / `N`.
+    NextMark,
+    PrevMark,
 }
 
 /// An alert that Alertmanager holds (`GET /api/v2/alerts`).
@@ -469,6 +510,8 @@ pub enum Command {
     /// each). Over a server the charts' range step follows it; scraping
     /// ignores it.
     ChartWidth(u16),
+    /// A replay's playback (ignored live).
+    Replay(ReplayCommand),
 }
 
 #[cfg(test)]

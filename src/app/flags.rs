@@ -60,6 +60,12 @@ pub struct Flags {
     /// Maximum redraws per second.
     #[arg(long, value_name = "N", default_value_t = 30, value_parser = clap::value_parser!(u32).range(1..=120))]
     pub fps: u32,
+    /// Record every scrape, target status, alert transition and note to this folder of segments (created, mode 0700; files 0600), for `vitals replay`, `snapshot --from` and `export`.
+    #[arg(long, value_name = "PATH")]
+    pub record: Option<PathBuf>,
+    /// Most bytes the recording keeps: the oldest five-minute segment is dropped first (e.g. 500MiB) [default: 1GiB].
+    #[arg(long = "record-max", value_name = "SIZE", value_parser = crate::vocab::size::parse_size)]
+    pub record_max: Option<u64>,
     /// Read from a Prometheus-compatible server (Prometheus, Thanos, Mimir, ...) instead of scraping.
     #[arg(long, value_name = "URL")]
     pub prometheus: Option<String>,
@@ -88,6 +94,8 @@ impl Default for Flags {
             no_color: false,
             ascii: false,
             fps: 30,
+            record: None,
+            record_max: None,
             prometheus: None,
             headers: vec![],
         }
@@ -131,6 +139,8 @@ pub fn overrides(f: &Flags, targets: &[String]) -> Result<Overrides> {
         alertmanager: f.alertmanager.clone(),
         webhook: f.webhook.clone(),
         max_series: f.max_series,
+        record: f.record.clone(),
+        record_max: f.record_max,
         remote: f.prometheus.is_some(),
     };
     Ok(overrides)

@@ -149,6 +149,7 @@ pub async fn collect_with(
     };
     // Ends the engine, and with it the engine's end of the sinks.
     let _ = p.cancel.send(true);
+    crate::record::drain(p.recorder, Duration::from_secs(2)).await;
     Ok(((*frame).clone(), p.sinks))
 }
 

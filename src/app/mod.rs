@@ -9,6 +9,7 @@ mod config_cmd;
 pub mod flags;
 mod headless;
 pub mod manual;
+pub mod recording;
 mod scrape_args;
 
 pub use config_cmd::check as config_check;
@@ -121,6 +122,8 @@ pub struct Pipeline {
     pub cancel: watch::Sender<bool>,
     /// The sinks of a command that exits, to be waited for.
     pub sinks: Option<Delivery>,
+    /// The recorder's thread (`--record`), to be waited for after `cancel`.
+    pub recorder: Option<std::thread::JoinHandle<()>>,
 }
 
 impl Pipeline {
@@ -134,6 +137,7 @@ impl Pipeline {
         exits: bool,
     ) -> Result<Pipeline> {
         let server = prometheus_endpoint(f, s);
+        let recorder = recording::start(s, &f.rules, &eopts, server.is_some())?;
         // Scraping's interval and timeout are checked; over a server the
         // timeout is the queries' own and may be longer than the interval.
         let sopts = match server {
@@ -159,6 +163,13 @@ impl Pipeline {
             ..eopts
         });
         let mut replies = Replies::default();
+        let (recorder, record_thread) = match recorder {
+            Some(r) => {
+                replies.record_errors = Some(r.errors);
+                (Some(r.tx), r.thread)
+            }
+            None => (None, None),
+        };
         if let Some(file) = &s.file {
             let (req_tx, req_rx) = mpsc::channel(1);
             let (res_tx, res_rx) = mpsc::channel(4);
@@ -189,6 +200,7 @@ impl Pipeline {
             commands: cmd_rx,
             frames: frames_tx,
             cancel: cancel_rx.clone(),
+            recorder,
         };
         if let Some(ep) = server {
             let client = server_client(&ep, f, s)?;
@@ -224,6 +236,7 @@ impl Pipeline {
             commands: cmd_tx,
             cancel: cancel_tx,
             sinks,
+            recorder: record_thread,
         })
     }
 }
@@ -277,6 +290,7 @@ pub async fn dashboard(
     };
     let result = crate::tui::run(p.frames, p.commands, ui).await;
     let _ = p.cancel.send(true);
+    crate::record::drain(p.recorder, Duration::from_secs(2)).await;
     if let Some(fleet) = fleet {
         let _ = tokio::time::timeout(Duration::from_millis(500), fleet.shutdown()).await;
     }

@@ -54,6 +54,9 @@ pub struct Overrides {
     pub alertmanager: Option<String>,
     pub webhook: Option<String>,
     pub max_series: Option<usize>,
+    /// `--record`, `--record-max`.
+    pub record: Option<PathBuf>,
+    pub record_max: Option<u64>,
     /// `--prometheus` was given (the default retention is then the
     /// server's chart window).
     pub remote: bool,
@@ -103,6 +106,9 @@ pub struct Settings {
     pub max_series: usize,
     /// `[alerts]`: grouping and inhibition.
     pub grouping: Grouping,
+    /// Where everything is recorded (None: not recorded), and the cap.
+    pub record: Option<PathBuf>,
+    pub record_max: u64,
 }
 
 /// The file to read: `--config FILE` (which must exist), else the default
@@ -224,6 +230,13 @@ pub fn resolve(file: Option<&Path>, c: &Config, flags: &Overrides) -> Settings {
             })
         }),
         grouping: grouping(c.alerts.as_ref()),
+        record: flags.record.clone().or(c.record.clone()),
+        record_max: flags.record_max.unwrap_or_else(|| {
+            c.record_max
+                .as_ref()
+                .and_then(|s| crate::vocab::size::parse_size(s.get_ref()).ok())
+                .unwrap_or(crate::record::DEFAULT_MAX_BYTES)
+        }),
     }
 }
 
@@ -292,6 +305,7 @@ pub(super) fn relative_to(base: &Path, c: &Config) -> Config {
         }
     }
     c.alert_log.iter_mut().for_each(at);
+    c.record.iter_mut().for_each(at);
     c.target.iter_mut().for_each(|t| auth(&mut t.auth));
     for s in [&mut c.prometheus, &mut c.alertmanager, &mut c.webhook]
         .into_iter()

@@ -246,6 +246,11 @@ fn validate(c: &Config, text: &str, report: &mut Report<'_>) {
         }
     }
     duration(&c.retention, "retention", report);
+    if let Some(s) = &c.record_max {
+        if let Err(e) = crate::vocab::size::parse_size(s.get_ref()) {
+            report(s.span(), format!("record_max: {e}"));
+        }
+    }
     if let Some(m) = &c.panels {
         if *m.get_ref() == PanelsMode::Custom && c.panel.is_empty() {
             report(

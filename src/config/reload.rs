@@ -176,6 +176,10 @@ impl Reloader {
                 c.interval != s.interval || c.timeout != s.timeout,
             ),
             ("alert_log", c.alert_log != s.alert_log),
+            (
+                "record",
+                c.record != s.record || c.record_max != s.record_max,
+            ),
             ("bell", c.bell != s.bell),
             ("prometheus", c.prometheus != s.prometheus),
             ("alertmanager", c.alertmanager != s.alertmanager),

@@ -25,6 +25,10 @@ pub struct Config {
     pub panels: Option<Spanned<PanelsMode>>,
     /// Alert transitions log.
     pub alert_log: Option<PathBuf>,
+    /// Record everything to this folder of segments (`--record`).
+    pub record: Option<PathBuf>,
+    /// The recording's size cap (`--record-max`), e.g. "1GiB".
+    pub record_max: Option<Spanned<String>>,
     /// Ring the terminal bell on new critical alerts.
     pub bell: Option<bool>,
     /// Prometheus file_sd JSON files, followed as they change: each a path,

@@ -22,6 +22,7 @@ mod mutes;
 mod remote_table;
 #[cfg(test)]
 mod remote_tests;
+pub mod replay;
 mod rules;
 pub mod run;
 pub mod slow;
@@ -185,6 +186,8 @@ pub struct Engine {
     clock: Option<fn() -> i64>,
     /// The longest panel expression evaluation of the current tick.
     slowest: Option<slow::Slowest>,
+    /// While recording: the transitions since the recorder last took them.
+    tapped: Option<Vec<crate::vocab::alert::Transition>>,
 }
 
 impl Engine {
@@ -237,9 +240,20 @@ impl Engine {
             theme_request: None,
             clock: None,
             slowest: None,
+            tapped: None,
         };
         e.redetect();
         e
+    }
+
+    /// Keeps every transition for [`Engine::take_tapped`] (a recording).
+    pub fn tap_transitions(&mut self) {
+        self.tapped.get_or_insert_with(Vec::new);
+    }
+
+    /// The transitions since the last call (empty unless tapped).
+    pub fn take_tapped(&mut self) -> Vec<crate::vocab::alert::Transition> {
+        self.tapped.as_mut().map(std::mem::take).unwrap_or_default()
     }
 
     /// The store (read-only), for tests and ad hoc queries.
@@ -398,6 +412,9 @@ impl Engine {
         let held = self.held_alerts(&mut alerts);
         let alert_groups = crate::alerts::group::groups(&alerts, &self.opts.grouping.group_by);
         self.journal.record(&transitions, &alerts);
+        if let Some(tap) = self.tapped.as_mut() {
+            tap.extend(transitions.iter().cloned());
+        }
         for t in &transitions {
             tracing::info!(rule = %t.rule, labels = %t.labels, from = t.from.as_str(), to = t.to.as_str(), "alert");
         }
@@ -441,6 +458,7 @@ impl Engine {
             alertmanager_alerts: held,
             server: self.backend.server_status(now_ms),
             theme: self.theme_request.clone(),
+            replay: None,
         }
     }
 

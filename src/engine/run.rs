@@ -11,6 +11,7 @@ use crate::alerts::silence::{HeldPoll, SilenceReply};
 use crate::config::reload::Reconfig;
 use crate::frame::{Command, Frame};
 use crate::promapi::feed::{Clock, Update};
+use crate::record::Entry;
 use crate::scrape::{ScrapeResult, Target};
 use crate::vocab::time::now_ms;
 use std::sync::Arc;
@@ -65,6 +66,8 @@ pub struct Replies {
     pub silences: Option<mpsc::Receiver<SilenceReply>>,
     /// The alerts Alertmanager holds, as last listed.
     pub held: Option<watch::Receiver<HeldPoll>>,
+    /// The recorder's failure, if it stops.
+    pub record_errors: Option<mpsc::Receiver<String>>,
 }
 
 /// The next message of an optional channel; never, without one.
@@ -97,6 +100,9 @@ pub struct EngineChannels {
     pub commands: mpsc::Receiver<Command>,
     pub frames: watch::Sender<Arc<Frame>>,
     pub cancel: watch::Receiver<bool>,
+    /// Where the inputs, ticks and transitions are recorded
+    /// ([`crate::record::spawn`]); None: not recorded.
+    pub recorder: Option<mpsc::Sender<Entry>>,
 }
 
 /// One tick, with one diagnostics line when it was slow: its duration,
@@ -217,19 +223,32 @@ pub async fn run(mut engine: Engine, ch: EngineChannels) {
         mut commands,
         frames,
         mut cancel,
+        recorder,
     } = ch;
+    let mut tape = Tape(recorder);
+    if tape.0.is_some() {
+        engine.tap_transitions();
+    }
     engine.set_clock(now_ms);
     let clock = engine.clock();
     if let Feed::Scrapes { targets, .. } = &mut feed {
         let initial = targets.borrow_and_update().clone();
-        engine.set_targets(&initial, clock.now_ms());
+        let now = clock.now_ms();
+        tape.put(|| Entry::Targets {
+            time_ms: now,
+            targets: initial.clone(),
+        })
+        .await;
+        engine.set_targets(&initial, now);
     }
     let quiet = engine.quiet_limit();
     // Scraping ticks on the interval's grid; over a server the wait starts
     // again after every frame.
     let on_grid = !engine.is_remote();
     let mut last = clock.now_ms();
+    tape.put(|| Entry::Tick(last)).await;
     let mut first = timed_tick(&mut engine, last);
+    tape.transitions(&mut engine).await;
     flush(&mut engine, writer.as_ref(), Some(&mut first)).await;
     let _ = frames.send(Arc::new(first));
     let mut due = Instant::now() + quiet;
@@ -243,7 +262,15 @@ pub async fn run(mut engine: Engine, ch: EngineChannels) {
                 due = if due + quiet > now { due + quiet } else { now + quiet };
                 After::Publish(clock.now_ms())
             }
-            Some(input) = feed.next() => engine.input(input, &clock),
+            Some(input) = feed.next() => {
+                tape.input(&input, &clock).await;
+                engine.input(input, &clock)
+            }
+            Some(e) = recv(&mut replies.record_errors) => {
+                tape.0 = None;
+                engine.record_failed(e);
+                After::Nothing
+            }
             Some(r) = recv(&mut replies.reloads) => {
                 engine.reloaded(r, clock.now_ms());
                 After::Nothing
@@ -282,7 +309,9 @@ pub async fn run(mut engine: Engine, ch: EngineChannels) {
             continue;
         };
         last = t;
+        tape.put(|| Entry::Tick(t)).await;
         let mut frame = timed_tick(&mut engine, t);
+        tape.transitions(&mut engine).await;
         // The log holds a transition before the screen shows it.
         flush(&mut engine, writer.as_ref(), Some(&mut frame)).await;
         if frames.send(Arc::new(frame)).is_err() {
@@ -294,7 +323,48 @@ pub async fn run(mut engine: Engine, ch: EngineChannels) {
     }
 }
 
+/// The recorder's end of the loop: what it is sent, in the loop's order
+/// (inputs, then the tick they precede, then its transitions), so that a
+/// replay applies the same inputs before the same ticks.
+struct Tape(Option<mpsc::Sender<Entry>>);
+
+impl Tape {
+    async fn put(&mut self, entry: impl FnOnce() -> Entry) {
+        if let Some(tx) = &self.0 {
+            if tx.send(entry()).await.is_err() {
+                self.0 = None;
+            }
+        }
+    }
+
+    async fn input(&mut self, input: &Input, clock: &Clock) {
+        match input {
+            Input::Scrape(r) => self.put(|| Entry::Scrape(r.clone())).await,
+            Input::Targets(t) => {
+                self.put(|| Entry::Targets {
+                    time_ms: clock.now_ms(),
+                    targets: t.clone(),
+                })
+                .await
+            }
+            Input::Server(_) => {}
+        }
+    }
+
+    async fn transitions(&mut self, engine: &mut Engine) {
+        for t in engine.take_tapped() {
+            self.put(|| Entry::Transition(t)).await;
+        }
+    }
+}
+
 impl Engine {
+    /// The recorder stopped: the status line says why.
+    fn record_failed(&mut self, e: String) {
+        tracing::error!("{e}");
+        self.notice = Some(e);
+    }
+
     /// Answers a command from the UI.
     pub fn command(&mut self, c: Command) {
         match c {
@@ -330,6 +400,7 @@ impl Engine {
                 alerts,
                 duration,
             } => self.mute_group_command(labels, alerts, duration),
+            Command::Replay(_) => {}
         }
     }
 }

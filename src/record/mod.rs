@@ -26,9 +26,9 @@ pub mod timespec;
 mod wire;
 mod writer;
 
-pub use reader::{Events, Recording, SegmentInfo};
+pub use reader::{Events, Index, Recording, SegmentInfo};
 pub use wire::{MAJOR, MINOR};
-pub use writer::{Recorder, DEFAULT_MAX_BYTES, SEGMENT_SPAN_MS};
+pub use writer::{drain, spawn, Recorder, Spawned, DEFAULT_MAX_BYTES, SEGMENT_SPAN_MS};
 
 use crate::scrape::{ScrapeResult, Target};
 use crate::vocab::alert::Transition;

@@ -192,3 +192,44 @@ impl Iterator for Events {
         }
     }
 }
+
+/// What a replay navigates by, read without decoding a scrape: the last
+/// tick, and every alert transition and note.
+#[derive(Clone, Debug, Default)]
+pub struct Index {
+    pub end_ms: i64,
+    pub transitions: Vec<crate::vocab::alert::Transition>,
+    pub notes: Vec<super::NoteRecord>,
+}
+
+impl Recording {
+    /// Scans the segments from `first` on for their ticks, transitions and
+    /// notes (torn tails and corruption end a segment's scan).
+    pub fn index_from(&self, first: usize) -> Index {
+        let mut ix = Index {
+            end_ms: self.start_ms(),
+            ..Default::default()
+        };
+        for seg in &self.segments[first.min(self.segments.len())..] {
+            let Ok(data) = std::fs::read(&seg.path) else {
+                continue;
+            };
+            let mut pos = HEADER_BYTES.min(data.len());
+            let mut dec = SegmentDecoder::default();
+            while let Framed::Record { kind, payload, len } = unframe(&data[pos..]) {
+                pos += len;
+                use super::kind::{NOTE, TICK, TRANSITION};
+                if !matches!(kind, NOTE | TICK | TRANSITION) {
+                    continue;
+                }
+                match dec.decode(kind, payload) {
+                    Ok(Some(Event::Tick(t))) => ix.end_ms = ix.end_ms.max(t),
+                    Ok(Some(Event::Transition(t))) => ix.transitions.push(t),
+                    Ok(Some(Event::Note(n))) => ix.notes.push(n),
+                    _ => {}
+                }
+            }
+        }
+        ix
+    }
+}

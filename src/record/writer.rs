@@ -204,3 +204,60 @@ fn create_private_file(path: &Path) -> std::io::Result<File> {
     std::os::unix::fs::OpenOptionsExt::mode(&mut o, 0o600);
     o.open(path)
 }
+
+/// Runs `rec` on a thread of its own: entries arrive on the returned
+/// sender (bounded: a disk that cannot keep up holds the engine back
+/// rather than grow a queue); a failure is reported once on the returned
+/// receiver, and the recording stops.
+pub fn spawn(mut rec: Recorder) -> Spawned {
+    let (tx, mut rx) = tokio::sync::mpsc::channel::<Entry>(4096);
+    let (err_tx, err_rx) = tokio::sync::mpsc::channel(1);
+    let dir = rec.dir.clone();
+    let spawned = std::thread::Builder::new()
+        .name("vitals-record".into())
+        .spawn(move || {
+            while let Some(e) = rx.blocking_recv() {
+                if let Err(e) = rec.write(e) {
+                    let _ = err_tx.try_send(format!(
+                        "recording stopped: {}",
+                        super::error_at(&rec.segment_path(), e)
+                    ));
+                    return;
+                }
+            }
+        });
+    let thread = match spawned {
+        Ok(t) => Some(t),
+        Err(e) => {
+            tracing::error!(
+                "cannot start the recorder thread for {}: {e}",
+                dir.display()
+            );
+            None
+        }
+    };
+    Spawned {
+        tx,
+        errors: err_rx,
+        thread,
+    }
+}
+
+/// A recorder running on its thread.
+pub struct Spawned {
+    pub tx: tokio::sync::mpsc::Sender<Entry>,
+    pub errors: tokio::sync::mpsc::Receiver<String>,
+    pub thread: Option<std::thread::JoinHandle<()>>,
+}
+
+/// Waits (at most `limit`) for a recorder thread to write what it was
+/// sent: its sender must be gone (the engine stopped).
+pub async fn drain(thread: Option<std::thread::JoinHandle<()>>, limit: std::time::Duration) {
+    let Some(t) = thread else {
+        return;
+    };
+    let until = tokio::time::Instant::now() + limit;
+    while !t.is_finished() && tokio::time::Instant::now() < until {
+        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    }
+}

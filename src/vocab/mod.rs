@@ -9,6 +9,7 @@ pub mod duration;
 pub mod labels;
 pub mod paths;
 pub mod redact;
+pub mod size;
 pub mod text;
 pub mod time;
 
