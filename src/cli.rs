@@ -48,6 +48,8 @@ enum Cmd {
     Demo(DemoArgs),
     /// Scrape, evaluate, print once and exit.
     Snapshot(SnapshotArgs),
+    /// The dashboard over a recording (--record): play, pause, seek, jump to alerts and notes.
+    Replay(app::replay_cmd::ReplayArgs),
     /// Evaluate the alert rules once: exit 0 when nothing fires, 1 when something fires, 2 on error.
     Check(CheckArgs),
     /// Run PromQL conformance files (.test) and print 'N passed, N failed, N unsupported'.
@@ -125,6 +127,8 @@ struct SnapshotArgs {
     #[arg(long, value_name = "DUR", value_parser = parse_dur)]
     duration: Option<Duration>,
     #[command(flatten)]
+    from: app::replay_cmd::FromArgs,
+    #[command(flatten)]
     common: Flags,
 }
 
@@ -142,6 +146,8 @@ struct CheckArgs {
     /// Output: text (one line per alert group), json (the groups and every rule), tap or junit (one test case per rule, failing while it fires).
     #[arg(long, value_name = "FORMAT", value_enum, default_value_t = app::flags::CheckFormat::Text)]
     format: app::flags::CheckFormat,
+    #[command(flatten)]
+    from: app::replay_cmd::FromArgs,
     #[command(flatten)]
     common: Flags,
 }
@@ -229,11 +235,20 @@ async fn run(cli: Cli, log: Option<String>) -> Result<i32> {
             app::dashboard(&f, &s, log, "vitals".into(), None).await
         }
         Some(Cmd::Demo(d)) => demo(d, log).await,
+        Some(Cmd::Replay(a)) => app::replay_cmd::replay(a, log).await,
         Some(Cmd::Snapshot(a)) => {
             let f = a.common;
-            let s = app::settings(&f, &a.targets)?;
-            let duration = a.duration.unwrap_or_else(|| app::snapshot_duration(&f, &s));
-            let (frame, sinks) = app::collect(&s, &f, log, duration, None).await?;
+            let (frame, sinks) = match &a.from.from {
+                Some(p) => (
+                    app::replay_cmd::frame_at(p, a.from.at.as_deref(), &(&f).into(), None)?,
+                    None,
+                ),
+                None => {
+                    let s = app::settings(&f, &a.targets)?;
+                    let duration = a.duration.unwrap_or_else(|| app::snapshot_duration(&f, &s));
+                    app::collect(&s, &f, log, duration, None).await?
+                }
+            };
             match a.format {
                 Format::Json => {
                     let json = serde_json::to_string_pretty(&crate::report::to_json(&frame))?;
@@ -246,11 +261,24 @@ async fn run(cli: Cli, log: Option<String>) -> Result<i32> {
         }
         Some(Cmd::Check(a)) => {
             let f = a.common;
-            let s = app::settings(&f, &a.targets)?;
-            let duration = a
-                .duration
-                .unwrap_or_else(|| app::check_duration(&f, &s, a.for_override));
-            let (frame, sinks) = app::collect(&s, &f, log, duration, a.for_override).await?;
+            let (frame, sinks) = match &a.from.from {
+                Some(p) => (
+                    app::replay_cmd::frame_at(
+                        p,
+                        a.from.at.as_deref(),
+                        &(&f).into(),
+                        a.for_override,
+                    )?,
+                    None,
+                ),
+                None => {
+                    let s = app::settings(&f, &a.targets)?;
+                    let duration = a
+                        .duration
+                        .unwrap_or_else(|| app::check_duration(&f, &s, a.for_override));
+                    app::collect(&s, &f, log, duration, a.for_override).await?
+                }
+            };
             let report = crate::report::check_report_as(&frame, a.format.into());
             report.out.iter().for_each(|l| println!("{l}"));
             report.err.iter().for_each(|l| eprintln!("{l}"));

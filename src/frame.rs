@@ -13,6 +13,8 @@ pub enum SourceKind {
     Scrape,
     /// Queried from a Prometheus-compatible server.
     Prometheus,
+    /// Played back from a recording (`vitals replay`, `--from`).
+    Replay,
 }
 
 impl SourceKind {
@@ -20,6 +22,7 @@ impl SourceKind {
     pub fn as_str(self) -> &'static str {
         match self {
             SourceKind::Scrape => "scrape",
+            SourceKind::Replay => "replay",
             SourceKind::Prometheus => "prometheus",
         }
     }

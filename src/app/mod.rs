@@ -10,6 +10,7 @@ pub mod flags;
 mod headless;
 pub mod manual;
 pub mod recording;
+pub mod replay_cmd;
 mod scrape_args;
 
 pub use config_cmd::check as config_check;

@@ -60,6 +60,7 @@ pub fn config_record(
             .collect(),
         max_series: eopts.max_series,
         version: env!("CARGO_PKG_VERSION").into(),
+        session: crate::vocab::time::now_ms(),
     }
 }
 

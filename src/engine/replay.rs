@@ -38,6 +38,8 @@ pub struct Player {
     playing: bool,
     speed: usize,
     message: Option<String>,
+    /// The recording session being played (a restart begins a new one).
+    session: Option<i64>,
 }
 
 impl Player {
@@ -62,6 +64,7 @@ impl Player {
             playing: true,
             speed: 0,
             message: None,
+            session: None,
             opts,
             rec,
         };
@@ -120,7 +123,14 @@ impl Player {
     /// read but not applied (a seek's fresh engine starts there).
     fn apply(&mut self, e: Event, skip_before: i64) {
         match e {
-            Event::Config(_) | Event::Transition(_) => {}
+            Event::Config(c) => {
+                // The recorder restarted: so did its engine.
+                if self.session.is_some_and(|s| s != c.session) {
+                    self.engine = Engine::new(self.opts.clone());
+                }
+                self.session = Some(c.session);
+            }
+            Event::Transition(_) => {}
             Event::Targets { time_ms, targets } => self.engine.set_targets(&targets, time_ms),
             Event::Scrape(r) if r.time_ms >= skip_before => self.engine.apply(r),
             Event::Scrape(_) => {}
@@ -178,6 +188,7 @@ impl Player {
         self.events = self.rec.events_from(self.rec.segment_at(from));
         self.peeked = None;
         self.frame = None;
+        self.session = None;
         self.pos_ms = self.start_ms();
         self.step_to_from(t, from);
     }
@@ -226,6 +237,7 @@ impl Player {
     /// The frame at the current position, with the replay's status.
     pub fn frame(&self) -> Frame {
         let mut f = self.frame.clone().unwrap_or_default();
+        f.source = crate::frame::SourceKind::Replay;
         f.replay = Some(ReplayStatus {
             path: self.rec.path.display().to_string(),
             start_ms: self.start_ms(),

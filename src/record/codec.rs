@@ -210,7 +210,7 @@ impl SegmentEncoder {
         put_varint(&mut p, delta.wrapping_sub(c.delta));
         c.t = r.time_ms;
         c.delta = delta;
-        put_uvarint(&mut p, r.duration.as_micros() as u64);
+        put_uvarint(&mut p, r.duration.as_nanos() as u64);
         let page = match r.outcome.and_then(Page::parsed) {
             Ok(page) => page,
             Err(e) => {
@@ -367,7 +367,7 @@ impl SegmentDecoder {
         let time_ms = c.t.wrapping_add(delta);
         c.t = time_ms;
         c.delta = delta;
-        let duration = Duration::from_micros(cur.uvarint()?);
+        let duration = Duration::from_nanos(cur.uvarint()?);
         let result = |outcome| ScrapeResult {
             target,
             time_ms,

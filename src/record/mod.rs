@@ -78,6 +78,10 @@ pub struct ConfigRecord {
     /// The vitals that recorded it.
     #[serde(default)]
     pub version: String,
+    /// The recording process's start (ms): a new value is a restart, whose
+    /// engine began empty.
+    #[serde(default)]
+    pub session: i64,
 }
 
 /// A file as it read when the recording was made.

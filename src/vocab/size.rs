@@ -11,21 +11,22 @@ pub fn parse_size(s: &str) -> Result<u64, String> {
     let n: f64 = num
         .parse()
         .map_err(|_| format!("{s:?} is not a size; expected e.g. 1GiB, 500MB or 4096"))?;
-    let mult: f64 =
-        match unit.trim().to_ascii_lowercase().as_str() {
-            "" | "b" => 1.0,
-            "k" | "kb" => 1e3,
-            "kib" => 1024.0,
-            "m" | "mb" => 1e6,
-            "mib" => 1048576.0,
-            "g" | "gb" => 1e9,
-            "gib" => 1073741824.0,
-            "t" | "tb" => 1e12,
-            "tib" => 1099511627776.0,
-            _ => return Err(format!(
+    let mult: f64 = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 1.0,
+        "k" | "kb" => 1e3,
+        "kib" => 1024.0,
+        "m" | "mb" => 1e6,
+        "mib" => 1048576.0,
+        "g" | "gb" => 1e9,
+        "gib" => 1073741824.0,
+        "t" | "tb" => 1e12,
+        "tib" => 1099511627776.0,
+        _ => {
+            return Err(format!(
                 "{s:?}: unknown unit {unit:?}; expected B, KB, KiB, MB, MiB, GB, GiB, TB or TiB"
-            )),
-        };
+            ))
+        }
+    };
     Ok((n * mult) as u64)
 }
 

@@ -13,6 +13,7 @@ mod bandwidth;
 mod demo_http;
 mod demo_scenario;
 mod incident_loop;
+mod record;
 mod session;
 mod snapshot;
 mod tmux;

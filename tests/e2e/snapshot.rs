@@ -11,7 +11,7 @@ use std::time::Duration;
 const BIN: &str = env!("CARGO_BIN_EXE_vitals");
 
 /// A child process killed on drop.
-struct Proc(Child);
+pub(crate) struct Proc(pub(crate) Child);
 
 impl Drop for Proc {
     fn drop(&mut self) {
@@ -21,7 +21,7 @@ impl Drop for Proc {
 }
 
 /// Starts `vitals demo --no-ui` and returns it with its file_sd path and targets.
-fn demo_fleet(extra: &[&str]) -> (Proc, String, Vec<String>, tempfile::TempDir) {
+pub(crate) fn demo_fleet(extra: &[&str]) -> (Proc, String, Vec<String>, tempfile::TempDir) {
     let state = tempfile::tempdir().unwrap();
     let mut child = Command::new(BIN)
         .args(["demo", "--no-ui"])
@@ -56,7 +56,7 @@ fn demo_fleet(extra: &[&str]) -> (Proc, String, Vec<String>, tempfile::TempDir) 
     (proc, file_sd, targets, state)
 }
 
-fn snapshot(args: &[&str], state: &std::path::Path) -> (i32, Value, String) {
+pub(crate) fn snapshot(args: &[&str], state: &std::path::Path) -> (i32, Value, String) {
     let out = Command::new(BIN)
         .arg("snapshot")
         .args(args)

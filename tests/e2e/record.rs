@@ -1,0 +1,126 @@
+//! `--record`, a crash, a restart, and `snapshot --from`: the frame a
+//! recording gives back at an instant is the one the live dashboard
+//! computed at that instant.
+
+use crate::snapshot::{demo_fleet, snapshot, Proc};
+use serde_json::Value;
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+const BIN: &str = env!("CARGO_BIN_EXE_vitals");
+
+/// The parts of a snapshot that must agree: everything but the source.
+fn comparable(mut v: Value) -> Value {
+    if let Some(o) = v.as_object_mut() {
+        o.remove("source");
+    }
+    v
+}
+
+#[test]
+fn after_a_kill_and_a_restart_the_replay_equals_the_live_snapshot() {
+    let (_fleet, file_sd, _targets, state) = demo_fleet(&["--instances", "4", "--speed", "2"]);
+    let dir = tempfile::tempdir().unwrap();
+    let rec = dir.path().join("incident");
+    let rec_s = rec.to_str().unwrap();
+    // A recorder killed with SIGKILL at a moment that is not chosen.
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .subsec_nanos();
+    let kill_after = Duration::from_millis(3_000 + u64::from(nanos % 9_000));
+    let child = Command::new(BIN)
+        .args([
+            "snapshot",
+            "--duration",
+            "60s",
+            "--record",
+            rec_s,
+            "--file-sd",
+            &file_sd,
+        ])
+        .env("XDG_STATE_HOME", state.path())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut first = Proc(child);
+    std::thread::sleep(kill_after);
+    first.0.kill().unwrap(); // SIGKILL
+    let _ = first.0.wait();
+    // What it left reads back.
+    let (code, before, err) = snapshot(&["--from", rec_s], state.path());
+    assert_eq!(code, 0, "after a kill at {kill_after:?}: {err}");
+    assert_eq!(before["source"], "replay");
+    // A restart with the same --record appends a new segment.
+    let (code, live, err) = snapshot(
+        &[
+            "--duration",
+            "30s",
+            "--record",
+            rec_s,
+            "--file-sd",
+            &file_sd,
+        ],
+        state.path(),
+    );
+    assert_eq!(code, 0, "{err}");
+    let segments = std::fs::read_dir(&rec).unwrap().count();
+    assert!(segments >= 2, "{segments} segments");
+    let at = live["time"].as_str().unwrap().to_string();
+    let (code, replayed, err) = snapshot(&["--from", rec_s, "--at", &at], state.path());
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(replayed["time"], live["time"]);
+    assert_eq!(
+        comparable(replayed.clone()),
+        comparable(live.clone()),
+        "replayed:\n{replayed:#}\nlive:\n{live:#}"
+    );
+    // `check --from` decides as the live rules did at that instant.
+    let out = Command::new(BIN)
+        .args(["check", "--from", rec_s, "--at", &at, "--format", "json"])
+        .env("XDG_STATE_HOME", state.path())
+        .output()
+        .unwrap();
+    let firing = live["alerts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|a| a["state"] == "firing");
+    assert_eq!(out.status.code(), Some(i32::from(firing)), "{out:?}");
+}
+
+#[test]
+fn bad_recordings_are_one_line_and_exit_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let not = dir.path().join("page.vrec");
+    std::fs::write(&not, "# TYPE x counter\nx 1\n").unwrap();
+    let short = dir.path().join("short.vrec");
+    std::fs::write(&short, b"\x89VITALS\n\x01").unwrap();
+    let newer = dir.path().join("newer.vrec");
+    let mut h = b"\x89VITALS\n".to_vec();
+    h.extend_from_slice(&[9, 0, 0, 0]);
+    h.extend_from_slice(&[0; 8]);
+    std::fs::write(&newer, &h).unwrap();
+    let empty = dir.path().join("empty");
+    std::fs::create_dir(&empty).unwrap();
+    for (p, want) in [
+        (&not, "not a vitals recording"),
+        (&short, "truncated header"),
+        (&newer, "newer than this vitals reads"),
+        (&empty, "no recording segments"),
+    ] {
+        for cmd in [&["snapshot", "--from"][..], &["replay"][..]] {
+            let out = Command::new(BIN)
+                .args(cmd)
+                .arg(p)
+                .stdin(Stdio::null())
+                .output()
+                .unwrap();
+            let err = String::from_utf8_lossy(&out.stderr);
+            assert_eq!(out.status.code(), Some(2), "{cmd:?} {p:?}: {err}");
+            assert_eq!(err.lines().count(), 1, "{err}");
+            assert!(err.contains(want), "{cmd:?} {p:?}: {err}");
+        }
+    }
+}
