@@ -110,6 +110,31 @@ pub struct Events {
 }
 
 impl Events {
+    /// The events of one segment's bytes (fuzzing, tests).
+    pub fn from_bytes(data: Vec<u8>) -> Events {
+        let mut e = Events {
+            segments: vec![SegmentInfo {
+                path: PathBuf::from("<bytes>"),
+                start_ms: 0,
+                bytes: data.len() as u64,
+            }],
+            next: 1,
+            data: Vec::new(),
+            pos: 0,
+            dec: SegmentDecoder::default(),
+            notices: Vec::new(),
+            error: None,
+        };
+        match Header::parse(&data) {
+            Ok(_) => {
+                e.pos = HEADER_BYTES;
+                e.data = data;
+            }
+            Err(err) => e.error = Some(error_at(Path::new("<bytes>"), err)),
+        }
+        e
+    }
+
     /// Loads the next segment; false at the end.
     fn load(&mut self) -> bool {
         let Some(seg) = self.segments.get(self.next) else {

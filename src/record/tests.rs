@@ -217,3 +217,22 @@ fn record_max_drops_the_oldest_segment() {
     assert!(ev.by_ref().count() > 0);
     assert!(ev.error.is_none(), "{:?}", ev.error);
 }
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(64))]
+    /// Any bytes changed or cut anywhere in a recording: the reader ends
+    /// cleanly, with a notice or with one error — never a panic.
+    #[test]
+    fn damaged_recordings_never_panic(at in 0usize..4000, byte in proptest::num::u8::ANY, cut in proptest::bool::ANY) {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("rec");
+        drop(record(&p, 12));
+        let seg = p.join("00000001.vrec");
+        let mut b = std::fs::read(&seg).unwrap();
+        let at = at % b.len();
+        if cut { b.truncate(at) } else { b[at] ^= byte | 1 }
+        let mut ev = Events::from_bytes(b);
+        ev.by_ref().for_each(drop);
+        proptest::prop_assert!(ev.notices.len() <= 1);
+    }
+}
