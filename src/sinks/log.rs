@@ -251,4 +251,65 @@ mod tests {
             "firing"
         );
     }
+
+    /// The run loop logs a note, then shows it at once on the last frame.
+    #[tokio::test]
+    async fn the_run_loop_logs_a_note_and_shows_it_at_once() {
+        use crate::engine::{run, EngineChannels, Feed, Replies};
+        use tokio::sync::{mpsc, watch};
+        let dir = tempfile::tempdir().unwrap();
+        let log = dir.path().join("alerts.jsonl");
+        let engine = crate::engine::Engine::new(crate::engine::EngineOptions {
+            // An hour: no tick comes while the test waits.
+            interval: std::time::Duration::from_secs(3600),
+            alert_log: Some(log.clone()),
+            ..crate::engine::EngineOptions::default()
+        });
+        let (writer, error) = Writer::open(Some(&log));
+        assert_eq!(error, None);
+        let (_results_tx, results) = mpsc::channel(1);
+        let (_targets_tx, targets) = watch::channel(vec![]);
+        let (commands_tx, commands) = mpsc::channel(4);
+        let (frames_tx, mut frames) =
+            watch::channel(std::sync::Arc::new(crate::frame::Frame::default()));
+        let (cancel_tx, cancel) = watch::channel(false);
+        let task = tokio::spawn(run(
+            engine,
+            EngineChannels {
+                feed: Feed::Scrapes { results, targets },
+                replies: Replies::default(),
+                writer: Some(spawn_writer(writer)),
+                commands,
+                frames: frames_tx,
+                cancel,
+            },
+        ));
+        let first = loop {
+            frames.changed().await.unwrap();
+            let f = frames.borrow_and_update().clone();
+            if f.seq > 0 {
+                break f;
+            }
+        };
+        commands_tx
+            .send(crate::frame::Command::Note {
+                text: "paged the database team".into(),
+                at_ms: None,
+            })
+            .await
+            .unwrap();
+        frames.changed().await.unwrap();
+        let shown = frames.borrow_and_update().clone();
+        assert_eq!(shown.seq, first.seq, "the same frame, not a new tick");
+        assert_eq!(shown.notes.len(), 1);
+        assert_eq!(shown.notes[0].time_ms, first.time_ms);
+        assert_eq!(shown.notes[0].text, "paged the database team");
+        // Logged before it was shown.
+        let text = std::fs::read_to_string(&log).unwrap();
+        let line: serde_json::Value = serde_json::from_str(text.trim()).unwrap();
+        assert_eq!(line["note"], "paged the database team");
+        assert_eq!(line["author"], shown.notes[0].author.as_str());
+        cancel_tx.send(true).unwrap();
+        task.await.unwrap();
+    }
 }
