@@ -78,6 +78,9 @@ pub struct Frame {
     pub bell: u64,
     /// The latest alert transitions of this run, oldest first (bounded).
     pub alert_history: Vec<crate::vocab::alert::Transition>,
+    /// The notes (`:note`), in time order (the newest 10,000); the same
+    /// `Arc` from frame to frame until a note is added.
+    pub notes: std::sync::Arc<Vec<crate::vocab::Note>>,
     /// The alerts `--alertmanager` holds that are not this process's own
     /// (`GET /api/v2/alerts`, polled apart from the engine).
     pub alertmanager_alerts: Vec<HeldAlert>,
@@ -515,6 +518,11 @@ pub enum Command {
     ChartWidth(u16),
     /// A replay's playback (ignored live).
     Replay(ReplayCommand),
+    /// Add a note (`:note TEXT`) about the instant `at_ms` (the chart
+    /// cursor's time, or the right edge of a window panned into the past);
+    /// `None`: the engine's last evaluation instant. The engine signs it
+    /// ([`crate::vocab::note_author`]).
+    Note { text: String, at_ms: Option<i64> },
 }
 
 #[cfg(test)]

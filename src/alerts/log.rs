@@ -1,9 +1,10 @@
 //! The alert log's lines and what the engine leaves to be written (the
-//! writing itself is `crate::sinks::log`'s): every transition as one JSON
-//! line, written before the screen shows it.
+//! writing itself is `crate::sinks::log`'s): every transition and every
+//! note as one JSON line, written before the screen shows it.
 
 use super::Transition;
 use crate::vocab::labels::Labels;
+use crate::vocab::Note;
 use std::collections::HashMap;
 use std::path::PathBuf;
 
@@ -71,18 +72,32 @@ pub fn line(t: &Transition) -> serde_json::Value {
     line
 }
 
+/// The JSON object of one note: `{"time": …, "note": …, "author": …}`.
+/// It names no `rule`, so readers of transitions ([`states_of`]) skip it.
+pub fn note_line(n: &Note) -> serde_json::Value {
+    serde_json::json!({
+        "time": crate::vocab::time::rfc3339_ms(n.time_ms),
+        "note": n.text,
+        "author": n.author,
+    })
+}
+
 /// What the engine leaves to be written, in order: the transitions for
-/// the alert log, and the acknowledgements' state file as it now reads.
+/// the alert log, the notes added since the last writes, and the
+/// acknowledgements' state file as it now reads.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Writes {
     pub transitions: Vec<Transition>,
+    /// Notes added (`:note`), in the order they were written; the alert
+    /// log appends one line each ([`note_line`]).
+    pub notes: Vec<Note>,
     /// The state file's path and its whole new content.
     pub acks: Option<(PathBuf, Vec<u8>)>,
 }
 
 impl Writes {
     pub fn is_empty(&self) -> bool {
-        self.transitions.is_empty() && self.acks.is_none()
+        self.transitions.is_empty() && self.notes.is_empty() && self.acks.is_none()
     }
 }
 
@@ -90,7 +105,8 @@ impl Writes {
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Written {
     pub log_error: Option<String>,
-    /// How many transitions that failure left out of the log.
+    /// How many lines (transitions and notes) that failure left out of
+    /// the log.
     pub not_logged: usize,
     pub acks_error: Option<String>,
 }

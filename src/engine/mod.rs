@@ -6,6 +6,7 @@
 pub mod acks;
 mod backend;
 mod ingest;
+mod notes;
 mod outgoing;
 mod panels;
 mod pin;
@@ -30,6 +31,7 @@ pub mod slow;
 mod tests;
 
 pub use crate::config::reload::Reconfig;
+pub use notes::NOTES_KEPT;
 pub use outgoing::SinkLink;
 pub use remote::{TABLE_TOP_N, TOP_N};
 pub use run::{run, EngineChannels, Feed, Replies};
@@ -182,6 +184,8 @@ pub struct Engine {
     alertmanager: Option<mutes::AlertmanagerState>,
     /// The theme the last reload asked for (see [`Frame::theme`]).
     theme_request: Option<(u64, String)>,
+    /// The notes (`:note`), in time order.
+    notes: notes::Notes,
     /// The clock `run.rs` hands in for timing evaluations (None: untimed).
     clock: Option<fn() -> i64>,
     /// The longest panel expression evaluation of the current tick.
@@ -238,6 +242,7 @@ impl Engine {
             journal: Default::default(),
             alertmanager: None,
             theme_request: None,
+            notes: Default::default(),
             clock: None,
             slowest: None,
             tapped: None,
@@ -272,8 +277,8 @@ impl Engine {
     }
 
     /// What the last ticks and commands left to write: the alert log's
-    /// transitions and the acks state file. The run loop hands them to the
-    /// writer and waits before it publishes the frame.
+    /// transitions and notes, and the acks state file. The run loop hands
+    /// them to the writer and waits before it publishes the frame.
     pub fn take_writes(&mut self) -> Writes {
         let mut w = std::mem::take(&mut self.writes);
         w.acks = self.acks.take_state();
@@ -455,6 +460,7 @@ impl Engine {
             catalog: Arc::clone(&self.published_catalog),
             bell: self.journal.bell,
             alert_history: self.journal.history.iter().cloned().collect(),
+            notes: self.notes.shared(),
             alertmanager_alerts: held,
             server: self.backend.server_status(now_ms),
             theme: self.theme_request.clone(),

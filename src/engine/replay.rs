@@ -105,6 +105,37 @@ impl Player {
         &self.index
     }
 
+    /// `:note` in a replay: at `at_ms` (else the position), signed, kept
+    /// with the recording's notes and appended to the recording.
+    pub fn add_note(&mut self, text: String, at_ms: Option<i64>) {
+        let text = text.trim().to_string();
+        if text.is_empty() {
+            return;
+        }
+        let note = crate::vocab::Note {
+            time_ms: at_ms.unwrap_or(self.pos_ms),
+            author: crate::vocab::note_author(),
+            text,
+        };
+        if let Err(e) = crate::record::append_note(&self.rec, &note, self.end_ms()) {
+            self.message = Some(format!("note not saved in the recording: {e}"));
+        }
+        let at = self
+            .index
+            .notes
+            .partition_point(|n| n.time_ms <= note.time_ms);
+        self.index.notes.insert(at, note.clone());
+        let at = self.marks.partition_point(|m| *m < note.time_ms);
+        if self.marks.get(at) != Some(&note.time_ms) {
+            self.marks.insert(at, note.time_ms);
+        }
+        // A note added to the last segment file, or a new one: the index
+        // of segments is read again for it.
+        if let Ok(rec) = Recording::open(&self.rec.path) {
+            self.rec = rec;
+        }
+    }
+
     fn peek(&mut self) -> Option<&Event> {
         if self.peeked.is_none() {
             self.peeked = self.events.next();
@@ -238,6 +269,11 @@ impl Player {
     pub fn frame(&self) -> Frame {
         let mut f = self.frame.clone().unwrap_or_default();
         f.source = crate::frame::SourceKind::Replay;
+        let upto = self
+            .index
+            .notes
+            .partition_point(|n| n.time_ms <= self.pos_ms);
+        f.notes = Arc::new(self.index.notes[..upto].to_vec());
         f.replay = Some(ReplayStatus {
             path: self.rec.path.display().to_string(),
             start_ms: self.start_ms(),
@@ -282,6 +318,7 @@ pub async fn run(
             Some(c) = commands.recv() => {
                 match c {
                     Command::Replay(r) => player.control(r),
+                    Command::Note { text, at_ms } => player.add_note(text, at_ms),
                     c => {
                         let again = matches!(c, Command::Pin(_) | Command::AddExpr(_));
                         player.engine.command(c);

@@ -189,6 +189,8 @@ enum After {
     Advance(i64),
     /// A frame now, at this instant.
     Publish(i64),
+    /// The notes changed: the last frame again, with them.
+    Notes,
 }
 
 /// Hands what the engine left to write to the writer and waits for it;
@@ -197,8 +199,12 @@ async fn flush(
     engine: &mut Engine,
     writer: Option<&mpsc::Sender<WriteRequest>>,
     frame: Option<&mut Frame>,
+    tape: &mut Tape,
 ) {
     let w = engine.take_writes();
+    for n in &w.notes {
+        tape.put(|| Entry::Note(n.clone())).await;
+    }
     let Some(tx) = writer.filter(|_| !w.is_empty()) else {
         return;
     };
@@ -249,7 +255,7 @@ pub async fn run(mut engine: Engine, ch: EngineChannels) {
     tape.put(|| Entry::Tick(last)).await;
     let mut first = timed_tick(&mut engine, last);
     tape.transitions(&mut engine).await;
-    flush(&mut engine, writer.as_ref(), Some(&mut first)).await;
+    flush(&mut engine, writer.as_ref(), Some(&mut first), &mut tape).await;
     let _ = frames.send(Arc::new(first));
     let mut due = Instant::now() + quiet;
     loop {
@@ -289,14 +295,37 @@ pub async fn run(mut engine: Engine, ch: EngineChannels) {
             }
             Some(c) = commands.recv() => {
                 let at_once = engine.shows_at_once(&c);
+                let note = matches!(c, Command::Note { .. });
                 engine.command(c);
-                if at_once { After::Publish(clock.now_ms()) } else { After::Nothing }
+                if at_once {
+                    After::Publish(clock.now_ms())
+                } else if note {
+                    After::Notes
+                } else {
+                    After::Nothing
+                }
             }
         };
+        if let After::Notes = after {
+            // The note is logged, then shown at once on the frame last
+            // published: nothing else changed, so nothing is evaluated.
+            flush(&mut engine, writer.as_ref(), None, &mut tape).await;
+            let notes = engine.notes();
+            frames.send_if_modified(|f| {
+                if Arc::ptr_eq(&f.notes, &notes) {
+                    return false;
+                }
+                let mut again = Frame::clone(f);
+                again.notes = notes;
+                *f = Arc::new(again);
+                true
+            });
+            continue;
+        }
         // Frames never go back in time (a refresh may be stamped before
         // the frame the clock last made).
         let t = match after {
-            After::Nothing => None,
+            After::Nothing | After::Notes => None,
             After::Advance(t) => {
                 last = t.max(last);
                 None
@@ -305,7 +334,7 @@ pub async fn run(mut engine: Engine, ch: EngineChannels) {
         };
         let Some(t) = t else {
             // An ack, a mute or a catch-up may have left writes.
-            flush(&mut engine, writer.as_ref(), None).await;
+            flush(&mut engine, writer.as_ref(), None, &mut tape).await;
             continue;
         };
         last = t;
@@ -313,7 +342,7 @@ pub async fn run(mut engine: Engine, ch: EngineChannels) {
         let mut frame = timed_tick(&mut engine, t);
         tape.transitions(&mut engine).await;
         // The log holds a transition before the screen shows it.
-        flush(&mut engine, writer.as_ref(), Some(&mut frame)).await;
+        flush(&mut engine, writer.as_ref(), Some(&mut frame), &mut tape).await;
         if frames.send(Arc::new(frame)).is_err() {
             break;
         }
@@ -377,6 +406,7 @@ impl Engine {
             Command::Pin(instance) => self.set_pin(instance),
             Command::TableWindow(instances) => self.set_table_window(instances),
             Command::ChartWidth(cells) => self.set_chart_width(cells),
+            Command::Note { text, at_ms } => self.note_command(text, at_ms),
             Command::TableRank(rank) => self.set_table_rank(rank),
             Command::Ack { name, labels } => {
                 if let Err(e) = self.acks.ack(&name, &labels) {

@@ -3,7 +3,7 @@
 //! series' previous value.
 
 use super::wire::{put_str, put_uvarint, put_varint, Cursor};
-use super::{kind, ConfigRecord, Event, NoteRecord, RecordError};
+use super::{kind, ConfigRecord, Event, Note, RecordError};
 use crate::scrape::expo::MetricType;
 use crate::scrape::{
     FamilyMeta, Page, ScrapeError, ScrapeLimits, ScrapeResult, ScrapedSample, Target,
@@ -195,7 +195,7 @@ impl SegmentEncoder {
         (kind::TRANSITION, serde_json::to_vec(&r).unwrap_or_default())
     }
 
-    pub fn note(n: &NoteRecord) -> (u8, Vec<u8>) {
+    pub fn note(n: &Note) -> (u8, Vec<u8>) {
         (kind::NOTE, serde_json::to_vec(n).unwrap_or_default())
     }
 

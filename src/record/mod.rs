@@ -28,7 +28,9 @@ mod writer;
 
 pub use reader::{Events, Index, Recording, SegmentInfo};
 pub use wire::{MAJOR, MINOR};
-pub use writer::{drain, spawn, Recorder, Spawned, DEFAULT_MAX_BYTES, SEGMENT_SPAN_MS};
+pub use writer::{
+    append_note, drain, spawn, Recorder, Spawned, DEFAULT_MAX_BYTES, SEGMENT_SPAN_MS,
+};
 
 use crate::scrape::{ScrapeResult, Target};
 use crate::vocab::alert::Transition;
@@ -91,13 +93,8 @@ pub struct SourceText {
     pub text: String,
 }
 
-/// A note as recorded.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-pub struct NoteRecord {
-    pub time_ms: i64,
-    pub author: String,
-    pub text: String,
-}
+/// A note, as recorded.
+pub use crate::vocab::Note;
 
 /// What is appended to a recording.
 #[derive(Clone, Debug)]
@@ -113,7 +110,7 @@ pub enum Entry {
     /// The engine evaluated at this instant (a frame).
     Tick(i64),
     Transition(Transition),
-    Note(NoteRecord),
+    Note(Note),
 }
 
 /// What a recording gives back, in the order it was written.
@@ -128,7 +125,7 @@ pub enum Event {
     Scrape(ScrapeResult),
     Tick(i64),
     Transition(Transition),
-    Note(NoteRecord),
+    Note(Note),
 }
 
 impl Event {

@@ -224,7 +224,7 @@ impl Iterator for Events {
 pub struct Index {
     pub end_ms: i64,
     pub transitions: Vec<crate::vocab::alert::Transition>,
-    pub notes: Vec<super::NoteRecord>,
+    pub notes: Vec<super::Note>,
 }
 
 impl Recording {

@@ -88,7 +88,7 @@ fn scrapes_read_back_as_written() {
         ..scrape(&a, 500_000, "")
     }))
     .unwrap();
-    r.write(Entry::Note(NoteRecord {
+    r.write(Entry::Note(Note {
         time_ms: 500_001,
         author: "ann@host".into(),
         text: "restarted db".into(),

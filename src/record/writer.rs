@@ -261,3 +261,50 @@ pub async fn drain(thread: Option<std::thread::JoinHandle<()>>, limit: std::time
         tokio::time::sleep(std::time::Duration::from_millis(5)).await;
     }
 }
+
+/// Appends a note record to recording `rec` (a replay's `:note`): to its
+/// last segment when that ends on a whole record, else (a torn tail) in a
+/// new segment after it, which starts at `end_ms` (the recording's end),
+/// so the segments stay in time order. The recording stays append-only.
+pub fn append_note(
+    rec: &super::Recording,
+    note: &super::Note,
+    end_ms: i64,
+) -> Result<(), RecordError> {
+    let Some(last) = rec.segments.last() else {
+        return Err(RecordError::NotARecording);
+    };
+    let data = std::fs::read(&last.path)?;
+    let mut pos = super::wire::HEADER_BYTES.min(data.len());
+    let clean = loop {
+        match super::wire::unframe(&data[pos..]) {
+            super::wire::Framed::Record { len, .. } => pos += len,
+            super::wire::Framed::End => break true,
+            super::wire::Framed::Torn => break false,
+        }
+    };
+    let (k, payload) = SegmentEncoder::note(note);
+    let mut buf = Vec::new();
+    frame(&mut buf, k, &payload);
+    if clean {
+        let mut f = OpenOptions::new().append(true).open(&last.path)?;
+        f.write_all(&buf)?;
+        return Ok(());
+    }
+    if !rec.path.is_dir() {
+        return Err(RecordError::Io(std::io::Error::other(
+            "its last record is torn: a note can only be added to a recording folder",
+        )));
+    }
+    let seq = segment_files(&rec.path)?.last().map_or(0, |(s, _)| *s) + 1;
+    let mut f = create_private_file(&rec.path.join(format!("{seq:08}.vrec")))?;
+    let h = Header {
+        major: MAJOR,
+        minor: MINOR,
+        start_ms: end_ms,
+    };
+    let mut all = h.bytes().to_vec();
+    all.extend_from_slice(&buf);
+    f.write_all(&all)?;
+    Ok(())
+}

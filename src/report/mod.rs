@@ -6,6 +6,7 @@ pub mod format;
 mod groups;
 pub mod outliers;
 mod summary;
+pub mod timeline;
 
 use crate::frame::{AlertState, Frame};
 use crate::vocab::time::{rfc3339_ms, rfc3339_s};
@@ -14,7 +15,8 @@ use serde_json::{json, Value};
 pub use crate::vocab::json_number;
 pub use check::{check_report, check_report_as, CheckFormat, CheckReport};
 pub use groups::{counts, firing_line, Counts};
-pub use summary::{panel_rows, to_markdown, WORST_SHOWN};
+pub use summary::{panel_rows, to_export_markdown, to_markdown, WORST_SHOWN};
+pub use timeline::{timeline, Entry};
 
 /// The snapshot JSON's `alert_groups` (also `check --format json`'s).
 pub fn groups_json(frame: &Frame) -> Value {
@@ -113,6 +115,7 @@ pub fn to_json(frame: &Frame) -> Value {
         "panels": panels,
         "alerts": alerts,
         "alert_groups": groups_json(frame),
+        "notes": timeline::notes_json(frame),
     });
     if let (false, Some(map)) = (frame.file_sd.is_empty(), doc.as_object_mut()) {
         let files: Vec<Value> = frame

@@ -1,5 +1,6 @@
 //! `snapshot --format text` and `:export`: a Markdown summary short enough
-//! for an incident channel. Alerts come first, as groups (`Firing: N
+//! for an incident channel (`:export` adds the timeline of transitions and
+//! notes, `timeline.rs`). Alerts come first, as groups (`Firing: N
 //! alerts in M groups, P pending`, then one line per group); a panel with
 //! a series per instance shows its five worst instances and the fleet's
 //! median instead of every instance; every value has three significant
@@ -16,8 +17,25 @@ use crate::vocab::time::rfc3339_s;
 /// Instances a per-instance panel lists before the fleet's median.
 pub const WORST_SHOWN: usize = 5;
 
-/// A Markdown summary for pasting into an incident channel.
+/// A Markdown summary for pasting into an incident channel, with the
+/// notes (`:note`) made so far.
 pub fn to_markdown(frame: &Frame) -> String {
+    let mut out = summary(frame);
+    out.push_str(&super::timeline::notes_md(frame));
+    out
+}
+
+/// What `:export` writes: the summary, then the `Timeline` of alert
+/// transitions and notes in time order, the skeleton of a postmortem.
+pub fn to_export_markdown(frame: &Frame) -> String {
+    let mut out = summary(frame);
+    out.push_str(&super::timeline::timeline_md(frame));
+    out
+}
+
+/// The summary of the instant: alerts, signals, worst instances, broken
+/// file_sd files and targets down.
+fn summary(frame: &Frame) -> String {
     let mut out = String::new();
     let up = frame.targets.iter().filter(|t| t.up).count();
     out.push_str(&format!(

@@ -131,3 +131,119 @@ fn snapshot_json_gains_the_top_bucket_only_where_known() {
     assert_eq!(doc["alert_groups"][1]["name"], "CpuHigh");
     assert_eq!(doc["alert_groups"][1]["inhibited"], 3);
 }
+
+/// The peak with the transitions that led to it and two notes, one about
+/// an instant before the first transition.
+fn peak_with_notes() -> Frame {
+    use crate::vocab::alert::{Phase, Transition};
+    use crate::vocab::labels::Labels;
+    use crate::vocab::Note;
+    use std::sync::Arc;
+    let t0 = super::fixture::T0;
+    let mut f = super::fixture::peak();
+    let step = |t: i64, rule: &str, instance: Option<&str>, from, to, v| Transition {
+        time_ms: t,
+        rule: rule.into(),
+        labels: Labels::from_pairs(
+            [("alertname", rule), ("severity", "critical")]
+                .into_iter()
+                .chain(instance.map(|i| ("instance", i))),
+        ),
+        from,
+        to,
+        value: Some(v),
+        summary: String::new(),
+        severity: crate::frame::Severity::Critical,
+        inhibited: false,
+    };
+    f.alert_history = vec![
+        step(
+            t0 - 120_000,
+            "LatencyP99High",
+            None,
+            Phase::Inactive,
+            Phase::Pending,
+            0.3,
+        ),
+        step(
+            t0 - 90_000,
+            "LatencyP99High",
+            None,
+            Phase::Pending,
+            Phase::Firing,
+            5.0,
+        ),
+        step(
+            t0 - 30_000,
+            "CpuHigh",
+            Some("10.0.0.8:9100"),
+            Phase::Pending,
+            Phase::Firing,
+            0.99,
+        ),
+    ];
+    let note = |t: i64, text: &str| Note {
+        time_ms: t,
+        author: "oncall@db1".into(),
+        text: text.into(),
+    };
+    f.notes = Arc::new(vec![
+        note(t0 - 150_000, "deploy 4711 | rolled out"),
+        note(t0 - 90_000, "paged the database team"),
+    ]);
+    f
+}
+
+#[test]
+fn snapshot_json_lists_the_notes_in_time_order() {
+    let doc = to_json(&peak_with_notes());
+    let t0 = super::fixture::T0;
+    assert_eq!(
+        doc["notes"],
+        json!([
+            {"time": "2026-11-22T11:57:30.000Z", "time_ms": t0 - 150_000,
+             "author": "oncall@db1", "text": "deploy 4711 | rolled out"},
+            {"time": "2026-11-22T11:58:30.000Z", "time_ms": t0 - 90_000,
+             "author": "oncall@db1", "text": "paged the database team"},
+        ])
+    );
+    // No notes: an empty array, not a missing key.
+    assert_eq!(to_json(&super::fixture::peak())["notes"], json!([]));
+}
+
+#[test]
+fn the_summary_lists_notes_and_the_export_interleaves_them_with_transitions() {
+    let f = peak_with_notes();
+    let md = to_markdown(&f);
+    assert!(
+        md.ends_with(
+            "\n**Notes**\n\
+             - 2026-11-22T11:57:30Z note by oncall@db1: deploy 4711 \\| rolled out\n\
+             - 2026-11-22T11:58:30Z note by oncall@db1: paged the database team\n"
+        ),
+        "{md}"
+    );
+    assert!(!md.contains("Timeline"), "{md}");
+    let export = to_export_markdown(&f);
+    let (summary, timeline) = export.split_once("\n**Timeline**").unwrap();
+    assert_eq!(summary, to_markdown(&super::fixture::peak()));
+    let items: Vec<&str> = timeline.lines().skip(1).collect();
+    assert_eq!(
+        items,
+        [
+            "- 2026-11-22T11:57:30Z note by oncall@db1: deploy 4711 \\| rolled out",
+            "- 2026-11-22T11:58:00Z LatencyP99High (critical) inactive → pending, 300ms",
+            // A transition before a note of the same instant.
+            "- 2026-11-22T11:58:30Z LatencyP99High (critical) pending → firing, 5.00s",
+            "- 2026-11-22T11:58:30Z note by oncall@db1: paged the database team",
+            "- 2026-11-22T11:59:30Z CpuHigh (critical) {instance=\"10.0.0.8:9100\"} pending → firing, 99.0%",
+        ],
+        "{export}"
+    );
+    // Nothing yet: the heading and a line that says so.
+    let empty = to_export_markdown(&super::fixture::peak());
+    assert!(
+        empty.ends_with("**Timeline** (alert transitions and notes, UTC)\n- no alert transitions or notes yet\n"),
+        "{empty}"
+    );
+}

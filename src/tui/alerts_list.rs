@@ -2,7 +2,7 @@
 //! row per alert group (state, severity, `Name ×N`, worst instance and
 //! value, since when, pending / inhibited / acknowledged / muted), the
 //! resolved alerts of this run, then the alerts Alertmanager holds, marked
-//! as such, then the latest transitions. `Enter` on a group lists its
+//! as such, then the latest transitions and notes (`alerts_history.rs`). `Enter` on a group lists its
 //! alerts (labels, value, inhibited / acknowledged / muted until / stale).
 //! Also the `m` prompt's bottom row. Keys are in `alerts_keys.rs`.
 //!
@@ -15,23 +15,21 @@
 //! ┃ ✓ RESOLVED WARN InstancesDown                  5     resolved 1m ago                         ┃
 //! ┃ ✗ FIRING   CRIT DiskFull       db:9100               for 10m         from Alertmanager · …   ┃
 //! ┃ History                                                                                      ┃
+//! ┃ 11:58:10Z ✎ oncall@db1: paged the database team                                              ┃
 //! ┃ 11:57:53Z LatencyP99High pending -> firing 231ms                                             ┃
 //! ┗ j k select · a ack · m mute · A/Esc close ━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━┛
 //! ```
 
-use super::alerts_bar::unit_of;
+use super::alerts_history::{draw_history, has_history};
 use super::alerts_keys::{group, rows, selected_index, RowKey};
-use super::alerts_rows::{
-    group_row, held_row, notes_text, our_row, severity_level, severity_word, short_labels, Row,
-};
+use super::alerts_rows::{group_row, held_row, notes_text, our_row, severity_word, Row};
 use super::glyphs::Glyphs;
 use super::layout::Areas;
 use super::timeview::clock;
 use super::view::View;
-use crate::frame::{AlertGroup, AlertState, Frame, Level, Unit};
+use crate::frame::{AlertGroup, AlertState, Frame, Level};
 use crate::report::format;
 use crate::theme::Theme;
-use crate::vocab::alert::Phase;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::Modifier;
@@ -158,7 +156,7 @@ pub fn render(
         return;
     }
     // The list takes what it needs, up to two thirds when there is history.
-    let list_h = if frame.alert_history.is_empty() || height < 8 {
+    let list_h = if !has_history(frame) || height < 8 {
         height
     } else {
         list.len().min(height * 2 / 3).max(1)
@@ -226,53 +224,6 @@ pub fn render(
         ..inner
     };
     draw_history(frame, view, theme, rest, buf);
-}
-
-/// The latest transitions, newest first, under a `History` heading.
-fn draw_history(frame: &Frame, view: &View, theme: &Theme, area: Rect, buf: &mut Buffer) {
-    if area.height < 2 || frame.alert_history.is_empty() {
-        return;
-    }
-    Line::from(Span::styled(" History", theme.accent())).render(Rect { height: 1, ..area }, buf);
-    for (i, t) in frame
-        .alert_history
-        .iter()
-        .rev()
-        .take(usize::from(area.height - 1))
-        .enumerate()
-    {
-        let unit = frame
-            .alerts
-            .iter()
-            .find(|a| a.name == t.rule)
-            .map_or(Unit::None, |a| unit_of(a, frame));
-        let value = t
-            .value
-            .map(|v| format!(" {}", format::value(v, unit)))
-            .unwrap_or_default();
-        let labels = short_labels(&t.labels);
-        let labels = if labels.is_empty() {
-            labels
-        } else {
-            format!(" {labels}")
-        };
-        let text = format!(
-            " {} {}{labels} {} -> {}{value}",
-            clock(t.time_ms, view.tz()),
-            t.rule,
-            t.from,
-            t.to
-        );
-        let style = match t.to {
-            Phase::Firing => theme.level(severity_level(t.severity)),
-            Phase::Stale => theme.stale(),
-            Phase::Resolved => theme.level(Level::Ok),
-            _ => theme.text(),
-        };
-        let y = area.y + 1 + i as u16;
-        let text = format::truncate(&text, usize::from(area.width));
-        buf.set_stringn(area.x, y, text, usize::from(area.width), style);
-    }
 }
 
 /// The `m` prompt on the bottom row.

@@ -334,6 +334,8 @@ mod tests {
         assert!(tab("").candidates.contains(&"expr".to_string()));
         assert_eq!(text("zz"), "zz");
         assert!(tab("window 3").candidates.is_empty());
+        assert_eq!(text("no"), "note ");
+        assert!(tab("note failover do").candidates.is_empty());
     }
 
     #[test]

@@ -323,6 +323,14 @@ where
                         frame = latest.clone();
                         view.clamp(&frame);
                         dirty = true;
+                    } else if !Arc::ptr_eq(&frame.notes, &latest.notes)
+                        && frame.notes != latest.notes
+                    {
+                        // Paused: a note added since shows on the held frame.
+                        let mut held = Frame::clone(&frame);
+                        held.notes = Arc::clone(&latest.notes);
+                        frame = Arc::new(held);
+                        dirty = true;
                     }
                 }
                 Err(_) => anyhow::bail!("the engine stopped publishing frames"),

@@ -275,6 +275,49 @@ async fn theme_command_switches_or_says_why_not() {
 }
 
 #[tokio::test(start_paused = true)]
+async fn paused_a_new_note_shows_on_the_held_frame_and_in_the_export() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("incident.md");
+    let line = format!(":export {}", path.display());
+    let note = crate::vocab::Note {
+        time_ms: 1_000_000,
+        author: "oncall@db1".into(),
+        text: "paused here".into(),
+    };
+    let published = Arc::new(Frame {
+        notes: Arc::new(vec![note.clone()]),
+        ..(*frame(3)).clone()
+    });
+    let sent = Arc::clone(&published);
+    let (_, screen) = run_keys(move |events, frames| {
+        tokio::spawn(async move {
+            advance(100).await;
+            events.send(key('p')).unwrap();
+            advance(100).await;
+            frames.send(sent).unwrap();
+            advance(100).await;
+            for c in line.chars() {
+                events.send(key(c)).unwrap();
+            }
+            let enter = KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE);
+            events.send(Ok(Event::Key(enter))).unwrap();
+            advance(200).await;
+            events.send(key('q')).unwrap();
+        })
+    })
+    .await;
+    assert!(screen.contains("exported to "), "{screen}");
+    // The held frame (seq 0), with the note published since.
+    let held = Frame {
+        notes: Arc::clone(&published.notes),
+        ..(*frame(0)).clone()
+    };
+    let text = std::fs::read_to_string(&path).unwrap();
+    assert_eq!(text, crate::report::to_export_markdown(&held));
+    assert!(text.contains("note by oncall@db1: paused here"), "{text}");
+}
+
+#[tokio::test(start_paused = true)]
 async fn export_writes_the_summary_and_says_where() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("incident.md");
@@ -294,7 +337,7 @@ async fn export_writes_the_summary_and_says_where() {
     .await;
     assert!(screen.contains("exported to "), "{screen}");
     let text = std::fs::read_to_string(&path).unwrap();
-    assert_eq!(text, crate::report::to_markdown(&frame(0)));
+    assert_eq!(text, crate::report::to_export_markdown(&frame(0)));
 }
 
 #[tokio::test(start_paused = true)]

@@ -1,5 +1,6 @@
-//! `:export [PATH]`: writes the Markdown summary (the same text as
-//! `vitals snapshot --format text`) to a file and offers it to the
+//! `:export [PATH]`: writes the Markdown summary (the text of `vitals
+//! snapshot --format text`, then the timeline of alert transitions and
+//! notes: `report::to_export_markdown`) to a file and offers it to the
 //! clipboard through OSC 52, which terminals honour over SSH too.
 //!
 //! Without a path the file is `$XDG_STATE_HOME/vitals/export-<UTC time of
@@ -111,7 +112,7 @@ pub fn export(
     now_ms: i64,
     env: &TermEnv,
 ) -> Result<Exported, String> {
-    let text = crate::report::to_markdown(frame);
+    let text = crate::report::to_export_markdown(frame);
     let home = std::env::var_os("HOME").map(PathBuf::from);
     let path = match path.map(str::trim).filter(|p| !p.is_empty()) {
         Some(p) => expand_home(p, home.as_deref()),
@@ -201,7 +202,7 @@ mod tests {
         let e = export(&frame, None, &state, 0, &xterm()).unwrap();
         assert_eq!(e.path, state.join("export-20261122T120003Z.md"));
         let text = std::fs::read_to_string(&e.path).unwrap();
-        assert_eq!(text, crate::report::to_markdown(&frame));
+        assert_eq!(text, crate::report::to_export_markdown(&frame));
         assert!(
             e.message.contains("export-20261122T120003Z.md"),
             "{}",

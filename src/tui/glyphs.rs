@@ -22,6 +22,8 @@ pub struct Glyphs {
     pub ellipsis: &'static str,
     /// Counts a group's alerts: `CpuHigh ×38`.
     pub times: &'static str,
+    /// A note (`:note`) on a chart's time axis and in the alerts list.
+    pub note: &'static str,
     /// Sparkline steps, lowest first.
     pub spark: [&'static str; 8],
 }
@@ -36,6 +38,7 @@ const UNICODE: Glyphs = Glyphs {
     sep: "│",
     ellipsis: "…",
     times: "×",
+    note: "✎",
     spark: ["▁", "▂", "▃", "▄", "▅", "▆", "▇", "█"],
 };
 
@@ -49,6 +52,7 @@ const ASCII: Glyphs = Glyphs {
     sep: "|",
     ellipsis: "~",
     times: "x",
+    note: "^",
     spark: ["_", "_", ".", ".", "-", "-", "=", "#"],
 };
 
@@ -208,6 +212,7 @@ pub fn asciify(buf: &mut Buffer, area: Rect) {
                 '▲' => "!",
                 '◌' => "~",
                 '·' => ".",
+                '✎' => "^",
                 _ => "?",
             };
             cell.set_symbol(plain);
@@ -238,11 +243,11 @@ mod tests {
 
     #[test]
     fn asciify_leaves_only_ascii() {
-        let mut buf = Buffer::empty(Rect::new(0, 0, 6, 1));
-        buf.set_string(0, 0, "╭⣿─…µ✗", ratatui::style::Style::new());
+        let mut buf = Buffer::empty(Rect::new(0, 0, 7, 1));
+        buf.set_string(0, 0, "╭⣿─…µ✗✎", ratatui::style::Style::new());
         let area = buf.area;
         asciify(&mut buf, area);
-        let line: String = (0..6).map(|x| buf[(x, 0)].symbol().to_string()).collect();
-        assert_eq!(line, "+*-~uX");
+        let line: String = (0..7).map(|x| buf[(x, 0)].symbol().to_string()).collect();
+        assert_eq!(line, "+*-~uX^");
     }
 }

@@ -33,7 +33,7 @@ pub const KEYS: [(&str, &str); 24] = [
     ("/", "filter instances (regex on instance or job)"),
     (
         ":",
-        "command: q help theme window filter expr export (Tab completes)",
+        "command: q help theme window filter expr export note (Tab completes)",
     ),
     ("PgUp  PgDn  Home", "scroll the instance table"),
     ("mouse", "click focuses (a table row: selects), wheel zooms"),

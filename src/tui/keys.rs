@@ -252,6 +252,12 @@ impl View {
                 KeyOutcome::Send(Command::AddExpr(e))
             }
             Cmd::Export(path) => KeyOutcome::Export(path),
+            Cmd::Note(text) => {
+                let at_ms = timeview::note_time(frame, self);
+                let at = at_ms.unwrap_or(frame.time_ms);
+                self.message = Some(format!("note added at {}", timeview::clock(at, self.tz())));
+                KeyOutcome::Send(Command::Note { text, at_ms })
+            }
         })
     }
 }

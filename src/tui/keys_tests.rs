@@ -179,3 +179,37 @@ fn a_click_on_a_table_row_selects_it_and_enter_pins_it() {
     v.on_mouse(header, &f, AREA);
     assert_eq!(v.table_row, 2);
 }
+
+#[test]
+fn note_command_sends_the_note_at_now_or_the_panned_edge() {
+    let f = frame();
+    let mut v = View::default();
+    let note = |v: &mut View, line: &str| {
+        for c in line.chars() {
+            press(v, &f, KeyCode::Char(c));
+        }
+        press(v, &f, KeyCode::Enter)
+    };
+    assert_eq!(
+        note(&mut v, ":note db1 failed over"),
+        KeyOutcome::Send(Command::Note {
+            text: "db1 failed over".into(),
+            at_ms: None
+        })
+    );
+    assert_eq!(v.message.as_deref(), Some("note added at 00:10:00Z"));
+    // Panned back: the window's right edge.
+    v.window_ms = Some(60_000);
+    v.pan_ms = 120_000;
+    assert_eq!(
+        note(&mut v, ":note the spike"),
+        KeyOutcome::Send(Command::Note {
+            text: "the spike".into(),
+            at_ms: Some(480_000)
+        })
+    );
+    // No text: the prompt stays open and says how.
+    assert_eq!(note(&mut v, ":note "), KeyOutcome::Redraw);
+    let p = v.prompt.as_ref().unwrap();
+    assert_eq!(p.error.as_deref(), Some("usage: :note TEXT"));
+}

@@ -236,6 +236,7 @@ mod tests {
                 },
                 interval: Duration::from_secs(2),
                 cursor: None,
+                notes: &[],
                 tz: None,
                 ascii: false,
             };

@@ -51,7 +51,9 @@
 //! moves its selected row and pins every panel to that instance (the
 //! status line says `pinned: <instance>`). The `/` and `:` prompts take the
 //! bottom row (`prompt_bar`, with a popup of Tab completions from
-//! `complete`); `:export` writes the Markdown summary (`export`). `A` lists the
+//! `complete`); `:export` writes the Markdown summary and timeline
+//! (`export`); `:note TEXT` adds a note, marked `✎` on every chart's time
+//! axis (`plot`) and listed in the alerts list's history. `A` lists the
 //! alerts over the body (`alerts_list`, keys in `alerts_keys`): `a`
 //! acknowledges, `m` mutes.
 //! Every region is drawn by its own file from `(&Frame, &View, &Theme)`;
@@ -59,6 +61,7 @@
 
 mod alerts_bar;
 mod alerts_bell;
+mod alerts_history;
 pub mod alerts_keys;
 mod alerts_list;
 mod alerts_rows;
@@ -217,6 +220,7 @@ pub fn render(frame: &Frame, view: &View, theme: &Theme, area: Rect, buf: &mut B
             .and_then(|s| s.chart_step)
             .map_or(frame.interval, |step| step.max(frame.interval)),
         cursor: view.cursor_ms,
+        notes: &frame.notes,
         tz: view.tz(),
         ascii: view.ascii,
     };

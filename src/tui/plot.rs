@@ -7,6 +7,7 @@ use super::timeview::{clock, Range};
 use crate::frame::{Level, Panel};
 use crate::report::format;
 use crate::theme::Theme;
+use crate::vocab::Note;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::Color;
@@ -16,15 +17,36 @@ use ratatui::widgets::Widget;
 use std::time::Duration;
 
 /// What every chart of one screen shares: the time window, the value
-/// cursor, how times are written and the glyph set.
+/// cursor, the notes marked on the time axis, how times are written and
+/// the glyph set.
 #[derive(Clone, Copy, Debug)]
-pub struct ChartCtx {
+pub struct ChartCtx<'a> {
     pub range: Range,
     pub interval: Duration,
     pub cursor: Option<i64>,
+    /// The notes (`:note`), in time order: those in the window are marked
+    /// on the time axis.
+    pub notes: &'a [Note],
     /// Offset from UTC for times on the axis; `None` writes UTC.
     pub tz: Option<i32>,
     pub ascii: bool,
+}
+
+/// Marks each note inside the window `t0 ..= t1` on `axis`, the row
+/// under the plot with the plot's columns: the note glyph at the note's
+/// column, over the axis labels (one glyph per column).
+fn mark_notes(ctx: &ChartCtx, t0: i64, t1: i64, axis: Rect, theme: &Theme, buf: &mut Buffer) {
+    if axis.width == 0 || t1 <= t0 {
+        return;
+    }
+    let glyph = super::glyphs::Glyphs::new(ctx.ascii).note;
+    let style = theme.accent().add_modifier(ratatui::style::Modifier::BOLD);
+    let start = ctx.notes.partition_point(|n| n.time_ms < t0);
+    for n in ctx.notes[start..].iter().take_while(|n| n.time_ms <= t1) {
+        let f = (n.time_ms - t0) as f64 / (t1 - t0) as f64;
+        let col = axis.x + (f.clamp(0.0, 1.0) * f64::from(axis.width - 1)).round() as u16;
+        buf.set_string(col, axis.y, glyph, style);
+    }
 }
 
 /// The value range of the chart: data in the window, plus thresholds that
@@ -160,6 +182,8 @@ pub fn render_marked(
             area.width.saturating_sub(label_w + 1),
             area.height - 1,
         );
+        let axis = Rect::new(plot.x, y, plot.width, 1);
+        mark_notes(ctx, t0, t1, axis, theme, buf);
     }
     if plot.is_empty() {
         return;

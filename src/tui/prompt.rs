@@ -53,7 +53,7 @@ impl Prompt {
 }
 
 /// Every command, with its argument and what it does (for help and Tab).
-pub const COMMANDS: [(&str, &str, &str); 8] = [
+pub const COMMANDS: [(&str, &str, &str); 9] = [
     ("q", "", "quit"),
     ("quit", "", "quit"),
     ("help", "", "show the help overlay"),
@@ -64,7 +64,12 @@ pub const COMMANDS: [(&str, &str, &str); 8] = [
     (
         "export",
         "[PATH]",
-        "write the Markdown summary, copy it (OSC 52)",
+        "write the Markdown summary and timeline, copy it (OSC 52)",
+    ),
+    (
+        "note",
+        "TEXT",
+        "add a signed note at the cursor's time (or now)",
     ),
 ];
 
@@ -79,6 +84,8 @@ pub enum Cmd {
     Expr(String),
     /// `:export [PATH]`.
     Export(Option<String>),
+    /// `:note TEXT`.
+    Note(String),
 }
 
 /// Parses a command line (without the `:`), or says in one line why not.
@@ -102,7 +109,8 @@ pub fn parse(line: &str) -> Result<Cmd, String> {
         "filter" | "f" => Ok(Cmd::Filter(arg.to_string())),
         "expr" | "e" => need("PROMQL").map(Cmd::Expr),
         "export" => Ok(Cmd::Export((!arg.is_empty()).then(|| arg.to_string()))),
-        "" => Err("type a command: q, help, theme, window, filter, expr, export".to_string()),
+        "note" => need("TEXT").map(Cmd::Note),
+        "" => Err("type a command: q, help, theme, window, filter, expr, export, note".to_string()),
         other => Err(format!("unknown command :{other} (Tab lists commands)")),
     }
 }
@@ -128,6 +136,10 @@ mod tests {
             parse("expr sum(rate(x[1m])) by (job)"),
             Ok(Cmd::Expr("sum(rate(x[1m])) by (job)".into()))
         );
+        assert_eq!(
+            parse("note  failover to db2:  done "),
+            Ok(Cmd::Note("failover to db2:  done".into()))
+        );
     }
 
     #[test]
@@ -136,6 +148,8 @@ mod tests {
         assert!(e.contains(":frobnicate"), "{e}");
         assert!(parse("theme").unwrap_err().starts_with("usage: :theme"));
         assert!(parse("expr   ").unwrap_err().starts_with("usage: :expr"));
+        assert_eq!(parse("note").unwrap_err(), "usage: :note TEXT");
+        assert_eq!(parse("note   ").unwrap_err(), "usage: :note TEXT");
         assert!(parse("").is_err());
         for e in [parse("zz").unwrap_err(), parse("window").unwrap_err()] {
             assert!(!e.contains('\n'));

@@ -213,6 +213,7 @@ mod tests {
             },
             interval: std::time::Duration::from_secs(2),
             cursor: None,
+            notes: &[],
             tz: None,
             ascii: false,
         };

@@ -84,6 +84,19 @@ pub fn range(frame: &Frame, view: &View) -> Range {
     }
 }
 
+/// The instant a note (`:note`) is about: the value cursor's, while it
+/// is in the window; else the window's right edge when it is panned into
+/// the past or the view is paused; else `None`, now (the engine's last
+/// evaluation).
+pub fn note_time(frame: &Frame, view: &View) -> Option<i64> {
+    let r = range(frame, view);
+    match view.cursor_ms.filter(|c| r.contains(*c)) {
+        Some(c) => Some(c),
+        None if !r.live || view.paused => Some(r.end),
+        None => None,
+    }
+}
+
 /// The next narrower window (`+`): the widest step below the current width.
 pub fn narrower(current: Option<i64>, span: i64) -> Option<i64> {
     let width = width(current, span);
@@ -194,6 +207,30 @@ mod tests {
         assert_eq!((r.start, r.end, r.live), (0, 60_000, false));
         let v = View { pan_ms: -5, ..v };
         assert!(range(&f, &v).live);
+    }
+
+    #[test]
+    fn a_note_is_about_the_cursor_the_panned_edge_or_now() {
+        let f = frame(0, 600_000);
+        let mut v = View::default();
+        assert_eq!(note_time(&f, &v), None, "live: now");
+        v.paused = true;
+        assert_eq!(note_time(&f, &v), Some(600_000), "paused: the frame shown");
+        v.paused = false;
+        v.window_ms = Some(60_000);
+        v.pan_ms = 120_000;
+        assert_eq!(note_time(&f, &v), Some(480_000), "panned: the right edge");
+        v.cursor_ms = Some(450_000);
+        assert_eq!(note_time(&f, &v), Some(450_000), "the cursor in sight");
+        v.cursor_ms = Some(100_000);
+        assert_eq!(
+            note_time(&f, &v),
+            Some(480_000),
+            "not a cursor out of sight"
+        );
+        v.pan_ms = 0;
+        v.cursor_ms = Some(590_000);
+        assert_eq!(note_time(&f, &v), Some(590_000), "live, on the cursor");
     }
 
     #[test]

@@ -1,5 +1,5 @@
 //! The vocabulary every layer speaks: label sets, durations, severities and
-//! alert states, the metric catalog, text made safe to show, where files
+//! alert states, notes, the metric catalog, text made safe to show, where files
 //! live and how instants are written. It imports nothing of the crate, so
 //! any layer may use it (see `tests/layers.rs`).
 
@@ -7,11 +7,14 @@ pub mod alert;
 pub mod catalog;
 pub mod duration;
 pub mod labels;
+pub mod note;
 pub mod paths;
 pub mod redact;
 pub mod size;
 pub mod text;
 pub mod time;
+
+pub use note::{note_author, Note};
 
 /// Prometheus's staleness marker: the NaN with this bit pattern marks a
 /// series that ended (a target went away, a series left its page).

@@ -10,6 +10,7 @@ mod tui_fixture;
 mod bandwidth;
 mod fuzz;
 mod no_color_pty;
+mod notes;
 mod panels;
 mod peak;
 mod pty;
