@@ -53,7 +53,7 @@ impl Prompt {
 }
 
 /// Every command, with its argument and what it does (for help and Tab).
-pub const COMMANDS: [(&str, &str, &str); 8] = [
+pub const COMMANDS: [(&str, &str, &str); 9] = [
     ("q", "", "quit"),
     ("quit", "", "quit"),
     ("help", "", "show the help overlay"),
@@ -65,6 +65,11 @@ pub const COMMANDS: [(&str, &str, &str); 8] = [
         "export",
         "[PATH]",
         "write the Markdown summary, copy it (OSC 52)",
+    ),
+    (
+        "goto",
+        "TIME",
+        "in a replay: go to RFC 3339, HH:MM[:SS] or -30s (g)",
     ),
 ];
 
@@ -79,6 +84,8 @@ pub enum Cmd {
     Expr(String),
     /// `:export [PATH]`.
     Export(Option<String>),
+    /// `:goto TIME` (a replay's `g`).
+    GoTo(String),
 }
 
 /// Parses a command line (without the `:`), or says in one line why not.
@@ -102,7 +109,8 @@ pub fn parse(line: &str) -> Result<Cmd, String> {
         "filter" | "f" => Ok(Cmd::Filter(arg.to_string())),
         "expr" | "e" => need("PROMQL").map(Cmd::Expr),
         "export" => Ok(Cmd::Export((!arg.is_empty()).then(|| arg.to_string()))),
-        "" => Err("type a command: q, help, theme, window, filter, expr, export".to_string()),
+        "goto" | "g" => need("TIME").map(Cmd::GoTo),
+        "" => Err("type a command: q, help, theme, window, filter, expr, export, goto".to_string()),
         other => Err(format!("unknown command :{other} (Tab lists commands)")),
     }
 }
@@ -128,6 +136,9 @@ mod tests {
             parse("expr sum(rate(x[1m])) by (job)"),
             Ok(Cmd::Expr("sum(rate(x[1m])) by (job)".into()))
         );
+        assert_eq!(parse("goto 14:03"), Ok(Cmd::GoTo("14:03".into())));
+        assert_eq!(parse("g -30s"), Ok(Cmd::GoTo("-30s".into())));
+        assert!(parse("goto ").unwrap_err().starts_with("usage: :goto TIME"));
     }
 
     #[test]
