@@ -60,8 +60,14 @@ fn main() {
     println!();
     println!("| step | time |");
     println!("|---|---:|");
-    println!("| open and first frame | {:.0} ms |", first_frame.as_secs_f64() * 1e3);
-    println!("| index (ticks, transitions, notes) | {:.0} ms |", index.as_secs_f64() * 1e3);
+    println!(
+        "| open and first frame | {:.0} ms |",
+        first_frame.as_secs_f64() * 1e3
+    );
+    println!(
+        "| index (ticks, transitions, notes) | {:.0} ms |",
+        index.as_secs_f64() * 1e3
+    );
     println!("| seek to the end | {:.0} ms |", seek.as_secs_f64() * 1e3);
     println!(
         "| decode every sample | {:.0} ms ({:.1} M samples/s, {ticks} ticks) |",

@@ -1,4 +1,5 @@
 use super::*;
+use crate::frame::ReplayCommand;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::backend::TestBackend;
 
@@ -169,6 +170,41 @@ async fn r_asks_the_engine_to_reload() {
     assert_eq!(h.commands.recv().await, Some(Command::Reload));
     h.events.send(key('q')).unwrap();
     h.task.await.unwrap().unwrap();
+}
+
+#[tokio::test(start_paused = true)]
+async fn replay_keys_go_to_the_player_and_a_replay_is_never_stale() {
+    // The clock is an hour past the frame: a live frame would be stale.
+    let mut h = start(30, 1_000_000 + 3_600_000);
+    h.events.send(key('>')).unwrap();
+    advance(100).await;
+    assert!(h.commands.try_recv().is_err(), "live: > does nothing");
+    let replay = Frame {
+        replay: Some(crate::frame::ReplayStatus {
+            path: "rec".into(),
+            start_ms: 1_000_000,
+            end_ms: 1_000_000,
+            playing: true,
+            speed: 1,
+            ..Default::default()
+        }),
+        ..(*frame(1)).clone()
+    };
+    h.frames.send(Arc::new(replay)).unwrap();
+    advance(100).await;
+    for (c, want) in [
+        ('>', ReplayCommand::Faster),
+        (' ', ReplayCommand::TogglePlay),
+    ] {
+        h.events.send(key(c)).unwrap();
+        assert_eq!(h.commands.recv().await, Some(Command::Replay(want)));
+    }
+    // Nothing changes on screen by the clock alone: no redraw every
+    // second as for stale data.
+    advance(5000).await;
+    h.events.send(key('q')).unwrap();
+    let draws = h.task.await.unwrap().unwrap().draws;
+    assert!(draws <= 6, "{draws} draws");
 }
 
 /// Runs the loop until `q` and returns its draws and the last screen.

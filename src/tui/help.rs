@@ -1,5 +1,6 @@
-//! The `?` overlay: keys, where the data comes from, each panel's
-//! expressions, and where diagnostics and alerts are logged.
+//! The `?` overlay: keys (a replay's first, when replaying), where the
+//! data comes from, each panel's expressions, and where diagnostics and
+//! alerts are logged.
 
 use super::view::View;
 use crate::frame::Frame;
@@ -53,14 +54,48 @@ pub const KEYS: [(&str, &str); 24] = [
     ("j k (in help)", "scroll this help"),
 ];
 
+/// The keys of `vitals replay`; in a replay they take the place of the
+/// live meaning of `p [ ] 0`.
+pub const REPLAY_KEYS: [(&str, &str); 7] = [
+    ("p  Space", "play / pause the replay"),
+    ("<  >", "slower / faster (1x ... 60x)"),
+    (
+        "[  ]",
+        "seek back / forward by half the chart window (at least 30s)",
+    ),
+    ("0", "to the end of the recording"),
+    ("n  N", "next / previous alert transition or note"),
+    (
+        "g  :goto TIME",
+        "go to RFC 3339, HH:MM[:SS] (in the zone shown, t) or -30s",
+    ),
+    ("t", "UTC / local time (also for the times g reads)"),
+];
+
+/// The live keys that [`REPLAY_KEYS`] list with their replay meaning.
+const REPLACED_IN_REPLAY: [&str; 4] = ["[  ]", "0", "p", "t"];
+
 fn lines<'a>(frame: &'a Frame, view: &'a View, theme: &Theme) -> Vec<Line<'a>> {
     let head = |s: &'a str| Line::from(Span::styled(s, theme.accent()));
-    let mut out = vec![head("Keys")];
-    for (k, what) in KEYS {
-        out.push(Line::from(vec![
+    let key = |k: &str, what: &'a str| {
+        Line::from(vec![
             Span::styled(format!("  {k:<18}"), theme.text()),
             Span::styled(what, theme.muted()),
-        ]));
+        ])
+    };
+    let mut out = Vec::new();
+    let replay = frame.replay.is_some();
+    if replay {
+        out.push(head("Replay keys"));
+        out.extend(REPLAY_KEYS.iter().map(|(k, what)| key(k, what)));
+        out.push(Line::default());
+    }
+    out.push(head("Keys"));
+    for (k, what) in KEYS {
+        if replay && REPLACED_IN_REPLAY.contains(&k) {
+            continue;
+        }
+        out.push(key(k, what));
     }
     out.push(Line::default());
     out.push(head("Data"));

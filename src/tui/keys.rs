@@ -1,6 +1,7 @@
 //! Keys beyond focus and expansion: the time window (`+ - [ ] 0 p`), the
 //! expanded panel's value cursor (`← →`), local time (`t`), the instance
-//! table's sort and filter (`s S /`) and the `:` command line.
+//! table's sort and filter (`s S /`) and the `:` command line. In a
+//! replay `p [ ] 0` (and Space `< > g n N`) are the player's: `replay.rs`.
 
 use super::complete;
 use super::prompt::{self, Cmd, Prompt, PromptKind};
@@ -15,6 +16,9 @@ use ratatui::layout::{Position, Rect};
 impl View {
     /// Handles the keys of this file; `None` leaves the key to `on_key`.
     pub(super) fn on_extra_key(&mut self, code: KeyCode, frame: &Frame) -> Option<KeyOutcome> {
+        if let Some(outcome) = self.on_replay_key(code, frame) {
+            return Some(outcome);
+        }
         let before = self.clone();
         let span = span_ms(frame);
         let on_panel = self.expanded && matches!(self.focus, Focus::Panel(_));
@@ -258,6 +262,7 @@ impl View {
                 self.message = Some(format!("note added at {}", timeview::clock(at, self.tz())));
                 KeyOutcome::Send(Command::Note { text, at_ms })
             }
+            Cmd::GoTo(spec) => self.goto(&spec, frame)?,
         })
     }
 }

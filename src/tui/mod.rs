@@ -55,7 +55,9 @@
 //! (`export`); `:note TEXT` adds a note, marked `✎` on every chart's time
 //! axis (`plot`) and listed in the alerts list's history. `A` lists the
 //! alerts over the body (`alerts_list`, keys in `alerts_keys`): `a`
-//! acknowledges, `m` mutes.
+//! acknowledges, `m` mutes. In `vitals replay` (`Frame::replay` set) the
+//! status line shows the playback and `p`/Space `< > [ ] 0 g n N` drive the
+//! player (`replay`); the charts end at the replay's position.
 //! Every region is drawn by its own file from `(&Frame, &View, &Theme)`;
 //! rendering does no I/O, reads no clock and takes no lock.
 
@@ -81,6 +83,7 @@ mod paste;
 mod plot;
 mod prompt;
 mod prompt_bar;
+mod replay;
 mod select;
 mod stat_rows;
 mod status;
@@ -90,7 +93,7 @@ pub mod timeview;
 mod view;
 
 pub use event_loop::run;
-pub use help::KEYS;
+pub use help::{KEYS, REPLAY_KEYS};
 pub use layout::{plan, Areas, Mode};
 pub use prompt::COMMANDS as PROMPT_COMMANDS;
 pub use prompt::{Prompt, PromptKind};
@@ -211,8 +214,11 @@ pub fn render(frame: &Frame, view: &View, theme: &Theme, area: Rect, buf: &mut B
     let view = drawn_view(frame, view);
     let view = view.as_ref();
     let plan = layout::plan(area, frame, view);
+    let mut range = timeview::range(frame, view);
+    // A replay's charts end at its position, not now: the axis says when.
+    range.live &= frame.replay.is_none();
     let ctx = plot::ChartCtx {
-        range: timeview::range(frame, view),
+        range,
         // Over a server the charts' points are a range query's step apart.
         interval: frame
             .server

@@ -53,7 +53,7 @@ impl Prompt {
 }
 
 /// Every command, with its argument and what it does (for help and Tab).
-pub const COMMANDS: [(&str, &str, &str); 9] = [
+pub const COMMANDS: [(&str, &str, &str); 10] = [
     ("q", "", "quit"),
     ("quit", "", "quit"),
     ("help", "", "show the help overlay"),
@@ -71,6 +71,11 @@ pub const COMMANDS: [(&str, &str, &str); 9] = [
         "TEXT",
         "add a signed note at the cursor's time (or now)",
     ),
+    (
+        "goto",
+        "TIME",
+        "in a replay: go to RFC 3339, HH:MM[:SS] or -30s (g)",
+    ),
 ];
 
 /// A parsed command line.
@@ -86,6 +91,8 @@ pub enum Cmd {
     Export(Option<String>),
     /// `:note TEXT`.
     Note(String),
+    /// `:goto TIME` (a replay's `g`).
+    GoTo(String),
 }
 
 /// Parses a command line (without the `:`), or says in one line why not.
@@ -110,7 +117,10 @@ pub fn parse(line: &str) -> Result<Cmd, String> {
         "expr" | "e" => need("PROMQL").map(Cmd::Expr),
         "export" => Ok(Cmd::Export((!arg.is_empty()).then(|| arg.to_string()))),
         "note" => need("TEXT").map(Cmd::Note),
-        "" => Err("type a command: q, help, theme, window, filter, expr, export, note".to_string()),
+        "goto" | "g" => need("TIME").map(Cmd::GoTo),
+        "" => Err(
+            "type a command: q, help, theme, window, filter, expr, export, note, goto".to_string(),
+        ),
         other => Err(format!("unknown command :{other} (Tab lists commands)")),
     }
 }
@@ -140,6 +150,9 @@ mod tests {
             parse("note  failover to db2:  done "),
             Ok(Cmd::Note("failover to db2:  done".into()))
         );
+        assert_eq!(parse("goto 14:03"), Ok(Cmd::GoTo("14:03".into())));
+        assert_eq!(parse("g -30s"), Ok(Cmd::GoTo("-30s".into())));
+        assert!(parse("goto ").unwrap_err().starts_with("usage: :goto TIME"));
     }
 
     #[test]

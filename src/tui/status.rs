@@ -1,5 +1,6 @@
 //! The status line: title, source, targets up/total, interval, the time of
-//! the data and how old it is when it stops arriving.
+//! the data and how old it is when it stops arriving; in a replay, the
+//! playback (`replay::spans`) in place of the time of the data.
 
 use super::glyphs::Glyphs;
 use super::timeview::{self, clock};
@@ -18,7 +19,8 @@ const STALE_INTERVALS: u32 = 3;
 /// How old the data is, if it is stale at `view.now_ms`.
 pub fn stale_age_ms(frame: &Frame, view: &View) -> Option<i64> {
     let now = view.now_ms?;
-    if frame.time_ms == 0 {
+    // A replay's data is as old as the recording: never stale.
+    if frame.time_ms == 0 || frame.replay.is_some() {
         return None;
     }
     let limit = i64::try_from((frame.interval * STALE_INTERVALS).as_millis())
@@ -32,9 +34,13 @@ pub fn stale_age_ms(frame: &Frame, view: &View) -> Option<i64> {
 /// rest wraps onto rows of its own below it.
 const MAX_ROWS: u16 = 3;
 
-/// The notice as shown (`▲ reload: …`), if any.
+/// The notice as shown (`▲ reload: …`), and the replay's message, if any.
 fn notice_text(frame: &Frame, g: &Glyphs) -> Option<String> {
-    frame.notice.as_ref().map(|n| format!("{} {n}", g.warn))
+    let notice = frame.notice.as_ref().map(|n| format!("{} {n}", g.warn));
+    match (notice, super::replay::message(frame, g)) {
+        (Some(n), Some(m)) => Some(format!("{n}  {m}")),
+        (n, m) => n.or(m),
+    }
 }
 
 /// How many rows the status line needs at `width`: one, or more when the
@@ -45,7 +51,7 @@ pub fn rows(frame: &Frame, view: &View, width: u16) -> u16 {
     let Some(notice) = notice_text(frame, &g) else {
         return 1;
     };
-    let main = main_line(frame, view, &Theme::no_color()).width();
+    let main = main_line(frame, view, &Theme::no_color(), width).width();
     let notice_w = notice.chars().count();
     let sep = 3;
     if main + sep + notice_w <= usize::from(width) || width == 0 {
@@ -57,7 +63,7 @@ pub fn rows(frame: &Frame, view: &View, width: u16) -> u16 {
 
 pub fn render(frame: &Frame, view: &View, theme: &Theme, area: Rect, buf: &mut Buffer) {
     let g = Glyphs::new(view.ascii);
-    let mut line = main_line(frame, view, theme);
+    let mut line = main_line(frame, view, theme, area.width);
     let notice = notice_text(frame, &g).map(|n| Span::styled(n, theme.level(Level::Warn)));
     let first = Rect { height: 1, ..area };
     match notice {
@@ -88,8 +94,8 @@ pub fn render(frame: &Frame, view: &View, theme: &Theme, area: Rect, buf: &mut B
     }
 }
 
-/// The status line without the notice.
-fn main_line(frame: &Frame, view: &View, theme: &Theme) -> Line<'static> {
+/// The status line without the notice, for a screen `width` wide.
+fn main_line(frame: &Frame, view: &View, theme: &Theme, width: u16) -> Line<'static> {
     let g = Glyphs::new(view.ascii);
     let sep = || Span::styled(format!(" {} ", g.sep), theme.muted());
     let mut spans = vec![Span::styled(format!(" {}", view.title), theme.accent())];
@@ -112,6 +118,16 @@ fn main_line(frame: &Frame, view: &View, theme: &Theme) -> Line<'static> {
             " PAUSED (p resumes, 0 live) ",
             theme.banner(Level::Warn),
         ));
+    }
+    if let Some(r) = &frame.replay {
+        // The position bar takes what the rest of the line can spare.
+        let used: usize = spans.iter().map(Span::width).sum::<usize>()
+            + super::replay::spans(r, frame.time_ms, view, theme, 0)
+                .iter()
+                .map(Span::width)
+                .sum::<usize>();
+        let bar = super::replay::bar_width(width, used);
+        spans.extend(super::replay::spans(r, frame.time_ms, view, theme, bar));
     }
     // Most important first: narrow screens cut the end of the line.
     if let Some(server) = &frame.server {
@@ -150,23 +166,26 @@ fn main_line(frame: &Frame, view: &View, theme: &Theme) -> Line<'static> {
             theme.banner(Level::Warn),
         ));
     }
-    spans.push(sep());
+    // A replay's position is shown with the playback above.
     if frame.time_ms == 0 {
+        spans.push(sep());
         spans.push(Span::styled("waiting for data", theme.muted()));
-    } else if let Some(age) = stale_age_ms(frame, view) {
-        spans.push(Span::styled(
-            format!(
-                " {} STALE: no data for {} ",
-                g.crit,
-                format::duration_ms(age)
+    } else if frame.replay.is_none() {
+        spans.push(sep());
+        spans.push(match stale_age_ms(frame, view) {
+            Some(age) => Span::styled(
+                format!(
+                    " {} STALE: no data for {} ",
+                    g.crit,
+                    format::duration_ms(age)
+                ),
+                theme.banner(Level::Crit),
             ),
-            theme.banner(Level::Crit),
-        ));
-    } else {
-        spans.push(Span::styled(
-            format!("updated {}", clock(frame.time_ms, view.tz())),
-            theme.text(),
-        ));
+            None => Span::styled(
+                format!("updated {}", clock(frame.time_ms, view.tz())),
+                theme.text(),
+            ),
+        });
     }
     if view.window_ms.is_some() || view.pan_ms > 0 {
         let r = timeview::range(frame, view);
@@ -185,7 +204,10 @@ fn main_line(frame: &Frame, view: &View, theme: &Theme) -> Line<'static> {
         ));
     }
     spans.push(sep());
-    spans.push(Span::styled(frame.source.as_str(), theme.text()));
+    match &frame.replay {
+        Some(r) => spans.push(Span::styled(r.path.clone(), theme.text())),
+        None => spans.push(Span::styled(frame.source.as_str(), theme.text())),
+    }
     if let Some(v) = frame.server.as_ref().and_then(|s| s.version.as_ref()) {
         spans.push(Span::styled(format!(" {v}"), theme.text()));
     }
