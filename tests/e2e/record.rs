@@ -124,3 +124,111 @@ fn bad_recordings_are_one_line_and_exit_2() {
         }
     }
 }
+
+/// The replay's position on the status line (`HH:MM:SSZ` after `REPLAY`).
+fn position(screen: &str) -> String {
+    let line = screen.lines().next().unwrap_or("");
+    let after = line.split("REPLAY").nth(1).unwrap_or("");
+    after
+        .split_whitespace()
+        .find(|w| w.len() == 9 && w.ends_with('Z') && w.contains(':'))
+        .unwrap_or("")
+        .to_string()
+}
+
+#[test]
+fn replay_in_a_terminal_seeks_jumps_to_an_alert_and_takes_a_note() {
+    use crate::tmux_support::Tmux;
+    let (_fleet, file_sd, _targets, state) = demo_fleet(&["--instances", "4", "--speed", "10"]);
+    let dir = tempfile::tempdir().unwrap();
+    let rec = dir.path().join("incident");
+    let rec_s = rec.to_str().unwrap();
+    let (code, _, err) = snapshot(
+        &[
+            "--duration",
+            "40s",
+            "--record",
+            rec_s,
+            "--file-sd",
+            &file_sd,
+        ],
+        state.path(),
+    );
+    assert_eq!(code, 0, "{err}");
+    let Some(t) = Tmux::start(120, 36) else {
+        return;
+    };
+    t.wait_screen("the shell prompt", Duration::from_secs(10), |s| {
+        s.contains("READY$")
+    });
+    t.send(&[&format!("{BIN} replay {rec_s}"), "Enter"]);
+    t.wait_screen("the replay", Duration::from_secs(20), |s| {
+        s.contains("REPLAY ▶ 1x") && s.contains("Latency")
+    });
+    t.send(&["p"]);
+    let paused = t.wait_screen("paused", Duration::from_secs(5), |s| s.contains("paused"));
+    let at = position(&paused);
+    assert!(!at.is_empty(), "{paused}");
+    // The recording has alert transitions (the demo's incident at speed 10).
+    assert!(!paused.contains(" 0 marks"), "{paused}");
+    t.send(&["]"]);
+    let later = t.wait_screen("a seek forward", Duration::from_secs(10), |s| {
+        position(s) > at
+    });
+    // `g` and the recording's first instant (the bar's left end).
+    let first = later
+        .lines()
+        .next()
+        .unwrap_or("")
+        .split_whitespace()
+        .filter(|w| w.len() == 9 && w.ends_with('Z') && w.contains(':'))
+        .nth(1)
+        .unwrap_or("")
+        .trim_end_matches('Z')
+        .to_string();
+    assert!(!first.is_empty(), "{later}");
+    t.send(&["g"]);
+    t.wait_screen("the goto prompt", Duration::from_secs(5), |s| {
+        s.contains(":goto")
+    });
+    t.type_text(&first);
+    t.send(&["Enter"]);
+    let start = t.wait_screen("back near the start", Duration::from_secs(10), |s| {
+        !position(s).is_empty() && position(s) < position(&later)
+    });
+    t.send(&["n"]);
+    let jumped = t.wait_screen("the next alert transition", Duration::from_secs(10), |s| {
+        position(s) > position(&start)
+    });
+    println!("{jumped}");
+    t.send(&[":"]);
+    t.type_text("note failover to db2 done");
+    t.send(&["Enter"]);
+    let noted = t.wait_screen("the note on the charts", Duration::from_secs(10), |s| {
+        s.contains("note added") && s.contains('✎')
+    });
+    println!("{noted}");
+    let md = dir.path().join("postmortem.md");
+    t.send(&[":"]);
+    t.type_text(&format!("export {}", md.display()));
+    t.send(&["Enter"]);
+    t.wait_screen("exported", Duration::from_secs(10), |s| {
+        s.contains("exported to")
+    });
+    let text = std::fs::read_to_string(&md).unwrap();
+    assert!(text.contains("Timeline"), "{text}");
+    assert!(text.contains("failover to db2 done"), "{text}");
+    assert!(text.contains("→ pending"), "{text}");
+    t.send(&["q"]);
+    t.wait_screen("the shell prompt back", Duration::from_secs(5), |s| {
+        s.lines().any(|l| l.starts_with("READY$")) && !s.contains("Latency")
+    });
+    // The note went into the recording: a snapshot of the end has it.
+    let (code, end, err) = snapshot(&["--from", rec_s], state.path());
+    assert_eq!(code, 0, "{err}");
+    let notes = end["notes"].as_array().unwrap();
+    assert!(
+        notes.iter().any(|n| n["text"] == "failover to db2 done"),
+        "{notes:?}"
+    );
+}
