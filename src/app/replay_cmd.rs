@@ -206,7 +206,9 @@ pub async fn replay(a: ReplayArgs, log: Option<String>) -> Result<i32> {
     };
     let result = crate::tui::run(frames_rx, cmd_tx, ui).await;
     let _ = cancel_tx.send(true);
-    let _ = tokio::task::spawn_blocking(move || engine.join()).await;
+    // A long seek may still be running: the process does not wait for it
+    // (it writes nothing but a note, which is written as it is typed).
+    drop(engine);
     result.map(|()| 0)
 }
 
