@@ -58,6 +58,8 @@ enum Cmd {
         #[arg(required = true, value_name = "PATH")]
         paths: Vec<PathBuf>,
     },
+    /// Write a recording's samples as OpenMetrics (for promtool tsdb create-blocks-from openmetrics) or JSON.
+    Export(app::export_cmd::ExportArgs),
     /// Configuration files.
     #[command(subcommand)]
     Config(ConfigCmd),
@@ -290,6 +292,7 @@ async fn run(cli: Cli, log: Option<String>) -> Result<i32> {
             let totals = crate::promql::promqltest::run_paths(&paths, &mut out)?;
             Ok(i32::from(totals.failed > 0))
         }
+        Some(Cmd::Export(a)) => app::export_cmd::run(a),
         // Answered by `docs` before the runtime starts.
         Some(Cmd::Completions { .. } | Cmd::Man) => Ok(0),
         Some(Cmd::Config(ConfigCmd::Check { file, no_files })) => Ok(app::config_check(

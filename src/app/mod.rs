@@ -6,6 +6,7 @@
 //! same way ([`Pipeline::start`]).
 
 mod config_cmd;
+pub mod export_cmd;
 pub mod flags;
 mod headless;
 pub mod manual;

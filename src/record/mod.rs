@@ -19,6 +19,8 @@
 //! [`crate::store::chunk::Encoder::write_value`]).
 
 mod codec;
+pub mod export;
+mod export_fmt;
 mod reader;
 #[cfg(test)]
 mod tests;

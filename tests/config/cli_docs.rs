@@ -103,6 +103,7 @@ fn man_page_documents_flags_keys_config_files_and_environment() {
         "snapshot",
         "check",
         "promqltest",
+        "export",
         "config check",
         "completions",
         "man",
@@ -207,7 +208,7 @@ fn completion_scripts_parse_in_their_shells() {
 #[test]
 fn help_texts() {
     insta::assert_snapshot!("help", stdout(&["--help"]));
-    for sub in ["demo", "snapshot", "check"] {
+    for sub in ["demo", "snapshot", "check", "export"] {
         insta::assert_snapshot!(format!("help_{sub}"), stdout(&[sub, "--help"]));
     }
 }
