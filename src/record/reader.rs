@@ -81,8 +81,10 @@ impl Recording {
         Events {
             segments: self.segments[first.min(self.segments.len())..].to_vec(),
             next: 0,
+            file: None,
             data: Vec::new(),
             pos: 0,
+            base: 0,
             dec: SegmentDecoder::default(),
             notices: Vec::new(),
             error: None,
@@ -100,8 +102,14 @@ impl Recording {
 pub struct Events {
     segments: Vec<SegmentInfo>,
     next: usize,
+    /// The segment being read, streamed (a replay's first frame needs
+    /// only the first records of its first segment).
+    file: Option<std::fs::File>,
+    /// Bytes read and not yet consumed start at `pos`.
     data: Vec<u8>,
     pos: usize,
+    /// Where `data[0]` is in the segment.
+    base: usize,
     dec: SegmentDecoder,
     /// One line per torn tail skipped.
     pub notices: Vec<String>,
@@ -119,8 +127,10 @@ impl Events {
                 bytes: data.len() as u64,
             }],
             next: 1,
+            file: None,
             data: Vec::new(),
             pos: 0,
+            base: 0,
             dec: SegmentDecoder::default(),
             notices: Vec::new(),
             error: None,
@@ -141,21 +151,54 @@ impl Events {
             return false;
         };
         self.next += 1;
-        match std::fs::read(&seg.path) {
-            Ok(d) => {
-                if let Err(e) = Header::parse(&d) {
-                    self.error = Some(error_at(&seg.path, e));
+        let path = seg.path.clone();
+        match std::fs::File::open(&path) {
+            Ok(f) => {
+                self.file = Some(f);
+                self.data.clear();
+                self.pos = 0;
+                self.base = 0;
+                self.fill(HEADER_BYTES);
+                if let Err(e) = Header::parse(&self.data) {
+                    self.error = Some(error_at(&path, e));
                     return false;
                 }
-                self.data = d;
                 self.pos = HEADER_BYTES;
                 self.dec = SegmentDecoder::default();
                 true
             }
             Err(e) => {
-                self.error = Some(error_at(&seg.path, e));
+                self.error = Some(error_at(&path, e));
                 false
             }
+        }
+    }
+
+    /// Reads until `want` bytes are there from `pos`, or the segment ends.
+    fn fill(&mut self, want: usize) {
+        use std::io::Read;
+        if self.data.len() - self.pos >= want {
+            return;
+        }
+        if self.pos > 0 {
+            self.data.drain(..self.pos);
+            self.base += self.pos;
+            self.pos = 0;
+        }
+        let Some(f) = self.file.as_mut() else {
+            return;
+        };
+        let mut chunk = want.max(1 << 20);
+        while self.data.len() < want {
+            let at = self.data.len();
+            self.data.resize(at + chunk, 0);
+            let n = f.read(&mut self.data[at..]).unwrap_or(0);
+            self.data.truncate(at + n);
+            if n == 0 {
+                self.file = None;
+                return;
+            }
+            chunk = want.saturating_sub(self.data.len()).max(1 << 16);
         }
     }
 
@@ -177,7 +220,22 @@ impl Iterator for Events {
             return None;
         }
         loop {
-            if self.next == 0 || self.pos >= self.data.len() {
+            if self.next == 0 {
+                if !self.load() {
+                    return None;
+                }
+                continue;
+            }
+            self.fill(4);
+            if let Some(b) = self.data.get(self.pos..self.pos + 4) {
+                let n = u32::from_le_bytes(b.try_into().expect("4 bytes")) as usize;
+                if n > super::wire::MAX_PAYLOAD {
+                    let at = self.base + self.pos;
+                    return self.fail(format!("corrupt record at byte {at} (length {n})"));
+                }
+                self.fill(n + super::wire::FRAME_BYTES);
+            }
+            if self.pos >= self.data.len() {
                 if !self.load() {
                     return None;
                 }
@@ -186,12 +244,12 @@ impl Iterator for Events {
             match unframe(&self.data[self.pos..]) {
                 Framed::End => self.pos = self.data.len(),
                 Framed::Torn => {
-                    let at = self.pos;
-                    let rest = self.data.len() - at;
+                    let rest = self.data.len() - self.pos;
+                    let at = self.base + self.pos;
                     // A record cut short by a crash: its length reaches
                     // past the end of the file. Anything else is
                     // corruption.
-                    let len = self.data[at..]
+                    let len = self.data[self.pos..]
                         .get(..4)
                         .map(|b| u32::from_le_bytes(b.try_into().expect("4 bytes")) as usize);
                     if len.is_some_and(|n| n + super::wire::FRAME_BYTES <= rest) {
@@ -205,7 +263,7 @@ impl Iterator for Events {
                     self.pos = self.data.len();
                 }
                 Framed::Record { kind, payload, len } => {
-                    let at = self.pos;
+                    let at = self.base + self.pos;
                     self.pos += len;
                     match self.dec.decode(kind, payload) {
                         Ok(Some(e)) => return Some(e),
