@@ -42,6 +42,11 @@ fn page(port: u16, i: i64) -> String {
     for k in (i / 4)..(i / 4 + 3) {
         p.push_str(&format!("churn_{}{{k=\"{k}\",p=\"{port}\"}} {i}\n", k % 5));
     }
+    // Now and then a new name: refused once the budget is spent, still
+    // in the catalog.
+    if i % 50 == 48 {
+        p.push_str(&format!("late_{i}{{l{i}=\"1\"}} 1\n"));
+    }
     if i % 7 == 3 {
         p.push_str("this is not a line\n");
     }
@@ -152,7 +157,7 @@ fn a_recorded_scrape_lands_as_apply_puts_it() {
     };
     let mut a = Engine::new(opts.clone());
     let mut b = Engine::new(opts);
-    let (mut ticks, mut seen) = (0, FxHashSet::default());
+    let (mut ticks, mut seen) = (0, std::collections::BTreeSet::new());
     for (ea, eb) in rec.events().zip(rec.events().lean()) {
         match (ea, eb) {
             (Event::Targets { time_ms, targets }, Event::Targets { .. }) => {
