@@ -3,6 +3,7 @@
 use super::{Backend, Engine, TargetState, SYNTHETIC};
 use crate::detect::{Catalog, MetricInfo};
 use crate::frame::TargetStatus;
+pub(super) use crate::scrape::expo::kind_of;
 use crate::scrape::expo::{
     format_from_content_type, parse, MetricType, SampleRef, Summary, Visitor,
 };
@@ -21,26 +22,12 @@ pub(crate) fn target_labels(t: &Target, name: &str) -> Labels {
     l
 }
 
-/// The family type of a sample name, from the page's TYPE lines.
-pub(super) fn kind_of(types: &HashMap<&str, MetricType>, name: &str) -> MetricType {
-    if let Some(k) = types.get(name) {
-        return *k;
-    }
-    for suffix in [
-        "_bucket", "_sum", "_count", "_total", "_created", "_info", "_gcount", "_gsum",
-    ] {
-        if let Some(base) = name.strip_suffix(suffix) {
-            if let Some(k) = types.get(base) {
-                return *k;
-            }
-        }
-    }
-    MetricType::Untyped
-}
-
 /// The state of target `t` in `targets`, created on its first result.
 /// None over a server, which sends no scrape results.
-fn target_entry<'m>(backend: &'m mut Backend, t: &Arc<Target>) -> Option<&'m mut TargetState> {
+pub(super) fn target_entry<'m>(
+    backend: &'m mut Backend,
+    t: &Arc<Target>,
+) -> Option<&'m mut TargetState> {
     let targets = backend.scraped_mut()?;
     if !targets.contains_key(&t.url) {
         targets.insert(
@@ -139,7 +126,7 @@ impl Engine {
     }
 
     /// Puts the synthetic series in the catalog once.
-    fn note_synthetic(&mut self) {
+    pub(super) fn note_synthetic(&mut self) {
         if !self.catalog.contains_key("up") {
             for name in SYNTHETIC {
                 self.catalog.insert(
@@ -225,14 +212,7 @@ impl Engine {
         entry.status.last_scrape_ms = Some(time_ms + duration.as_millis() as i64);
         let scope = target.target_labels();
         let mut writer = self.store.begin_scrape(&target.url, &scope, time_ms);
-        let mut sink = Sink {
-            writer: &mut writer,
-            target: &target,
-            notes: Vec::new(),
-            strings: FxHashSet::default(),
-            samples: 0,
-            broken: None,
-        };
+        let mut sink = Sink::new(&mut writer, &target);
         let summary = parse(body, format_from_content_type(content_type), &mut sink);
         let broken = sink
             .broken
@@ -290,7 +270,7 @@ impl Engine {
 }
 
 /// Feeds a target's samples from the parser into the store.
-struct Sink<'w, 's> {
+pub(super) struct Sink<'w, 's> {
     writer: &'w mut ScrapeWriter<'s>,
     target: &'w Target,
     /// The family type and exposed labels of each new series stored, for
@@ -346,7 +326,44 @@ impl<'a> Visitor<'a> for Sink<'_, '_> {
     }
 }
 
-impl Sink<'_, '_> {
+impl<'w, 's> Sink<'w, 's> {
+    pub(super) fn new(writer: &'w mut ScrapeWriter<'s>, target: &'w Target) -> Self {
+        Sink {
+            writer,
+            target,
+            notes: Vec::new(),
+            strings: FxHashSet::default(),
+            samples: 0,
+            broken: None,
+        }
+    }
+
+    /// Appends `v` to the series known to the target by `key`; on a miss,
+    /// `define` gives its family type and exposed labels, and the series
+    /// is noted for the catalog even when the store's budget refuses it
+    /// (as [`Engine::apply`] notes every sample of a good page). Label
+    /// limits are the caller's to check first.
+    pub(super) fn append_keyed(
+        &mut self,
+        key: &[u8],
+        v: f64,
+        define: impl FnOnce() -> (MetricType, Labels),
+    ) {
+        self.samples += 1;
+        if self.writer.append_cached(key, v) {
+            return;
+        }
+        let (kind, exposed) = define();
+        let labels = self.target.attach_labels(&exposed);
+        self.writer.append_new(key, &labels, v);
+        self.notes.push((kind, exposed));
+    }
+
+    /// The family type and exposed labels of the series new to the target.
+    pub(super) fn take_notes(&mut self) -> Vec<(MetricType, Labels)> {
+        std::mem::take(&mut self.notes)
+    }
+
     /// One shared string per distinct text among the page's new series.
     fn intern(&mut self, s: &str) -> Arc<str> {
         if let Some(a) = self.strings.get(s) {
@@ -360,7 +377,7 @@ impl Sink<'_, '_> {
 
 /// Records a series' name, type and label names in the catalog, as
 /// `update_catalog` does for a page; true when something was new.
-fn note(catalog: &mut Catalog, kind: MetricType, exposed: &Labels) -> bool {
+pub(super) fn note(catalog: &mut Catalog, kind: MetricType, exposed: &Labels) -> bool {
     let Some(name) = exposed.name() else {
         return false;
     };

@@ -6,6 +6,7 @@
 pub mod acks;
 mod backend;
 mod ingest;
+mod ingest_recorded;
 mod notes;
 mod outgoing;
 mod panels;

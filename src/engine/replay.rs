@@ -51,7 +51,7 @@ impl Player {
         };
         let mut p = Player {
             engine: Engine::new(opts.clone()),
-            events: rec.events(),
+            events: rec.events().lean(),
             peeked: None,
             pos_ms: rec.start_ms(),
             cursor_ms: rec.start_ms(),
@@ -165,6 +165,8 @@ impl Player {
             Event::Targets { time_ms, targets } => self.engine.set_targets(&targets, time_ms),
             Event::Scrape(r) if r.time_ms >= skip_before => self.engine.apply(r),
             Event::Scrape(_) => {}
+            Event::LeanScrape(r) if r.time_ms >= skip_before => self.engine.apply_recorded(r),
+            Event::LeanScrape(_) => {}
             Event::Tick(t) if t >= skip_before => {
                 self.frame = Some(self.engine.tick(t));
                 self.pos_ms = t;
@@ -216,7 +218,7 @@ impl Player {
         }
         let from = t - WARMUP_MS;
         self.engine = Engine::new(self.opts.clone());
-        self.events = self.rec.events_from(self.rec.segment_at(from));
+        self.events = self.rec.events_from(self.rec.segment_at(from)).lean();
         self.peeked = None;
         self.frame = None;
         self.session = None;

@@ -3,7 +3,7 @@
 //! series' previous value.
 
 use super::wire::{put_str, put_uvarint, put_varint, Cursor};
-use super::{kind, ConfigRecord, Event, Note, RecordError};
+use super::{kind, ConfigRecord, Event, LeanPage, LeanScrape, Note, RecordError, SeriesDef};
 use crate::scrape::expo::MetricType;
 use crate::scrape::{
     FamilyMeta, Page, ScrapeError, ScrapeLimits, ScrapeResult, ScrapedSample, Target,
@@ -123,10 +123,10 @@ fn type_byte(k: MetricType) -> u8 {
 struct TargetCodec {
     t: i64,
     delta: i64,
-    families: Vec<FamilyMeta>,
+    families: Arc<Vec<FamilyMeta>>,
     /// Every series this target exposed in the segment, with its value
     /// codec.
-    series: Vec<(Labels, Encoder)>,
+    series: Vec<(Arc<SeriesDef>, Encoder)>,
     index: HashMap<Labels, u32>,
     /// The previous page's series, in page order.
     list: Vec<u32>,
@@ -236,9 +236,9 @@ impl SegmentEncoder {
                 .samples
                 .iter()
                 .zip(&c.list)
-                .all(|(s, id)| c.series[*id as usize].0 == s.labels);
+                .all(|(s, id)| c.series[*id as usize].0.labels == s.labels);
         let stamps = page.samples.iter().any(|s| s.timestamp_ms.is_some());
-        let flags = (if page.families != c.families {
+        let flags = (if page.families != *c.families {
             FAMILIES
         } else {
             0
@@ -253,7 +253,7 @@ impl SegmentEncoder {
                 put_str(&mut p, f.help.as_deref().unwrap_or(""));
                 put_str(&mut p, f.unit.as_deref().unwrap_or(""));
             }
-            c.families = page.families.clone();
+            c.families = Arc::new(page.families.clone());
         }
         if flags & LIST != 0 {
             put_uvarint(&mut p, page.samples.len() as u64);
@@ -269,7 +269,8 @@ impl SegmentEncoder {
                         put_str(&mut p, k);
                         put_str(&mut p, v);
                     }
-                    c.series.push((s.labels.clone(), Encoder::with_value(0.0)));
+                    let def = SeriesDef::new(s.labels.clone());
+                    c.series.push((Arc::new(def), Encoder::with_value(0.0)));
                 }
                 list.push(id);
             }
@@ -305,6 +306,8 @@ fn unzigzag(u: u64) -> i64 {
 pub struct SegmentDecoder {
     targets: Vec<Arc<Target>>,
     codecs: Vec<TargetCodec>,
+    /// Scrapes decode to [`Event::LeanScrape`].
+    pub lean: bool,
 }
 
 impl SegmentDecoder {
@@ -330,7 +333,7 @@ impl SegmentDecoder {
                 }
                 Event::Targets { time_ms, targets }
             }
-            kind::SCRAPE => Event::Scrape(self.scrape(payload)?),
+            kind::SCRAPE => self.scrape(payload)?,
             kind::TICK => Event::Tick(Cursor::new(payload).varint()?),
             kind::TRANSITION => {
                 let r: TransitionRecord = serde_json::from_slice(payload).map_err(json)?;
@@ -358,7 +361,8 @@ impl SegmentDecoder {
             .ok_or(RecordError::Corrupt("unknown target"))
     }
 
-    fn scrape(&mut self, payload: &[u8]) -> Result<ScrapeResult, RecordError> {
+    fn scrape(&mut self, payload: &[u8]) -> Result<Event, RecordError> {
+        let lean = self.lean;
         let mut cur = Cursor::new(payload);
         let id = cur.uvarint()?;
         let target = self.target(id)?.clone();
@@ -368,15 +372,23 @@ impl SegmentDecoder {
         c.t = time_ms;
         c.delta = delta;
         let duration = Duration::from_nanos(cur.uvarint()?);
-        let result = |outcome| ScrapeResult {
-            target,
-            time_ms,
-            duration,
-            outcome,
-        };
         if cur.u8()? != 0 {
             let e = cur.str()?.to_string();
-            return Ok(result(Err(ScrapeError::Other(e))));
+            return Ok(if lean {
+                Event::LeanScrape(LeanScrape {
+                    target,
+                    time_ms,
+                    duration,
+                    outcome: Err(e),
+                })
+            } else {
+                Event::Scrape(ScrapeResult {
+                    target,
+                    time_ms,
+                    duration,
+                    outcome: Err(ScrapeError::Other(e)),
+                })
+            });
         }
         let invalid_lines = cur.uvarint()?;
         let first_error = match cur.u8()? {
@@ -401,7 +413,7 @@ impl SegmentDecoder {
                     unit,
                 });
             }
-            c.families = fams;
+            c.families = Arc::new(fams);
         }
         if flags & LIST != 0 {
             let n = cur.len()?;
@@ -414,8 +426,8 @@ impl SegmentDecoder {
                     for _ in 0..pairs {
                         l.push((cur.str()?.to_string(), cur.str()?.to_string()));
                     }
-                    c.series
-                        .push((Labels::from_pairs(l), Encoder::with_value(0.0)));
+                    let def = SeriesDef::new(Labels::from_pairs(l));
+                    c.series.push((Arc::new(def), Encoder::with_value(0.0)));
                 } else if id > c.series.len() as u64 {
                     return Err(RecordError::Corrupt("unknown series"));
                 }
@@ -433,26 +445,52 @@ impl SegmentDecoder {
             }
         }
         let mut r = BitReader::new(cur.rest(), 0);
+        if lean {
+            let mut samples = Vec::with_capacity(c.list.len());
+            for i in 0..c.list.len() {
+                let (def, enc) = &mut c.series[c.list[i] as usize];
+                let value = enc
+                    .read_value(&mut r)
+                    .map_err(|_| RecordError::Corrupt("values"))?;
+                samples.push((def.clone(), value));
+            }
+            return Ok(Event::LeanScrape(LeanScrape {
+                target,
+                time_ms,
+                duration,
+                outcome: Ok(LeanPage {
+                    samples,
+                    families: c.families.clone(),
+                    invalid_lines,
+                    first_error,
+                }),
+            }));
+        }
         let mut samples = Vec::with_capacity(c.list.len());
         for (i, id) in c.list.iter().enumerate() {
-            let (labels, enc) = &mut c.series[*id as usize];
+            let (def, enc) = &mut c.series[*id as usize];
             let value = enc
                 .read_value(&mut r)
                 .map_err(|_| RecordError::Corrupt("values"))?;
             samples.push(ScrapedSample {
-                labels: labels.clone(),
+                labels: def.labels.clone(),
                 value,
                 timestamp_ms: stamps.get(i).copied().flatten(),
                 exemplar: None,
             });
         }
-        Ok(result(Ok(Page {
-            samples,
-            families: c.families.clone(),
-            invalid_lines,
-            first_error,
-            bytes,
-            body: None,
-        })))
+        Ok(Event::Scrape(ScrapeResult {
+            target,
+            time_ms,
+            duration,
+            outcome: Ok(Page {
+                samples,
+                families: c.families.to_vec(),
+                invalid_lines,
+                first_error,
+                bytes,
+                body: None,
+            }),
+        }))
     }
 }

@@ -34,9 +34,12 @@ pub use writer::{
     append_note, drain, spawn, Recorder, Spawned, DEFAULT_MAX_BYTES, SEGMENT_SPAN_MS,
 };
 
-use crate::scrape::{ScrapeResult, Target};
+use crate::scrape::{FamilyMeta, ScrapeResult, Target};
 use crate::vocab::alert::Transition;
+use crate::vocab::labels::Labels;
 use serde::{Deserialize, Serialize};
+use std::sync::Arc;
+use std::time::Duration;
 
 /// Why a recording cannot be read or written.
 #[derive(Debug, thiserror::Error)]
@@ -125,9 +128,60 @@ pub enum Event {
     },
     /// A scrape with its page parsed (or its error as text).
     Scrape(ScrapeResult),
+    /// A scrape as [`Events::lean`] reads it: each sample the recorded
+    /// series it belongs to (shared, not copied) and its value.
+    LeanScrape(LeanScrape),
     Tick(i64),
     Transition(Transition),
     Note(Note),
+}
+
+/// One series of a target in a segment, as its dictionary defines it.
+#[derive(Debug, PartialEq)]
+pub struct SeriesDef {
+    /// The labels the target exposed.
+    pub labels: Labels,
+    /// Bytes naming the series among the target's, the same in every
+    /// segment (a NUL, then each label's name and value, length-prefixed):
+    /// no page line's text can equal it.
+    pub key: Box<[u8]>,
+}
+
+impl SeriesDef {
+    pub fn new(labels: Labels) -> SeriesDef {
+        let mut key = vec![0u8];
+        for (n, v) in labels.iter() {
+            for s in [n, v] {
+                wire::put_uvarint(&mut key, s.len() as u64);
+                key.extend_from_slice(s.as_bytes());
+            }
+        }
+        SeriesDef {
+            labels,
+            key: key.into(),
+        }
+    }
+}
+
+/// A recorded scrape without per-sample label sets ([`Event::LeanScrape`]).
+#[derive(Clone, Debug)]
+pub struct LeanScrape {
+    pub target: Arc<Target>,
+    pub time_ms: i64,
+    pub duration: Duration,
+    /// The page, or the scrape's error as recorded.
+    pub outcome: Result<LeanPage, String>,
+}
+
+/// A recorded page: what [`crate::scrape::Page`] holds that the engine
+/// reads.
+#[derive(Clone, Debug)]
+pub struct LeanPage {
+    /// Each sample's series and value, in page order.
+    pub samples: Vec<(Arc<SeriesDef>, f64)>,
+    pub families: Arc<Vec<FamilyMeta>>,
+    pub invalid_lines: u64,
+    pub first_error: Option<String>,
 }
 
 impl Event {
@@ -137,6 +191,7 @@ impl Event {
             Event::Config(_) => None,
             Event::Targets { time_ms, .. } => Some(*time_ms),
             Event::Scrape(r) => Some(r.time_ms),
+            Event::LeanScrape(r) => Some(r.time_ms),
             Event::Tick(t) => Some(*t),
             Event::Transition(t) => Some(t.time_ms),
             Event::Note(n) => Some(n.time_ms),

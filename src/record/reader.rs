@@ -145,6 +145,13 @@ impl Events {
         e
     }
 
+    /// Scrapes come as [`Event::LeanScrape`]: no label set is copied per
+    /// sample (what a replay's engine reads).
+    pub fn lean(mut self) -> Events {
+        self.dec.lean = true;
+        self
+    }
+
     /// Loads the next segment; false at the end.
     fn load(&mut self) -> bool {
         let Some(seg) = self.segments.get(self.next) else {
@@ -164,7 +171,9 @@ impl Events {
                     return false;
                 }
                 self.pos = HEADER_BYTES;
+                let lean = self.dec.lean;
                 self.dec = SegmentDecoder::default();
+                self.dec.lean = lean;
                 true
             }
             Err(e) => {

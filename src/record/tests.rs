@@ -236,3 +236,39 @@ proptest::proptest! {
         proptest::prop_assert!(ev.notices.len() <= 1);
     }
 }
+
+#[test]
+fn lean_scrapes_hold_what_scrapes_hold() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("rec");
+    drop(record(&p, 200));
+    let rec = Recording::open(&p).unwrap();
+    let mut keys = std::collections::HashMap::new();
+    let mut n = 0;
+    for (a, b) in rec.events().zip(rec.events().lean()) {
+        assert_eq!(a.time_ms(), b.time_ms());
+        let (Event::Scrape(a), Event::LeanScrape(b)) = (a, b) else {
+            continue;
+        };
+        assert_eq!((a.time_ms, a.duration), (b.time_ms, b.duration));
+        let (a, b) = (a.outcome.unwrap(), b.outcome.unwrap());
+        assert_eq!(a.families, *b.families);
+        assert_eq!(a.samples.len(), b.samples.len());
+        for (s, (def, v)) in a.samples.iter().zip(&b.samples) {
+            assert_eq!((&s.labels, s.value.to_bits()), (&def.labels, v.to_bits()));
+            // One key per series, the same in every segment.
+            let key = keys
+                .entry(def.labels.to_string())
+                .or_insert(def.key.clone());
+            assert_eq!(*key, def.key);
+            n += 1;
+        }
+    }
+    assert_eq!((n, keys.len()), (600, 3));
+    assert_eq!(
+        keys.values()
+            .collect::<std::collections::HashSet<_>>()
+            .len(),
+        3
+    );
+}

@@ -241,3 +241,20 @@ impl fmt::Display for ParseError {
 }
 
 impl std::error::Error for ParseError {}
+
+/// The family type of a sample name, from the page's TYPE lines.
+pub fn kind_of(types: &std::collections::HashMap<&str, MetricType>, name: &str) -> MetricType {
+    if let Some(k) = types.get(name) {
+        return *k;
+    }
+    for suffix in [
+        "_bucket", "_sum", "_count", "_total", "_created", "_info", "_gcount", "_gsum",
+    ] {
+        if let Some(base) = name.strip_suffix(suffix) {
+            if let Some(k) = types.get(base) {
+                return *k;
+            }
+        }
+    }
+    MetricType::Untyped
+}
