@@ -78,17 +78,7 @@ impl Recording {
 
     /// The events from segment `first` on.
     pub fn events_from(&self, first: usize) -> Events {
-        Events {
-            segments: self.segments[first.min(self.segments.len())..].to_vec(),
-            next: 0,
-            file: None,
-            data: Vec::new(),
-            pos: 0,
-            base: 0,
-            dec: SegmentDecoder::default(),
-            notices: Vec::new(),
-            error: None,
-        }
+        Events::over(self.segments[first.min(self.segments.len())..].to_vec())
     }
 
     /// Every event.
@@ -118,15 +108,11 @@ pub struct Events {
 }
 
 impl Events {
-    /// The events of one segment's bytes (fuzzing, tests).
-    pub fn from_bytes(data: Vec<u8>) -> Events {
-        let mut e = Events {
-            segments: vec![SegmentInfo {
-                path: PathBuf::from("<bytes>"),
-                start_ms: 0,
-                bytes: data.len() as u64,
-            }],
-            next: 1,
+    /// The events of `segments`, none read yet.
+    fn over(segments: Vec<SegmentInfo>) -> Events {
+        Events {
+            segments,
+            next: 0,
             file: None,
             data: Vec::new(),
             pos: 0,
@@ -134,7 +120,17 @@ impl Events {
             dec: SegmentDecoder::default(),
             notices: Vec::new(),
             error: None,
-        };
+        }
+    }
+
+    /// The events of one segment's bytes (fuzzing, tests).
+    pub fn from_bytes(data: Vec<u8>) -> Events {
+        let mut e = Events::over(vec![SegmentInfo {
+            path: PathBuf::from("<bytes>"),
+            start_ms: 0,
+            bytes: data.len() as u64,
+        }]);
+        e.next = 1;
         match Header::parse(&data) {
             Ok(_) => {
                 e.pos = HEADER_BYTES;

@@ -23,12 +23,14 @@ fn after_a_kill_and_a_restart_the_replay_equals_the_live_snapshot() {
     let dir = tempfile::tempdir().unwrap();
     let rec = dir.path().join("incident");
     let rec_s = rec.to_str().unwrap();
-    // A recorder killed with SIGKILL at a moment that is not chosen.
+    // A recorder killed with SIGKILL at a moment that is not chosen: once
+    // its segment has grown past a size drawn at random, wherever its
+    // writes then are.
     let nanos = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap()
         .subsec_nanos();
-    let kill_after = Duration::from_millis(3_000 + u64::from(nanos % 9_000));
+    let kill_past = 4_000 + u64::from(nanos % 40_000);
     let child = Command::new(BIN)
         .args([
             "snapshot",
@@ -45,12 +47,16 @@ fn after_a_kill_and_a_restart_the_replay_equals_the_live_snapshot() {
         .spawn()
         .unwrap();
     let mut first = Proc(child);
-    std::thread::sleep(kill_after);
+    let segment = rec.join("00000001.vrec");
+    crate::common::wait_for("the recording to grow", Duration::from_secs(50), || {
+        let len = std::fs::metadata(&segment).map_or(0, |m| m.len());
+        (len > kill_past).then_some(())
+    });
     first.0.kill().unwrap(); // SIGKILL
     let _ = first.0.wait();
     // What it left reads back.
     let (code, before, err) = snapshot(&["--from", rec_s], state.path());
-    assert_eq!(code, 0, "after a kill at {kill_after:?}: {err}");
+    assert_eq!(code, 0, "after a kill past {kill_past} bytes: {err}");
     assert_eq!(before["source"], "replay");
     // A restart with the same --record appends a new segment.
     let (code, live, err) = snapshot(
